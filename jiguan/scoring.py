@@ -1,0 +1,303 @@
+"""The one scoring engine: answers in, scores at every level out. Pure functions.
+
+An answer sheet maps criterion id -> Answer. A criterion without an Answer (or with value
+None) is unanswered: it scores 0 but is not the same as "no", and it flags its indicator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import NamedTuple
+
+from jiguan.rubric import Criterion, Rubric
+
+YES, NO, PARTIAL = "yes", "no", "partial"
+UNANSWERED = "unanswered"
+NO_EVIDENCE = "no_evidence"
+FLAG_LABELS = {UNANSWERED: "未评", NO_EVIDENCE: "缺佐证"}
+ANSWER_LABELS = {YES: "符合", PARTIAL: "部分符合", NO: "不符合", None: "未评"}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One criterion's answer.
+
+    Attributes:
+        value: "yes" / "no" / "partial" for check criteria, a non-negative int for count
+            criteria, None when unanswered.
+        points: the points granted, only with "partial".
+        evidence: evidence entries (document names, 文号, links), one per line.
+        note: free text.
+        attachments: how many evidence files are attached (they count as evidence).
+    """
+
+    value: str | int | None = None
+    points: float | None = None
+    evidence: str = ""
+    note: str = ""
+    attachments: int = 0
+
+    @property
+    def answered(self) -> bool:
+        return self.value is not None
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.attachments) or bool(self.evidence.strip())
+
+    def is_blank(self) -> bool:
+        """Nothing at all was entered for this criterion."""
+        return self.value is None and not self.evidence.strip() and not self.note.strip()
+
+
+UNANSWERED_ANSWER = Answer()
+
+
+def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
+    """Why this answer does not fit the criterion (Chinese), or None when it is valid."""
+    value = answer.value
+    if value is None:
+        if answer.points is not None:
+            return "未作答时不应填写得分（points）"
+        return None
+    if criterion.kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"计数评分项的答案应为非负整数（{criterion.unit or '项'}数），实为「{value}」"
+        if value < 0:
+            return f"计数不能为负数，实为 {value}"
+        if answer.points is not None:
+            return "计数评分项不填写得分（points），得分按数量自动计算"
+        return None
+    if value not in (YES, NO, PARTIAL):
+        return f"答案应为 yes/no/partial（是/否/部分），实为「{value}」"
+    if value == PARTIAL:
+        p = answer.points
+        if p is None:
+            return "部分符合（partial）须填写所给分数（points）"
+        if not 0 < p < criterion.points:
+            return f"部分符合的得分须大于 0 且小于满分 {criterion.points:g}，实为 {p:g}"
+        if (p * 2) != int(p * 2):
+            return f"部分符合的得分须以 0.5 为单位，实为 {p:g}"
+    elif answer.points is not None:
+        return "只有部分符合（partial）才填写得分（points）"
+    return None
+
+
+def criterion_points(criterion: Criterion, answer: Answer | None) -> float:
+    """Points one criterion earns on its own (before the indicator's combine and cap)."""
+    if answer is None or answer.value is None:
+        return 0.0
+    value = answer.value
+    if criterion.kind == "count":
+        return float(value) * criterion.points  # type: ignore[arg-type]
+    if value == YES:
+        return criterion.points
+    if value == PARTIAL:
+        return float(answer.points or 0.0)
+    return 0.0
+
+
+class IndicatorResult(NamedTuple):
+    id: int
+    score: float
+    max: float
+    answered: int  # criteria answered
+    criteria: int  # criteria in all
+    has_evidence: bool
+    flags: tuple[str, ...]
+
+
+# tuple.__new__ directly: NamedTuple's generated __new__ is a Python call, and the scorer
+# builds ~65 of these per sheet.
+def _tuple_maker(cls):  # noqa: ANN001, ANN202
+    return partial(tuple.__new__, cls)
+
+
+class GroupResult(NamedTuple):
+    """An item (评估项目) or content (评估内容)."""
+
+    name: str
+    score: float
+    max: float
+    item: str = ""  # for contents: the item it belongs to
+
+    @property
+    def pct(self) -> float:
+        return 100.0 * self.score / self.max if self.max else 0.0
+
+    @property
+    def gap(self) -> float:
+        return self.max - self.score
+
+
+_new_indicator = _tuple_maker(IndicatorResult)
+_new_group = _tuple_maker(GroupResult)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    total: float
+    max: float
+    answered: int
+    criteria_count: int
+    criteria: dict[str, float]
+    indicators: dict[int, IndicatorResult]
+    contents: tuple[GroupResult, ...]
+    items: tuple[GroupResult, ...]
+    pass_line: float | None = field(default=None)
+
+    @property
+    def completion(self) -> float:
+        """Share of criteria answered, 0..1."""
+        return self.answered / self.criteria_count if self.criteria_count else 1.0
+
+    @property
+    def flagged(self) -> list[IndicatorResult]:
+        return [r for r in self.indicators.values() if r.flags]
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.pass_line is None else self.total >= self.pass_line
+
+
+# id, ((criterion id, is count, points), ...), combine is max, cap, indicator max
+_IndicatorPlan = tuple[int, tuple[tuple[str, bool, float], ...], bool, float | None, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The rubric flattened once, so scoring many sheets stays cheap."""
+
+    indicators: tuple[_IndicatorPlan, ...]
+    contents: tuple[tuple[str, str, float, tuple[int, ...]], ...]  # item, name, max, indicator idx
+    items: tuple[tuple[str, float, tuple[int, ...]], ...]  # name, max, content idx
+    criteria_count: int
+
+
+_plans: dict[int, tuple[Rubric, _Plan]] = {}
+
+
+def _plan(rubric: Rubric) -> _Plan:
+    cached = _plans.get(id(rubric))
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    indicators: list[_IndicatorPlan] = []
+    contents: list[tuple[str, str, float, tuple[int, ...]]] = []
+    items: list[tuple[str, float, tuple[int, ...]]] = []
+    for item in rubric.items:
+        content_idx = []
+        for content in item.contents:
+            ind_idx = []
+            for ind in content.indicators:
+                ind_idx.append(len(indicators))
+                crits = tuple((c.id, c.kind == "count", c.points) for c in ind.criteria)
+                indicators.append((ind.id, crits, ind.combine == "max", ind.cap, ind.max))
+            content_idx.append(len(contents))
+            contents.append((item.name, content.name, content.max, tuple(ind_idx)))
+        items.append((item.name, item.max, tuple(content_idx)))
+    plan = _Plan(tuple(indicators), tuple(contents), tuple(items), len(rubric.criteria))
+    _plans[id(rubric)] = (rubric, plan)
+    return plan
+
+
+def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
+    """Score one answer sheet against the rubric.
+
+    Answers are assumed valid (see `answer_problem`); ids not in the rubric are ignored.
+    """
+    plan = _plan(rubric)
+    per_criterion: dict[str, float] = {}
+    ind_scores: list[float] = []
+    ind_results: dict[int, IndicatorResult] = {}
+    answered_total = 0
+    get = answers.get
+    # Inlined criterion_points/has_evidence: this loop is the hot path when a trainer or a
+    # provincial office scores thousands of sheets (see bench/bench_scoring.py).
+    for ind_id, crits, combine_max, cap, ind_max in plan.indicators:
+        s = 0.0
+        answered = 0
+        evidence = False
+        for cid, is_count, full in crits:
+            a = get(cid)
+            p = 0.0
+            if a is not None:
+                v = a.value
+                if v is not None:
+                    answered += 1
+                    if is_count:
+                        p = v * full
+                    elif v == YES:
+                        p = full
+                    elif v == PARTIAL:
+                        p = a.points or 0.0
+                if not evidence and (a.attachments or (a.evidence and a.evidence.strip())):
+                    evidence = True
+            per_criterion[cid] = p
+            if combine_max:
+                if p > s:
+                    s = p
+            else:
+                s += p
+        if cap is not None and s > cap:
+            s = cap
+        if answered < len(crits):
+            flags = (UNANSWERED, NO_EVIDENCE) if s > 0 and not evidence else (UNANSWERED,)
+        else:
+            flags = (NO_EVIDENCE,) if s > 0 and not evidence else ()
+        answered_total += answered
+        ind_scores.append(s)
+        ind_results[ind_id] = _new_indicator(
+            (ind_id, s, ind_max, answered, len(crits), evidence, flags)
+        )
+    content_scores = []
+    content_results = []
+    for item, name, mx, idx in plan.contents:
+        s = 0.0
+        for i in idx:
+            s += ind_scores[i]
+        content_scores.append(s)
+        content_results.append(_new_group((name, s, mx, item)))
+    item_results = []
+    total = 0.0
+    for name, mx, idx in plan.items:
+        s = 0.0
+        for c in idx:
+            s += content_scores[c]
+        total += s
+        item_results.append(_new_group((name, s, mx, "")))
+    return Result(
+        total=total,
+        max=rubric.max,
+        answered=answered_total,
+        criteria_count=plan.criteria_count,
+        criteria=per_criterion,
+        indicators=ind_results,
+        contents=tuple(content_results),
+        items=tuple(item_results),
+        pass_line=rubric.pass_line,
+    )
+
+
+def points_at_stake(rubric: Rubric, result: Result, indicator_id: int) -> float:
+    """What an indicator is worth for the pre-review list.
+
+    For a no_evidence indicator, the points it claims (which a reviewer may refuse); for an
+    unanswered one, what it could still add.
+    """
+    r = result.indicators[indicator_id]
+    return r.score if NO_EVIDENCE in r.flags else r.max - r.score
+
+
+def all_yes(rubric: Rubric, *, evidence: str = "") -> dict[str, Answer]:
+    """A sheet that claims everything: yes on every check, enough units on every count."""
+    sheet: dict[str, Answer] = {}
+    for _, _, ind in rubric.indicators():
+        for c in ind.criteria:
+            if c.kind == "count":
+                n = int(-(-ind.max // c.points))  # ceil: enough to reach the cap alone
+                sheet[c.id] = Answer(n, evidence=evidence)
+            else:
+                sheet[c.id] = Answer(YES, evidence=evidence)
+    return sheet
