@@ -1,0 +1,118 @@
+"""Plotly figures from a scoring Result. No streamlit here: the views call st.plotly_chart.
+
+Items are compared as a percentage of each item's own maximum (maxima range from 4 to 26
+points, so raw points would make the small items look like failures).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from jiguan.scoring import GroupResult, Result
+
+PRIMARY = "#1f5fa8"
+MUTED = "#d9dee7"
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def item_percentages(result: Result) -> list[float]:
+    """Each item's score as a percentage of its maximum, in rubric order."""
+    return [round(item.pct, 1) for item in result.items]
+
+
+def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figure:
+    """Radar across the items, each as % of its maximum; hover shows points, max and %.
+
+    Args:
+        result: the scored sheet.
+        height: figure height in pixels (small in the sidebar, large on 汇总).
+        labels: show the item names around the radar (off for very small figures).
+    """
+    items = result.items
+    theta = [item.name for item in items]
+    fig = go.Figure(
+        go.Scatterpolar(
+            r=item_percentages(result),
+            theta=theta,
+            fill="toself",
+            fillcolor="rgba(31, 95, 168, 0.25)",
+            line={"color": PRIMARY, "width": 2},
+            marker={"size": 6 if height >= 300 else 4},
+            customdata=[[g.score, g.max, g.pct] for g in items],
+            hovertemplate=(
+                "<b>%{theta}</b><br>得分 %{customdata[0]:g} / %{customdata[1]:g} 分"
+                "<br>得分率 %{customdata[2]:.0f}%<extra></extra>"
+            ),
+            name="得分率",
+        )
+    )
+    small = height < 300
+    fig.update_layout(
+        height=height,
+        margin={"l": 30, "r": 30, "t": 20, "b": 20}
+        if small
+        else {"l": 80, "r": 80, "t": 30, "b": 30},
+        showlegend=False,
+        font={"family": FONT, "size": 10 if small else 14},
+        polar={
+            "radialaxis": {
+                "range": [0, 100],
+                "ticksuffix": "%",
+                "tickvals": [25, 50, 75, 100],
+                "showticklabels": not small,
+                "angle": 90,
+                "tickfont": {"size": 10 if small else 12},
+            },
+            "angularaxis": {
+                "direction": "clockwise",
+                "rotation": 90,
+                "showticklabels": labels,
+            },
+        },
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def content_bars(result: Result) -> go.Figure:
+    """Horizontal bars per 评估内容: the maximum in grey, the score over it in colour."""
+    contents: tuple[GroupResult, ...] = result.contents
+    names = [f"{c.item} · {c.name}" for c in contents]
+    custom = [[c.score, c.max, c.pct] for c in contents]
+    hover = (
+        "<b>%{y}</b><br>得分 %{customdata[0]:g} / %{customdata[1]:g} 分"
+        "<br>得分率 %{customdata[2]:.0f}%<extra></extra>"
+    )
+    fig = go.Figure()
+    fig.add_bar(
+        y=names,
+        x=[c.max for c in contents],
+        orientation="h",
+        marker_color=MUTED,
+        name="满分",
+        customdata=custom,
+        hovertemplate=hover,
+    )
+    fig.add_bar(
+        y=names,
+        x=[c.score for c in contents],
+        orientation="h",
+        marker_color=PRIMARY,
+        name="得分",
+        customdata=custom,
+        hovertemplate=hover,
+        text=[f"{c.score:g}/{c.max:g}" for c in contents],
+        textposition="outside",
+        cliponaxis=False,
+    )
+    fig.update_layout(
+        barmode="overlay",
+        height=max(320, 28 * len(contents) + 80),
+        margin={"l": 10, "r": 40, "t": 10, "b": 30},
+        font={"family": FONT, "size": 13},
+        legend={"orientation": "h", "y": -0.06, "x": 0},
+        xaxis={"title": "分", "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig

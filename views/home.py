@@ -1,0 +1,268 @@
+import datetime as dt
+
+import streamlit as st
+
+from jiguan.store import StoreError, format_time
+from views import state
+from views.nav import item_page
+from views.ui import plain, pts, store_banner
+
+ss = state.ss
+store = state.get_store()
+rubric = state.get_rubric()
+
+PROFILE_FIELDS = ("评估日期", "填表人", "联系方式")
+
+
+def _next_round_name(round_name: str) -> str:
+    from views.nav import chinese_number
+
+    for n in range(1, 20):
+        if chinese_number(n) in round_name:
+            return round_name.replace(chinese_number(n), chinese_number(n + 1), 1)
+    return f"{round_name}（下一轮）"
+
+
+def _save_profile() -> None:
+    info = ss.info
+    profile = dict(info.profile or {})
+    date = ss.get("prof.date")
+    profile["评估日期"] = date.isoformat() if isinstance(date, dt.date) else ""
+    profile["填表人"] = (ss.get("prof.filler") or "").strip()
+    profile["联系方式"] = (ss.get("prof.contact") or "").strip()
+    unit = (ss.get("prof.unit") or "").strip()
+    try:
+        ss.info = store.update_assessment(info.id, unit_name=unit or None, profile=profile)
+        ss.profile_msg = ("success", "已保存")
+    except StoreError as exc:
+        ss.profile_msg = ("error", f"未能保存：{exc}")
+    if not unit:
+        ss["prof.unit"] = ss.info.unit_name
+        ss.profile_msg = ("error", "承担单位不能为空")
+
+
+def _seed_profile() -> None:
+    info = ss.info
+    if ss.get("prof.for") == info.id:
+        return
+    profile = info.profile or {}
+    ss["prof.unit"] = info.unit_name
+    try:
+        ss["prof.date"] = dt.date.fromisoformat(profile.get("评估日期", ""))
+    except ValueError:
+        ss["prof.date"] = None
+    ss["prof.filler"] = profile.get("填表人", "")
+    ss["prof.contact"] = profile.get("联系方式", "")
+    ss["user"] = profile.get("填表人", "")
+    ss["prof.for"] = info.id
+
+
+def _create() -> None:
+    unit = (ss.get("new.unit") or "").strip()
+    round_name = (ss.get("new.round") or "").strip() or "第一次自评"
+    if not unit:
+        ss.create_msg = "请填写承担单位"
+        return
+    date = ss.get("new.date")
+    profile = {
+        "评估日期": date.isoformat() if isinstance(date, dt.date) else "",
+        "填表人": (ss.get("new.filler") or "").strip(),
+        "联系方式": (ss.get("new.contact") or "").strip(),
+    }
+    try:
+        info = store.create_assessment(unit, round_name, profile=profile)
+    except StoreError as exc:
+        ss.create_msg = str(exc)
+        return
+    ss.create_msg = ""
+    state.select_assessment(info.id)
+    ss.pop("prof.for", None)
+    for key in ("new.unit", "new.filler", "new.contact"):
+        ss.pop(key, None)
+
+
+def _choose(aid: int) -> None:
+    state.select_assessment(aid)
+    ss.pop("prof.for", None)
+
+
+@st.dialog("修改名称")
+def _rename(info) -> None:
+    unit = st.text_input("承担单位", value=info.unit_name)
+    round_name = st.text_input("自评名称（轮次）", value=info.round_name)
+    if st.button("保存", type="primary"):
+        try:
+            store.update_assessment(info.id, unit_name=unit, round_name=round_name)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        ss.pop("prof.for", None)
+        ss.loaded_aid = None if ss.aid == info.id else ss.loaded_aid
+        st.rerun()
+
+
+@st.dialog("复制为下一轮自评")
+def _duplicate(info) -> None:
+    st.write(f"以「{info.title}」的答案和佐证文件为起点，新建一轮自评。")
+    round_name = st.text_input("新一轮的名称", value=_next_round_name(info.round_name))
+    if st.button("复制", type="primary"):
+        try:
+            new = store.duplicate_assessment(info.id, round_name, user=state.who())
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        _choose(new.id)
+        st.rerun()
+
+
+@st.dialog("删除自评")
+def _delete(info) -> None:
+    st.write(f"确定删除「{info.title}」吗？删除后可在“已删除的自评”中恢复。")
+    left, right = st.columns(2)
+    if left.button("确定删除", type="primary", key="del.confirm"):
+        try:
+            store.delete_assessment(info.id)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        if ss.aid == info.id:
+            state.select_assessment(None)
+            ss.info = None
+        st.rerun()
+    if right.button("取消", key="del.cancel"):
+        st.rerun()
+
+
+def _restore(aid: int) -> None:
+    try:
+        store.restore_assessment(aid)
+        ss.list_msg = ""
+    except StoreError as exc:
+        ss.list_msg = str(exc)
+
+
+st.title("机关事务标准化试点 自评")
+st.caption(
+    f"依据《{rubric.title}》（{rubric.source}，满分 {pts(rubric.max)} 分，"
+    f"{len(rubric.items)} 个评估项目、{len(rubric.indicator_by_id)} 个指标）。"
+    "每次修改都会立即保存，可随时关闭页面，下次继续。"
+)
+store_banner()
+
+try:
+    assessments = store.list_assessments()
+    deleted = [a for a in store.list_assessments(include_deleted=True) if a.deleted]
+except StoreError as exc:
+    st.warning(f"暂时无法读取自评列表：{exc}")
+    assessments, deleted = [], []
+
+info = ss.get("info") if ss.get("aid") is not None else None
+
+if info is not None:
+    _seed_profile()
+    result = state.result()
+    st.subheader(f"当前自评：{info.round_name}", divider="blue")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown("**单位信息**")
+        a, b = st.columns(2)
+        a.text_input("承担单位", key="prof.unit", on_change=_save_profile)
+        b.date_input("评估日期", key="prof.date", on_change=_save_profile, format="YYYY-MM-DD")
+        c, d = st.columns(2)
+        c.text_input("填表人", key="prof.filler", on_change=_save_profile)
+        d.text_input("联系方式", key="prof.contact", on_change=_save_profile)
+        st.text_input(
+            "当前填写人（记录每项修改是谁做的）",
+            key="user",
+            help="默认为填表人；几位同事共用一份自评时，各自填写自己的名字。",
+        )
+        msg = ss.pop("profile_msg", None)
+        if msg and msg[0] == "error":
+            st.error(msg[1])
+    with right:
+        st.markdown("**进度一览**")
+        m1, m2, m3 = st.columns(3)
+        m1.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
+        m2.metric("完成度", f"{result.completion:.0%}")
+        m3.metric("待处理指标", len(result.flagged))
+        st.progress(
+            result.completion, text=f"已评 {result.answered} / {result.criteria_count} 个评分项"
+        )
+        first_open = next(
+            (
+                i
+                for i, item in enumerate(rubric.items)
+                if any(
+                    not state.current_answers().get(c.id, None)
+                    or not state.current_answers()[c.id].answered
+                    for content in item.contents
+                    for ind in content.indicators
+                    for c in ind.criteria
+                )
+            ),
+            None,
+        )
+        label = "开始填写" if result.answered == 0 else "继续填写"
+        target = first_open if first_open is not None else 0
+        if st.button(
+            f"{label}：{rubric.items[target].name}",
+            type="primary",
+            icon=":material/edit:",
+            key="start",
+            width="stretch",
+        ):
+            st.switch_page(item_page(rubric, target))
+        if first_open is None:
+            st.success("全部评分项均已评定，可到“汇总”和“佐证检查”查看结果。")
+
+st.subheader("已保存的自评", divider="gray")
+if ss.get("list_msg"):
+    st.error(ss.list_msg)
+if not assessments:
+    st.info("还没有自评。请在下方填写承担单位，新建第一份自评。", icon=":material/info:")
+for a in assessments:
+    with st.container(border=True):
+        name, when, actions = st.columns([4, 2, 4], vertical_alignment="center")
+        current = a.id == ss.get("aid")
+        name.markdown(
+            f"**{plain(a.unit_name)}** · {plain(a.round_name)}"
+            + ("　:blue-badge[当前]" if current else "")
+        )
+        when.caption(f"更新于 {format_time(a.updated_at)}")
+        with actions, st.container(horizontal=True, gap="small"):
+            st.button(
+                "继续",
+                key=f"open.{a.id}",
+                on_click=_choose,
+                args=(a.id,),
+                disabled=current,
+                type="primary",
+            )
+            if st.button("改名", key=f"rename.{a.id}"):
+                _rename(a)
+            if st.button("复制为下一轮", key=f"dup.{a.id}"):
+                _duplicate(a)
+            if st.button("删除", key=f"delete.{a.id}"):
+                _delete(a)
+
+if deleted:
+    with st.expander(f"已删除的自评（{len(deleted)} 份，可恢复）", icon=":material/delete:"):
+        for a in deleted:
+            name, action = st.columns([6, 2], vertical_alignment="center")
+            name.markdown(f"{plain(a.title)} :gray[删除于 {format_time(a.deleted_at)}]")
+            action.button("恢复", key=f"restore.{a.id}", on_click=_restore, args=(a.id,))
+
+with st.expander("新建自评", expanded=not assessments, icon=":material/add:"):
+    with st.form("new", border=False):
+        a, b = st.columns(2)
+        a.text_input("承担单位", key="new.unit", placeholder="例如：某某市机关事务管理局")
+        b.text_input("自评名称（轮次）", key="new.round", value="第一次自评")
+        c, d, e = st.columns(3)
+        c.date_input("评估日期", key="new.date", value=dt.date.today(), format="YYYY-MM-DD")
+        d.text_input("填表人", key="new.filler")
+        e.text_input("联系方式", key="new.contact")
+        st.form_submit_button(
+            "开始自评", type="primary", on_click=_create, icon=":material/play_arrow:"
+        )
+    if ss.get("create_msg"):
+        st.error(ss.create_msg)

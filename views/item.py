@@ -1,0 +1,307 @@
+"""One renderer for every 评估项目 page (app.py makes one st.Page per item in the rubric).
+
+Each indicator is a keyed fragment. A widget callback saves the answer and reruns only that
+indicator, its content and item headings, and the sidebar (``st.rerun([...keys])``): the
+rest of the page and the app script do not run again.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from jiguan.rubric import Content, Criterion, Indicator, Item
+from jiguan.scoring import UNANSWERED as FLAG_UNANSWERED
+from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
+from views import state
+from views.nav import item_title, walk
+from views.sidebar import SIDEBAR_KEY
+from views.ui import flag_badges, plain, pts, require_assessment, store_banner
+
+ITEM_HEAD_KEY = "itemhead"
+
+
+def render_item(index: int) -> None:
+    rubric = state.get_rubric()
+    item = rubric.items[index]
+    if not require_assessment():
+        return
+    store_banner()
+    _item_head(index, item)
+    for ci, content in enumerate(item.contents):
+        content_key = f"content{ci}"
+        st.fragment(key=content_key)(_content_head)(content)
+        for ind in content.indicators:
+            targets = (f"ind{ind.id}", content_key, ITEM_HEAD_KEY, SIDEBAR_KEY)
+            st.fragment(key=targets[0])(_indicator)(ind, targets)
+    _prev_next(index)
+
+
+@st.fragment(key=ITEM_HEAD_KEY)
+def _item_head(index: int, item: Item) -> None:
+    result = state.result()
+    group = result.items[index]
+    indicators = [ind for content in item.contents for ind in content.indicators]
+    flagged = sum(1 for ind in indicators if result.indicators[ind.id].flags)
+    criteria = [c for ind in indicators for c in ind.criteria]
+    answered = sum(
+        1
+        for c in criteria
+        if state.current_answers().get(c.id, None) is not None
+        and state.current_answers()[c.id].answered
+    )
+    st.title(item_title(index, item))
+    cols = st.columns(4)
+    cols[0].metric("本项得分", f"{pts(group.score)} / {pts(group.max)}")
+    cols[1].metric("得分率", f"{group.pct:.0f}%")
+    cols[2].metric("已评评分项", f"{answered} / {len(criteria)}")
+    cols[3].metric("待处理指标", f"{flagged}")
+
+
+def _content_head(content: Content) -> None:
+    group = next(g for g in state.result().contents if g.name == content.name)
+    st.subheader(f"{content.name}", divider="gray")
+    st.caption(f"评估内容 · 满分 {pts(content.max)} 分 · 当前得分 {pts(group.score)} 分")
+
+
+def _uncovered_lines(ind: Indicator) -> list[str]:
+    """Lines of the indicator text that no criterion repeats (e.g. 本部分最高分为 10 分)."""
+    keys = [c.text.rstrip("。；;，, ") for c in ind.criteria]
+    return [
+        line for line in ind.text.splitlines() if line.strip() and not any(k in line for k in keys)
+    ]
+
+
+def _indicator(ind: Indicator, targets: tuple[str, ...]) -> None:
+    result = state.result()
+    r = result.indicators[ind.id]
+    single = len(ind.criteria) == 1
+    with st.container(border=True):
+        head, score_col = st.columns([6, 1.2], vertical_alignment="top")
+        with head:
+            text = ind.text if single else "\n".join(_uncovered_lines(ind))
+            title = f"**指标 {ind.id}**"
+            st.markdown(f"{title}　{plain(text)}" if text else title)
+            with st.container(horizontal=True, gap="small"):
+                for method in ind.methods:
+                    st.badge(method, icon=":material/search:", color="blue")
+                flag_badges(r.flags)
+        with score_col:
+            st.markdown(f"#### {pts(r.score)} / {pts(r.max)} 分", text_alignment="right")
+        _rules_note(ind, result.criteria)
+        if ind.guidance.evidence:
+            st.caption(
+                "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
+            )
+        for criterion in ind.criteria:
+            _criterion(criterion, ind, single=single, targets=targets)
+
+
+def _rules_note(ind: Indicator, points: dict[str, float]) -> None:
+    if ind.combine == "max":
+        top = max((points.get(c.id, 0.0) for c in ind.criteria), default=0.0)
+        st.info(
+            f"本指标**不累加，只取最高一级**：可如实评定每一级，系统按得分最高的一级计分"
+            f"（当前计 {pts(top)} 分）。",
+            icon=":material/stairs:",
+        )
+    elif ind.cap is not None and any(c.kind == "count" for c in ind.criteria):
+        raw = sum(points.get(c.id, 0.0) for c in ind.criteria)
+        counted = min(raw, ind.cap)
+        tail = "，已达上限" if raw >= ind.cap else ""
+        st.info(
+            f"按数量计分，**本指标最高 {pts(ind.cap)} 分**：各项合计 {pts(raw)} 分，"
+            f"计入 {pts(counted)} 分{tail}。",
+            icon=":material/functions:",
+        )
+
+
+def _criterion(
+    criterion: Criterion, ind: Indicator, *, single: bool, targets: tuple[str, ...]
+) -> None:
+    cid = criterion.id
+    state.seed_widgets(criterion)
+    notice = state.ss.notices.get(cid)
+    if notice:
+        kind, message = notice
+        (st.warning if kind == "warning" else st.error)(message, icon=":material/sync_problem:")
+    if not single:
+        st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
+    on_change = partial(_changed, cid, targets)
+    with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
+        if criterion.kind == "count":
+            unit = criterion.unit or "项"
+            n = st.number_input(
+                f"数量（{unit}）",
+                min_value=0,
+                step=1,
+                format="%d",
+                placeholder="未评",
+                key=f"ans.{cid}",
+                on_change=on_change,
+                width=150,
+            )
+            yielded = "未评" if n is None else f"计 {pts(n * criterion.points)} 分"
+            st.markdown(f"每{unit} {pts(criterion.points)} 分 · {yielded}")
+        else:
+            choice = st.segmented_control(
+                f"评定（满分 {pts(criterion.points)} 分）",
+                state.CHECK_OPTIONS,
+                format_func=state.CHECK_LABELS.get,
+                required=True,
+                key=f"ans.{cid}",
+                on_change=on_change,
+            )
+            if choice == "partial":
+                st.number_input(
+                    f"部分符合得分（0.5–{pts(criterion.points - 0.5)}）",
+                    min_value=0.5,
+                    max_value=criterion.points - 0.5,
+                    step=0.5,
+                    format="%.1f",
+                    key=f"pts.{cid}",
+                    on_change=on_change,
+                    width=190,
+                )
+            if ind.combine == "max" and choice in ("yes", "partial"):
+                _level_badge(criterion, ind)
+    answer = state.current_answers().get(cid)
+    n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
+    n_files = len(state.ss.files.get(cid, ()))
+    label = "佐证材料与备注" if single else f"佐证材料与备注（{cid}）"
+    with st.expander(label, icon=":material/attach_file:"):
+        st.caption(f"已填 {n_entries} 条佐证，已上传 {n_files} 个文件")
+        left, right = st.columns([3, 2])
+        with left:
+            st.text_area(
+                "佐证材料（每行一条：文件名称、文号或链接）",
+                key=f"ev.{cid}",
+                on_change=on_change,
+                height=100,
+                placeholder="例如：关于成立标准化试点工作领导小组的通知（某机关发〔2025〕1号）",
+            )
+            st.text_input("备注", key=f"note.{cid}", on_change=on_change)
+        with right:
+            _files(cid, targets)
+
+
+def _level_badge(criterion: Criterion, ind: Indicator) -> None:
+    points = state.result().criteria
+    mine = points.get(criterion.id, 0.0)
+    top = max(points.get(c.id, 0.0) for c in ind.criteria)
+    if mine > 0 and mine == top:
+        first = next(c.id for c in ind.criteria if points.get(c.id, 0.0) == top)
+        if first == criterion.id:
+            st.badge("计分的一级", icon=":material/star:", color="green")
+            return
+    st.badge("不计分（已有更高一级）", color="gray")
+
+
+def _files(cid: str, targets: tuple[str, ...]) -> None:
+    store = state.get_store()
+    for f in state.ss.files.get(cid, ()):
+        name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
+        name.markdown(f":material/description: {plain(f.filename)} :gray[{_size(f.size)}]")
+        dl.download_button(
+            "下载",
+            data=partial(store.read_file, f.id),
+            file_name=f.filename,
+            mime=f.content_type,
+            on_click="ignore",
+            key=f"dl.{f.id}",
+        )
+        rm.button("移除", key=f"rm.{f.id}", on_click=partial(_remove_file, cid, f.id, targets))
+    gen = state.ss.setdefault("upload_gens", {}).get(cid, 0)
+    limit = store.max_file_bytes / 2**20
+    st.file_uploader(
+        "上传佐证文件",
+        type=list(ALLOWED_EXTENSIONS),
+        key=f"file.{cid}.{gen}",
+        on_change=partial(_upload, cid, targets),
+        help=f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB。",
+        max_upload_size=max(1, round(limit)),
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} KB"
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks
+
+
+def _changed(cid: str, targets: tuple[str, ...]) -> None:
+    state.commit(state.get_rubric().criteria[cid])
+    _rerun(targets)
+
+
+def _upload(cid: str, targets: tuple[str, ...]) -> None:
+    ss = state.ss
+    gens = ss.setdefault("upload_gens", {})
+    key = f"file.{cid}.{gens.get(cid, 0)}"
+    uploaded = ss.get(key)
+    if uploaded is not None:
+        try:
+            state.get_store().add_file(
+                ss.aid, cid, uploaded.name, uploaded.getvalue(), user=state.who()
+            )
+            state.reload_files(cid)
+            ss.notices.pop(cid, None)
+        except StoreUnavailable as exc:
+            ss.notices[cid] = ("error", f"文件未能上传，数据库暂时不可用：{exc}")
+        except StoreError as exc:
+            ss.notices[cid] = ("error", str(exc))
+    gens[cid] = gens.get(cid, 0) + 1
+    _rerun(targets)
+
+
+def _remove_file(cid: str, file_id: int, targets: tuple[str, ...]) -> None:
+    ss = state.ss
+    try:
+        state.get_store().remove_file(file_id, user=state.who())
+        state.reload_files(cid)
+    except StoreError as exc:
+        ss.notices[cid] = ("error", f"未能移除文件：{exc}")
+    _rerun(targets)
+
+
+def _rerun(targets: tuple[str, ...]) -> None:
+    try:
+        st.rerun(list(targets))
+    except StreamlitAPIException:  # a target has not rendered yet: rerun everything
+        st.rerun()
+
+
+# ---------------------------------------------------------------------------------------------
+# 上一部分 / 下一部分
+
+
+def _prev_next(index: int) -> None:
+    rubric = state.get_rubric()
+    order = walk(rubric)
+    here = index + 1
+    prev_page, next_page = order[here - 1], order[here + 1]
+    st.divider()
+    left, _, right = st.columns([2, 3, 2])
+    if left.button(
+        f"上一部分：{prev_page.title}",
+        key="nav.prev",
+        icon=":material/arrow_back:",
+        width="stretch",
+    ):
+        st.switch_page(prev_page)
+    if right.button(
+        f"下一部分：{next_page.title}",
+        key="nav.next",
+        icon=":material/arrow_forward:",
+        icon_position="right",
+        type="primary",
+        width="stretch",
+    ):
+        st.switch_page(next_page)
+
+
+__all__ = ["FLAG_UNANSWERED", "render_item"]

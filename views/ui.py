@@ -1,0 +1,53 @@
+"""Small drawing helpers shared by the pages."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, UNANSWERED
+from views import state
+from views.nav import home_page
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def plain(text: str) -> str:
+    """User text made inert for st.markdown: every markdown character escaped, no HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def pts(x: float) -> str:
+    return f"{x:g}"
+
+
+def flag_badges(flags: tuple[str, ...], *, done_label: str = "已完成") -> None:
+    if not flags:
+        st.badge(done_label, icon=":material/check_circle:", color="green")
+    for flag in flags:
+        color = "gray" if flag == UNANSWERED else "orange"
+        icon = ":material/help:" if flag == UNANSWERED else ":material/attach_file_off:"
+        st.badge(FLAG_LABELS[flag], icon=icon, color=color)
+
+
+def store_banner() -> None:
+    """The store is down: say so, and that nothing typed is lost."""
+    if state.ss.get("store_error"):
+        pending = len(state.ss.get("pending", {}))
+        tail = f"，{pending} 项修改暂存在本页，恢复后自动保存" if pending else ""
+        st.warning(
+            f"数据库暂时不可用{tail}。（{state.ss.store_error}）", icon=":material/cloud_off:"
+        )
+
+
+def require_assessment() -> bool:
+    """Pages that need an assessment send the user to 首页 when none is chosen."""
+    if state.ss.get("aid") is not None and state.ss.get("info") is not None:
+        return True
+    st.info("请先在首页新建或选择一份自评，再开始填写。", icon=":material/info:")
+    st.page_link(home_page(), label="前往首页", icon=":material/home:")
+    return False
+
+
+__all__ = ["NO_EVIDENCE", "UNANSWERED", "flag_badges", "plain", "pts", "require_assessment"]
