@@ -1,0 +1,117 @@
+"""The documents a unit hands in: the filled 附件2 (Word), a workbook (Excel), a summary (PDF).
+
+One code path: the app's 导入导出 page and ``python -m jiguan report`` both call `build_report`
+(or the three builders directly) with the same rubric, answers and `Profile`, and get the same
+bytes back.
+
+Each builder takes ``(rubric, answers, profile, *, files=None)``: ``files`` maps a criterion id
+to the names of the evidence files attached to it (from the store), so the evidence index can
+list them. Without it, only the evidence entries typed into each answer are listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from jiguan.reports._common import Files, Profile, ReportError
+from jiguan.reports.excel import build_xlsx
+from jiguan.reports.pdf import build_pdf
+from jiguan.reports.word import build_docx
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer
+
+Builder = Callable[..., bytes]
+
+
+class ReportFormat(NamedTuple):
+    """One downloadable document kind."""
+
+    label: str  # what the download button says
+    extension: str  # with the dot
+    mime: str
+    build: Builder
+
+
+REPORT_FORMATS: dict[str, ReportFormat] = {
+    "docx": ReportFormat(
+        "Word 评估表（附件2）",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        build_docx,
+    ),
+    "xlsx": ReportFormat(
+        "Excel 自评工作簿",
+        ".xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        build_xlsx,
+    ),
+    "pdf": ReportFormat("PDF 自评摘要", ".pdf", "application/pdf", build_pdf),
+}
+
+_FILENAME_STEM = {"docx": "附件2评估表", "xlsx": "自评工作簿", "pdf": "自评摘要"}
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def _check_format(fmt: str) -> ReportFormat:
+    try:
+        return REPORT_FORMATS[fmt]
+    except KeyError:
+        known = "、".join(REPORT_FORMATS)
+        raise ReportError(f"不支持的报告格式「{fmt}」，可选：{known}") from None
+
+
+def build_report(
+    fmt: str,
+    rubric: Rubric,
+    answers: Mapping[str, Answer],
+    profile: Profile,
+    *,
+    files: Files | None = None,
+) -> bytes:
+    """Build one document.
+
+    Args:
+        fmt: "docx", "xlsx" or "pdf" (see `REPORT_FORMATS`).
+        rubric: the rubric the answers belong to.
+        answers: criterion id -> Answer.
+        profile: unit, date, people.
+        files: criterion id -> names of attached evidence files, for the evidence index.
+
+    Raises:
+        ReportError: unknown format, or the PDF font is missing.
+    """
+    return _check_format(fmt).build(rubric, answers, profile, files=files)
+
+
+def report_filename(fmt: str, unit: str, date: dt.date | str | None = None) -> str:
+    """A download name such as ``附件2评估表_某某机关事务管理局_2026-05-01.docx``.
+
+    Characters that Windows, macOS or Linux refuse in file names are removed; whitespace
+    becomes ``_``; an empty unit name or date is left out.
+    """
+    spec = _check_format(fmt)
+
+    def clean(text: str) -> str:
+        text = _UNSAFE_FILENAME.sub("", unicodedata.normalize("NFC", text))
+        return re.sub(r"\s+", "_", text).strip("._ ")[:60]
+
+    date_part = date.isoformat() if isinstance(date, dt.date) else clean(date or "")
+    parts = [_FILENAME_STEM[fmt], clean(unit or ""), date_part]
+    return "_".join(p for p in parts if p) + spec.extension
+
+
+__all__ = [
+    "REPORT_FORMATS",
+    "Profile",
+    "ReportError",
+    "ReportFormat",
+    "build_docx",
+    "build_pdf",
+    "build_report",
+    "build_xlsx",
+    "report_filename",
+]

@@ -1,0 +1,191 @@
+"""What the three documents share: the profile, the evidence index, notes, gaps, number text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from jiguan.rubric import Content, Indicator, Item, Rubric
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, Result
+
+Files = Mapping[str, Sequence[str]]
+
+
+class ReportError(RuntimeError):
+    """A document cannot be produced; the message (Chinese) says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Who is assessed and when: what the documents print in their heading and signature block.
+
+    Attributes:
+        unit_name: 承担单位.
+        assessment_date: 评估日期, a date or free text ("2026年5月").
+        filled_by: 填表人.
+        contact: 联系方式.
+        round_name: 轮次 (e.g. 第一轮自评).
+    """
+
+    unit_name: str = ""
+    assessment_date: dt.date | str | None = None
+    filled_by: str = ""
+    contact: str = ""
+    round_name: str = ""
+
+    @classmethod
+    def from_assessment(cls, info: Any) -> Profile:
+        """A profile from the store's `AssessmentInfo` (unit_name, round_name, profile dict).
+
+        The profile dict's keys are those of the store contract: 评估日期, 填表人, 联系方式.
+        An ISO date (2026-05-01) in 评估日期 becomes a `datetime.date`; other text is kept.
+        """
+        extra: Mapping[str, str] = getattr(info, "profile", None) or {}
+        raw_date = (extra.get("评估日期") or "").strip()
+        try:
+            date: dt.date | str | None = dt.date.fromisoformat(raw_date) if raw_date else None
+        except ValueError:
+            date = raw_date
+        return cls(
+            unit_name=getattr(info, "unit_name", "") or "",
+            assessment_date=date,
+            filled_by=(extra.get("填表人") or "").strip(),
+            contact=(extra.get("联系方式") or "").strip(),
+            round_name=getattr(info, "round_name", "") or "",
+        )
+
+    @property
+    def date_text(self) -> str:
+        """评估日期 as printed: ``2026年5月1日`` for a date, the text as given otherwise."""
+        d = self.assessment_date
+        if d is None:
+            return ""
+        if isinstance(d, dt.date):
+            return f"{d.year}年{d.month}月{d.day}日"
+        return str(d).strip()
+
+
+def pts(x: float) -> str:
+    """Points as printed: ``2``, ``1.5``, ``10``."""
+    return f"{x:g}"
+
+
+def pct(score: float, maximum: float) -> str:
+    return f"{100.0 * score / maximum:.0f}%" if maximum else "—"
+
+
+def lines(text: str) -> list[str]:
+    """Non-blank lines of a multi-line entry, stripped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class EvidenceEntry(NamedTuple):
+    number: str  # "17-2": indicator 17, second entry
+    text: str
+    criterion_id: str
+    is_file: bool  # an attached file (rather than an entry typed into the answer)
+
+
+class EvidenceGroup(NamedTuple):
+    indicator: Indicator
+    item: Item
+    content: Content
+    entries: tuple[EvidenceEntry, ...]
+
+
+def evidence_index(
+    rubric: Rubric, answers: Mapping[str, Answer], files: Files | None = None
+) -> list[EvidenceGroup]:
+    """The 佐证材料目录: per indicator with any evidence, its entries numbered ``<id>-<n>``.
+
+    Entries come from each criterion's evidence lines, then its attached file names (when
+    ``files`` is given), in rubric order; repeats within an indicator are listed once. A
+    criterion with attachments but no file names given contributes one line saying how many.
+    """
+    groups: list[EvidenceGroup] = []
+    for item, content, ind in rubric.indicators():
+        seen: set[str] = set()
+        raw: list[tuple[str, str, bool]] = []
+        for c in ind.criteria:
+            a = answers.get(c.id)
+            names = list((files or {}).get(c.id, ()))
+            for text in lines(a.evidence if a else ""):
+                if text not in seen:
+                    seen.add(text)
+                    raw.append((text, c.id, False))
+            for name in names:
+                if name not in seen:
+                    seen.add(name)
+                    raw.append((name, c.id, True))
+            if a is not None and a.attachments and not names:
+                raw.append((f"已上传佐证文件 {a.attachments} 个", c.id, True))
+        if raw:
+            entries = tuple(
+                EvidenceEntry(f"{ind.id}-{n}", text, cid, is_file)
+                for n, (text, cid, is_file) in enumerate(raw, start=1)
+            )
+            groups.append(EvidenceGroup(ind, item, content, entries))
+    return groups
+
+
+def notes(rubric: Rubric, answers: Mapping[str, Answer]) -> list[tuple[str, str]]:
+    """(criterion id, note) for every criterion with a note, in rubric order."""
+    out = []
+    for cid in rubric.criteria:
+        a = answers.get(cid)
+        if a is not None and a.note.strip():
+            out.append((cid, a.note.strip()))
+    return out
+
+
+class Gap(NamedTuple):
+    indicator: Indicator
+    item: Item
+    content: Content
+    score: float
+    available: float  # max - score
+
+
+def gaps(rubric: Rubric, result: Result, limit: int = 8) -> list[Gap]:
+    """Indicators by points still available (max - score), largest first, ties in rubric order."""
+    found = []
+    for item, content, ind in rubric.indicators():
+        r = result.indicators[ind.id]
+        if r.max - r.score > 0:
+            found.append(Gap(ind, item, content, r.score, r.max - r.score))
+    found.sort(key=lambda g: -g.available)
+    return found[:limit]
+
+
+class Readiness(NamedTuple):
+    indicators: int
+    flagged: list[int]
+    unanswered: list[int]
+    no_evidence: list[int]
+    with_evidence: int
+    answered: int  # criteria
+    criteria: int
+
+
+def readiness(result: Result) -> Readiness:
+    """The evidence-readiness counts the PDF and the workbook print."""
+    inds = result.indicators.values()
+    return Readiness(
+        indicators=len(result.indicators),
+        flagged=[r.id for r in inds if r.flags],
+        unanswered=[r.id for r in inds if UNANSWERED in r.flags],
+        no_evidence=[r.id for r in inds if NO_EVIDENCE in r.flags],
+        with_evidence=sum(1 for r in inds if r.has_evidence),
+        answered=result.answered,
+        criteria=result.criteria_count,
+    )
+
+
+def id_list(ids: Sequence[int], limit: int = 12) -> str:
+    """``1、4、17`` (and ``等 N 项`` past the limit)."""
+    if not ids:
+        return "无"
+    shown = "、".join(str(i) for i in ids[:limit])
+    return shown + (f" 等 {len(ids)} 项" if len(ids) > limit else "")

@@ -1,0 +1,593 @@
+"""The documents: each file opened with its own library, and what matters in it asserted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import docx
+import formulas
+import openpyxl
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Length
+from pypdf import PdfReader
+
+from jiguan.reports import (
+    REPORT_FORMATS,
+    Profile,
+    ReportError,
+    build_docx,
+    build_pdf,
+    build_report,
+    build_xlsx,
+    report_filename,
+)
+from jiguan.reports import pdf as pdf_module
+from jiguan.reports._common import evidence_index
+from jiguan.reports.excel import ANSWERS, EVIDENCE, INDICATORS, SCORE_COLUMN, SUMMARY
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer, Result, all_yes, score
+from jiguan.sheet import EXPORT_COLUMNS, export_rows
+from tests.conftest import require_service
+
+UNIT = "某某市机关事务管理局"
+PROFILE = Profile(
+    unit_name=UNIT,
+    assessment_date=dt.date(2026, 5, 8),
+    filled_by="张三",
+    contact="010-12345678",
+    round_name="第一轮自评",
+)
+FILES = {"1.1": ["领导小组通知.pdf"], "26.1": ["现场照片1.jpg", "现场照片2.jpg"]}
+
+
+def pts(x: float) -> str:
+    return f"{x:g}"
+
+
+@pytest.fixture(scope="module")
+def answers(rubric: Rubric) -> dict[str, Answer]:
+    """A realistic sheet: most met, caps exceeded, a max-combine, partial, unanswered, notes."""
+    sheet = all_yes(rubric, evidence="关于成立标准化试点领导小组的通知（某机管发〔2025〕3号）")
+    sheet["1.1"] = Answer("yes", evidence="关于成立领导小组的通知\n领导小组成员名单")
+    sheet["2.1"] = Answer("no", note="主要负责人调整中")
+    sheet["8.2"] = Answer("partial", points=0.5, note="=激励办法正在起草\n预计6月印发")
+    sheet["17.1"] = Answer(1, evidence="GB/T 1234-2025 立项批复")  # 6
+    sheet["17.3"] = Answer(2)  # +6 -> capped at 10
+    sheet["21.1"] = Answer(5, evidence="培训通知 5 份")  # 5 -> capped at 3
+    sheet["24.1"] = Answer("yes")  # points, no evidence
+    sheet["25.1"] = Answer("no")
+    sheet["33.1"] = Answer("partial", points=1, evidence='=HYPERLINK("x")')
+    sheet["37.3"] = Answer("no")  # 37.1 + 37.2 yes -> max 3
+    del sheet["36.2"]  # unanswered
+    return sheet
+
+
+@pytest.fixture(scope="module")
+def result(rubric: Rubric, answers: dict[str, Answer]) -> Result:
+    return score(rubric, answers)
+
+
+@pytest.fixture(scope="module")
+def docx_bytes(rubric: Rubric, answers: dict[str, Answer]) -> bytes:
+    return build_docx(rubric, answers, PROFILE, files=FILES)
+
+
+@pytest.fixture(scope="module")
+def xlsx_bytes(rubric: Rubric, answers: dict[str, Answer]) -> bytes:
+    return build_xlsx(rubric, answers, PROFILE, files=FILES)
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(rubric: Rubric, answers: dict[str, Answer]) -> bytes:
+    return build_pdf(rubric, answers, PROFILE, files=FILES)
+
+
+# --- the package API -------------------------------------------------------------------
+
+
+def test_formats_are_described_in_chinese_with_extension_and_mime() -> None:
+    assert set(REPORT_FORMATS) == {"docx", "xlsx", "pdf"}
+    assert REPORT_FORMATS["docx"].build is build_docx
+    assert REPORT_FORMATS["xlsx"].build is build_xlsx
+    assert REPORT_FORMATS["pdf"].build is build_pdf
+    for fmt, spec in REPORT_FORMATS.items():
+        assert spec.extension == "." + fmt
+        assert re.search(r"[\u4e00-\u9fff]", spec.label)
+    assert REPORT_FORMATS["pdf"].mime == "application/pdf"
+    assert REPORT_FORMATS["docx"].mime.endswith("wordprocessingml.document")
+    assert REPORT_FORMATS["xlsx"].mime.endswith("spreadsheetml.sheet")
+
+
+def test_build_report_dispatches_and_refuses_unknown_format(rubric, answers) -> None:
+    data = build_report("docx", rubric, answers, PROFILE)
+    assert docx.Document(io.BytesIO(data)).tables
+    data = build_report("xlsx", rubric, answers, PROFILE)
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] == ANSWERS
+    assert build_report("pdf", rubric, answers, PROFILE).startswith(b"%PDF")
+    with pytest.raises(ReportError, match="不支持的报告格式「odt」"):
+        build_report("odt", rubric, answers, PROFILE)
+
+
+def test_report_filename() -> None:
+    day = dt.date(2026, 5, 1)
+    assert report_filename("docx", "某某局", day) == "附件2评估表_某某局_2026-05-01.docx"
+    assert report_filename("xlsx", "a/b: c", day) == "自评工作簿_ab_c_2026-05-01.xlsx"
+    assert report_filename("pdf", "", None) == "自评摘要.pdf"
+    assert report_filename("pdf", "某局", "2026年5月") == "自评摘要_某局_2026年5月.pdf"
+
+
+def test_profile_from_store_assessment() -> None:
+    info = SimpleNamespace(
+        unit_name="某局",
+        round_name="第二轮",
+        profile={"评估日期": "2026-05-08", "填表人": " 李四 ", "联系方式": "123"},
+    )
+    p = Profile.from_assessment(info)
+    assert p == Profile("某局", dt.date(2026, 5, 8), "李四", "123", "第二轮")
+    assert p.date_text == "2026年5月8日"
+    free = Profile.from_assessment(SimpleNamespace(unit_name="某局", round_name="", profile={
+        "评估日期": "2026年5月"}))  # fmt: skip
+    assert free.assessment_date == "2026年5月"
+    assert free.date_text == "2026年5月"
+    assert Profile().date_text == ""
+
+
+def test_evidence_index_numbers_entries_per_indicator(rubric, answers) -> None:
+    groups = {g.indicator.id: g for g in evidence_index(rubric, answers, FILES)}
+    one = groups[1].entries
+    assert [e.number for e in one] == ["1-1", "1-2", "1-3"]
+    assert [e.text for e in one] == [
+        "关于成立领导小组的通知",
+        "领导小组成员名单",
+        "领导小组通知.pdf",
+    ]
+    assert [e.is_file for e in one] == [False, False, True]
+    assert 24 not in groups  # answered yes but no evidence at all
+    assert 2 not in groups
+    # attachments counted but not named: one line says how many
+    counted = evidence_index(rubric, {"5.1": Answer("yes", attachments=2)})
+    assert [(e.number, e.text) for e in counted[0].entries] == [("5-1", "已上传佐证文件 2 个")]
+
+
+# --- Word ------------------------------------------------------------------------------
+
+
+def _main_table(document):
+    return document.tables[0]
+
+
+def _cell_text(tc) -> str:
+    return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+
+
+def _vmerge_spans(table, col: int) -> list[tuple[str, int]]:
+    """Spans of vertically merged cells in a column (body rows): (top text, rows spanned)."""
+    spans: list[tuple[str, int]] = []
+    for tr in table._tbl.tr_lst[1:-1]:
+        tc = tr.tc_lst[col]
+        vmerge = tc.tcPr.find(qn("w:vMerge")) if tc.tcPr is not None else None
+        if vmerge is not None and vmerge.get(qn("w:val")) in (None, "continue"):
+            text, n = spans[-1]
+            spans[-1] = (text, n + 1)
+        else:
+            spans.append((_cell_text(tc), 1))
+    return spans
+
+
+def test_docx_heading_unit_and_total(docx_bytes, result) -> None:
+    document = docx.Document(io.BytesIO(docx_bytes))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == "附件2"
+    assert texts[1] == "机关事务标准化试点工作评估指引"
+    assert f"承担单位：{UNIT}" in texts
+    assert f"总得分：{pts(result.total)} 分" in texts
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+
+
+def test_docx_table_rows_match_rubric_and_scores(docx_bytes, rubric, result) -> None:
+    table = _main_table(docx.Document(io.BytesIO(docx_bytes)))
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["评估项目", "评估内容", "评估指标", "评估指标", "评估方式", "得分"]
+    body = table.rows[1:-1]
+    indicators = list(rubric.indicators())
+    assert len(body) == len(indicators) == 38
+    for row, (item, content, ind) in zip(body, indicators, strict=True):
+        cells = [c.text for c in row.cells]
+        assert cells[0] == f"{item.name}\n（{pts(item.max)} 分）"
+        assert cells[1] == f"{content.name}\n（{pts(content.max)} 分）"
+        assert cells[2] == str(ind.id)
+        assert cells[3] == ind.text  # full text, one paragraph per source line
+        assert cells[4] == "\n".join(ind.methods)
+        assert cells[5] == pts(result.indicators[ind.id].score)
+    # the rules reach the form: 17 capped at 10, 21 at 3, 37 the highest only
+    by_id = {int(r.cells[2].text): r.cells[5].text for r in body}
+    assert (by_id[17], by_id[21], by_id[37], by_id[2], by_id[8]) == ("10", "3", "3", "0", "1.5")
+    total = [c.text for c in table.rows[-1].cells]
+    assert total[0] == "总分"
+    assert total[1] == "满分 100 分"
+    assert total[5] == pts(result.total)
+
+
+def test_docx_items_and_contents_are_merged_vertically_as_in_source(docx_bytes, rubric) -> None:
+    table = _main_table(docx.Document(io.BytesIO(docx_bytes)))
+    expected_items = [
+        (f"{item.name}\n（{pts(item.max)} 分）", sum(len(c.indicators) for c in item.contents))
+        for item in rubric.items
+    ]
+    assert _vmerge_spans(table, 0) == expected_items
+    expected_contents = [
+        (f"{c.name}\n（{pts(c.max)} 分）", len(c.indicators))
+        for item in rubric.items
+        for c in item.contents
+    ]
+    assert _vmerge_spans(table, 1) == expected_contents
+    # e.g. 组织管理 spans indicators 1-5, 标准制定 spans 17-19
+    assert expected_items[0][1] == 5
+    assert ("标准制定\n（18 分）", 3) in expected_contents
+
+
+def test_docx_header_repeats_and_table_fits_the_page(docx_bytes) -> None:
+    document = docx.Document(io.BytesIO(docx_bytes))
+    table = _main_table(document)
+    repeat = [tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None
+              for tr in table._tbl.tr_lst]  # fmt: skip
+    assert repeat[0] is True
+    assert not any(repeat[1:])
+    # 评估指标 spans the number and the text columns, as in the source
+    first = table._tbl.tr_lst[0].tc_lst
+    assert len(first) == 5
+    assert first[2].tcPr.find(qn("w:gridSpan")).get(qn("w:val")) == "2"
+    section = document.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    for t in document.tables:
+        grid = t._tbl.tblGrid.findall(qn("w:gridCol"))
+        assert sum(int(g.get(qn("w:w"))) for g in grid) <= Length(text_width).twips
+        layout = t._tbl.tblPr.find(qn("w:tblLayout"))
+        assert layout is not None and layout.get(qn("w:type")) == "fixed"
+
+
+def test_docx_fonts_are_chinese(docx_bytes) -> None:
+    document = docx.Document(io.BytesIO(docx_bytes))
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override it
+    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    cell_run = _main_table(document).rows[1].cells[3].paragraphs[0].runs[0]
+    assert cell_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    names = re.findall(rb'w:name="([^"]+)"', _font_table_blob(document))
+    assert "宋体".encode() in names and "黑体".encode() in names
+
+
+def _font_table_blob(document) -> bytes:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    return document.part.part_related_by(RT.FONT_TABLE).blob
+
+
+def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) -> None:
+    document = docx.Document(io.BytesIO(docx_bytes))
+    index = document.tables[1]
+    assert [c.text for c in index.rows[0].cells] == ["编号", "佐证材料（名称、文号）", "对应评分项"]
+    assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+    rows = [[c.text for c in r.cells] for r in index.rows[1:]]
+    entries = [r for r in rows if re.fullmatch(r"\d+-\d+", r[0])]
+    expected = [
+        [e.number, f"{e.text}（附件）" if e.is_file else e.text, e.criterion_id]
+        for g in evidence_index(rubric, answers, FILES)
+        for e in g.entries
+    ]
+    assert entries == expected
+    assert ["1-3", "领导小组通知.pdf（附件）", "1.1"] in entries
+    assert ["26-3", "现场照片2.jpg（附件）", "26.1"] in entries
+    assert any(r[0].startswith("指标 17（标准体系与标准制定／标准制定）") for r in rows)
+
+    texts = [p.text for p in document.paragraphs]
+    assert "佐证材料目录" in texts and "备注" in texts
+    assert texts.index("备注") > texts.index("佐证材料目录")
+    assert "评分项 2.1：主要负责人调整中" in texts
+    assert "评分项 8.2：=激励办法正在起草" in texts and "预计6月印发" in texts
+    assert "填表人：张三　　　　联系方式：010-12345678" in texts
+    assert "评估日期：2026年5月8日　　　　轮次：第一轮自评" in texts
+    for label in ("承担单位（盖章）：", "负责人（签字）："):
+        assert label in texts
+    assert any(t.startswith("日　　期：") and t.endswith("年　　月　　日") for t in texts)
+
+
+def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
+    document = docx.Document(io.BytesIO(build_docx(rubric, {}, Profile())))
+    texts = [p.text for p in document.paragraphs]
+    assert "总得分：0 分" in texts
+    assert "（尚未填写佐证材料。）" in texts
+    assert "无。" in texts
+    assert len(document.tables) == 1
+    assert all(r.cells[5].text == "0" for r in _main_table(document).rows[1:])
+
+
+# --- Excel -----------------------------------------------------------------------------
+
+
+def _recalculate(path: Path) -> dict[str, object]:
+    """Every cell's value after evaluating the workbook's formulas (the `formulas` engine)."""
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    solution = model.calculate()
+    values: dict[str, object] = {}
+    prefix = f"'[{path.name}]".upper()
+    for key, ranges in solution.items():
+        if not key.upper().startswith(prefix):
+            continue
+        sheet, cell = key[len(prefix) :].split("'!")
+        value = ranges.value[0][0]
+        values[f"{sheet}!{cell}"] = value.item() if hasattr(value, "item") else value
+    return values
+
+
+def _summary_expectations(rubric: Rubric, result: Result) -> dict[str, float]:
+    """汇总!D<row> -> the score jiguan gives, by the sheet's layout (contents, 小计, 总分)."""
+    out: dict[str, float] = {}
+    r = 2
+    contents = iter(result.contents)
+    for item, item_result in zip(rubric.items, result.items, strict=True):
+        for _ in item.contents:
+            out[f"{SUMMARY}!D{r}"] = next(contents).score
+            r += 1
+        out[f"{SUMMARY}!D{r}"] = item_result.score
+        r += 1
+    out[f"{SUMMARY}!D{r}"] = result.total
+    return out
+
+
+def _assert_recalculated_equals_jiguan(values, rubric: Rubric, result: Result) -> None:
+    for ref, expected in _summary_expectations(rubric, result).items():
+        assert values[ref] == pytest.approx(expected), ref
+    for n, (_, _, ind) in enumerate(rubric.indicators(), start=2):
+        got = values[f"{INDICATORS}!F{n}"]
+        assert got == pytest.approx(result.indicators[ind.id].score), f"指标 {ind.id}"
+
+
+def test_xlsx_answers_sheet_is_the_export(xlsx_bytes, rubric, answers) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
+    assert wb.sheetnames == [ANSWERS, SUMMARY, INDICATORS, EVIDENCE]
+    ws = wb[ANSWERS]
+    assert [c.value for c in ws[1]] == list(EXPORT_COLUMNS)
+    assert ws.freeze_panes == "A2"
+    rows = export_rows(rubric, answers)
+    assert ws.max_row == len(rows) + 1
+    for r, expected in enumerate(rows, start=2):
+        for c, name in enumerate(EXPORT_COLUMNS, start=1):
+            got = ws.cell(row=r, column=c).value
+            want = expected[name]
+            assert got == (None if want in ("", None) else want), (r, name)
+    score_col = EXPORT_COLUMNS.index("得分") + 1
+    assert score_col == SCORE_COLUMN
+    assert {ws.cell(row=r, column=score_col).number_format for r in range(2, ws.max_row + 1)} == {
+        "0.0"
+    }
+    # user text that looks like a formula stays text
+    note = ws.cell(row=_row_of(ws, "8.2"), column=EXPORT_COLUMNS.index("note") + 1)
+    assert note.data_type == "s" and note.value.startswith("=激励办法")
+    ev = ws.cell(row=_row_of(ws, "33.1"), column=EXPORT_COLUMNS.index("evidence") + 1)
+    assert ev.data_type == "s" and ev.value == '=HYPERLINK("x")'
+    widths = {ws.column_dimensions[k].width for k in ("A", "D", "I")}
+    assert all(6 <= w <= 50 for w in widths)
+
+
+def _row_of(ws, criterion_id: str) -> int:
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(row=r, column=1).value == criterion_id:
+            return r
+    raise AssertionError(criterion_id)
+
+
+def test_xlsx_summary_formulas_apply_the_indicator_rules(xlsx_bytes, rubric) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
+    ws = wb[INDICATORS]
+    assert ws.freeze_panes == "A2"
+    formulas_by_id = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=6).value
+                      for r in range(2, ws.max_row + 1)}  # fmt: skip
+    row = {cid: _row_of(wb[ANSWERS], cid) for cid in ("8.1", "17.1", "21.1", "37.1")}
+    assert row["17.1"] == 20  # the criteria rows of 答题, in rubric order
+    r8, r17, r21, r37 = row["8.1"], row["17.1"], row["21.1"], row["37.1"]
+    assert formulas_by_id[8] == f"=SUM('答题'!K{r8}:K{r8 + 1})"
+    assert formulas_by_id[17] == f"=MIN(10,SUM('答题'!K{r17}:K{r17 + 4}))"
+    assert formulas_by_id[21] == f"=MIN(3,SUM('答题'!K{r21}))"
+    assert formulas_by_id[37] == f"=MAX('答题'!K{r37}:K{r37 + 2})"
+    assert wb[ANSWERS][f"K{r17}"].value == 6  # 17.1: one 国家标准 led
+    summary = wb[SUMMARY]
+    assert summary.freeze_panes == "A2"
+    assert [c.value for c in summary[1]] == ["评估项目", "评估内容", "满分", "得分", "得分率"]
+    assert all(str(summary.cell(row=r, column=4).value).startswith("=") for r in range(2, 30))
+    assert summary.cell(row=29, column=1).value == "总分"
+    assert summary.cell(row=29, column=4).number_format == "0.0"
+
+
+def test_xlsx_recalculated_totals_equal_jiguan(xlsx_bytes, rubric, result, tmp_path) -> None:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(xlsx_bytes)
+    values = _recalculate(path)
+    _assert_recalculated_equals_jiguan(values, rubric, result)
+    assert values[f"{SUMMARY}!D29"] == pytest.approx(result.total)
+
+
+def _rescored(rubric: Rubric) -> dict[str, Answer]:
+    """Another sheet that leans on every rule: caps, max-combine, partial, zeros."""
+    sheet = all_yes(rubric)
+    sheet.update(
+        {
+            "17.1": Answer(2),  # 12 -> capped at 10
+            "17.5": Answer(3),
+            "21.1": Answer(7),  # 7 -> 3
+            "37.1": Answer("no"),  # 37.2 + 37.3 -> 2
+            "38.1": Answer("no"),
+            "38.2": Answer("no"),  # 38.3 -> 1
+            "12.1": Answer("partial", points=1.5),
+            "26.1": Answer("no"),
+        }
+    )
+    del sheet["30.1"]
+    return sheet
+
+
+def test_xlsx_totals_follow_an_edited_score(xlsx_bytes, rubric, tmp_path) -> None:
+    """A reviewer types other 得分 values into 答题: every total follows, rules included."""
+    new = _rescored(rubric)
+    new_result = score(rubric, new)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
+    ws = wb[ANSWERS]
+    for r in range(2, ws.max_row + 1):
+        cid = ws.cell(row=r, column=1).value
+        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[cid]
+    path = tmp_path / "edited.xlsx"
+    wb.save(path)
+    values = _recalculate(path)
+    _assert_recalculated_equals_jiguan(values, rubric, new_result)
+    assert values[f"{INDICATORS}!F18"] == 10  # indicator 17 capped
+
+
+def test_xlsx_summary_lists_profile_and_evidence_sheet(xlsx_bytes, rubric, answers) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
+    summary = {r[0]: r[1] for r in wb[SUMMARY].iter_rows(min_row=30, values_only=True) if r[0]}
+    assert summary["承担单位"] == UNIT
+    assert summary["评估日期"] == "2026年5月8日"
+    assert summary["填表人"] == "张三"
+    ev = wb[EVIDENCE]
+    assert ev.freeze_panes == "A2"
+    got = [(r[0], r[4]) for r in ev.iter_rows(min_row=2, values_only=True)]
+    expected = [
+        (e.number, e.text) for g in evidence_index(rubric, answers, FILES) for e in g.entries
+    ]
+    assert got == expected
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+def test_pdf_text_has_unit_total_and_every_item(pdf_bytes, rubric, result) -> None:
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    assert len(reader.pages) == 1
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert UNIT in text
+    assert "2026年5月8日" in text
+    assert f"{pts(result.total)}" in text and "/ 100 分" in text
+    for item in rubric.items:
+        assert item.name in text
+    for heading in ("主要失分", "佐证准备情况", "需关注的指标", "得分但缺佐证"):
+        assert heading in text
+
+
+def test_pdf_embeds_the_cjk_font(pdf_bytes) -> None:
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    embedded = []
+    for ref in fonts.values():
+        font = ref.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            embedded.append(str(font["/BaseFont"]))
+    # reportlab embeds subsets of the TrueType font (one per 256 glyphs used)
+    assert embedded
+    assert all("WenQuanYi" in name or "wqy" in name.lower() for name in embedded), embedded
+
+
+def test_pdf_lists_gaps_and_readiness(rubric, answers, result, pdf_bytes) -> None:
+    text = PdfReader(io.BytesIO(pdf_bytes)).pages[0].extract_text()
+    flagged = [r.id for r in result.flagged]
+    assert flagged == [24, 36]
+    assert re.search(r"需关注的指标\s*2 项\s*24、36", text)
+    # largest gap first: indicator 2 (0 of 2), 25 (0 of 2), 36 (4 of 6)
+    assert text.index("0／2") < text.index("4／6")
+
+
+def test_pdf_without_font_says_what_to_install(monkeypatch, rubric, answers) -> None:
+    monkeypatch.setattr(pdf_module, "font_candidates", lambda: [Path("/nonexistent.ttc")])
+    pdf_module.cjk_font.cache_clear()
+    try:
+        with pytest.raises(ReportError) as err:
+            build_pdf(rubric, answers, PROFILE)
+    finally:
+        pdf_module.cjk_font.cache_clear()
+    assert "paperang-p2-fonts-cjk" in str(err.value)
+    assert "fonts-wqy-microhei" in str(err.value)
+
+
+# --- rendering (LibreOffice, poppler) --------------------------------------------------
+
+
+def _require_renderers() -> None:
+    require_service(
+        bool(shutil.which("soffice")) and bool(shutil.which("pdftoppm")),
+        "LibreOffice (soffice) and pdftoppm",
+        "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils",
+    )
+
+
+def _soffice(args: list[str], cwd: Path, profile_dir: Path) -> None:
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile_dir}", "--headless", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+
+@pytest.mark.render
+def test_render_documents_to_png(docx_bytes, pdf_bytes, artifacts_dir, tmp_path) -> None:
+    """Leave PNGs of every page in artifacts/reports/ for people to look at."""
+    _require_renderers()
+    out = artifacts_dir / "reports"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / "附件2评估表.docx").write_bytes(docx_bytes)
+    (out / "自评摘要.pdf").write_bytes(pdf_bytes)
+    _soffice(["--convert-to", "pdf", "--outdir", str(out), "附件2评估表.docx"], out, tmp_path)
+    word_pdf = out / "附件2评估表.pdf"
+    assert word_pdf.is_file()
+    for pdf, stem in ((word_pdf, "docx"), (out / "自评摘要.pdf", "pdf")):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(pdf), str(out / stem)], check=True, timeout=120
+        )
+    word_pages = sorted(out.glob("docx-*.png"))
+    assert 3 <= len(word_pages) <= 12
+    assert len(list(out.glob("pdf-*.png"))) == 1
+    # LibreOffice laid the form out with the text in it (no missing glyphs in the text layer)
+    text = "".join(p.extract_text() for p in PdfReader(word_pdf).pages)
+    compact = re.sub(r"\s+", "", text)
+    assert "机关事务标准化试点工作评估指引" in compact
+    assert "佐证材料目录" in compact and "负责人（签字）" in compact
+    assert UNIT in compact
+
+
+@pytest.mark.render
+def test_libreoffice_recalculates_xlsx_like_jiguan(xlsx_bytes, rubric, tmp_path) -> None:
+    """Same check as with the Python formula engine, by a real spreadsheet application."""
+    _require_renderers()
+    new = _rescored(rubric)
+    new_result = score(rubric, new)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
+    ws = wb[ANSWERS]
+    for r in range(2, ws.max_row + 1):
+        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[
+            ws.cell(row=r, column=1).value
+        ]
+    src = tmp_path / "src"
+    src.mkdir()
+    wb.save(src / "book.xlsx")
+    _soffice(["--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), "book.xlsx"], src,
+             tmp_path / "profile")  # fmt: skip
+    done = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx", data_only=True)
+    values = {}
+    for name in (SUMMARY, INDICATORS):
+        for row in done[name].iter_rows():
+            for cell in row:
+                values[f"{name}!{cell.coordinate}"] = cell.value
+    _assert_recalculated_equals_jiguan(values, rubric, new_result)
