@@ -1,0 +1,46 @@
+"""The latency benchmark's harness works: it starts a Streamlit server, speaks the websocket
+protocol, and measures page loads and answers. Speed is not asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from jiguan import PROJECT_ROOT
+
+BENCH = PROJECT_ROOT / "bench" / "bench_app.py"
+
+
+def test_bench_harness_measures_the_empty_app(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--quick",
+            "--apps=empty",
+            "--sessions=1,3",
+            "--timeout=20",
+            f"--out={tmp_path}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result_file,) = tmp_path.glob("bench_app-*.json")
+    results = json.loads(result_file.read_text(encoding="utf-8"))
+
+    assert results["sessions"] == [1, 3]
+    for n, loads, answers in ((1, 3, 5), (3, 1, 3)):
+        phase = results["phases"][f"empty@{n}"]
+        assert phase["errors"] == []
+        assert phase["page_load"]["n"] == n * loads
+        assert phase["answer_total"]["n"] == phase["answer_done"]["n"] == n * answers
+        for metric in ("page_load", "answer_total", "answer_done"):
+            assert phase[metric]["p50_ms"] > 0
+            assert phase[metric]["p95_ms"] >= phase[metric]["p50_ms"]
+        # Every toggle of the checkbox changed what the page shows.
+        assert phase["total_changes"] == n * (answers - 1)
+    assert "latency in ms" in proc.stdout
