@@ -485,6 +485,13 @@ def _guard(
             except (sa_exc.SQLAlchemyError, OSError) as exc:
                 log.warning("store: %s failed", action, exc_info=exc)
                 raise translate_error(exc, action) from None
+            except Exception as exc:
+                # A bug or an unexpected driver error: logged with its traceback for the
+                # maintainers, a plain message for the user.
+                log.exception("store: %s failed unexpectedly", action)
+                raise StoreError(
+                    f"{action}未完成：程序内部错误。请稍后重试；如仍失败请联系管理员。"
+                ) from exc
 
         return wrapper
 
@@ -686,7 +693,11 @@ def display_filename(name: str | bytes) -> str:
                 name = name.encode("utf-8", "replace").decode("utf-8")
     name = unicodedata.normalize("NFC", name)
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(" " if ch.isspace() else ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     name = " ".join(name.split()).strip(" .")
     stem, dot, ext = name.rpartition(".")
     if not dot:
