@@ -7,6 +7,7 @@ from jiguan.store import StoreError
 from views import state
 from views.nav import all_pages
 from views.sidebar import score_panel
+from views.ui import apply_style
 
 st.set_page_config(
     page_title="机关事务标准化试点 自评",
@@ -31,6 +32,7 @@ state.init_session()
 state.sync()
 
 page = st.navigation(all_pages(rubric), position="top")
+apply_style()
 with st.sidebar:
     score_panel()
 page.run()

@@ -20,6 +20,14 @@ def item_percentages(result: Result) -> list[float]:
     return [round(item.pct, 1) for item in result.items]
 
 
+def _wrap(name: str, width: int = 5) -> str:
+    """Break long item names over two lines so the labels fit around a small radar."""
+    if len(name) <= width:
+        return name
+    cut = (len(name) + 1) // 2
+    return name[:cut] + "<br>" + name[cut:]
+
+
 def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figure:
     """Radar across the items, each as % of its maximum; hover shows points, max and %.
 
@@ -29,7 +37,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         labels: show the item names around the radar (off for very small figures).
     """
     items = result.items
-    theta = [item.name for item in items]
+    theta = [_wrap(item.name) for item in items]
     fig = go.Figure(
         go.Scatterpolar(
             r=item_percentages(result),
@@ -38,9 +46,9 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
             fillcolor="rgba(31, 95, 168, 0.25)",
             line={"color": PRIMARY, "width": 2},
             marker={"size": 6 if height >= 300 else 4},
-            customdata=[[g.score, g.max, g.pct] for g in items],
+            customdata=[[g.score, g.max, g.pct, g.name] for g in items],
             hovertemplate=(
-                "<b>%{theta}</b><br>得分 %{customdata[0]:g} / %{customdata[1]:g} 分"
+                "<b>%{customdata[3]}</b><br>得分 %{customdata[0]:g} / %{customdata[1]:g} 分"
                 "<br>得分率 %{customdata[2]:.0f}%<extra></extra>"
             ),
             name="得分率",
@@ -60,7 +68,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
                 "ticksuffix": "%",
                 "tickvals": [25, 50, 75, 100],
                 "showticklabels": not small,
-                "angle": 90,
+                "angle": 90 - 180 / max(len(items), 1),  # between the first two axes
                 "tickfont": {"size": 10 if small else 12},
             },
             "angularaxis": {

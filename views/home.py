@@ -1,4 +1,5 @@
 import datetime as dt
+from functools import partial
 
 import streamlit as st
 
@@ -86,51 +87,68 @@ def _choose(aid: int) -> None:
     ss.pop("prof.for", None)
 
 
-@st.dialog("修改名称")
-def _rename(info) -> None:
-    unit = st.text_input("承担单位", value=info.unit_name)
-    round_name = st.text_input("自评名称（轮次）", value=info.round_name)
-    if st.button("保存", type="primary"):
-        try:
-            store.update_assessment(info.id, unit_name=unit, round_name=round_name)
-        except StoreError as exc:
-            st.error(str(exc))
-            return
-        ss.pop("prof.for", None)
-        ss.loaded_aid = None if ss.aid == info.id else ss.loaded_aid
-        st.rerun()
+def _act(kind: str | None, aid: int | None = None) -> None:
+    ss.home_action = (kind, aid) if kind else None
+    ss.list_msg = ""
 
 
-@st.dialog("复制为下一轮自评")
-def _duplicate(info) -> None:
-    st.write(f"以「{info.title}」的答案和佐证文件为起点，新建一轮自评。")
-    round_name = st.text_input("新一轮的名称", value=_next_round_name(info.round_name))
-    if st.button("复制", type="primary"):
-        try:
-            new = store.duplicate_assessment(info.id, round_name, user=state.who())
-        except StoreError as exc:
-            st.error(str(exc))
-            return
-        _choose(new.id)
-        st.rerun()
+def _do_rename(aid: int) -> None:
+    try:
+        store.update_assessment(
+            aid,
+            unit_name=ss.get(f"rename.unit.{aid}", ""),
+            round_name=ss.get(f"rename.round.{aid}", ""),
+        )
+    except StoreError as exc:
+        ss.list_msg = str(exc)
+        return
+    ss.pop("prof.for", None)
+    if ss.aid == aid:
+        ss.loaded_aid = None
+    _act(None)
 
 
-@st.dialog("删除自评")
-def _delete(info) -> None:
-    st.write(f"确定删除「{info.title}」吗？删除后可在“已删除的自评”中恢复。")
-    left, right = st.columns(2)
-    if left.button("确定删除", type="primary", key="del.confirm"):
-        try:
-            store.delete_assessment(info.id)
-        except StoreError as exc:
-            st.error(str(exc))
-            return
-        if ss.aid == info.id:
-            state.select_assessment(None)
-            ss.info = None
-        st.rerun()
-    if right.button("取消", key="del.cancel"):
-        st.rerun()
+def _do_duplicate(aid: int) -> None:
+    try:
+        new = store.duplicate_assessment(aid, ss.get(f"dup.round.{aid}", ""), user=state.who())
+    except StoreError as exc:
+        ss.list_msg = str(exc)
+        return
+    _act(None)
+    _choose(new.id)
+
+
+def _do_delete(aid: int) -> None:
+    try:
+        store.delete_assessment(aid)
+    except StoreError as exc:
+        ss.list_msg = str(exc)
+        return
+    _act(None)
+    if ss.aid == aid:
+        state.select_assessment(None)
+        ss.info = None
+
+
+def _action_panel(a) -> None:
+    kind, aid = ss.get("home_action") or (None, None)
+    if aid != a.id:
+        return
+    if kind == "rename":
+        x, y = st.columns(2)
+        x.text_input("承担单位", value=a.unit_name, key=f"rename.unit.{a.id}")
+        y.text_input("自评名称（轮次）", value=a.round_name, key=f"rename.round.{a.id}")
+        confirm, label = partial(_do_rename, a.id), "保存名称"
+    elif kind == "dup":
+        st.caption(f"以「{a.title}」的答案和佐证文件为起点，新建一轮自评。")
+        st.text_input("新一轮的名称", value=_next_round_name(a.round_name), key=f"dup.round.{a.id}")
+        confirm, label = partial(_do_duplicate, a.id), "复制"
+    else:
+        st.warning(f"确定删除「{a.title}」吗？删除后可在“已删除的自评”中恢复。")
+        confirm, label = partial(_do_delete, a.id), "确定删除"
+    with st.container(horizontal=True):
+        st.button(label, type="primary", key=f"{kind}.confirm", on_click=confirm)
+        st.button("取消", key=f"{kind}.cancel", on_click=_act, args=(None,))
 
 
 def _restore(aid: int) -> None:
@@ -238,12 +256,10 @@ for a in assessments:
                 disabled=current,
                 type="primary",
             )
-            if st.button("改名", key=f"rename.{a.id}"):
-                _rename(a)
-            if st.button("复制为下一轮", key=f"dup.{a.id}"):
-                _duplicate(a)
-            if st.button("删除", key=f"delete.{a.id}"):
-                _delete(a)
+            st.button("改名", key=f"rename.{a.id}", on_click=_act, args=("rename", a.id))
+            st.button("复制为下一轮", key=f"dup.{a.id}", on_click=_act, args=("dup", a.id))
+            st.button("删除", key=f"delete.{a.id}", on_click=_act, args=("delete", a.id))
+        _action_panel(a)
 
 if deleted:
     with st.expander(f"已删除的自评（{len(deleted)} 份，可恢复）", icon=":material/delete:"):

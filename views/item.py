@@ -220,9 +220,9 @@ def _files(cid: str, targets: tuple[str, ...]) -> None:
         type=list(ALLOWED_EXTENSIONS),
         key=f"file.{cid}.{gen}",
         on_change=partial(_upload, cid, targets),
-        help=f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB。",
         max_upload_size=max(1, round(limit)),
     )
+    st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
 
 
 def _size(n: int) -> str:

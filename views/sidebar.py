@@ -33,7 +33,8 @@ def score_panel() -> None:
     no_ev = sum(1 for r in flagged if NO_EVIDENCE in r.flags)
     if flagged:
         st.markdown(
-            f":orange[**待处理指标 {len(flagged)} 个**]　未评 {unanswered} · 缺佐证 {no_ev}"
+            f":orange[**待处理指标 {len(flagged)} 个**]  \n"
+            f":gray[未评 {unanswered} · 缺佐证 {no_ev}]"
         )
     else:
         st.markdown(":green[**全部指标已作答且有佐证**]")
@@ -41,11 +42,12 @@ def score_panel() -> None:
     if pending:
         st.warning(f"{pending} 项未保存", icon=":material/sync_problem:")
     for i, item in enumerate(result.items):
-        st.page_link(
-            item_page(rubric, i),
-            label=f"{rubric_title(i, item.name)}　{pts(item.score)}/{pts(item.max)}",
-        )
-        st.progress(item.score / item.max if item.max else 0.0)
+        with st.container(gap=None):
+            st.page_link(
+                item_page(rubric, i),
+                label=f"{rubric_title(i, item.name)}　{pts(item.score)}/{pts(item.max)}",
+            )
+            st.progress(item.score / item.max if item.max else 0.0)
     st.plotly_chart(
         radar(result, height=230),
         key="radar.sidebar",

@@ -172,6 +172,7 @@ def _refresh(store: Store, aid: int) -> None:
 def sync() -> None:
     """Run at the top of every full run: pick the assessment, retry unsaved changes, reload."""
     init_session()
+    ss.full_runs = ss.get("full_runs", 0) + 1  # fragment reruns do not pass here (tests check)
     try:
         store = get_store()
         if ss.aid is None:

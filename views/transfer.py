@@ -97,6 +97,7 @@ if msg:
 uploaded = st.file_uploader(
     "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{ss.get('import_gen', 0)}"
 )
+st.caption("支持本工具下载的答题表（CSV，可在 Excel 或 WPS 中编辑后另存为 CSV）")
 if uploaded is None:
     ss.pop("import", None)
 else:

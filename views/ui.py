@@ -13,6 +13,27 @@ from views.nav import home_page
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
+# Static CSS only (never user text): tighter page top for laptops and projectors, and Chinese
+# wording for the file uploader, whose "Upload" / "200MB per file" texts Streamlit does not let
+# an app change (streamlit/streamlit#13500). Our own caption states types and size instead.
+_STYLE = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 3rem; }
+[data-testid="stSidebarUserContent"] { padding-top: 1rem; }
+h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
+  font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+</style>
+"""
+
+
+def apply_style() -> None:
+    st.html(_STYLE)
+
+
 def plain(text: str) -> str:
     """User text made inert for st.markdown: every markdown character escaped, no HTML."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
