@@ -394,7 +394,7 @@ R = TypeVar("R")
 
 _UNAVAILABLE_REASONS = (
     (
-        ("database is locked", "database table is locked", "busy"),
+        ("database is locked", "database table is locked", "busy", "lock timeout"),
         "数据库正被其他操作占用（已锁定）",
     ),
     (("disk is full", "no space left", "could not extend file"), "磁盘空间已满"),
@@ -762,7 +762,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 # Engine
 
 
-def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 10.0) -> Engine:
     """A configured engine: SQLite with WAL, foreign keys, busy timeout and BEGIN IMMEDIATE
     for writes; PostgreSQL through psycopg 3 with pre-ping and a connect timeout.
 
@@ -786,6 +786,7 @@ def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
                 connect_args={"connect_timeout": max(1, int(busy_timeout // 3) or 1)},
                 json_serializer=_json_dumps,
             )
+            _configure_postgresql(engine, busy_timeout)
         else:
             engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
     except StoreError:
@@ -801,6 +802,16 @@ def make_engine(url: str, *, busy_timeout: float = 15.0) -> Engine:
 
 def _json_dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
+
+
+def _configure_postgresql(engine: Engine, busy_timeout: float) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # A writer stuck behind a lock gives up (StoreUnavailable) instead of hanging the page.
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute(f"SET lock_timeout = {int(busy_timeout * 1000)}")
+        dbapi_conn.autocommit = autocommit
 
 
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
@@ -848,7 +859,7 @@ class Store:
         *,
         files_dir: Path,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-        busy_timeout: float = 15.0,
+        busy_timeout: float = 10.0,
     ) -> None:
         self.url = normalise_url(url)
         self.rubric = rubric
@@ -1168,15 +1179,27 @@ class Store:
 
     @_guard("恢复自评")
     def restore_assessment(self, aid: int) -> AssessmentInfo:
-        """Undo a soft delete."""
+        """Undo a soft delete.
+
+        If the unit meanwhile has another assessment with the same round name, the restored
+        one is renamed 「<name>（恢复）」 (or 「<name>（恢复2）」 …) rather than refused, since a
+        deleted assessment cannot be renamed.
+        """
         with self._write() as conn:
             row = self._lock_assessment(conn, aid, live=False)
             if row.deleted_at is not None:
-                self._check_round_free(conn, row.unit_id, row.round_name, exclude=aid)
+                round_name = row.round_name
+                for n in range(1, 100):
+                    try:
+                        self._check_round_free(conn, row.unit_id, round_name, exclude=aid)
+                        break
+                    except StoreError:
+                        suffix = "（恢复）" if n == 1 else f"（恢复{n}）"
+                        round_name = (row.round_name + suffix)[-MAX_NAME_CHARS:]
                 conn.execute(
                     sa.update(assessments)
                     .where(assessments.c.id == aid)
-                    .values(deleted_at=None, updated_at=_now())
+                    .values(deleted_at=None, updated_at=_now(), round_name=round_name)
                 )
             return self._get_info(conn, aid)
 

@@ -118,6 +118,13 @@ def test_soft_delete_restore_purge(store: Store, aid: int, db_url: str) -> None:
     with pytest.raises(StoreError, match="请先删除"):
         store.purge_assessment(aid)
 
+    # restoring next to a live namesake renames instead of refusing
+    store.delete_assessment(aid)
+    twin = store.create_assessment("某市机关事务管理局", "第一次自评")
+    assert store.restore_assessment(aid).round_name == "第一次自评（恢复）"
+    store.delete_assessment(twin.id)
+    store.purge_assessment(twin.id)
+
     store.delete_assessment(aid)
     store.purge_assessment(aid)
     with pytest.raises(NotFoundError):
@@ -451,6 +458,24 @@ def test_sqlite_locked_is_unavailable_then_recovers(rubric: Rubric, tmp_path: Pa
         other.execute("ROLLBACK")
         other.close()
     # the same save goes through once the lock is released
+    assert s.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="张三").version == 1
+    s.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+def test_postgres_lock_held_too_long_is_unavailable(
+    db_url: str, rubric: Rubric, files_dir: Path
+) -> None:
+    s = Store(db_url, rubric, files_dir=files_dir, busy_timeout=0.5)
+    s.migrate()
+    aid = s.create_assessment("某局", "第一次自评").id
+    blocker = sa.create_engine(db_url)
+    with blocker.connect() as conn, conn.begin():
+        conn.execute(sa.text("SELECT id FROM assessments WHERE id = :a FOR UPDATE"), {"a": aid})
+        with pytest.raises(StoreUnavailable, match="已锁定") as info:
+            s.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="张三")
+        assert_user_message(info.value)
+    blocker.dispose()
     assert s.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="张三").version == 1
     s.close()
 
