@@ -254,6 +254,30 @@ def test_docx_header_repeats_and_table_fits_the_page(docx_bytes) -> None:
         assert layout is not None and layout.get(qn("w:type")) == "fixed"
 
 
+# Schema order of the property elements the builder touches directly (ECMA-376 part 1). Word
+# reports "unreadable content" for a file whose children are out of this order; LibreOffice
+# does not care, so only this check catches it.
+_TCPR_ORDER = ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap",
+               "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark")  # fmt: skip
+_TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+                "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
+                "shd", "tblLayout", "tblCellMar", "tblLook")  # fmt: skip
+
+
+def _in_schema_order(element, order: tuple[str, ...]) -> bool:
+    names = [child.tag.split("}")[1] for child in element]
+    positions = [order.index(n) for n in names]
+    return positions == sorted(positions)
+
+
+def test_docx_table_properties_are_in_schema_order(docx_bytes) -> None:
+    document = docx.Document(io.BytesIO(docx_bytes))
+    for table in document.tables:
+        assert _in_schema_order(table._tbl.tblPr, _TBLPR_ORDER)
+        for tc in table._tbl.iter(qn("w:tc")):
+            assert _in_schema_order(tc.tcPr, _TCPR_ORDER), [c.tag for c in tc.tcPr]
+
+
 def test_docx_fonts_are_chinese(docx_bytes) -> None:
     document = docx.Document(io.BytesIO(docx_bytes))
     defaults = document.styles.element.find(qn("w:docDefaults"))
@@ -505,6 +529,23 @@ def test_pdf_lists_gaps_and_readiness(rubric, answers, result, pdf_bytes) -> Non
     assert re.search(r"需关注的指标\s*2 项\s*24、36", text)
     # largest gap first: indicator 2 (0 of 2), 25 (0 of 2), 36 (4 of 6)
     assert text.index("0／2") < text.index("4／6")
+
+
+@pytest.mark.parametrize("which", ["blank", "full"])
+def test_pdf_stays_on_one_page_for_blank_and_full_sheets(rubric, which) -> None:
+    sheet = {} if which == "blank" else all_yes(rubric, evidence="某文件")
+    long_unit = "某某省某某市某某区机关事务管理局（机关事务标准化试点承担单位）"
+    data = build_pdf(rubric, sheet, Profile(unit_name=long_unit, assessment_date="2026年5月"))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    text = re.sub(r"\s+", "", reader.pages[0].extract_text())
+    assert long_unit in text
+    if which == "blank":
+        assert "0/100分" in text
+        assert "需关注的指标38项" in text and "等38项" in text
+    else:
+        assert "100/100分" in text
+        assert "各项指标均已得满分" in text
 
 
 def test_pdf_without_font_says_what_to_install(monkeypatch, rubric, answers) -> None:

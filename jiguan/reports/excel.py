@@ -19,7 +19,7 @@ import io
 from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -92,7 +92,7 @@ def _text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object, *, text: bool = False):
+def _put(ws: Worksheet, row: int, col: int, value: object, *, text: bool = False) -> Cell:
     """Write a cell; ``text`` forces a string even when it starts with '=' (no formula)."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
@@ -113,6 +113,13 @@ def _header(ws: Worksheet, titles: Sequence[str]) -> None:
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.freeze_panes = "A2"
+    # Printing: landscape A4, as wide as one page, the header row on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def _display_width(value: object) -> int:
@@ -131,10 +138,6 @@ def _fit_columns(ws: Worksheet, *, minimum: int = 6) -> None:
             widths[cell.column] = max(widths.get(cell.column, 0), _display_width(cell.value))
     for col, w in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = min(max(w + 2, minimum), MAX_WIDTH)
-
-
-def _ref(ws_title: str, col: int, row: int) -> str:
-    return f"'{ws_title}'!{get_column_letter(col)}{row}"
 
 
 def _ranges(ws_title: str, col: int, rows: Sequence[int]) -> str:

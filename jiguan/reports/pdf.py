@@ -26,7 +26,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepInFrame,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from jiguan.reports._common import (
     Files,
@@ -52,6 +59,7 @@ FONT_MISSING = (
     "或安装系统字体包：apt-get install fonts-wqy-microhei。"
 )
 
+GAPS_SHOWN = 6
 INK = colors.HexColor("#1F2937")
 ACCENT = colors.HexColor("#1D4ED8")
 GRID = colors.HexColor("#9CA3AF")
@@ -144,7 +152,8 @@ def build_pdf(
             styles["small"],
         ),
     ]
-    doc.build(story)
+    # One page whatever the content: shrink the whole summary if it would overflow.
+    doc.build([KeepInFrame(width, doc.height, story, mode="shrink")])
     return out.getvalue()
 
 
@@ -304,17 +313,27 @@ def _grid_style(font: str, *, numeric_from: int, total_row: bool = False) -> Tab
     return TableStyle(commands)
 
 
+def _clip(text: str, font: str, size: float, room: float) -> str:
+    """The text, cut with …… so that it fits on one line of `room` points."""
+    if pdfmetrics.stringWidth(text, font, size) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "……", font, size) > room:
+        text = text[:-1]
+    return text + "……"
+
+
 def _gaps_table(
     rubric: Rubric, result: Result, styles: dict[str, ParagraphStyle], width: float
 ) -> Table | Paragraph:
-    top = gaps(rubric, result, limit=8)
+    top = gaps(rubric, result, limit=GAPS_SHOWN)
     if not top:
         return Paragraph("各项指标均已得满分。", styles["body"])
+    widths = [1.0 * cm, 5.0 * cm, 0.0, 1.9 * cm, 1.4 * cm]
+    widths[2] = width - sum(widths)
+    font, size = styles["cell"].fontName, styles["cell"].fontSize
     rows: list[list] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
     for g in top:
-        text = g.indicator.text.splitlines()[0]
-        if len(text) > 34:
-            text = text[:34] + "……"
+        text = _clip(g.indicator.text.splitlines()[0], font, size, widths[2] - 12)
         rows.append(
             [
                 str(g.indicator.id),
@@ -324,8 +343,7 @@ def _gaps_table(
                 pts(g.available),
             ]
         )
-    fixed = 1.0 * cm + 3.6 * cm + 1.9 * cm + 1.4 * cm
-    table = Table(rows, colWidths=[1.0 * cm, 3.6 * cm, width - fixed, 1.9 * cm, 1.4 * cm])
+    table = Table(rows, colWidths=widths)
     style = _grid_style(styles["cell"].fontName, numeric_from=3)
     style.add("ALIGN", (0, 0), (0, -1), "CENTER")
     table.setStyle(style)

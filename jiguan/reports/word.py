@@ -12,18 +12,23 @@ import io
 from collections.abc import Mapping
 
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt
+from docx.oxml.text.font import CT_RPr
+from docx.shared import Cm, Length, Pt
 from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from lxml import etree
 
 from jiguan.reports._common import Files, Profile, evidence_index, lines, notes, pts
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer, score
+from jiguan.scoring import Answer, Result, score
 
 # Fonts every Chinese Windows, WPS and Word install has; the font table below tells an
 # application without them (macOS, Linux) what to substitute: any GB2312 serif / sans font.
@@ -113,7 +118,7 @@ def build_docx(
 # --- document set-up -------------------------------------------------------------------
 
 
-def _setup(doc: Document) -> None:
+def _setup(doc: WordDocument) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -147,11 +152,8 @@ def _setup(doc: Document) -> None:
     _run(footer, " 页", size=9)
 
 
-def _set_fonts(rpr, east_asia: str) -> None:
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+def _set_fonts(rpr: CT_RPr, east_asia: str) -> None:
+    fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), LATIN)
@@ -161,7 +163,7 @@ def _set_fonts(rpr, east_asia: str) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _add_font_fallbacks(doc: Document) -> None:
+def _add_font_fallbacks(doc: WordDocument) -> None:
     """Declare 宋体/黑体 in the font table with their alt names, charset and panose."""
     part = doc.part.part_related_by(RT.FONT_TABLE)
     root = parse_xml(part.blob)
@@ -176,12 +178,10 @@ def _add_font_fallbacks(doc: Document) -> None:
                 f'w:csb0="{csb0}" w:csb1="{csb1}"/></w:font>'
             )
         )
-    from lxml import etree
-
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _add_field(paragraph, instruction: str) -> None:
+def _add_field(paragraph: Paragraph, instruction: str) -> None:
     run = _run(paragraph, "", size=9)
     for tag, attrs, text in (
         ("w:fldChar", {"w:fldCharType": "begin"}, None),
@@ -201,7 +201,9 @@ def _add_field(paragraph, instruction: str) -> None:
 # --- paragraphs and runs ---------------------------------------------------------------
 
 
-def _run(paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False):
+def _run(
+    paragraph: Paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False
+) -> Run:
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -211,7 +213,7 @@ def _run(paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold:
 
 
 def _para(
-    container,
+    container: WordDocument | _Cell,
     text: str,
     *,
     font: str = SONG,
@@ -219,8 +221,8 @@ def _para(
     bold: bool = False,
     align: WD_ALIGN_PARAGRAPH | None = None,
     space_after: float = 0,
-    indent=None,
-):
+    indent: Length | None = None,
+) -> Paragraph:
     p = container.add_paragraph()
     _run(p, text, font=font, size=size, bold=bold)
     if align is not None:
@@ -231,14 +233,14 @@ def _para(
     return p
 
 
-def _field_line(doc: Document, label: str, value: str, *, space_after: float = 4) -> None:
+def _field_line(doc: WordDocument, label: str, value: str, *, space_after: float = 4) -> None:
     p = doc.add_paragraph()
     _run(p, label, font=HEI, size=14)
     _run(p, value or "　" * 12, size=14).font.underline = True
     p.paragraph_format.space_after = Pt(space_after)
 
 
-def _heading(doc: Document, text: str, *, page_break: bool = False) -> None:
+def _heading(doc: WordDocument, text: str, *, page_break: bool = False) -> None:
     p = doc.add_paragraph()
     if page_break:
         p.add_run().add_break(WD_BREAK.PAGE)
@@ -251,15 +253,11 @@ def _heading(doc: Document, text: str, *, page_break: bool = False) -> None:
 # --- tables ----------------------------------------------------------------------------
 
 
-def _new_table(doc: Document, widths: tuple[float, ...]) -> Table:
+def _new_table(doc: WordDocument, widths: tuple[float, ...]) -> Table:
     table = doc.add_table(rows=0, cols=len(widths))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
+    table.autofit = False  # w:tblLayout fixed: the widths below hold in Word, WPS, LibreOffice
     for col, w in zip(table.columns, widths, strict=True):
         col.width = Cm(w)
     return table
@@ -304,7 +302,23 @@ def _write(
 
 def _shade(cell: _Cell, fill: str) -> None:
     shd = parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
-    cell._tc.get_or_add_tcPr().append(shd)
+    # Word refuses (“unreadable content”) a tcPr whose children are out of schema order.
+    cell._tc.get_or_add_tcPr().insert_element_before(shd, *_AFTER_SHD)
+
+
+_AFTER_SHD = (
+    "w:noWrap",
+    "w:tcMar",
+    "w:textDirection",
+    "w:tcFitText",
+    "w:vAlign",
+    "w:hideMark",
+    "w:headers",
+    "w:cellIns",
+    "w:cellDel",
+    "w:cellMerge",
+    "w:tcPrChange",
+)
 
 
 def _header_row(table: Table, widths: tuple[float, ...], titles: list[str]) -> list[_Cell]:
@@ -316,7 +330,7 @@ def _header_row(table: Table, widths: tuple[float, ...], titles: list[str]) -> l
     return cells
 
 
-def _main_table(doc: Document, rubric: Rubric, result) -> None:
+def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
     w = MAIN_WIDTHS
     table = _new_table(doc, w)
     header = _header_row(table, w, ["评估项目", "评估内容", "评估指标", "", "评估方式", "得分"])
@@ -348,7 +362,7 @@ def _main_table(doc: Document, rubric: Rubric, result) -> None:
 
 
 def _evidence_table(
-    doc: Document, rubric: Rubric, answers: Mapping[str, Answer], files: Files | None
+    doc: WordDocument, rubric: Rubric, answers: Mapping[str, Answer], files: Files | None
 ) -> None:
     groups = evidence_index(rubric, answers, files)
     if not groups:
@@ -379,7 +393,7 @@ def _evidence_table(
             _write(cells[2], entry.criterion_id)
 
 
-def _signature_block(doc: Document, profile: Profile) -> None:
+def _signature_block(doc: WordDocument, profile: Profile) -> None:
     _para(doc, "", space_after=12).paragraph_format.keep_with_next = True
     rows = [
         ("填表人：", profile.filled_by, "联系方式：", profile.contact),
