@@ -190,6 +190,8 @@ def test_docx_heading_unit_and_total(docx_bytes, result) -> None:
     assert f"总得分：{pts(result.total)} 分" in texts
     section = document.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert document.core_properties.title == "附件2 机关事务标准化试点工作评估指引"
+    assert document.core_properties.author == "张三"  # not python-docx's template author
 
 
 def test_docx_table_rows_match_rubric_and_scores(docx_bytes, rubric, result) -> None:

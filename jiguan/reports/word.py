@@ -110,6 +110,12 @@ def build_docx(
 
     _signature_block(doc, profile)
 
+    core = doc.core_properties
+    core.title = f"{rubric.source} {rubric.title}".strip()
+    core.author = core.last_modified_by = profile.filled_by or profile.unit_name or ""
+    core.subject = profile.unit_name
+    core.comments = core.keywords = ""
+
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
