@@ -62,9 +62,8 @@ def transfer_page() -> st.Page:
 
 def all_pages(rubric: Rubric) -> dict[str, list[st.Page]]:
     return {
-        "": [home_page()],
+        "": [home_page(), summary_page(), evidence_page(), transfer_page()],
         "评估项目": [item_page(rubric, i) for i in range(len(rubric.items))],
-        "结果": [summary_page(), evidence_page(), transfer_page()],
     }
 
 
