@@ -49,8 +49,19 @@ def server(tmp_path: Path) -> Iterator[str]:
     env.pop("JIGUAN_DATABASE_URL", None)
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
-        + ["--server.port", str(port), "--server.address", "127.0.0.1"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,
@@ -88,18 +99,21 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def _settle(page) -> None:  # noqa: ANN001
+def _settle(page) -> None:
     """Wait until Streamlit has finished running (no spinner / "Running..." status)."""
     page.wait_for_load_state("networkidle")
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT)
     time.sleep(0.4)
 
 
-def _total(page) -> str:  # noqa: ANN001
-    return page.locator('[data-testid="stSidebar"] [data-testid="stMetricValue"]').first.inner_text()
+TOTAL = '[data-testid="stSidebar"] [data-testid="stMetricValue"]'
 
 
-def _wait_total(page, text: str) -> float:  # noqa: ANN001
+def _total(page) -> str:
+    return page.locator(TOTAL).first.inner_text()
+
+
+def _wait_total(page, text: str) -> float:
     start = time.monotonic()
     page.locator('[data-testid="stSidebar"] [data-testid="stMetricValue"]').first.filter(
         has_text=re.compile(rf"^{re.escape(text)}$")
@@ -107,24 +121,24 @@ def _wait_total(page, text: str) -> float:  # noqa: ANN001
     return time.monotonic() - start
 
 
-def _shot(page, shots: Path, name: str) -> None:  # noqa: ANN001
+def _shot(page, shots: Path, name: str) -> None:
     _settle(page)
     page.screenshot(path=str(shots / f"{name}.png"))
 
 
-def _open_sidebar_link(page, name: str) -> None:  # noqa: ANN001
+def _open_sidebar_link(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_role("link", name=re.compile(name)).click()
     page.get_by_role("heading", level=1, name=re.compile(name)).wait_for(timeout=TIMEOUT)
 
 
-def _open_top(page, title: str) -> None:  # noqa: ANN001
+def _open_top(page, title: str) -> None:
     page.locator('[data-testid="stTopNavLink"]').filter(has_text=title).first.click()
     page.get_by_role("heading", level=1, name=title).wait_for(timeout=TIMEOUT)
 
 
 def test_answer_download_and_reload_in_fresh_session(
     server: str, browser, artifacts_dir: Path, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     shots = artifacts_dir / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="zh-CN")
@@ -162,7 +176,8 @@ def test_answer_download_and_reload_in_fresh_session(
     page.locator('[data-testid="stExpander"]').filter(has_text="17.1").first.click()
     _shot(page, shots, "04_三、标准体系与标准制定")
 
-    for n, name in enumerate(["四、宣贯培训", "五、实施路径与监督", "六、评价改进", "七、实施效果"]):
+    rest = ["四、宣贯培训", "五、实施路径与监督", "六、评价改进", "七、实施效果"]
+    for n, name in enumerate(rest):
         _open_sidebar_link(page, name)
         _shot(page, shots, f"{n + 5:02d}_{name}")
 
