@@ -39,7 +39,9 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import tempfile
+import time
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
@@ -814,6 +816,23 @@ def _configure_postgresql(engine: Engine, busy_timeout: float) -> None:
         dbapi_conn.autocommit = autocommit
 
 
+def _enable_wal(cur: Any, busy_timeout: float) -> None:
+    """WAL lets readers work while one writer writes. The mode is stored in the file, so only
+    the very first connection switches it; that switch needs a moment alone with the file and
+    SQLite does not wait for it, so several processes starting at once retry here."""
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() in ("wal", "memory"):
+        return
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -822,7 +841,7 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cur, busy_timeout)
         cur.execute("PRAGMA synchronous = FULL")
         cur.close()
 
