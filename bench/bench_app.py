@@ -429,10 +429,18 @@ class Target:
     answer_key: str
     answer_values: list[str]
     marker: re.Pattern[str]
-    query_strings: list[str] = field(default_factory=lambda: [""])
+    query_strings: list[str] = field(default_factory=list)  # one per session, used up in order
+    claimed: int = 0
 
-    def query_string(self, index: int) -> str:
-        return self.query_strings[index % len(self.query_strings)]
+    def claim(self, n: int) -> list[str]:
+        """Query strings for `n` new sessions: each starts on an assessment nobody used yet."""
+        if not self.query_strings:
+            return [""] * n
+        if self.claimed + n > len(self.query_strings):
+            raise BenchError(f"{self.name}: not enough prepared assessments")
+        out = self.query_strings[self.claimed : self.claimed + n]
+        self.claimed += n
+        return out
 
 
 @dataclass
@@ -446,25 +454,30 @@ class Samples:
     page_bytes: list[int] = field(default_factory=list)
     total_changes: int = 0
     fragment_reruns: int = 0
+    cpu_loads: float = 0.0  # server CPU seconds spent in the page-load halves
+    cpu_answers: float = 0.0  # ... and in the answer halves
     errors: list[str] = field(default_factory=list)
 
 
-async def drive_session(
+ERRORS = (BenchError, OSError, TimeoutError, websockets.WebSocketException)
+
+
+async def load_pages(
     target: Target,
     samples: Samples,
     *,
-    index: int,
+    query: str,
     loads: int,
-    answers: int,
     think_s: float,
     timeout: float,
     rng: random.Random,
-) -> None:
-    """Load the page `loads` times (new connection each), then answer `answers` times."""
+) -> Session | None:
+    """Load the page `loads` times, a new connection each time; the last one stays open."""
     session: Session | None = None
-    query = target.query_string(index)
     try:
-        for i in range(loads):
+        for _ in range(loads):
+            if session is not None:
+                await session.close()
             session = Session(
                 target.server.ws_url, timeout=timeout, watch_keys=(target.answer_key,)
             )
@@ -477,12 +490,28 @@ async def drive_session(
             wanted = session.pages.get(target.page)
             if session.page_not_found or (session.pages and wanted != session.page_script_hash):
                 raise BenchError(f"{target.name}: page {target.page!r} not found")
-            if i < loads - 1:
-                await session.close()
             if think_s:
                 await asyncio.sleep(rng.uniform(0, think_s))
-        if session is None or answers == 0:
-            return
+    except ERRORS as exc:
+        samples.errors.append(f"{type(exc).__name__}: {exc}")
+        if session is not None:
+            await session.close()
+        return None
+    return session
+
+
+async def answer(
+    target: Target,
+    samples: Samples,
+    session: Session,
+    *,
+    query: str,
+    answers: int,
+    think_s: float,
+    rng: random.Random,
+) -> None:
+    """Change the answer widget `answers` times on an open session, alternating two values."""
+    try:
         widget = session.widgets.get(target.answer_key)
         if widget is None:
             raise BenchError(
@@ -515,11 +544,17 @@ async def drive_session(
             last_text = run.marker_text
             if think_s:
                 await asyncio.sleep(rng.uniform(0, think_s))
-    except (BenchError, OSError, TimeoutError, websockets.WebSocketException) as exc:
+    except ERRORS as exc:
         samples.errors.append(f"{type(exc).__name__}: {exc}")
-    finally:
-        if session is not None:
-            await session.close()
+
+
+async def bounded(aws: list[Any], bound: float, samples: Samples, what: str) -> list[Any]:
+    """Gather with an outer time bound (each rerun also has its own timeout)."""
+    try:
+        return await asyncio.wait_for(asyncio.gather(*aws), bound)
+    except TimeoutError:
+        samples.errors.append(f"{what} exceeded {bound:.0f}s")
+        return []
 
 
 async def measure(
@@ -533,34 +568,66 @@ async def measure(
     seed: int,
     samples: Samples | None = None,
 ) -> tuple[Samples, float, float | None]:
-    """Run `sessions` concurrent sessions once; samples go into `samples` (or a new one)."""
+    """`sessions` concurrent sessions load the page, then (all loaded) answer concurrently.
+
+    The two halves are timed separately on the server's CPU clock, so the CPU cost of one page
+    load and of one answer can be told apart even when other work shares the machine.
+    """
     samples = Samples() if samples is None else samples
     rng = random.Random(seed)
-    cpu0 = target.server.cpu_seconds()
+    rngs = [random.Random(rng.random()) for _ in range(sessions)]
+    queries = target.claim(sessions)
+    server = target.server
     t0 = time.perf_counter()
-    tasks = [
-        drive_session(
-            target,
-            samples,
-            index=i,
-            loads=loads,
-            answers=answers,
-            think_s=think_s,
-            timeout=timeout,
-            rng=random.Random(rng.random()),
-        )
-        for i in range(sessions)
-    ]
-    # Each rerun has its own timeout; this outer bound only guards against a protocol hang.
-    bound = timeout * (loads + answers + 2)
+    cpu0 = server.cpu_seconds()
+    opened = await bounded(
+        [
+            load_pages(
+                target,
+                samples,
+                query=queries[i],
+                loads=loads,
+                think_s=think_s,
+                timeout=timeout,
+                rng=rngs[i],
+            )
+            for i in range(sessions)
+        ],
+        timeout * (loads + 1),
+        samples,
+        "page loads",
+    )
+    cpu1 = server.cpu_seconds()
     try:
-        await asyncio.wait_for(asyncio.gather(*tasks), bound)
-    except TimeoutError:
-        samples.errors.append(f"phase exceeded {bound:.0f}s")
+        await bounded(
+            [
+                answer(
+                    target,
+                    samples,
+                    s,
+                    query=queries[i],
+                    answers=answers,
+                    think_s=think_s,
+                    rng=rngs[i],
+                )
+                for i, s in enumerate(opened)
+                if s is not None
+            ],
+            timeout * (answers + 1),
+            samples,
+            "answers",
+        )
+    finally:
+        cpu2 = server.cpu_seconds()
+        for s in opened:
+            if s is not None:
+                await s.close()
     wall = time.perf_counter() - t0
-    cpu1 = target.server.cpu_seconds()
-    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
-    return samples, wall, cpu
+    if None in (cpu0, cpu1, cpu2):
+        return samples, wall, None
+    samples.cpu_loads += cpu1 - cpu0
+    samples.cpu_answers += cpu2 - cpu1
+    return samples, wall, cpu2 - cpu0
 
 
 # --------------------------------------------------------------------------------------------
@@ -630,6 +697,17 @@ def print_table(results: dict[str, Any]) -> None:
                 line += f"  {fmt(r.get('p50'), '9.2f')}×{fmt(r.get('p95'), '9.2f')}×"
             print(line)
     print()
+    print("server CPU per operation in ms (less sensitive to other load on the machine)")
+    for key, label in (("cpu_ms_per_page_load", "page load"), ("cpu_ms_per_answer", "answer")):
+        for n in results["sessions"]:
+            line = f"{label:<14}{n:>9}"
+            for name in names:
+                line += f"  {fmt(phases.get(f'{name}@{n}', {}).get(key)):>20}"
+            if both:
+                r = results["ratios"].get(f"{key}@{n}", {})
+                line += f"  {fmt(r.get('value'), '9.2f')}×"
+            print(line)
+    print()
     for phase, data in phases.items():
         extra = (
             f"wall {data['wall_s']:.1f}s, server CPU {fmt(data['server_cpu_s'], '.1f')}s, "
@@ -686,6 +764,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def rounds(args: argparse.Namespace) -> int:
+    return args.rounds or (1 if args.quick else 3)
+
+
 def iterations(args: argparse.Namespace, sessions: int) -> tuple[int, int]:
     """Page loads and answers per session and round."""
     if args.quick:
@@ -713,12 +795,12 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
             raise BenchError(f"{name}: warm-up failed: {samples.errors[0]}")
     for n in levels:
         loads, answers = iterations(args, n)
-        rounds = args.rounds or (1 if args.quick else 3)
+        n_rounds = rounds(args)
         collected = {name: Samples() for name in targets}
         wall = dict.fromkeys(targets, 0.0)
         cpu: dict[str, float | None] = dict.fromkeys(targets, 0.0)
         # Rounds alternate the apps so that a change in background load hits both alike.
-        for r in range(rounds):
+        for r in range(n_rounds):
             for name, target in targets.items():
                 _, w, c = await measure(
                     target,
@@ -740,11 +822,17 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
             phase["answer_first_delta"] = summarize(samples.answer_first_delta)
             phase.update(
                 sessions=n,
-                rounds=rounds,
-                loads_per_session=loads * rounds,
-                answers_per_session=answers * rounds,
+                rounds=n_rounds,
+                loads_per_session=loads,
+                answers_per_session=answers,
                 wall_s=wall[name],
                 server_cpu_s=cpu[name],
+                cpu_ms_per_page_load=1000 * samples.cpu_loads / len(samples.page_load)
+                if samples.page_load and cpu[name] is not None
+                else None,
+                cpu_ms_per_answer=1000 * samples.cpu_answers / len(samples.answer_done)
+                if samples.answer_done and cpu[name] is not None
+                else None,
                 fragment_reruns=samples.fragment_reruns,
                 total_changes=samples.total_changes,
                 page_kib=(sum(samples.page_bytes) / len(samples.page_bytes) / 1024)
@@ -765,17 +853,38 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
                     "p50": ratio(a["p50_ms"], e["p50_ms"]),
                     "p95": ratio(a["p95_ms"], e["p95_ms"]),
                 }
+            for key in ("cpu_ms_per_page_load", "cpu_ms_per_answer"):
+                ratios[f"{key}@{n}"] = {
+                    "value": ratio(phases[f"app@{n}"][key], phases[f"empty@{n}"][key])
+                }
     return {"sessions": levels, "warmup": warm, "phases": phases, "ratios": ratios}
 
 
 def git_rev() -> str | None:
+    """HEAD's short hash, with "+dirty" when the app's files differ from it."""
     try:
-        out = subprocess.run(
+        rev = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "app.py",
+                "views",
+                "pages",
+                "jiguan",
+                ".streamlit",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except OSError:
         return None
-    return out.stdout.strip() or None
+    return (rev + ("+dirty" if dirty else "")) or None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -831,7 +940,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if "app" in targets:
                 levels = [int(x) for x in args.sessions.split(",") if x.strip()]
-                ids = prepare_assessments(env, max([1, *levels]))
+                needed = 1 + rounds(args) * sum(levels)  # warm-up + every session of every round
+                ids = prepare_assessments(env, needed)
                 targets["app"].query_strings = [f"a={aid}" for aid in ids]
             with running(chosen, tmpdir):
                 results = asyncio.run(run_all(args, targets))
