@@ -28,7 +28,9 @@ The two-level fan-out keeps directories small. Files are written to a temporary 
 renamed into place, so a crash never leaves a half-written file under a valid hash. A file
 whose database row failed to commit is an unreferenced blob and harmless. Removing a file
 from a criterion is a soft removal (kept in history); purging an assessment deletes the blobs
-that no other evidence row refers to.
+that no other evidence row refers to. (An upload of the very same content committing in the
+instant between a purge's reference check and its unlink would lose its blob; `read_file` then
+says the content is missing and uploading it again repairs it.)
 """
 
 from __future__ import annotations
@@ -1563,10 +1565,16 @@ class Store:
             raise StoreError("文件记录已损坏（内容校验值无效）")
         return self.files_dir / sha[:2] / sha
 
+    @staticmethod
+    def _blob_ok(path: Path, sha: str, size: int) -> bool:
+        if not path.is_file() or path.stat().st_size != size:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == sha
+
     def _write_blob(self, sha: str, data: bytes) -> None:
         path = self._blob_path(sha)
-        if path.is_file() and path.stat().st_size == len(data):
-            return
+        if self._blob_ok(path, sha, len(data)):
+            return  # already stored (deduplicated); a damaged copy is rewritten below
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:

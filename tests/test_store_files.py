@@ -245,11 +245,15 @@ def test_damaged_or_missing_content_is_detected(store: Store, aid: int) -> None:
     blob.write_bytes(PDF + b"tampered")
     with pytest.raises(StoreError, match=r"「制度\.pdf」的文件内容已损坏"):
         store.read_file(f.id)
+    blob.write_bytes(PDF.replace(b"obj", b"OBJ"))  # same size, different bytes
+    with pytest.raises(StoreError, match="已损坏"):
+        store.read_file(f.id)
+    store.add_file(aid, "2.1", "制度.pdf", PDF, user="张三")  # the same content again repairs it
+    assert store.read_file(f.id) == PDF
     blob.unlink()
     with pytest.raises(StoreError, match="找不到"):
         store.read_file(f.id)
-    # uploading the same content again repairs it
-    store.add_file(aid, "2.1", "制度.pdf", PDF, user="张三")
+    store.add_file(aid, "3.1", "制度.pdf", PDF, user="张三")
     assert store.read_file(f.id) == PDF
 
 
