@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from jiguan import PROJECT_ROOT
@@ -214,3 +215,21 @@ def test_help_lists_the_subcommands() -> None:
     assert code == 0
     for name in ("score", "check", "rubric", "report"):
         assert name in out
+
+
+def test_report_writes_the_document(tmp_path: Path, all_yes_csv: Path) -> None:
+    out = tmp_path / "自评.xlsx"
+    args = ("report", all_yes_csv, "--format", "xlsx", "-o", out, "--unit", "测试局")
+    code, stdout, err = run(*args)
+    assert code == 0, err
+    assert str(out) in stdout
+    workbook = openpyxl.load_workbook(out)
+    cells = [c for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert any(isinstance(c, str) and "测试局" in c for c in cells)
+
+
+def test_report_to_an_unwritable_place_exits_2(tmp_path: Path, all_yes_csv: Path) -> None:
+    out = tmp_path / "no" / "such" / "dir" / "r.docx"
+    code, stdout, err = run("report", all_yes_csv, "--format", "docx", "-o", out)
+    assert (code, stdout) == (2, "")
+    assert "无法写入" in err
