@@ -2,7 +2,9 @@
 
 Each indicator is a keyed fragment. A widget callback saves the answer and reruns only that
 indicator, its content and item headings, and the sidebar (``st.rerun([...keys])``): the
-rest of the page and the app script do not run again.
+rest of the page and the app script do not run again. (Measured in 1.67: callback to first
+fragment start 2-7 ms once ``runner.postScriptGC`` is off, 100-500 ms with it on; see
+.streamlit/config.toml.)
 """
 
 from __future__ import annotations
