@@ -65,8 +65,8 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         polar={
             "radialaxis": {
                 "range": [0, 100],
-                "ticksuffix": "%",
                 "tickvals": [25, 50, 75, 100],
+                "ticktext": ["25%", "50%", "75%", "100%"],
                 "showticklabels": not small,
                 "angle": 90 - 180 / max(len(items), 1),  # between the first two axes
                 "tickfont": {"size": 10 if small else 12},

@@ -234,6 +234,16 @@ def test_evidence_text_clears_no_evidence_flag(app: AppTest, other_store: Store)
     assert other_store.answers(app.session_state.aid)["1.1"].note == "原件在档案室"
 
 
+def test_history_per_criterion(app: AppTest) -> None:
+    goto(app, "item1")
+    answer(app, "1.1", "yes")
+    answer(app, "1.1", "no")
+    app.toggle(key="hist.1.1").set_value(True).run()
+    table = app.dataframe[0].value
+    assert list(table["新内容"]) == ["不符合", "符合"]
+    assert list(table["原内容"]) == ["符合", "未评"]
+
+
 def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> None:
     goto(app, "item1")
     answer(app, "1.1", "yes")

@@ -52,6 +52,11 @@ for _, _, ind in rubric.indicators():
     if r.flags:
         for method in ind.methods:
             groups.setdefault(method, []).append((ind, r))
+for entries in groups.values():
+    # points a reviewer may refuse first, then what is still open; the largest first
+    entries.sort(
+        key=lambda e: (NO_EVIDENCE not in e[1].flags, -points_at_stake(rubric, result, e[0].id))
+    )
 
 for method, entries in groups.items():
     stake = sum(points_at_stake(rubric, result, r.id) for _, r in entries)
@@ -72,7 +77,9 @@ for method, entries in groups.items():
                         f"{item.name} · {content.name} · 当前 {pts(r.score)} / {pts(r.max)} 分"
                     )
             label = "可能失去" if NO_EVIDENCE in r.flags else "尚可争取"
-            stake_col.metric(label, f"{pts(points_at_stake(rubric, result, ind.id))} 分")
+            stake = pts(points_at_stake(rubric, result, ind.id))
+            color = "orange" if NO_EVIDENCE in r.flags else "blue"
+            stake_col.markdown(f":gray[{label}]  \n:{color}[**{stake} 分**]")
             link.page_link(
                 item_page(rubric, item_index[item.name]), label="去处理", icon=":material/edit:"
             )

@@ -140,11 +140,11 @@ def _action_panel(a) -> None:
         y.text_input("自评名称（轮次）", value=a.round_name, key=f"rename.round.{a.id}")
         confirm, label = partial(_do_rename, a.id), "保存名称"
     elif kind == "dup":
-        st.caption(f"以「{a.title}」的答案和佐证文件为起点，新建一轮自评。")
+        st.caption(f"以「{plain(a.title)}」的答案和佐证文件为起点，新建一轮自评。")
         st.text_input("新一轮的名称", value=_next_round_name(a.round_name), key=f"dup.round.{a.id}")
         confirm, label = partial(_do_duplicate, a.id), "复制"
     else:
-        st.warning(f"确定删除「{a.title}」吗？删除后可在“已删除的自评”中恢复。")
+        st.warning(f"确定删除「{plain(a.title)}」吗？删除后可在“已删除的自评”中恢复。")
         confirm, label = partial(_do_delete, a.id), "确定删除"
     with st.container(horizontal=True):
         st.button(label, type="primary", key=f"{kind}.confirm", on_click=confirm)
@@ -171,7 +171,7 @@ try:
     assessments = store.list_assessments()
     deleted = [a for a in store.list_assessments(include_deleted=True) if a.deleted]
 except StoreError as exc:
-    st.warning(f"暂时无法读取自评列表：{exc}")
+    st.warning(f"暂时无法读取自评列表：{plain(str(exc))}")
     assessments, deleted = [], []
 
 info = ss.get("info") if ss.get("aid") is not None else None
@@ -196,7 +196,7 @@ if info is not None:
         )
         msg = ss.pop("profile_msg", None)
         if msg and msg[0] == "error":
-            st.error(msg[1])
+            st.error(plain(msg[1]))
     with right:
         st.markdown("**进度一览**")
         m1, m2, m3 = st.columns(3)
@@ -235,7 +235,7 @@ if info is not None:
 
 st.subheader("已保存的自评", divider="gray")
 if ss.get("list_msg"):
-    st.error(ss.list_msg)
+    st.error(plain(ss.list_msg))
 if not assessments:
     st.info("还没有自评。请在下方填写承担单位，新建第一份自评。", icon=":material/info:")
 for a in assessments:
@@ -281,4 +281,4 @@ with st.expander("新建自评", expanded=not assessments, icon=":material/add:"
             "开始自评", type="primary", on_click=_create, icon=":material/play_arrow:"
         )
     if ss.get("create_msg"):
-        st.error(ss.create_msg)
+        st.error(plain(ss.create_msg))

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import UNANSWERED as FLAG_UNANSWERED
-from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
+from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
 from views import state
 from views.nav import item_title, walk
 from views.sidebar import SIDEBAR_KEY
@@ -128,7 +129,9 @@ def _criterion(
     notice = state.ss.notices.get(cid)
     if notice:
         kind, message = notice
-        (st.warning if kind == "warning" else st.error)(message, icon=":material/sync_problem:")
+        (st.warning if kind == "warning" else st.error)(
+            plain(message), icon=":material/sync_problem:"
+        )
     if not single:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
     on_change = partial(_changed, cid, targets)
@@ -185,8 +188,46 @@ def _criterion(
                 placeholder="例如：关于成立标准化试点工作领导小组的通知（某机关发〔2025〕1号）",
             )
             st.text_input("备注", key=f"note.{cid}", on_change=on_change)
+            if st.toggle("显示修改记录", key=f"hist.{cid}"):
+                _history(criterion)
         with right:
             _files(cid, targets)
+
+
+EVENTS = {
+    "answer": "修改答案",
+    "file_added": "上传文件",
+    "file_removed": "移除文件",
+    "copied": "复制",
+}
+
+
+def _history(criterion: Criterion) -> None:
+    try:
+        entries = state.get_store().history(state.ss.aid, criterion.id)
+    except StoreError as exc:
+        st.caption(f"暂时无法读取修改记录：{plain(str(exc))}")
+        return
+    if not entries:
+        st.caption("还没有修改记录。")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "时间": [format_time(e.changed_at) for e in reversed(entries)],
+                "修改人": [e.changed_by for e in reversed(entries)],
+                "操作": [EVENTS.get(e.event, e.event) for e in reversed(entries)],
+                "原内容": [
+                    e.filename or state.describe(criterion, e.old) for e in reversed(entries)
+                ],
+                "新内容": [
+                    e.filename or state.describe(criterion, e.new) for e in reversed(entries)
+                ],
+            }
+        ),
+        hide_index=True,
+        height=min(36 * len(entries) + 40, 260),
+    )
 
 
 def _level_badge(criterion: Criterion, ind: Indicator) -> None:

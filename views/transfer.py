@@ -9,7 +9,7 @@ from jiguan.scoring import score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
 from views import state
-from views.ui import pts, require_assessment, store_banner
+from views.ui import plain, pts, require_assessment, store_banner
 
 try:
     from jiguan.reports import REPORT_FORMATS, build_report, report_filename
@@ -92,7 +92,7 @@ st.subheader("上传答题表", divider="gray")
 st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
 msg = ss.pop("import_msg", None)
 if msg:
-    (st.success if msg[0] == "success" else st.error)(msg[1])
+    (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
 
 uploaded = st.file_uploader(
     "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{ss.get('import_gen', 0)}"
@@ -107,7 +107,7 @@ else:
             imported = read_sheet(data, rubric)
         except SheetError as exc:
             ss.pop("import", None)
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(str(exc)), icon=":material/error:")
             st.stop()
         ss["import"] = {
             "id": (uploaded.file_id, ss.aid),
@@ -150,7 +150,7 @@ else:
             key="import.preview",
         )
         st.warning(
-            f"确认后将以「{pending['name']}」替换「{info.title}」的全部答案"
+            f"确认后将以「{plain(pending['name'])}」替换「{plain(info.title)}」的全部答案"
             "（已上传的佐证文件保留）。",
             icon=":material/warning:",
         )

@@ -26,6 +26,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
   content: "选择文件"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+[data-testid="InputInstructions"] { display: none; }
 </style>
 """
 
@@ -58,7 +59,8 @@ def store_banner() -> None:
         pending = len(state.ss.get("pending", {}))
         tail = f"，{pending} 项修改暂存在本页，恢复后自动保存" if pending else ""
         st.warning(
-            f"数据库暂时不可用{tail}。（{state.ss.store_error}）", icon=":material/cloud_off:"
+            f"数据库暂时不可用{tail}。（{plain(state.ss.store_error)}）",
+            icon=":material/cloud_off:",
         )
 
 
