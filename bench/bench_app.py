@@ -193,6 +193,32 @@ class Widget:
     options: list[str]
     proto: Any
 
+    def shown_value(self) -> Any:
+        """The value the page shows for this widget, as far as the proto tells."""
+        p = self.proto
+        if self.kind == "button_group":
+            if p.set_value:
+                return p.raw_values[0] if p.raw_values else None
+            return self.options[p.default[0]] if p.default else None
+        if self.kind in ("checkbox", "number_input"):
+            return p.value if p.set_value else p.default
+        return None
+
+    def choices(self) -> list[Any]:
+        if self.kind == "checkbox":
+            return [True, False]
+        if self.kind == "number_input":
+            return list(range(6))
+        return list(self.options)
+
+
+def user_key(element_id: str) -> str | None:
+    """The user key in a widget id of the form ``$$ID-<hash>-<key>`` (None without a key)."""
+    if not element_id.startswith("$$ID-"):
+        return None
+    key = element_id.split("-", 2)[2]
+    return None if key == "None" else key
+
 
 @dataclass
 class Run:
@@ -234,13 +260,14 @@ def widget_options(kind: str, proto: Any) -> list[str]:
 class Session:
     """One browser-tab-equivalent: a websocket speaking BackMsg/ForwardMsg."""
 
-    def __init__(self, url: str, *, timeout: float, watch_keys: tuple[str, ...] = ()) -> None:
+    def __init__(self, url: str, *, timeout: float, watch: re.Pattern[str] | None = None) -> None:
         self.url = url
         self.timeout = timeout
-        self.watch_keys = watch_keys
+        self.watch = watch
         self.ws: Any = None
         self.cache: dict[str, bytes] = {}  # the frontend's ForwardMsg cache (by hash)
-        self.widgets: dict[str, Widget] = {}  # watched widgets by user key
+        self.widgets: dict[str, Widget] = {}  # watched widgets by user key, in page order
+        self.values: dict[str, Any] = {}  # what each watched widget holds now
         self.widget_states: dict[str, WidgetState] = {}  # what the frontend would send back
         self.pages: dict[str, str] = {}  # url_pathname -> page_script_hash
         self.page_script_hash = ""
@@ -280,16 +307,17 @@ class Session:
 
     def _on_element(self, element: Any, fragment_id: str) -> None:
         kind = element.WhichOneof("type")
-        if kind is None or not self.watch_keys:
+        if kind is None or self.watch is None:
             return
         sub = getattr(element, kind)
         id_field = sub.DESCRIPTOR.fields_by_name.get("id")
         if id_field is None or id_field.type != id_field.TYPE_STRING:
             return
-        wid = sub.id
-        for key in self.watch_keys:
-            if wid.endswith(f"-{key}"):
-                self.widgets[key] = Widget(wid, kind, fragment_id, widget_options(kind, sub), sub)
+        key = user_key(sub.id)
+        if key is not None and self.watch.search(key):
+            w = Widget(sub.id, kind, fragment_id, widget_options(kind, sub), sub)
+            self.widgets[key] = w
+            self.values.setdefault(key, w.shown_value())
 
     async def rerun(
         self,
@@ -376,20 +404,36 @@ class Session:
         else:
             raise BenchError(f"don't know how to set a {w.kind} widget")
         self.widget_states[w.id] = ws
+        self.values[key] = value
         return w
 
 
-def answer_values(w: Widget, wanted: list[str]) -> list[Any]:
-    """Two values to alternate between so that every change changes the total."""
-    if wanted:
-        return wanted
-    if w.kind == "checkbox":
-        return [True, False]
-    if w.kind == "number_input":
-        return [1, 0]
-    if len(w.options) >= 2:
-        return [w.options[0], w.options[-1]]
-    raise BenchError(f"cannot pick two values for {w.kind} widget {w.id}")
+def next_answer(
+    session: Session, j: int, rng: random.Random, *, mode: str, wanted: list[str]
+) -> tuple[str, Any]:
+    """The j-th answer of a session: which widget, and its new (always different) value.
+
+    ``random``: a random answer widget on the page and a random other value for it, so the
+    sequence of score states differs between sessions (a result-keyed cache gets no free hits).
+    ``toggle``: the first answer widget, alternating between two values.
+    """
+    keys = list(session.widgets)
+    if not keys:
+        raise BenchError("no answer widget on the page")
+    key = keys[0] if mode == "toggle" else rng.choice(keys)
+    w = session.widgets[key]
+    current = session.values.get(key)
+    pool = wanted or w.choices()
+    if mode == "toggle":
+        pool = pool if wanted else [pool[0], pool[-1]]
+        value = pool[j % len(pool)]
+        if value == current:
+            value = pool[(j + 1) % len(pool)]
+        return key, value
+    others = [v for v in pool if v != current]
+    if not others:
+        raise BenchError(f"cannot pick a new value for {w.kind} widget {key}")
+    return key, rng.choice(others)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,8 +470,9 @@ class Target:
     name: str
     server: Server
     page: str
-    answer_key: str
+    answer_keys: re.Pattern[str]
     answer_values: list[str]
+    answer_mode: str
     marker: re.Pattern[str]
     query_strings: list[str] = field(default_factory=list)  # one per session, used up in order
     claimed: int = 0
@@ -454,6 +499,7 @@ class Samples:
     page_bytes: list[int] = field(default_factory=list)
     total_changes: int = 0
     fragment_reruns: int = 0
+    keys_answered: set[str] = field(default_factory=set)
     cpu_loads: float = 0.0  # server CPU seconds spent in the page-load halves
     cpu_answers: float = 0.0  # ... and in the answer halves
     errors: list[str] = field(default_factory=list)
@@ -478,9 +524,7 @@ async def load_pages(
         for _ in range(loads):
             if session is not None:
                 await session.close()
-            session = Session(
-                target.server.ws_url, timeout=timeout, watch_keys=(target.answer_key,)
-            )
+            session = Session(target.server.ws_url, timeout=timeout, watch=target.answer_keys)
             t0 = time.perf_counter()
             await session.connect()
             run = await session.rerun(query_string=query, page_name=target.page)
@@ -510,17 +554,20 @@ async def answer(
     think_s: float,
     rng: random.Random,
 ) -> None:
-    """Change the answer widget `answers` times on an open session, alternating two values."""
+    """Change an answer `answers` times on an open session (see `next_answer`)."""
     try:
-        widget = session.widgets.get(target.answer_key)
-        if widget is None:
+        if not session.widgets:
             raise BenchError(
-                f"{target.name}: no widget with key {target.answer_key!r} on page {target.page!r}"
+                f"{target.name}: no widget matching {target.answer_keys.pattern!r} "
+                f"on page {target.page!r}"
             )
-        values = answer_values(widget, target.answer_values)
         last_text = None
         for j in range(answers):
-            w = session.set_widget(target.answer_key, values[j % len(values)])
+            key, value = next_answer(
+                session, j, rng, mode=target.answer_mode, wanted=target.answer_values
+            )
+            samples.keys_answered.add(key)
+            w = session.set_widget(key, value)
             run = await session.rerun(
                 query_string=query,
                 page_script_hash=session.page_script_hash,
@@ -712,7 +759,7 @@ def print_table(results: dict[str, Any]) -> None:
         extra = (
             f"wall {data['wall_s']:.1f}s, server CPU {fmt(data['server_cpu_s'], '.1f')}s, "
             f"{data['fragment_reruns']}/{data['answer_done']['n']} answers were fragment reruns, "
-            f"total changed {data['total_changes']}×, "
+            f"{data['keys_answered']} widgets answered, total changed {data['total_changes']}×, "
             f"page {fmt(data['page_kib'], '.0f')} KiB, answer {fmt(data['answer_kib'], '.1f')} KiB"
         )
         print(f"{phase:<10} {extra}")
@@ -731,11 +778,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sessions", default="1,30", help="comma list of concurrency levels")
     p.add_argument("--app-script", default="app.py", help="the app's entry point (repo-relative)")
     p.add_argument("--page", default="item1", help="url path of the item page to load")
-    p.add_argument("--answer-key", default="ans.1.1", help="widget key of the answer to change")
+    p.add_argument(
+        "--answer-keys",
+        default=r"^ans\.",
+        help="regex for the keys of the answer widgets on the page (default: every ans.*)",
+    )
+    p.add_argument(
+        "--answer-mode",
+        choices=("random", "toggle"),
+        default="random",
+        help="random: a random answer widget and a random new value each time; "
+        "toggle: the first one, alternating two values",
+    )
     p.add_argument(
         "--answer-values",
         default="",
-        help="comma list of values to alternate (default: first and last option)",
+        help="comma list of values to choose from (default: the widget's options)",
     )
     p.add_argument(
         "--total-pattern",
@@ -834,6 +892,7 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
                 if samples.answer_done and cpu[name] is not None
                 else None,
                 fragment_reruns=samples.fragment_reruns,
+                keys_answered=len(samples.keys_answered),
                 total_changes=samples.total_changes,
                 page_kib=(sum(samples.page_bytes) / len(samples.page_bytes) / 1024)
                 if samples.page_bytes
@@ -918,15 +977,22 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             if name == "empty":
                 targets[name] = Target(
-                    "empty", servers["empty"], "", "x", [], re.compile(r"True|False")
+                    "empty",
+                    servers["empty"],
+                    "",
+                    re.compile(r"^x$"),
+                    [],
+                    args.answer_mode,
+                    re.compile(r"True|False"),
                 )
             else:
                 targets[name] = Target(
                     "app",
                     servers["app"],
                     args.page,
-                    args.answer_key,
+                    re.compile(args.answer_keys),
                     values,
+                    args.answer_mode,
                     re.compile(args.total_pattern),
                 )
         load_before = os.getloadavg()
@@ -957,7 +1023,9 @@ def main(argv: list[str] | None = None) -> int:
     results["config"] = {
         "quick": args.quick,
         "page": args.page,
-        "answer_key": args.answer_key,
+        "app_script": str(app_script),
+        "answer_keys": args.answer_keys,
+        "answer_mode": args.answer_mode,
         "total_pattern": args.total_pattern,
         "think_ms": args.think_ms,
         "tcp_nodelay": args.tcp_nodelay,
