@@ -126,6 +126,18 @@ def test_home_profile_is_saved(app: AppTest, other_store: Store) -> None:
     assert [m.value for m in app.main.metric][:3] == ["0 / 100", "0%", "38"]
 
 
+def test_profile_and_current_user_survive_other_pages(app: AppTest, other_store: Store) -> None:
+    app.text_input(key="prof.filler").set_value("张三").run()
+    app.text_input(key="user.input").set_value("王五").run()
+    goto(app, "item1")
+    answer(app, "1.1", "yes")
+    assert other_store.load_answers(app.session_state.aid)["1.1"].updated_by == "王五"
+    goto(app, "")
+    assert app.text_input(key="prof.filler").value == "张三"
+    assert app.text_input(key="prof.unit").value == UNIT
+    assert app.text_input(key="user.input").value == "王五"
+
+
 def test_home_delete_asks_then_restores(app: AppTest, other_store: Store) -> None:
     aid = app.session_state.aid
     app.button(key=f"delete.{aid}").click().run()

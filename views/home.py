@@ -43,19 +43,33 @@ def _save_profile() -> None:
 
 
 def _seed_profile() -> None:
+    """Fill the profile widgets from the assessment (again after a visit to another page,
+    since Streamlit drops the state of widgets that were not drawn)."""
     info = ss.info
-    if ss.get("prof.for") == info.id:
-        return
+    fresh = ss.get("prof.for") != info.id
     profile = info.profile or {}
-    ss["prof.unit"] = info.unit_name
     try:
-        ss["prof.date"] = dt.date.fromisoformat(profile.get("评估日期", ""))
+        date = dt.date.fromisoformat(profile.get("评估日期", ""))
     except ValueError:
-        ss["prof.date"] = None
-    ss["prof.filler"] = profile.get("填表人", "")
-    ss["prof.contact"] = profile.get("联系方式", "")
-    ss["user"] = profile.get("填表人", "")
+        date = None
+    values = {
+        "prof.unit": info.unit_name,
+        "prof.date": date,
+        "prof.filler": profile.get("填表人", ""),
+        "prof.contact": profile.get("联系方式", ""),
+    }
+    for key, value in values.items():
+        if fresh or key not in ss:
+            ss[key] = value
+    if fresh:
+        ss.user = profile.get("填表人", "")
+    if fresh or "user.input" not in ss:
+        ss["user.input"] = ss.get("user", "")
     ss["prof.for"] = info.id
+
+
+def _set_user() -> None:
+    ss.user = (ss.get("user.input") or "").strip()
 
 
 def _create() -> None:
@@ -191,7 +205,8 @@ if info is not None:
         d.text_input("联系方式", key="prof.contact", on_change=_save_profile)
         st.text_input(
             "当前填写人（记录每项修改是谁做的）",
-            key="user",
+            key="user.input",
+            on_change=_set_user,
             help="默认为填表人；几位同事共用一份自评时，各自填写自己的名字。",
         )
         msg = ss.pop("profile_msg", None)
