@@ -116,10 +116,10 @@ def content_bars(result: Result) -> go.Figure:
     fig.update_layout(
         barmode="overlay",
         height=max(320, 28 * len(contents) + 80),
-        margin={"l": 10, "r": 40, "t": 10, "b": 30},
+        margin={"l": 10, "r": 40, "t": 30, "b": 30},
         font={"family": FONT, "size": 13},
-        legend={"orientation": "h", "y": -0.06, "x": 0},
-        xaxis={"title": "分", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        xaxis={"title": {"text": "分"}, "rangemode": "tozero"},
         yaxis={"autorange": "reversed"},
         paper_bgcolor="rgba(0,0,0,0)",
     )

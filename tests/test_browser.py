@@ -121,9 +121,17 @@ def _wait_total(page, text: str) -> float:
     return time.monotonic() - start
 
 
-def _shot(page, shots: Path, name: str) -> None:
+def _shot(page, shots: Path, name: str, *, below: tuple[str, ...] = ()) -> None:
+    """Screenshot the page as it opens, then once scrolled to each heading in ``below``
+    (Streamlit scrolls its main area itself, so a full-page screenshot shows no more)."""
     _settle(page)
     page.screenshot(path=str(shots / f"{name}.png"))
+    for n, heading in enumerate(below, start=1):
+        page.get_by_text(heading, exact=True).first.evaluate(
+            "el => el.scrollIntoView({block: 'start'})"
+        )
+        time.sleep(0.6)
+        page.screenshot(path=str(shots / f"{name}_{n}.png"))
 
 
 def _open_sidebar_link(page, name: str) -> None:
@@ -182,7 +190,7 @@ def test_answer_download_and_reload_in_fresh_session(
         _shot(page, shots, f"{n + 5:02d}_{name}")
 
     _open_top(page, "汇总")
-    _shot(page, shots, "09_汇总")
+    _shot(page, shots, "09_汇总", below=("按评估内容", "提分空间：还能得分最多的指标"))
     _open_top(page, "佐证检查")
     _shot(page, shots, "10_佐证检查")
     _open_top(page, "导入导出")
