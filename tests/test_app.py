@@ -464,3 +464,12 @@ def test_rubric_error_is_shown_without_traceback(
         assert "items[0].max" in at.error[0].value
     finally:
         state.get_rubric.clear()
+
+
+def test_database_down_at_start_is_explained(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIGUAN_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "无法打开自评数据库" in at.error[0].value
