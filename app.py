@@ -4,10 +4,10 @@ import streamlit as st
 
 from jiguan.rubric import RubricError
 from jiguan.store import StoreError
-from views import state
-from views.nav import all_pages
-from views.sidebar import score_panel
-from views.ui import apply_style
+from pages import state
+from pages.nav import all_pages
+from pages.sidebar import score_panel
+from pages.ui import apply_style
 
 st.set_page_config(
     page_title="机关事务标准化试点 自评",

@@ -131,8 +131,8 @@ def _check_sums(rubric: Rubric) -> list[str]:
             parts = sum(ind.max for ind in content.indicators)
             if parts != content.max:
                 problems.append(
-                    f"items[{i}].contents[{c}]: 评估内容「{content.name}」标明 {_fmt(content.max)} 分，"
-                    f"其指标合计 {_fmt(parts)} 分"
+                    f"items[{i}].contents[{c}]: 评估内容「{content.name}」"
+                    f"标明 {_fmt(content.max)} 分，其指标合计 {_fmt(parts)} 分"
                 )
         parts = sum(content.max for content in item.contents)
         if parts != item.max:
@@ -147,7 +147,9 @@ def _check_sums(rubric: Rubric) -> list[str]:
     if ids != list(range(1, len(ids) + 1)):
         problems.append(f"items: 指标编号应从 1 连续编号，实为 {ids}")
     if rubric.pass_line is not None and not 0 <= rubric.pass_line <= rubric.max:
-        problems.append(f"pass_line: 合格线 {_fmt(rubric.pass_line)} 不在 0–{_fmt(rubric.max)} 之内")
+        problems.append(
+            f"pass_line: 合格线 {_fmt(rubric.pass_line)} 不在 0–{_fmt(rubric.max)} 之内"
+        )
     return problems
 
 

@@ -111,7 +111,7 @@ class IndicatorResult(NamedTuple):
 
 # tuple.__new__ directly: NamedTuple's generated __new__ is a Python call, and the scorer
 # builds ~65 of these per sheet.
-def _tuple_maker(cls):  # noqa: ANN001, ANN202
+def _tuple_maker(cls):
     return partial(tuple.__new__, cls)
 
 

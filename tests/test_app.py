@@ -358,7 +358,7 @@ def test_summary_radar_is_per_item_percentage(app: AppTest, rubric: Rubric) -> N
     answer(app, "1.1", "yes")
     goto(app, "item3")
     answer(app, "17.1", 1)
-    goto(app, "summary")
+    goto(app, "results")
     assert app.title[0].value == "汇总"
     charts = app.get("plotly_chart")
     summary = next(c for c in charts if "radar.summary" in c.proto.id)
@@ -374,7 +374,7 @@ def test_summary_radar_is_per_item_percentage(app: AppTest, rubric: Rubric) -> N
 def test_evidence_check_groups_by_method_and_links(app: AppTest) -> None:
     goto(app, "item1")
     answer(app, "1.1", "yes")
-    goto(app, "evidence")
+    goto(app, "readiness")
     heads = [h.value for h in app.subheader]
     assert any(h.startswith("查看文件") for h in heads)
     assert any(h.startswith("实地查看") for h in heads)
@@ -386,7 +386,7 @@ def test_evidence_check_ready_state(app: AppTest, rubric: Rubric, other_store: S
     from jiguan.scoring import all_yes
 
     other_store.replace_answers(app.session_state.aid, all_yes(rubric, evidence="文件"), user="t")
-    goto(app, "evidence")
+    goto(app, "readiness")
     assert any("可以迎接评估" in s.value for s in app.success)
 
 
@@ -403,7 +403,7 @@ def test_upload_previews_then_applies_on_confirm(
     goto(app, "item2")
     answer(app, "6.1", "yes")  # will be cleared
     sheet = {"1.1": Answer("no"), "2.1": Answer("yes", evidence="任命文件"), "17.1": Answer(1)}
-    goto(app, "transfer")
+    goto(app, "import-export")
     app.file_uploader(key="import.0").upload("自评.csv", write_sheet(rubric, sheet), "text/csv")
     app.run()
     metrics = {m.label: m.value for m in app.main.metric}
@@ -425,7 +425,7 @@ def test_bad_upload_shows_the_problem_and_changes_nothing(app: AppTest, other_st
     aid = app.session_state.aid
     goto(app, "item1")
     answer(app, "1.1", "yes")
-    goto(app, "transfer")
+    goto(app, "import-export")
     bad = b"criterion_id,answer\n1.1,maybe\n99.1,yes\n"
     app.file_uploader(key="import.0").upload("bad.csv", bad, "text/csv").run()
     assert not app.exception
@@ -437,7 +437,7 @@ def test_bad_upload_shows_the_problem_and_changes_nothing(app: AppTest, other_st
 
 
 def test_download_sheet_named_by_unit_and_date(app: AppTest) -> None:
-    goto(app, "transfer")
+    goto(app, "import-export")
     buttons = app.get("download_button")
     assert buttons
     assert UNIT in buttons[0].proto.url or buttons[0].proto.label == "下载答题表（CSV）"
@@ -451,7 +451,7 @@ def test_rubric_error_is_shown_without_traceback(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jiguan.rubric import RubricError
-    from views import state
+    from pages import state
 
     def broken() -> None:
         raise RubricError("评估指引配置有误（x.yaml）：\nitems[0].max: 应为正数")
@@ -473,3 +473,14 @@ def test_database_down_at_start_is_explained(
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "无法打开自评数据库" in at.error[0].value
+
+
+def test_no_url_path_equals_a_pages_module(rubric: Rubric) -> None:
+    """Streamlit's legacy pages/-folder mode (first run of a server process) maps a URL whose
+    path equals a pages/*.py stem to that file, bypassing app.py; ours must never collide."""
+    from pages.nav import url_paths
+
+    stems = {p.stem for p in (PROJECT_ROOT / "pages").glob("*.py")}
+    paths = url_paths(rubric)
+    assert len(paths) == len(set(paths)) == 3 + len(rubric.items)
+    assert not stems & set(paths)

@@ -230,3 +230,33 @@ def test_answer_download_and_reload_in_fresh_session(
         "answer -> sidebar total updated (s): " + ", ".join(f"{x:.3f}" for x in latency) + "\n",
         encoding="utf-8",
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("item3", "三、标准体系与标准制定"), ("results", "汇总"), ("import-export", "导入导出")],
+)
+def test_deep_link_is_first_request_of_a_fresh_server(
+    server: str, browser, artifacts_dir: Path, tmp_path: Path, path: str, heading: str
+) -> None:
+    """A restarted server whose first visitor reloads a bookmarked page still runs app.py
+    (router, sidebar) and shows that page, although Streamlit runs its legacy pages/-folder
+    mode on a process's first script run."""
+    from jiguan.rubric import load_rubric
+    from jiguan.scoring import Answer
+    from jiguan.store import Store, database_url
+
+    rubric = load_rubric()
+    data = tmp_path / "data"
+    store = Store(database_url(data), rubric, files_dir=data / "files")
+    store.migrate()
+    aid = store.create_assessment(UNIT, "第一次自评").id
+    store.save_answer(aid, "13.1", Answer("yes", evidence="体系表"), expected_version=0, user="t")
+    store.close()
+
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(f"{server}/{path}")
+    page.get_by_role("heading", level=1, name=heading).wait_for(timeout=TIMEOUT)
+    _wait_total(page, "2 / 100")  # the sidebar: app.py ran and loaded the saved answers
+    page.screenshot(path=str(artifacts_dir / "screenshots" / f"deep_link_{path}.png"))
+    page.close()

@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_assessments"),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["units.id"], name="fk_assessments_unit_id_units"
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name="fk_assessments_unit_id_units"),
     )
     op.create_index("ix_assessments_unit_id", "assessments", ["unit_id"])
     op.create_table(

@@ -18,10 +18,10 @@ from streamlit.errors import StreamlitAPIException
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import UNANSWERED as FLAG_UNANSWERED
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
-from views import state
-from views.nav import item_title, walk
-from views.sidebar import SIDEBAR_KEY
-from views.ui import flag_badges, plain, pts, require_assessment, store_banner
+from pages import state
+from pages.nav import item_title, walk
+from pages.sidebar import SIDEBAR_KEY
+from pages.ui import flag_badges, plain, pts, require_assessment, store_banner
 
 ITEM_HEAD_KEY = "itemhead"
 

@@ -8,9 +8,9 @@ import streamlit as st
 
 from jiguan.charts import radar
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult, Result
-from views import state
-from views.nav import item_page
-from views.ui import plain, pts
+from pages import state
+from pages.nav import item_page
+from pages.ui import plain, pts
 
 SIDEBAR_KEY = "sidebar"
 
@@ -70,6 +70,6 @@ def _small_radar(result: Result) -> go.Figure:
 
 
 def rubric_title(index: int, name: str) -> str:
-    from views.nav import chinese_number
+    from pages.nav import chinese_number
 
     return f"{chinese_number(index + 1)}、{name}"

@@ -1,4 +1,11 @@
-"""The page list, built from the rubric: one item page per 评估项目, in the rubric's order."""
+"""The page list, built from the rubric: one item page per 评估项目, in the rubric's order.
+
+Every page is a callable (``render`` in its module), so no file in ``pages/`` is ever run as a
+script. Streamlit still runs its legacy ``pages/``-folder mode for the first script run of a
+server process (until ``st.navigation`` is called); it then maps a URL whose path equals a
+``pages/*.py`` file stem straight to that file, bypassing app.py. Our url paths therefore
+never equal a module name in ``pages/`` (tests/test_app_logic.py checks this).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,9 @@ import streamlit as st
 
 from jiguan.rubric import Item, Rubric
 
-HOME = "views/home.py"
-SUMMARY = "views/summary.py"
-EVIDENCE = "views/evidence.py"
-TRANSFER = "views/transfer.py"
+SUMMARY_URL = "results"
+EVIDENCE_URL = "readiness"
+TRANSFER_URL = "import-export"
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -34,7 +40,7 @@ def item_url(index: int) -> str:
 
 
 def item_page(rubric: Rubric, index: int) -> st.Page:
-    from views.item import render_item
+    from pages.item import render_item
 
     return st.Page(
         partial(render_item, index),
@@ -45,19 +51,40 @@ def item_page(rubric: Rubric, index: int) -> st.Page:
 
 
 def home_page() -> st.Page:
-    return st.Page(HOME, title="首页", icon=":material/home:", default=True)
+    from pages import home
+
+    return st.Page(home.render, title="首页", icon=":material/home:", default=True)
 
 
 def summary_page() -> st.Page:
-    return st.Page(SUMMARY, title="汇总", icon=":material/leaderboard:", url_path="summary")
+    from pages import summary
+
+    return st.Page(
+        summary.render, title="汇总", icon=":material/leaderboard:", url_path=SUMMARY_URL
+    )
 
 
 def evidence_page() -> st.Page:
-    return st.Page(EVIDENCE, title="佐证检查", icon=":material/fact_check:", url_path="evidence")
+    from pages import evidence
+
+    return st.Page(
+        evidence.render, title="佐证检查", icon=":material/fact_check:", url_path=EVIDENCE_URL
+    )
 
 
 def transfer_page() -> st.Page:
-    return st.Page(TRANSFER, title="导入导出", icon=":material/swap_vert:", url_path="transfer")
+    from pages import transfer
+
+    return st.Page(
+        transfer.render, title="导入导出", icon=":material/swap_vert:", url_path=TRANSFER_URL
+    )
+
+
+def url_paths(rubric: Rubric) -> list[str]:
+    """Every page's url path but the default page's (which is the root)."""
+    return [SUMMARY_URL, EVIDENCE_URL, TRANSFER_URL] + [
+        item_url(i) for i in range(len(rubric.items))
+    ]
 
 
 def all_pages(rubric: Rubric) -> dict[str, list[st.Page]]:

@@ -7,8 +7,8 @@ import re
 import streamlit as st
 
 from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, UNANSWERED
-from views import state
-from views.nav import home_page
+from pages import state
+from pages.nav import home_page
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 

@@ -1,0 +1,159 @@
+import datetime as dt
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
+from jiguan.scoring import score
+from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
+from jiguan.store import StoreError
+from pages import state
+from pages.ui import plain, pts, require_assessment, store_banner
+
+try:
+    from jiguan.reports import REPORT_FORMATS, build_report, report_filename
+    from jiguan.reports._common import Profile
+except ImportError:  # the reports module has not landed yet
+    REPORT_FORMATS = {}
+
+ss = state.ss
+
+
+def render() -> None:
+    """导入导出: CSV and report downloads, CSV upload with preview."""
+    st.title("导入导出")
+    if not require_assessment():
+        st.stop()
+    store_banner()
+
+    rubric = state.get_rubric()
+    info = ss.info
+    answers = state.current_answers()
+    profile = info.profile or {}
+    try:
+        date = dt.date.fromisoformat(profile.get("评估日期", ""))
+    except ValueError:
+        date = dt.date.today()
+
+    def _clear_import() -> None:
+        ss.pop("import", None)
+        ss.import_gen = ss.get("import_gen", 0) + 1
+
+    def _apply_import() -> None:
+        pending = ss.get("import")
+        if not pending or pending["aid"] != ss.aid:
+            return
+        try:
+            state.get_store().replace_answers(ss.aid, pending["answers"], user=state.who())
+        except StoreError as exc:
+            ss.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
+            return
+        ss.loaded_aid = None  # reload everything from the store on this run
+        ss.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
+        _clear_import()
+
+    st.subheader("下载答题表", divider="gray")
+    st.caption(
+        "CSV 文件（UTF-8，可用 Excel 或 WPS 打开），包含每个评分项的答案、得分、佐证和备注。"
+        "可在线下填写后从下方上传，继续自评。"
+    )
+    st.download_button(
+        "下载答题表（CSV）",
+        data=write_sheet(rubric, answers),
+        file_name=sheet_filename(info.unit_name, date),
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        type="primary",
+        key="download.csv",
+    )
+
+    if REPORT_FORMATS:
+        st.subheader("下载报告", divider="gray")
+        report_profile = Profile.from_assessment(info)
+        names = {
+            cid: [f.filename for f in files] for cid, files in ss.get("files", {}).items() if files
+        }
+        cols = st.columns(len(REPORT_FORMATS))
+        for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
+            col.download_button(
+                spec.label,
+                data=partial(build_report, fmt, rubric, dict(answers), report_profile, files=names),
+                file_name=report_filename(fmt, info.unit_name, report_profile.assessment_date),
+                mime=spec.mime,
+                on_click="ignore",
+                icon=":material/description:",
+                key=f"download.{fmt}",
+                width="stretch",
+            )
+
+    st.subheader("上传答题表", divider="gray")
+    st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
+    msg = ss.pop("import_msg", None)
+    if msg:
+        (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
+
+    uploaded = st.file_uploader(
+        "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{ss.get('import_gen', 0)}"
+    )
+    st.caption("支持本工具下载的答题表（CSV，可在 Excel 或 WPS 中编辑后另存为 CSV）")
+    if uploaded is None:
+        ss.pop("import", None)
+    else:
+        data = uploaded.getvalue()
+        if ss.get("import", {}).get("id") != (uploaded.file_id, ss.aid):
+            try:
+                imported = read_sheet(data, rubric)
+            except SheetError as exc:
+                ss.pop("import", None)
+                st.error(plain(str(exc)), icon=":material/error:")
+                st.stop()
+            ss["import"] = {
+                "id": (uploaded.file_id, ss.aid),
+                "aid": ss.aid,
+                "name": uploaded.name,
+                "answers": imported,
+                "changes": diff_answers(rubric, answers, imported),
+            }
+        pending = ss["import"]
+        changes = pending["changes"]
+        counts = {cid: len(files) for cid, files in ss.get("files", {}).items()}
+        before = score(rubric, answers)
+        after = score(rubric, with_attachments(pending["answers"], counts))
+        kinds = [c.kind for c in changes]
+        cols = st.columns(4)
+        cols[0].metric("新增", kinds.count("added"))
+        cols[1].metric("修改", kinds.count("changed"))
+        cols[2].metric("清空", kinds.count("cleared"))
+        cols[3].metric(
+            "总分",
+            f"{pts(before.total)} → {pts(after.total)}",
+            delta=f"{after.total - before.total:+g}" if after.total != before.total else None,
+        )
+        if not changes:
+            st.info("上传的答题表与当前自评完全相同，无需导入。")
+        else:
+            crit = rubric.criteria
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "评分项": [c.criterion_id for c in changes],
+                        "变更": [CHANGE_LABELS[c.kind] for c in changes],
+                        "原答案": [state.describe(crit[c.criterion_id], c.old) for c in changes],
+                        "新答案": [state.describe(crit[c.criterion_id], c.new) for c in changes],
+                        "原佐证": [(c.old.evidence if c.old else "") for c in changes],
+                        "新佐证": [(c.new.evidence if c.new else "") for c in changes],
+                    }
+                ),
+                hide_index=True,
+                key="import.preview",
+            )
+            st.warning(
+                f"确认后将以「{plain(pending['name'])}」替换「{plain(info.title)}」的全部答案"
+                "（已上传的佐证文件保留）。",
+                icon=":material/warning:",
+            )
+            left, right, _ = st.columns([1.2, 1, 4])
+            left.button("确认导入", type="primary", key="import.confirm", on_click=_apply_import)
+            right.button("取消", key="import.cancel", on_click=_clear_import)
