@@ -3,11 +3,10 @@ indicator that changed), never the whole app."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from jiguan.charts import radar
-from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult, Result
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from pages import state
 from pages.nav import item_page
 from pages.ui import plain, pts
@@ -50,23 +49,10 @@ def score_panel() -> None:
             )
             st.progress(item.score / item.max if item.max else 0.0)
     st.plotly_chart(
-        _small_radar(result),
+        radar(result, height=230),
         key="radar.sidebar",
         config={"displayModeBar": False},
     )
-
-
-_RADARS: dict[tuple[GroupResult, ...], go.Figure] = {}
-
-
-def _small_radar(result: Result) -> go.Figure:
-    """Building a plotly figure costs ~25 ms; sessions keep returning to the same few states."""
-    fig = _RADARS.get(result.items)
-    if fig is None:
-        if len(_RADARS) > 1024:
-            _RADARS.clear()
-        fig = _RADARS[result.items] = radar(result, height=230)
-    return fig
 
 
 def rubric_title(index: int, name: str) -> str:

@@ -24,6 +24,7 @@ from jiguan.rubric import Criterion, Rubric, load_rubric
 from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer, Result, score
 from jiguan.store import (
     ConflictError,
+    NotFoundError,
     Store,
     StoreError,
     StoreUnavailable,
@@ -195,12 +196,16 @@ def sync() -> None:
 
 def _pick_default(store: Store) -> None:
     """A new session continues the assessment in the URL (?a=), or the only one there is."""
-    active = store.list_assessments()
-    wanted = st.query_params.get("a")
-    for info in active:
-        if wanted is not None and str(info.id) == wanted:
+    wanted = st.query_params.get("a", "")
+    if wanted.isdigit():
+        try:
+            info = store.get_assessment(int(wanted))
+        except NotFoundError:
+            info = None
+        if info is not None and not info.deleted:
             select_assessment(info.id)
             return
+    active = store.list_assessments()
     if len(active) == 1:
         select_assessment(active[0].id)
 
