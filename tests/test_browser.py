@@ -41,51 +41,80 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    port = _free_port()
-    env = dict(os.environ, JIGUAN_DATA_DIR=str(tmp_path / "data"))
-    env.pop("JIGUAN_DATABASE_URL", None)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
+class AppServer:
+    """`streamlit run app.py` on a free port with its own data directory; restartable."""
+
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        env = dict(os.environ, JIGUAN_DATA_DIR=str(self.data_dir))
+        env.pop("JIGUAN_DATABASE_URL", None)
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
+                return self.url
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start: " + (tmp_path / "server.log").read_text())
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("streamlit did not start: " + self.log_path.read_text())
                 time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as in a crash or a power cut of the process."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
         try:
-            proc.wait(timeout=10)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            self.proc.kill()
+
+
+@pytest.fixture
+def app_server(tmp_path: Path) -> Iterator[AppServer]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def server(app_server: AppServer) -> str:
+    return app_server.url
 
 
 @pytest.fixture
@@ -259,4 +288,37 @@ def test_deep_link_is_first_request_of_a_fresh_server(
     page.get_by_role("heading", level=1, name=heading).wait_for(timeout=TIMEOUT)
     _wait_total(page, "2 / 100")  # the sidebar: app.py ran and loaded the saved answers
     page.screenshot(path=str(artifacts_dir / "screenshots" / f"deep_link_{path}.png"))
+    page.close()
+
+
+def test_server_killed_mid_edit_loses_nothing_shown_as_saved(
+    app_server: AppServer, browser, artifacts_dir: Path
+) -> None:
+    """Answers and evidence the page showed as saved survive a SIGKILL of the server; the
+    unit reopens the app after a restart and continues where it was."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(app_server.url)
+    page.get_by_label("承担单位").fill(UNIT)
+    page.get_by_role("button", name="开始自评").click()
+    page.get_by_text("当前自评").wait_for()
+    page.get_by_role("button", name=re.compile("开始填写")).click()
+    page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
+    page.get_by_role("radio", name="符合", exact=True).first.click()
+    _wait_total(page, "2 / 100")
+    page.get_by_role("radio", name="符合", exact=True).nth(1).click()
+    _wait_total(page, "4 / 100")
+    _settle(page)
+    page.close()
+
+    app_server.kill()
+    app_server.start()
+
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{app_server.url}/item1")
+    page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
+    _wait_total(page, "4 / 100")
+    _settle(page)
+    page.screenshot(path=str(artifacts_dir / "screenshots" / "after_restart_一、组织管理.png"))
     page.close()
