@@ -167,6 +167,15 @@ def _action_panel(a) -> None:
         st.button("取消", key=f"{kind}.cancel", on_click=_act, args=(None,))
 
 
+def _purge(aid: int) -> None:
+    ss.purge_confirm = None
+    try:
+        state.get_store().purge_assessment(aid)
+        ss.list_msg = ""
+    except StoreError as exc:
+        ss.list_msg = str(exc)
+
+
 def _restore(aid: int) -> None:
     try:
         state.get_store().restore_assessment(aid)
@@ -286,7 +295,31 @@ def render() -> None:
             for a in deleted:
                 name, action = st.columns([6, 2], vertical_alignment="center")
                 name.markdown(f"{plain(a.title)} :gray[删除于 {format_time(a.deleted_at)}]")
-                action.button("恢复", key=f"restore.{a.id}", on_click=_restore, args=(a.id,))
+                with action.container(horizontal=True):
+                    st.button("恢复", key=f"restore.{a.id}", on_click=_restore, args=(a.id,))
+                    st.button(
+                        "彻底删除",
+                        key=f"purge.{a.id}",
+                        on_click=lambda aid=a.id: ss.update(purge_confirm=aid),
+                    )
+                if ss.get("purge_confirm") == a.id:
+                    st.warning(
+                        f"彻底删除「{plain(a.title)}」及其全部答案、修改记录和佐证文件，"
+                        "之后无法恢复。确定吗？"
+                    )
+                    with st.container(horizontal=True):
+                        st.button(
+                            "确定彻底删除",
+                            type="primary",
+                            key=f"purge.confirm.{a.id}",
+                            on_click=_purge,
+                            args=(a.id,),
+                        )
+                        st.button(
+                            "取消",
+                            key=f"purge.cancel.{a.id}",
+                            on_click=lambda: ss.update(purge_confirm=None),
+                        )
 
     with st.expander("新建自评", expanded=not assessments, icon=":material/add:"):
         with st.form("new", border=False):

@@ -149,6 +149,22 @@ def test_home_delete_asks_then_restores(app: AppTest, other_store: Store) -> Non
     assert [a.id for a in other_store.list_assessments()] == [aid]
 
 
+def test_home_purge_asks_then_removes_for_good(app: AppTest, other_store: Store) -> None:
+    aid = app.session_state.aid
+    app.button(key=f"delete.{aid}").click().run()
+    app.button(key="delete.confirm").click().run()
+    app.button(key=f"purge.{aid}").click().run()
+    assert any("无法恢复" in w.value for w in app.warning)
+    assert other_store.list_assessments(include_deleted=True)  # not before the confirmation
+    app.button(key=f"purge.cancel.{aid}").click().run()
+    assert other_store.list_assessments(include_deleted=True)
+    app.button(key=f"purge.{aid}").click().run()
+    app.button(key=f"purge.confirm.{aid}").click().run()
+    assert not app.exception
+    assert other_store.list_assessments(include_deleted=True) == []
+    assert not [b for b in app.button if b.key == f"restore.{aid}"]
+
+
 def test_home_duplicate_as_next_round(app: AppTest, other_store: Store) -> None:
     goto(app, "item1")
     answer(app, "1.1", "yes")
