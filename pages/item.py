@@ -92,7 +92,9 @@ def _indicator(ind: Indicator, targets: tuple[str, ...]) -> None:
                     st.badge(method, icon=":material/search:", color="blue")
                 flag_badges(r.flags)
         with score_col:
-            st.markdown(f"#### {pts(r.score)} / {pts(r.max)} 分", text_alignment="right")
+            # No-break spaces: the narrow score column must not wrap "分" onto its own line.
+            score_text = f"{pts(r.score)}\u00a0/\u00a0{pts(r.max)}\u00a0分"
+            st.markdown(f"#### {score_text}", text_alignment="right")
         _rules_note(ind, result.criteria)
         if ind.guidance.evidence:
             st.caption(

@@ -76,7 +76,7 @@ def indicator_score(at: AppTest, ind_id: int) -> str:
     values = [md.value for md in at.main.markdown]
     start_at = next(i for i, v in enumerate(values) if v.startswith(f"**指标 {ind_id}**"))
     for v in values[start_at + 1 :]:
-        m = re.fullmatch(r"#### (.+) 分", v)
+        m = re.fullmatch(r"#### (.+) 分", v.replace("\u00a0", " "))
         if m:
             return m.group(1)
     raise AssertionError(f"no score shown for indicator {ind_id}")
