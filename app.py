@@ -34,5 +34,5 @@ state.sync()
 page = st.navigation(all_pages(rubric), position="top")
 apply_style()
 with st.sidebar:
-    score_panel()
+    score_panel(page.url_path)
 page.run()

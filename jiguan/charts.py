@@ -38,7 +38,8 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
     """
     items = result.items
     theta = [_wrap(item.name) for item in items]
-    trace = go.Scatterpolar(
+    trace = dict(
+        type="scatterpolar",
         r=item_percentages(result),
         theta=theta,
         fill="toself",
@@ -79,7 +80,10 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         },
         paper_bgcolor="rgba(0,0,0,0)",
     )
-    return go.Figure(data=[trace], layout=layout)
+    # Plotly's per-property validation skipped: the sidebar radar is redrawn on every answer
+    # and validation is about half its cost. Same JSON; tests/test_app_logic.py checks that
+    # the figure passes validation.
+    return go.Figure(data=[trace], layout=layout, _validate=False)
 
 
 def content_bars(result: Result) -> go.Figure:

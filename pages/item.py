@@ -1,10 +1,10 @@
 """One renderer for every 评估项目 page (app.py makes one st.Page per item in the rubric).
 
 Each indicator is a keyed fragment. A widget callback saves the answer and reruns only that
-indicator, its content and item headings, and the sidebar (``st.rerun([...keys])``): the
-rest of the page and the app script do not run again. (Measured in 1.67: callback to first
-fragment start 2-7 ms once ``runner.postScriptGC`` is off, 100-500 ms with it on; see
-.streamlit/config.toml.)
+indicator, its content and item headings, and the sidebar's totals, item row and radar
+(``st.rerun([...keys])``): the rest of the page and the app script do not run again.
+(Measured in 1.67: callback to first fragment start 2-7 ms once ``runner.postScriptGC`` is
+off, 100-500 ms with it on; see .streamlit/config.toml.)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from jiguan.scoring import UNANSWERED as FLAG_UNANSWERED
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
 from pages import state
 from pages.nav import item_title, walk
-from pages.sidebar import SIDEBAR_KEY
+from pages.sidebar import answer_keys
 from pages.ui import flag_badges, plain, pts, require_assessment, store_banner
 
 ITEM_HEAD_KEY = "itemhead"
@@ -37,7 +37,7 @@ def render_item(index: int) -> None:
         content_key = f"content{ci}"
         st.fragment(key=content_key)(_content_head)(content)
         for ind in content.indicators:
-            targets = (f"ind{ind.id}", content_key, ITEM_HEAD_KEY, SIDEBAR_KEY)
+            targets = (f"ind{ind.id}", content_key, ITEM_HEAD_KEY, *answer_keys(index))
             st.fragment(key=targets[0])(_indicator)(ind, targets)
     _prev_next(index)
 

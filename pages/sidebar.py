@@ -1,5 +1,6 @@
-"""The always-visible score panel. A keyed fragment, so an answer reruns only it (and the
-indicator that changed), never the whole app."""
+"""The always-visible score panel: keyed fragments, so an answer reruns only the parts it
+changes (the totals, its own item's row and the radar; see ``answer_keys``), never the whole
+app."""
 
 from __future__ import annotations
 
@@ -8,20 +9,42 @@ import streamlit as st
 from jiguan.charts import radar
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from pages import state
-from pages.nav import item_page
+from pages.nav import item_page, item_url
 from pages.ui import plain, pts
 
 SIDEBAR_KEY = "sidebar"
+RADAR_KEY = "sidebar_radar"
+
+
+def item_row_key(index: int) -> str:
+    return f"sidebar_item{index}"
+
+
+def answer_keys(index: int) -> tuple[str, ...]:
+    """The sidebar fragments that a change on item ``index``'s page redraws."""
+    return (SIDEBAR_KEY, item_row_key(index), RADAR_KEY)
+
+
+def score_panel(url_path: str = "") -> None:
+    """The panel for the page at ``url_path``. On an item's page that item's row is a fragment
+    of its own (answers there change it); the other rows change only on a full run."""
+    ss = state.ss
+    if ss.get("aid") is None or ss.get("info") is None:
+        st.caption("尚未选择自评。请在首页新建或继续一份自评。")
+        return
+    _totals()
+    for i in range(len(state.get_rubric().items)):
+        if url_path == item_url(i):
+            st.fragment(key=item_row_key(i))(_item_row)(i)
+        else:
+            _item_row(i)
+    _radar()
 
 
 @st.fragment(key=SIDEBAR_KEY)
-def score_panel() -> None:
+def _totals() -> None:
     ss = state.ss
-    info = ss.get("info")
-    if ss.get("aid") is None or info is None:
-        st.caption("尚未选择自评。请在首页新建或继续一份自评。")
-        return
-    rubric = state.get_rubric()
+    info = ss.info
     result = state.result()
     st.markdown(f"**{plain(info.unit_name or '（未填单位）')}**  \n{plain(info.round_name or '')}")
     left, right = st.columns(2)
@@ -41,15 +64,22 @@ def score_panel() -> None:
     pending = len(ss.get("pending", {}))
     if pending:
         st.warning(f"{pending} 项未保存", icon=":material/sync_problem:")
-    for i, item in enumerate(result.items):
-        with st.container(gap=None):
-            st.page_link(
-                item_page(rubric, i),
-                label=f"{rubric_title(i, item.name)}　{pts(item.score)}/{pts(item.max)}",
-            )
-            st.progress(item.score / item.max if item.max else 0.0)
+
+
+def _item_row(index: int) -> None:
+    item = state.result().items[index]
+    with st.container(gap=None):
+        st.page_link(
+            item_page(state.get_rubric(), index),
+            label=f"{rubric_title(index, item.name)}　{pts(item.score)}/{pts(item.max)}",
+        )
+        st.progress(item.score / item.max if item.max else 0.0)
+
+
+@st.fragment(key=RADAR_KEY)
+def _radar() -> None:
     st.plotly_chart(
-        radar(result, height=230),
+        radar(state.result(), height=230),
         key="radar.sidebar",
         config={"displayModeBar": False},
     )

@@ -98,7 +98,17 @@ def current_answers() -> dict[str, Answer]:
 
 
 def result() -> Result:
-    return score(get_rubric(), current_answers())
+    """The score of this browser's answers. Several fragments of one run (and of one answer's
+    rerun) ask for it, so it is kept until the answers change (answers are immutable; a change
+    replaces one)."""
+    answers = current_answers()
+    key = tuple(answers.items())
+    cached = ss.get("_scored")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    scored = score(get_rubric(), answers)
+    ss["_scored"] = (key, scored)
+    return scored
 
 
 def select_assessment(aid: int | None) -> None:
@@ -111,9 +121,12 @@ def select_assessment(aid: int | None) -> None:
 
 
 def _clear_widgets(cids: Iterable[str]) -> None:
+    present = set(ss.keys())  # a pop of an absent key costs as much as one of a present key
     for cid in cids:
         for field in FIELDS:
-            ss.pop(f"{field}.{cid}", None)
+            key = f"{field}.{cid}"
+            if key in present:
+                del ss[key]
 
 
 def _with_files(answer: Answer, cid: str) -> Answer:

@@ -20,6 +20,15 @@ def test_radar_is_percent_of_each_item_maximum(rubric: Rubric) -> None:
     assert fig.layout.height == 420
 
 
+def test_radar_built_without_validation_is_valid(rubric: Rubric) -> None:
+    import plotly.graph_objects as go
+
+    result = score(rubric, {"1.1": Answer("partial", points=1.5), "17.1": Answer(2)})
+    for height in (230, 420):
+        fig = radar(result, height=height, labels=height > 300)
+        assert go.Figure(fig.to_dict()).to_plotly_json() == fig.to_plotly_json()
+
+
 def test_content_bars_one_bar_per_content(rubric: Rubric) -> None:
     result = score(rubric, {"1.1": Answer("yes")})
     fig = content_bars(result)
