@@ -1,15 +1,18 @@
 """One renderer for every 评估项目 page (app.py makes one st.Page per item in the rubric).
 
-Each indicator is a keyed fragment. A widget callback saves the answer and reruns only that
-indicator, its content and item headings, and the sidebar's totals, item row and radar
-(``st.rerun([...keys])``): the rest of the page and the app script do not run again.
-(Measured in 1.67: callback to first fragment start 2-7 ms once ``runner.postScriptGC`` is
-off, 100-500 ms with it on; see .streamlit/config.toml.)
+Each indicator's head and answer rows are a keyed fragment; so is the evidence block of an
+indicator with a single criterion. A widget callback saves the change and reruns only what
+can show it (``st.rerun([...keys])``): the indicator, the item heading and the sidebar totals,
+and, when points moved, the content heading and the sidebar's item row and radar. The rest of
+the page and the app script do not run again. (Measured in 1.67: callback to first fragment
+start 2-7 ms once ``runner.postScriptGC`` is off, 100-500 ms with it on; see
+.streamlit/config.toml.)
 """
 
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
@@ -17,10 +20,11 @@ from streamlit.errors import StreamlitAPIException
 
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import UNANSWERED as FLAG_UNANSWERED
+from jiguan.scoring import Result
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
 from pages import state
 from pages.nav import item_title, walk
-from pages.sidebar import answer_keys
+from pages.sidebar import RADAR_KEY, SIDEBAR_KEY, item_row_key
 from pages.ui import flag_badges, plain, pts, require_assessment, store_banner
 
 ITEM_HEAD_KEY = "itemhead"
@@ -36,9 +40,12 @@ def render_item(index: int) -> None:
     for ci, content in enumerate(item.contents):
         content_key = f"content{ci}"
         st.fragment(key=content_key)(_content_head)(content)
+        page = _PageKeys(
+            scores=(content_key, item_row_key(index), RADAR_KEY),
+            status=(ITEM_HEAD_KEY, SIDEBAR_KEY),
+        )
         for ind in content.indicators:
-            targets = (f"ind{ind.id}", content_key, ITEM_HEAD_KEY, *answer_keys(index))
-            st.fragment(key=targets[0])(_indicator)(ind, targets)
+            _indicator(ind, page)
     _prev_next(index)
 
 
@@ -77,31 +84,65 @@ def _uncovered_lines(ind: Indicator) -> list[str]:
     ]
 
 
-def _indicator(ind: Indicator, targets: tuple[str, ...]) -> None:
+class _PageKeys(NamedTuple):
+    """The fragments outside an indicator that a change in it may redraw."""
+
+    scores: tuple[str, ...]  # show only points: the content heading, sidebar item row, radar
+    status: tuple[str, ...]  # show answered counts and flags too: item heading, sidebar totals
+
+
+def _indicator(ind: Indicator, page: _PageKeys) -> None:
+    """One bordered box: the indicator's head and answer row(s), a keyed fragment; for an
+    indicator with one criterion (most of them) its evidence block is a fragment of its own,
+    so an answer does not redraw it (text area, note, uploader, file list). Indicators with
+    several criteria keep each evidence block under its own answer row, in the one fragment.
+    """
+    with st.container(border=True):
+        st.fragment(key=_head_key(ind))(_indicator_body)(ind, page)
+        if len(ind.criteria) == 1:
+            criterion = ind.criteria[0]
+            st.fragment(key=_evidence_key(criterion.id))(_evidence)(criterion, ind, page)
+
+
+def _head_key(ind: Indicator) -> str:
+    return f"ind{ind.id}"
+
+
+def _evidence_key(cid: str) -> str:
+    return f"evid{cid}"
+
+
+def _indicator_body(ind: Indicator, page: _PageKeys) -> None:
+    _indicator_head(ind)
+    single = len(ind.criteria) == 1
+    for criterion in ind.criteria:
+        _criterion(criterion, ind, page)
+        if not single:
+            _evidence(criterion, ind, page)
+
+
+def _indicator_head(ind: Indicator) -> None:
     result = state.result()
     r = result.indicators[ind.id]
     single = len(ind.criteria) == 1
-    with st.container(border=True):
-        head, score_col = st.columns([6, 1.2], vertical_alignment="top")
-        with head:
-            text = ind.text if single else "\n".join(_uncovered_lines(ind))
-            title = f"**指标 {ind.id}**"
-            st.markdown(f"{title}　{plain(text)}" if text else title)
-            with st.container(horizontal=True, gap="small"):
-                for method in ind.methods:
-                    st.badge(method, icon=":material/search:", color="blue")
-                flag_badges(r.flags)
-        with score_col:
-            # No-break spaces: the narrow score column must not wrap "分" onto its own line.
-            score_text = f"{pts(r.score)}\u00a0/\u00a0{pts(r.max)}\u00a0分"
-            st.markdown(f"#### {score_text}", text_alignment="right")
-        _rules_note(ind, result.criteria)
-        if ind.guidance.evidence:
-            st.caption(
-                "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
-            )
-        for criterion in ind.criteria:
-            _criterion(criterion, ind, single=single, targets=targets)
+    head, score_col = st.columns([6, 1.2], vertical_alignment="top")
+    with head:
+        text = ind.text if single else "\n".join(_uncovered_lines(ind))
+        title = f"**指标 {ind.id}**"
+        st.markdown(f"{title}　{plain(text)}" if text else title)
+        with st.container(horizontal=True, gap="small"):
+            for method in ind.methods:
+                st.badge(method, icon=":material/search:", color="blue")
+            flag_badges(r.flags)
+    with score_col:
+        # No-break spaces: the narrow score column must not wrap "分" onto its own line.
+        score_text = f"{pts(r.score)}\u00a0/\u00a0{pts(r.max)}\u00a0分"
+        st.markdown(f"#### {score_text}", text_alignment="right")
+    _rules_note(ind, result.criteria)
+    if ind.guidance.evidence:
+        st.caption(
+            "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
+        )
 
 
 def _rules_note(ind: Indicator, points: dict[str, float]) -> None:
@@ -123,10 +164,9 @@ def _rules_note(ind: Indicator, points: dict[str, float]) -> None:
         )
 
 
-def _criterion(
-    criterion: Criterion, ind: Indicator, *, single: bool, targets: tuple[str, ...]
-) -> None:
+def _criterion(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
     cid = criterion.id
+    single = len(ind.criteria) == 1
     state.seed_widgets(criterion)
     notice = state.ss.notices.get(cid)
     if notice:
@@ -136,7 +176,7 @@ def _criterion(
         )
     if not single:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
-    on_change = partial(_changed, cid, targets)
+    on_change = partial(_answered, cid, ind, page)
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         if criterion.kind == "count":
             unit = criterion.unit or "项"
@@ -174,6 +214,17 @@ def _criterion(
                 )
             if ind.combine == "max" and choice in ("yes", "partial"):
                 _level_badge(criterion, ind)
+
+
+_Targets = tuple[tuple[str, ...], _PageKeys]  # an evidence block's own targets, its page's
+
+
+def _evidence(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
+    cid = criterion.id
+    single = len(ind.criteria) == 1
+    state.seed_widgets(criterion)
+    targets = (_evidence_targets(cid, ind, page), page)
+    on_change = partial(_changed, cid, targets)
     answer = state.current_answers().get(cid)
     n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
     n_files = len(state.ss.files.get(cid, ()))
@@ -244,7 +295,7 @@ def _level_badge(criterion: Criterion, ind: Indicator) -> None:
     st.badge("不计分（已有更高一级）", color="gray")
 
 
-def _files(cid: str, targets: tuple[str, ...]) -> None:
+def _files(cid: str, targets: _Targets) -> None:
     store = state.get_store()
     for f in state.ss.files.get(cid, ()):
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
@@ -278,13 +329,38 @@ def _size(n: int) -> str:
 # Callbacks
 
 
-def _changed(cid: str, targets: tuple[str, ...]) -> None:
+def _evidence_targets(cid: str, ind: Indicator, page: _PageKeys) -> tuple[str, ...]:
+    """What an evidence, note or file change may redraw: the flags (indicator head, item
+    heading, sidebar totals), a notice above the answer row, the evidence block's own counts.
+    Points only if the save moved them (a conflict), see ``_rerun``."""
+    own = (_evidence_key(cid),) if len(ind.criteria) == 1 else ()
+    return (_head_key(ind), *own, *page.status)
+
+
+def _answered(cid: str, ind: Indicator, page: _PageKeys) -> None:
+    """An answer (or partial points) changed: save, then redraw the indicator's head and answer
+    rows, and what shows its points or flags.
+
+    A separate evidence block is redrawn only when the save put someone else's answer back
+    into every widget of the criterion (a conflict).
+    """
+    before = state.result()
     state.commit(state.get_rubric().criteria[cid])
-    _rerun(targets)
+    targets = [_head_key(ind), *page.status]
+    if len(ind.criteria) == 1 and f"ev.{cid}" not in state.ss:
+        targets.append(_evidence_key(cid))
+    _rerun(tuple(targets), page, before)
 
 
-def _upload(cid: str, targets: tuple[str, ...]) -> None:
+def _changed(cid: str, targets: _Targets) -> None:
+    before = state.result()
+    state.commit(state.get_rubric().criteria[cid])
+    _rerun(*targets, before)
+
+
+def _upload(cid: str, targets: _Targets) -> None:
     ss = state.ss
+    before = state.result()
     gens = ss.setdefault("upload_gens", {})
     key = f"file.{cid}.{gens.get(cid, 0)}"
     uploaded = ss.get(key)
@@ -300,20 +376,25 @@ def _upload(cid: str, targets: tuple[str, ...]) -> None:
         except StoreError as exc:
             ss.notices[cid] = ("error", str(exc))
     gens[cid] = gens.get(cid, 0) + 1
-    _rerun(targets)
+    _rerun(*targets, before)
 
 
-def _remove_file(cid: str, file_id: int, targets: tuple[str, ...]) -> None:
+def _remove_file(cid: str, file_id: int, targets: _Targets) -> None:
     ss = state.ss
+    before = state.result()
     try:
         state.get_store().remove_file(file_id, user=state.who())
         state.reload_files(cid)
     except StoreError as exc:
         ss.notices[cid] = ("error", f"未能移除文件：{exc}")
-    _rerun(targets)
+    _rerun(*targets, before)
 
 
-def _rerun(targets: tuple[str, ...]) -> None:
+def _rerun(targets: tuple[str, ...], page: _PageKeys, before: Result) -> None:
+    """Rerun ``targets``, and the page's score fragments if the change moved any points."""
+    after = state.result()
+    if after.items != before.items or after.contents != before.contents:
+        targets = (*targets, *page.scores)
     try:
         st.rerun(list(targets))
     except StreamlitAPIException:  # a target has not rendered yet: rerun everything

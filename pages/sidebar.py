@@ -1,6 +1,6 @@
 """The always-visible score panel: keyed fragments, so an answer reruns only the parts it
-changes (the totals, its own item's row and the radar; see ``answer_keys``), never the whole
-app."""
+changes (the totals; its own item's row and the radar when points moved; see pages/item.py),
+never the whole app."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ RADAR_KEY = "sidebar_radar"
 
 def item_row_key(index: int) -> str:
     return f"sidebar_item{index}"
-
-
-def answer_keys(index: int) -> tuple[str, ...]:
-    """The sidebar fragments that a change on item ``index``'s page redraws."""
-    return (SIDEBAR_KEY, item_row_key(index), RADAR_KEY)
 
 
 def score_panel(url_path: str = "") -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, ElementTree, Node
 from streamlit.util import calc_hash
 
 from jiguan import PROJECT_ROOT
@@ -90,14 +91,37 @@ def answer(at: AppTest, cid: str, value: object) -> AppTest:
     """Answer one criterion the way a user does; the app reruns only the changed fragments.
 
     AppTest's element tree then holds just what those fragments drew, so the helper first
-    runs the page in full when the widget is not in the tree.
+    runs the page in full when the widget is not in the tree, and afterwards lays the redrawn
+    fragments over the previous tree, as the browser does (the evidence block below an answer
+    is not redrawn by it, but stays on the page).
     """
     kind = "number_input" if isinstance(value, int) else "button_group"
     if f"ans.{cid}" not in [w.key for w in getattr(at, kind)]:
         at.run()
+    before = at._tree
     getattr(at, kind)(key=f"ans.{cid}").set_value(value).run()
     assert not at.exception, at.exception
+    if not at.exception:
+        _overlay(before, at._tree)
+        at._tree = before
     return at
+
+
+def _overlay(old: Node, new: Node) -> None:
+    """Put what a fragment rerun drew (``new``) into the previous element tree (``old``)."""
+    for index, child in new.children.items():
+        mine = old.children.get(index)
+        if isinstance(mine, Block) and isinstance(child, Block) and child.proto is None:
+            _overlay(mine, child)  # a parent the rerun did not redraw, only passed through
+        else:
+            old.children[index] = child
+            _reroot(child, old.root)
+
+
+def _reroot(node: Node, root: ElementTree) -> None:
+    node.root = root
+    for child in getattr(node, "children", {}).values():
+        _reroot(child, root)
 
 
 @pytest.fixture
