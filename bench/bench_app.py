@@ -949,7 +949,6 @@ def git_rev() -> str | None:
                 "--porcelain",
                 "--",
                 "app.py",
-                "views",
                 "pages",
                 "jiguan",
                 ".streamlit",
