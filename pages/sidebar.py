@@ -9,7 +9,7 @@ import streamlit as st
 from jiguan.charts import radar
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from pages import state
-from pages.nav import item_page, item_url
+from pages.nav import item_page, item_title, item_url
 from pages.ui import plain, pts
 
 SIDEBAR_KEY = "sidebar"
@@ -62,11 +62,12 @@ def _totals() -> None:
 
 
 def _item_row(index: int) -> None:
+    rubric = state.get_rubric()
     item = state.result().items[index]
     with st.container(gap=None):
         st.page_link(
-            item_page(state.get_rubric(), index),
-            label=f"{rubric_title(index, item.name)}　{pts(item.score)}/{pts(item.max)}",
+            item_page(rubric, index),
+            label=f"{item_title(index, rubric.items[index])}　{pts(item.score)}/{pts(item.max)}",
         )
         st.progress(item.score / item.max if item.max else 0.0)
 
@@ -78,9 +79,3 @@ def _radar() -> None:
         key="radar.sidebar",
         config={"displayModeBar": False},
     )
-
-
-def rubric_title(index: int, name: str) -> str:
-    from pages.nav import chinese_number
-
-    return f"{chinese_number(index + 1)}、{name}"

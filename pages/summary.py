@@ -6,6 +6,12 @@ from pages import state
 from pages.nav import item_page
 from pages.ui import pts, require_assessment, store_banner
 
+SCORE_COLUMNS = {
+    "得分": st.column_config.NumberColumn(format="%g"),
+    "满分": st.column_config.NumberColumn(format="%g"),
+    "得分率": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
+}
+
 
 def render() -> None:
     """汇总: totals, tables per item and content, gaps, unanswered list."""
@@ -45,13 +51,7 @@ def render() -> None:
                 }
             ),
             hide_index=True,
-            column_config={
-                "得分": st.column_config.NumberColumn(format="%g"),
-                "满分": st.column_config.NumberColumn(format="%g"),
-                "得分率": st.column_config.ProgressColumn(
-                    format="%.0f%%", min_value=0, max_value=100
-                ),
-            },
+            column_config=SCORE_COLUMNS,
             key="table.items",
         )
 
@@ -70,13 +70,7 @@ def render() -> None:
             ),
             hide_index=True,
             height=35 * len(result.contents) + 40,
-            column_config={
-                "得分": st.column_config.NumberColumn(format="%g"),
-                "满分": st.column_config.NumberColumn(format="%g"),
-                "得分率": st.column_config.ProgressColumn(
-                    format="%.0f%%", min_value=0, max_value=100
-                ),
-            },
+            column_config=SCORE_COLUMNS,
             key="table.contents",
         )
     with right:
