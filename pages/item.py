@@ -25,7 +25,7 @@ from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, forma
 from pages import state
 from pages.nav import item_title, walk
 from pages.sidebar import RADAR_KEY, SIDEBAR_KEY, item_row_key
-from pages.ui import flag_badges, plain, pts, require_assessment, store_banner
+from pages.ui import badge, flag_badge_line, plain, pts, require_assessment, store_banner
 
 ITEM_HEAD_KEY = "itemhead"
 
@@ -36,13 +36,14 @@ def render_item(index: int) -> None:
     if not require_assessment():
         return
     store_banner()
+    st.title(item_title(index, item))
     _item_head(index, item)
     for ci, content in enumerate(item.contents):
         content_key = f"content{ci}"
         st.fragment(key=content_key)(_content_head)(content)
         page = _PageKeys(
             scores=(content_key, item_row_key(index), RADAR_KEY),
-            status=(ITEM_HEAD_KEY, SIDEBAR_KEY),
+            status=(SIDEBAR_KEY, ITEM_HEAD_KEY),
         )
         for ind in content.indicators:
             _indicator(ind, page)
@@ -62,12 +63,11 @@ def _item_head(index: int, item: Item) -> None:
         if state.current_answers().get(c.id, None) is not None
         and state.current_answers()[c.id].answered
     )
-    st.title(item_title(index, item))
-    cols = st.columns(4)
-    cols[0].metric("本项得分", f"{pts(group.score)} / {pts(group.max)}")
-    cols[1].metric("得分率", f"{group.pct:.0f}%")
-    cols[2].metric("已评评分项", f"{answered} / {len(criteria)}")
-    cols[3].metric("待处理指标", f"{flagged}")
+    with st.container(horizontal=True):
+        st.metric("本项得分", f"{pts(group.score)} / {pts(group.max)}")
+        st.metric("得分率", f"{group.pct:.0f}%")
+        st.metric("已评评分项", f"{answered} / {len(criteria)}")
+        st.metric("待处理指标", f"{flagged}")
 
 
 def _content_head(content: Content) -> None:
@@ -88,7 +88,7 @@ class _PageKeys(NamedTuple):
     """The fragments outside an indicator that a change in it may redraw."""
 
     scores: tuple[str, ...]  # show only points: the content heading, sidebar item row, radar
-    status: tuple[str, ...]  # show answered counts and flags too: item heading, sidebar totals
+    status: tuple[str, ...]  # show answered counts and flags too: sidebar totals, item heading
 
 
 def _indicator(ind: Indicator, page: _PageKeys) -> None:
@@ -130,10 +130,8 @@ def _indicator_head(ind: Indicator) -> None:
         text = ind.text if single else "\n".join(_uncovered_lines(ind))
         title = f"**指标 {ind.id}**"
         st.markdown(f"{title}　{plain(text)}" if text else title)
-        with st.container(horizontal=True, gap="small"):
-            for method in ind.methods:
-                st.badge(method, icon=":material/search:", color="blue")
-            flag_badges(r.flags)
+        methods = [badge(m, icon=":material/search:", color="blue") for m in ind.methods]
+        st.markdown(" ".join([*methods, flag_badge_line(r.flags)]))
     with score_col:
         # No-break spaces: the narrow score column must not wrap "分" onto its own line.
         score_text = f"{pts(r.score)}\u00a0/\u00a0{pts(r.max)}\u00a0分"
@@ -223,13 +221,19 @@ def _evidence(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
     cid = criterion.id
     single = len(ind.criteria) == 1
     state.seed_widgets(criterion)
-    targets = (_evidence_targets(cid, ind, page), page)
+    targets = (_evidence_targets(cid, ind), page)
     on_change = partial(_changed, cid, targets)
+    label = "佐证材料与备注" if single else f"佐证材料与备注（{cid}）"
+    # Stateful (on_change="rerun"), so a closed block sends nothing and opening it reruns only
+    # this fragment: the widgets below are most of an item page's cost. Their values live in
+    # the answers (seed_widgets), so nothing is lost while they are not drawn.
+    block = st.expander(label, icon=":material/attach_file:", key=f"open.{cid}", on_change="rerun")
+    if not block.open:
+        return
     answer = state.current_answers().get(cid)
     n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
     n_files = len(state.ss.files.get(cid, ()))
-    label = "佐证材料与备注" if single else f"佐证材料与备注（{cid}）"
-    with st.expander(label, icon=":material/attach_file:"):
+    with block:
         st.caption(f"已填 {n_entries} 条佐证，已上传 {n_files} 个文件")
         left, right = st.columns([3, 2])
         with left:
@@ -329,12 +333,12 @@ def _size(n: int) -> str:
 # Callbacks
 
 
-def _evidence_targets(cid: str, ind: Indicator, page: _PageKeys) -> tuple[str, ...]:
-    """What an evidence, note or file change may redraw: the flags (indicator head, item
-    heading, sidebar totals), a notice above the answer row, the evidence block's own counts.
-    Points only if the save moved them (a conflict), see ``_rerun``."""
+def _evidence_targets(cid: str, ind: Indicator) -> tuple[str, ...]:
+    """What an evidence, note or file change may redraw besides the page's totals and flags
+    (``_rerun``): the indicator head (flags, a notice above the answer row) and the evidence
+    block's own counts. Points only if the save moved them (a conflict)."""
     own = (_evidence_key(cid),) if len(ind.criteria) == 1 else ()
-    return (_head_key(ind), *own, *page.status)
+    return (_head_key(ind), *own)
 
 
 def _answered(cid: str, ind: Indicator, page: _PageKeys) -> None:
@@ -346,7 +350,7 @@ def _answered(cid: str, ind: Indicator, page: _PageKeys) -> None:
     """
     before = state.result()
     state.commit(state.get_rubric().criteria[cid])
-    targets = [_head_key(ind), *page.status]
+    targets = [_head_key(ind)]
     if len(ind.criteria) == 1 and f"ev.{cid}" not in state.ss:
         targets.append(_evidence_key(cid))
     _rerun(tuple(targets), page, before)
@@ -391,12 +395,15 @@ def _remove_file(cid: str, file_id: int, targets: _Targets) -> None:
 
 
 def _rerun(targets: tuple[str, ...], page: _PageKeys, before: Result) -> None:
-    """Rerun ``targets``, and the page's score fragments if the change moved any points."""
+    """Rerun the totals and flags, then ``targets``, then the page's score fragments if the
+    change moved any points. Fragments rerun in this order, so the sidebar total a user
+    watches is redrawn first."""
+    keys = [*page.status, *targets]
     after = state.result()
     if after.items != before.items or after.contents != before.contents:
-        targets = (*targets, *page.scores)
+        keys += page.scores
     try:
-        st.rerun(list(targets))
+        st.rerun(keys)
     except StreamlitAPIException:  # a target has not rendered yet: rerun everything
         st.rerun()
 

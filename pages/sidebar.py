@@ -27,6 +27,8 @@ def score_panel(url_path: str = "") -> None:
     if ss.get("aid") is None or ss.get("info") is None:
         st.caption("尚未选择自评。请在首页新建或继续一份自评。")
         return
+    info = ss.info
+    st.markdown(f"**{plain(info.unit_name or '（未填单位）')}**  \n{plain(info.round_name or '')}")
     _totals()
     for i in range(len(state.get_rubric().items)):
         if url_path == item_url(i):
@@ -39,12 +41,10 @@ def score_panel(url_path: str = "") -> None:
 @st.fragment(key=SIDEBAR_KEY)
 def _totals() -> None:
     ss = state.ss
-    info = ss.info
     result = state.result()
-    st.markdown(f"**{plain(info.unit_name or '（未填单位）')}**  \n{plain(info.round_name or '')}")
-    left, right = st.columns(2)
-    left.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
-    right.metric("完成度", f"{result.completion:.0%}")
+    with st.container(horizontal=True):
+        st.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
+        st.metric("完成度", f"{result.completion:.0%}")
     st.progress(result.completion)
     flagged = result.flagged
     unanswered = sum(1 for r in flagged if UNANSWERED in r.flags)

@@ -44,13 +44,22 @@ def pts(x: float) -> str:
     return f"{x:g}"
 
 
-def flag_badges(flags: tuple[str, ...], *, done_label: str = "已完成") -> None:
+def badge(label: str, *, color: str, icon: str = "") -> str:
+    """One badge as markdown, so a row of badges is one element (a fraction of the cost of
+    a container of st.badge calls, on every page load and every redraw after an answer)."""
+    text = f"{icon} {plain(label)}" if icon else plain(label)
+    return f":{color}-badge[{text}]"
+
+
+def flag_badge_line(flags: tuple[str, ...], *, done_label: str = "已完成") -> str:
     if not flags:
-        st.badge(done_label, icon=":material/check_circle:", color="green")
-    for flag in flags:
-        color = "gray" if flag == UNANSWERED else "orange"
-        icon = ":material/help:" if flag == UNANSWERED else ":material/attach_file_off:"
-        st.badge(FLAG_LABELS[flag], icon=icon, color=color)
+        return badge(done_label, icon=":material/check_circle:", color="green")
+    return " ".join(
+        badge(FLAG_LABELS[flag], icon=":material/help:", color="gray")
+        if flag == UNANSWERED
+        else badge(FLAG_LABELS[flag], icon=":material/attach_file_off:", color="orange")
+        for flag in flags
+    )
 
 
 def store_banner() -> None:
@@ -73,4 +82,12 @@ def require_assessment() -> bool:
     return False
 
 
-__all__ = ["NO_EVIDENCE", "UNANSWERED", "flag_badges", "plain", "pts", "require_assessment"]
+__all__ = [
+    "NO_EVIDENCE",
+    "UNANSWERED",
+    "badge",
+    "flag_badge_line",
+    "plain",
+    "pts",
+    "require_assessment",
+]

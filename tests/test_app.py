@@ -107,6 +107,14 @@ def answer(at: AppTest, cid: str, value: object) -> AppTest:
     return at
 
 
+def open_evidence(at: AppTest, cid: str) -> AppTest:
+    """Open a criterion's 佐证材料与备注 block (drawn only while open), as a click does."""
+    at.session_state[f"open.{cid}"] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _overlay(old: Node, new: Node) -> None:
     """Put what a fragment rerun drew (``new``) into the previous element tree (``old``)."""
     for index, child in new.children.items():
@@ -265,6 +273,9 @@ def test_answering_reruns_only_fragments_not_the_app(app: AppTest) -> None:
     goto(app, "item1")
     full = app.session_state.full_runs
     answer(app, "1.1", "yes")
+    assert app.session_state.full_runs == full
+    open_evidence(app, "1.1")
+    full = app.session_state.full_runs
     app.text_area(key="ev.1.1").set_value("领导小组发文").run()
     assert app.session_state.full_runs == full
     assert sidebar_total(app) == "2 / 100"
@@ -275,6 +286,7 @@ def test_evidence_text_clears_no_evidence_flag(app: AppTest, other_store: Store)
     answer(app, "1.1", "yes")
     md = " ".join(m.value for m in app.sidebar.markdown)
     assert "缺佐证 1" in md
+    open_evidence(app, "1.1")
     app.text_area(key="ev.1.1").set_value(
         "关于成立领导小组的通知（某发〔2025〕1号）\n成员名单"
     ).run()
@@ -286,10 +298,27 @@ def test_evidence_text_clears_no_evidence_flag(app: AppTest, other_store: Store)
     assert other_store.answers(app.session_state.aid)["1.1"].note == "原件在档案室"
 
 
+def test_evidence_block_is_drawn_only_while_open(
+    app: AppTest, other_store: Store, data_dir: Path
+) -> None:
+    goto(app, "item1")
+    assert "ev.1.1" not in [t.key for t in app.text_area]
+    open_evidence(app, "1.1")
+    app.text_area(key="ev.1.1").set_value("成员名单").run()
+    app.session_state["open.1.1"] = False
+    app.run()
+    assert "ev.1.1" not in [t.key for t in app.text_area]
+    assert other_store.answers(app.session_state.aid)["1.1"].evidence == "成员名单"
+    fresh = goto(start(data_dir), "item1")
+    open_evidence(fresh, "1.1")
+    assert fresh.text_area(key="ev.1.1").value == "成员名单"
+
+
 def test_history_per_criterion(app: AppTest) -> None:
     goto(app, "item1")
     answer(app, "1.1", "yes")
     answer(app, "1.1", "no")
+    open_evidence(app, "1.1")
     app.toggle(key="hist.1.1").set_value(True).run()
     table = app.dataframe[0].value
     assert list(table["新内容"]) == ["不符合", "符合"]
@@ -300,6 +329,7 @@ def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> N
     goto(app, "item1")
     answer(app, "1.1", "yes")
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    open_evidence(app, "1.1")
     app.file_uploader(key="file.1.1.0").upload("照片.png", png, "image/png").run()
     assert not app.exception
     files = other_store.list_files(app.session_state.aid, "1.1")
@@ -312,6 +342,7 @@ def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> N
 
 def test_refused_evidence_file_is_explained(app: AppTest, other_store: Store) -> None:
     goto(app, "item1")
+    open_evidence(app, "1.1")
     app.file_uploader(key="file.1.1.0").upload("x.png", b"not a png", "image/png").run()
     assert not app.exception
     assert app.error and not other_store.list_files(app.session_state.aid)
@@ -372,6 +403,7 @@ def test_store_down_keeps_changes_and_saves_later(
         assert sidebar_total(app) == "2 / 100"
         assert any("1 项未保存" in w.value for w in app.sidebar.warning)
         assert "1.1" not in other_store.answers(app.session_state.aid)
+        open_evidence(app, "1.1")
     app.text_area(key="ev.1.1").set_value("发文").run()  # the next interaction retries
     assert not app.sidebar.warning
     saved = other_store.answers(app.session_state.aid)["1.1"]
