@@ -10,7 +10,7 @@ import pytest
 
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
-from jiguan.store import ConflictError, SavedAnswer, Store
+from jiguan.store import ConflictError, SavedAnswer, Store, StoreUnavailable
 from tests import store_support
 from tests.store_support import run_worker
 
@@ -172,3 +172,40 @@ def test_killed_mid_edit_keeps_every_reported_save(
     history = reopened.history(aid)
     assert len(history) == sum(s.version for s in saved.values())
     reopened.close()
+
+
+def test_sqlite_writers_of_one_process_take_turns(tmp_path: Path, rubric: Rubric) -> None:
+    """Two stores on one SQLite file share one writer lock; a writer that cannot get its turn
+    within the busy timeout gets a clear StoreUnavailable, not a hang or a driver error."""
+    url = f"sqlite:///{tmp_path / 'jiguan.db'}"
+    first = Store(url, rubric, files_dir=tmp_path / "files", busy_timeout=0.3)
+    first.migrate()
+    aid = first.create_assessment("某局", "第一次自评").id
+    # the same file reached through another path spelling
+    second = Store(
+        f"sqlite:///{tmp_path / '.' / 'jiguan.db'}",
+        rubric,
+        files_dir=tmp_path / "files",
+        busy_timeout=0.3,
+    )
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_the_turn() -> None:
+        with first._writer_turn():
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold_the_turn)
+    holder.start()
+    held.wait(5)
+    try:
+        with pytest.raises(StoreUnavailable, match="数据库繁忙"):
+            second.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="乙")
+    finally:
+        release.set()
+        holder.join()
+    saved = second.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="乙")
+    assert saved.version == 1
+    first.close()
+    second.close()
