@@ -27,6 +27,7 @@ try:
 except StoreError as exc:
     st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
     st.stop()
+state.settle_process()
 
 state.init_session()
 state.sync()

@@ -519,10 +519,15 @@ async def load_pages(
     timeout: float,
     rng: random.Random,
 ) -> Session | None:
-    """Load the page `loads` times, a new connection each time; the last one stays open."""
+    """Load the page `loads` times, a new connection each time; the last one stays open.
+
+    With `think_s`, every load is preceded by a random pause, so paced sessions do not act in
+    step (a room of trainees does not click in the same millisecond)."""
     session: Session | None = None
     try:
         for _ in range(loads):
+            if think_s:
+                await asyncio.sleep(rng.uniform(0, think_s))
             if session is not None:
                 await session.close()
             session = Session(target.server.ws_url, timeout=timeout, watch=target.answer_keys)
@@ -538,8 +543,6 @@ async def load_pages(
             if session.page_not_found:
                 # The page ran, but the browser would also show a "page not found" notice.
                 samples.page_not_found += 1
-            if think_s:
-                await asyncio.sleep(rng.uniform(0, think_s))
     except ERRORS as exc:
         samples.errors.append(f"{type(exc).__name__}: {exc}")
         if session is not None:
@@ -567,6 +570,8 @@ async def answer(
             )
         last_text = None
         for j in range(answers):
+            if think_s:  # before, not after: paced sessions must not answer in step
+                await asyncio.sleep(rng.uniform(0, think_s))
             key, value = next_answer(
                 session, j, rng, mode=target.answer_mode, wanted=target.answer_values
             )
@@ -593,8 +598,6 @@ async def answer(
             if last_text is not None and run.marker_text != last_text:
                 samples.total_changes += 1
             last_text = run.marker_text
-            if think_s:
-                await asyncio.sleep(rng.uniform(0, think_s))
     except ERRORS as exc:
         samples.errors.append(f"{type(exc).__name__}: {exc}")
 
@@ -728,13 +731,15 @@ def print_table(results: dict[str, Any]) -> None:
     phases = results["phases"]
     names = results["apps"]
     both = "app" in names and "empty" in names
-    header = f"{'metric':<14}{'sessions':>9}"
+    header = f"{'metric':<14}{'sessions':>9}"  # N, or N~T: N sessions pausing 0..T ms
     for name in names:
         header += f"  {name + ' p50':>10}{name + ' p95':>10}"
     if both:
         header += f"  {'ratio p50':>10}{'ratio p95':>10}"
     print()
     print(f"latency in ms (ratio = app / empty; target ≤ {TARGET_RATIO:.1f}×)")
+    if any("~" in tag for tag in results["sessions"]):
+        print("sessions N: back-to-back; N~T: each pauses a random 0..T ms before every action")
     print(header)
     print("-" * len(header))
     for key, label in METRICS:
@@ -784,7 +789,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
     p.add_argument("--apps", default="empty,app", help="comma list of: empty, app")
-    p.add_argument("--sessions", default="1,30", help="comma list of concurrency levels")
+    p.add_argument(
+        "--sessions",
+        default="1,30,1~3000,30~3000",
+        help="comma list of levels: N sessions back-to-back, or N~T sessions each pausing a "
+        "random 0..T ms before every page load and answer (a user reading, a room of trainees)",
+    )
     p.add_argument("--app-script", default="app.py", help="the app's entry point (repo-relative)")
     p.add_argument("--page", default="item1", help="url path of the item page to load")
     p.add_argument(
@@ -812,7 +822,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--loads", type=int, help="page loads per session and round")
     p.add_argument("--answers", type=int, help="answers per session and round")
     p.add_argument("--rounds", type=int, help="rounds per level, apps alternating (3; quick 1)")
-    p.add_argument("--think-ms", type=float, default=0.0, help="max random pause between actions")
+    p.add_argument("--think-ms", type=float, default=0.0, help="pause for levels given without ~T")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds allowed for one rerun")
     p.add_argument(
         "--tcp-nodelay",
@@ -835,17 +845,48 @@ def rounds(args: argparse.Namespace) -> int:
     return args.rounds or (1 if args.quick else 3)
 
 
-def iterations(args: argparse.Namespace, sessions: int) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Level:
+    """How many sessions run at once, and the longest random pause before each action."""
+
+    sessions: int
+    think_ms: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.sessions}~{self.think_ms:g}" if self.think_ms else str(self.sessions)
+
+
+def parse_levels(text: str, think_ms: float = 0.0) -> list[Level]:
+    levels = []
+    for part in (x.strip() for x in text.split(",")):
+        if not part:
+            continue
+        n, _, pause = part.partition("~")
+        try:
+            level = Level(int(n), float(pause) if pause else think_ms)
+        except ValueError:
+            raise BenchError(f"bad level {part!r}: use N or N~T (sessions, pause in ms)") from None
+        if level.sessions < 1 or level.think_ms < 0:
+            raise BenchError(f"bad level {part!r}")
+        levels.append(level)
+    return levels
+
+
+def iterations(args: argparse.Namespace, level: Level) -> tuple[int, int]:
     """Page loads and answers per session and round."""
+    one = level.sessions == 1
     if args.quick:
-        loads, answers = (3, 5) if sessions == 1 else (1, 3)
+        loads, answers = (3, 5) if one else (1, 3)
+    elif level.think_ms:
+        loads, answers = (2, 8) if one else (1, 4)
     else:
-        loads, answers = (7, 14) if sessions == 1 else (1, 4)
+        loads, answers = (7, 14) if one else (1, 4)
     return (args.loads or loads, args.answers or answers)
 
 
 async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[str, Any]:
-    levels = [int(x) for x in args.sessions.split(",") if x.strip()]
+    levels = parse_levels(args.sessions, args.think_ms)
     phases: dict[str, Any] = {}
     warm: dict[str, Any] = {}
     for name, target in targets.items():
@@ -867,8 +908,9 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
         }
         if samples.errors:
             raise BenchError(f"{name}: warm-up failed: {samples.errors[0]}")
-    for n in levels:
-        loads, answers = iterations(args, n)
+    for level in levels:
+        n, tag = level.sessions, level.label
+        loads, answers = iterations(args, level)
         n_rounds = rounds(args)
         collected = {name: Samples() for name in targets}
         wall = dict.fromkeys(targets, 0.0)
@@ -881,7 +923,7 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
                     sessions=n,
                     loads=loads,
                     answers=answers,
-                    think_s=args.think_ms / 1000,
+                    think_s=level.think_ms / 1000,
                     timeout=args.timeout,
                     seed=args.seed + 1000 * r + n,
                     samples=collected[name],
@@ -896,6 +938,7 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
             phase["answer_first_delta"] = summarize(samples.answer_first_delta)
             phase.update(
                 sessions=n,
+                think_ms=level.think_ms,
                 rounds=n_rounds,
                 loads_per_session=loads,
                 answers_per_session=answers,
@@ -919,21 +962,22 @@ async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[
                 else None,
                 errors=samples.errors,
             )
-            phases[f"{name}@{n}"] = phase
+            phases[f"{name}@{tag}"] = phase
     ratios = {}
+    tags = [level.label for level in levels]
     if "app" in targets and "empty" in targets:
-        for n in levels:
+        for tag in tags:
             for key, _ in METRICS:
-                a, e = phases[f"app@{n}"][key], phases[f"empty@{n}"][key]
-                ratios[f"{key}@{n}"] = {
+                a, e = phases[f"app@{tag}"][key], phases[f"empty@{tag}"][key]
+                ratios[f"{key}@{tag}"] = {
                     "p50": ratio(a["p50_ms"], e["p50_ms"]),
                     "p95": ratio(a["p95_ms"], e["p95_ms"]),
                 }
             for key in ("cpu_ms_per_page_load", "cpu_ms_per_answer"):
-                ratios[f"{key}@{n}"] = {
-                    "value": ratio(phases[f"app@{n}"][key], phases[f"empty@{n}"][key])
+                ratios[f"{key}@{tag}"] = {
+                    "value": ratio(phases[f"app@{tag}"][key], phases[f"empty@{tag}"][key])
                 }
-    return {"sessions": levels, "warmup": warm, "phases": phases, "ratios": ratios}
+    return {"sessions": tags, "warmup": warm, "phases": phases, "ratios": ratios}
 
 
 def git_rev() -> str | None:
@@ -1021,8 +1065,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         try:
             if "app" in targets:
-                levels = [int(x) for x in args.sessions.split(",") if x.strip()]
-                needed = 1 + rounds(args) * sum(levels)  # warm-up + every session of every round
+                levels = parse_levels(args.sessions, args.think_ms)
+                # warm-up + every session of every round
+                needed = 1 + rounds(args) * sum(level.sessions for level in levels)
                 ids = prepare_assessments(env, needed)
                 targets["app"].query_strings = [f"a={aid}" for aid in ids]
             with running(chosen, tmpdir):
@@ -1043,7 +1088,10 @@ def main(argv: list[str] | None = None) -> int:
         "answer_keys": args.answer_keys,
         "answer_mode": args.answer_mode,
         "total_pattern": args.total_pattern,
-        "think_ms": args.think_ms,
+        "levels": [
+            {"label": lv.label, "sessions": lv.sessions, "think_ms": lv.think_ms}
+            for lv in parse_levels(args.sessions, args.think_ms)
+        ],
         "tcp_nodelay": args.tcp_nodelay,
         "server_args": args.server_arg,
         "target_ratio": TARGET_RATIO,

@@ -1,12 +1,12 @@
 """One renderer for every 评估项目 page (app.py makes one st.Page per item in the rubric).
 
-Each indicator's head and answer rows are a keyed fragment; so is the evidence block of an
-indicator with a single criterion. A widget callback saves the change and reruns only what
-can show it (``st.rerun([...keys])``): the indicator, the item heading and the sidebar totals,
-and, when points moved, the content heading and the sidebar's item row and radar. The rest of
-the page and the app script do not run again. (Measured in 1.67: callback to first fragment
-start 2-7 ms once ``runner.postScriptGC`` is off, 100-500 ms with it on; see
-.streamlit/config.toml.)
+Each indicator is a bordered box drawn by one keyed fragment: its head, and per criterion the
+answer row and the evidence block (an expander whose contents are drawn only while it is
+open). A widget callback saves the change and reruns only what can show it
+(``st.rerun([...keys])``): the sidebar totals, the item heading and the box, and, when points
+moved, the content heading and the sidebar's item row and radar. The rest of the page and the
+app script do not run again. (Measured in 1.67: callback to first fragment start 2-7 ms once
+``runner.postScriptGC`` is off, 100-500 ms with it on; see .streamlit/config.toml.)
 """
 
 from __future__ import annotations
@@ -92,33 +92,22 @@ class _PageKeys(NamedTuple):
 
 
 def _indicator(ind: Indicator, page: _PageKeys) -> None:
-    """One bordered box: the indicator's head and answer row(s), a keyed fragment; for an
-    indicator with one criterion (most of them) its evidence block is a fragment of its own,
-    so an answer does not redraw it (text area, note, uploader, file list). Indicators with
-    several criteria keep each evidence block under its own answer row, in the one fragment.
-    """
+    """One bordered box, a keyed fragment: the indicator's head, then per criterion its answer
+    row and its evidence block (drawn only while open, so redrawing the box after an answer
+    costs little)."""
     with st.container(border=True):
-        st.fragment(key=_head_key(ind))(_indicator_body)(ind, page)
-        if len(ind.criteria) == 1:
-            criterion = ind.criteria[0]
-            st.fragment(key=_evidence_key(criterion.id))(_evidence)(criterion, ind, page)
+        st.fragment(key=_box_key(ind))(_indicator_body)(ind, page)
 
 
-def _head_key(ind: Indicator) -> str:
+def _box_key(ind: Indicator) -> str:
     return f"ind{ind.id}"
-
-
-def _evidence_key(cid: str) -> str:
-    return f"evid{cid}"
 
 
 def _indicator_body(ind: Indicator, page: _PageKeys) -> None:
     _indicator_head(ind)
-    single = len(ind.criteria) == 1
     for criterion in ind.criteria:
         _criterion(criterion, ind, page)
-        if not single:
-            _evidence(criterion, ind, page)
+        _evidence(criterion, ind, page)
 
 
 def _indicator_head(ind: Indicator) -> None:
@@ -214,14 +203,11 @@ def _criterion(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
                 _level_badge(criterion, ind)
 
 
-_Targets = tuple[tuple[str, ...], _PageKeys]  # an evidence block's own targets, its page's
-
-
 def _evidence(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
     cid = criterion.id
     single = len(ind.criteria) == 1
     state.seed_widgets(criterion)
-    targets = (_evidence_targets(cid, ind), page)
+    targets = _Targets(_box_key(ind), page)
     on_change = partial(_changed, cid, targets)
     label = "佐证材料与备注" if single else f"佐证材料与备注（{cid}）"
     # Stateful (on_change="rerun"), so a closed block sends nothing and opening it reruns only
@@ -333,33 +319,24 @@ def _size(n: int) -> str:
 # Callbacks
 
 
-def _evidence_targets(cid: str, ind: Indicator) -> tuple[str, ...]:
-    """What an evidence, note or file change may redraw besides the page's totals and flags
-    (``_rerun``): the indicator head (flags, a notice above the answer row) and the evidence
-    block's own counts. Points only if the save moved them (a conflict)."""
-    own = (_evidence_key(cid),) if len(ind.criteria) == 1 else ()
-    return (_head_key(ind), *own)
+class _Targets(NamedTuple):
+    """What a change in one indicator box redraws: the box, and what its page shows of the
+    totals, flags and (when they moved) points; see ``_rerun``."""
+
+    box: str
+    page: _PageKeys
 
 
 def _answered(cid: str, ind: Indicator, page: _PageKeys) -> None:
-    """An answer (or partial points) changed: save, then redraw the indicator's head and answer
-    rows, and what shows its points or flags.
-
-    A separate evidence block is redrawn only when the save put someone else's answer back
-    into every widget of the criterion (a conflict).
-    """
-    before = state.result()
-    state.commit(state.get_rubric().criteria[cid])
-    targets = [_head_key(ind)]
-    if len(ind.criteria) == 1 and f"ev.{cid}" not in state.ss:
-        targets.append(_evidence_key(cid))
-    _rerun(tuple(targets), page, before)
+    """An answer (or partial points) changed: save, then redraw the box and what shows its
+    points or flags."""
+    _changed(cid, _Targets(_box_key(ind), page))
 
 
 def _changed(cid: str, targets: _Targets) -> None:
     before = state.result()
     state.commit(state.get_rubric().criteria[cid])
-    _rerun(*targets, before)
+    _rerun(targets, before)
 
 
 def _upload(cid: str, targets: _Targets) -> None:
@@ -380,7 +357,7 @@ def _upload(cid: str, targets: _Targets) -> None:
         except StoreError as exc:
             ss.notices[cid] = ("error", str(exc))
     gens[cid] = gens.get(cid, 0) + 1
-    _rerun(*targets, before)
+    _rerun(targets, before)
 
 
 def _remove_file(cid: str, file_id: int, targets: _Targets) -> None:
@@ -391,14 +368,15 @@ def _remove_file(cid: str, file_id: int, targets: _Targets) -> None:
         state.reload_files(cid)
     except StoreError as exc:
         ss.notices[cid] = ("error", f"未能移除文件：{exc}")
-    _rerun(*targets, before)
+    _rerun(targets, before)
 
 
-def _rerun(targets: tuple[str, ...], page: _PageKeys, before: Result) -> None:
-    """Rerun the totals and flags, then ``targets``, then the page's score fragments if the
-    change moved any points. Fragments rerun in this order, so the sidebar total a user
-    watches is redrawn first."""
-    keys = [*page.status, *targets]
+def _rerun(targets: _Targets, before: Result) -> None:
+    """Rerun the totals and flags, then the box, then the page's score fragments if the change
+    moved any points. Fragments rerun in this order, so the sidebar total a user watches is
+    redrawn first."""
+    page = targets.page
+    keys = [*page.status, targets.box]
     after = state.result()
     if after.items != before.items or after.contents != before.contents:
         keys += page.scores

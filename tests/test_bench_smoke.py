@@ -19,7 +19,7 @@ def test_bench_harness_measures_the_empty_app(tmp_path):
             str(BENCH),
             "--quick",
             "--apps=empty",
-            "--sessions=1,3",
+            "--sessions=1,3~200",
             "--timeout=20",
             f"--out={tmp_path}",
         ],
@@ -32,10 +32,11 @@ def test_bench_harness_measures_the_empty_app(tmp_path):
     (result_file,) = tmp_path.glob("bench_app-*.json")
     results = json.loads(result_file.read_text(encoding="utf-8"))
 
-    assert results["sessions"] == [1, 3]
-    for n, loads, answers in ((1, 3, 5), (3, 1, 3)):
-        phase = results["phases"][f"empty@{n}"]
+    assert results["sessions"] == ["1", "3~200"]
+    for tag, n, loads, answers in (("1", 1, 3, 5), ("3~200", 3, 1, 3)):
+        phase = results["phases"][f"empty@{tag}"]
         assert phase["errors"] == []
+        assert (phase["sessions"], phase["think_ms"]) == (n, 200 if "~" in tag else 0)
         assert phase["page_load"]["n"] == n * loads
         assert phase["answer_total"]["n"] == phase["answer_done"]["n"] == n * answers
         for metric in ("page_load", "answer_total", "answer_done"):
