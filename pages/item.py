@@ -206,16 +206,17 @@ def _criterion(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
 def _evidence(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
     cid = criterion.id
     single = len(ind.criteria) == 1
-    state.seed_widgets(criterion)
     targets = _Targets(_box_key(ind), page)
     on_change = partial(_changed, cid, targets)
     label = "佐证材料与备注" if single else f"佐证材料与备注（{cid}）"
     # Stateful (on_change="rerun"), so a closed block sends nothing and opening it reruns only
     # this fragment: the widgets below are most of an item page's cost. Their values live in
-    # the answers (seed_widgets), so nothing is lost while they are not drawn.
+    # the answers, so nothing is lost while they are not drawn.
     block = st.expander(label, icon=":material/attach_file:", key=f"open.{cid}", on_change="rerun")
     if not block.open:
+        state.forget_evidence_widgets(cid)
         return
+    state.seed_evidence_widgets(criterion)
     answer = state.current_answers().get(cid)
     n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
     n_files = len(state.ss.files.get(cid, ()))

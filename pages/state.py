@@ -132,10 +132,10 @@ def select_assessment(aid: int | None) -> None:
         del st.query_params["a"]
 
 
-def _clear_widgets(cids: Iterable[str]) -> None:
+def _clear_widgets(cids: Iterable[str], fields: Iterable[str] = FIELDS) -> None:
     present = set(ss.keys())  # a pop of an absent key costs as much as one of a present key
     for cid in cids:
-        for field in FIELDS:
+        for field in fields:
             key = f"{field}.{cid}"
             if key in present:
                 del ss[key]
@@ -244,7 +244,7 @@ def default_partial(criterion: Criterion) -> float:
 
 
 def seed_widgets(criterion: Criterion) -> None:
-    """Put the saved answer into the criterion's widgets unless they already hold a value."""
+    """Put the saved answer into the criterion's answer widgets unless they hold a value."""
     cid = criterion.id
     a = current_answers().get(cid, Answer())
     if f"ans.{cid}" not in ss:
@@ -254,10 +254,23 @@ def seed_widgets(criterion: Criterion) -> None:
             ss[f"ans.{cid}"] = a.value if a.value in CHECK_LABELS else UNANSWERED
     if criterion.kind == "check" and f"pts.{cid}" not in ss:
         ss[f"pts.{cid}"] = float(a.points) if a.points is not None else default_partial(criterion)
+
+
+def seed_evidence_widgets(criterion: Criterion) -> None:
+    """The same for the evidence block's text fields, drawn only while the block is open."""
+    cid = criterion.id
+    a = current_answers().get(cid, Answer())
     if f"ev.{cid}" not in ss:
         ss[f"ev.{cid}"] = a.evidence
     if f"note.{cid}" not in ss:
         ss[f"note.{cid}"] = a.note
+
+
+def forget_evidence_widgets(cid: str) -> None:
+    """A closed evidence block draws no widgets, and Streamlit then drops their values but
+    not the value a seed put there: forget it, so that reopening seeds from the saved answer
+    (what was typed last was saved by the field's callback as the block closed)."""
+    _clear_widgets([cid], fields=("ev", "note"))
 
 
 def answer_from_widgets(criterion: Criterion) -> Answer:

@@ -310,6 +310,8 @@ def test_evidence_block_is_drawn_only_while_open(
     app.run()
     assert "ev.1.1" not in [t.key for t in app.text_area]
     assert other_store.answers(app.session_state.aid)["1.1"].evidence == "成员名单"
+    open_evidence(app, "1.1")  # reopened, it shows what was saved, not the value it began with
+    assert app.text_area(key="ev.1.1").value == "成员名单"
     fresh = goto(start(data_dir), "item1")
     open_evidence(fresh, "1.1")
     assert fresh.text_area(key="ev.1.1").value == "成员名单"

@@ -210,8 +210,19 @@ def test_answer_download_and_reload_in_fresh_session(
     count.fill("1")
     count.press("Enter")
     latency.append(_wait_total(page, "9 / 100"))
-    page.locator('[data-testid="stExpander"]').filter(has_text="17.1").first.click()
+    block = page.locator('[data-testid="stExpander"]').filter(has_text="17.1").first
+    block.locator("summary").click()
     _shot(page, shots, "04_三、标准体系与标准制定")
+    # Evidence typed and left by closing the block (the block then draws nothing) is saved.
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert "缺佐证 3" in sidebar.inner_text()
+    block.get_by_label(re.compile("佐证材料")).fill("某省地方标准 DB00/T 1-2025")
+    block.locator("summary").click()
+    sidebar.get_by_text("缺佐证 2").wait_for()
+    block.locator("summary").click()
+    _settle(page)
+    evidence = block.get_by_label(re.compile("佐证材料"))
+    assert evidence.input_value() == "某省地方标准 DB00/T 1-2025"
 
     rest = ["四、宣贯培训", "五、实施路径与监督", "六、评价改进", "七、实施效果"]
     for n, name in enumerate(rest):
