@@ -305,7 +305,13 @@ def _run_report(args: argparse.Namespace) -> int:
         from jiguan.reports import Profile, ReportError, build_report
     except ImportError as exc:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
-    profile = Profile(unit_name=args.unit, assessment_date=dt.date.today())
+    profile = Profile(
+        unit_name=args.unit,
+        assessment_date=args.date or dt.date.today(),
+        filled_by=args.filled_by,
+        contact=args.contact,
+        round_name=args.round,
+    )
     try:
         data = build_report(args.format, rubric, answers, profile)
     except ReportError as exc:
@@ -329,7 +335,11 @@ def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
     p.add_argument("--format", required=True, choices=("docx", "xlsx", "pdf"), help="报告格式")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
-    p.add_argument("--unit", default="", metavar="NAME", help="单位名称")
+    p.add_argument("--unit", default="", metavar="NAME", help="承担单位")
+    p.add_argument("--round", default="", metavar="NAME", help="轮次，如 第一次自评")
+    p.add_argument("--date", default="", metavar="DATE", help="评估日期（默认今天），如 2026年5月")
+    p.add_argument("--filled-by", default="", metavar="NAME", help="填表人")
+    p.add_argument("--contact", default="", metavar="TEXT", help="联系方式")
     p.set_defaults(run=_run_report)
 
 

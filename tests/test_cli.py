@@ -228,6 +228,25 @@ def test_report_writes_the_document(tmp_path: Path, all_yes_csv: Path) -> None:
     assert any(isinstance(c, str) and "测试局" in c for c in cells)
 
 
+def test_report_prints_the_profile_given(tmp_path: Path, all_yes_csv: Path) -> None:
+    out = tmp_path / "自评.xlsx"
+    profile = {"--round": "第二次自评", "--date": "2026年5月", "--filled-by": "张三"}
+    profile["--contact"] = "010-12345678"
+    code, _, err = run(
+        "report",
+        all_yes_csv,
+        "--format",
+        "xlsx",
+        "-o",
+        out,
+        *(x for kv in profile.items() for x in kv),
+    )
+    assert code == 0, err
+    workbook = openpyxl.load_workbook(out)
+    cells = {c for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert set(profile.values()) <= {str(c) for c in cells if c is not None}
+
+
 def test_report_to_an_unwritable_place_exits_2(tmp_path: Path, all_yes_csv: Path) -> None:
     out = tmp_path / "no" / "such" / "dir" / "r.docx"
     code, stdout, err = run("report", all_yes_csv, "--format", "docx", "-o", out)
