@@ -119,8 +119,6 @@ class Server:
             f"--server.address={HOST}",
             f"--server.port={self.port}",
             "--browser.gatherUsageStats=false",
-            "--server.fileWatcherType=none",
-            "--server.runOnSave=false",
             "--global.developmentMode=false",
             *self.extra_args,
         ]
