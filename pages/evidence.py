@@ -1,9 +1,9 @@
 import streamlit as st
 
-from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, UNANSWERED, points_at_stake
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
 from pages import state
 from pages.nav import item_page
-from pages.ui import pts, require_assessment, store_banner
+from pages.ui import flag_badge_line, plain, pts, require_assessment, store_banner
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
 PREPARE = {
@@ -72,13 +72,8 @@ def render() -> None:
                 with text:
                     first = ind.text.splitlines()[0]
                     st.markdown(f"**指标 {ind.id}**　{first}")
-                    with st.container(horizontal=True, gap="small"):
-                        for flag in r.flags:
-                            color = "orange" if flag == NO_EVIDENCE else "gray"
-                            st.badge(FLAG_LABELS[flag], color=color)
-                        st.caption(
-                            f"{item.name} · {content.name} · 当前 {pts(r.score)} / {pts(r.max)} 分"
-                        )
+                    where = f"{item.name} · {content.name} · 当前 {pts(r.score)} / {pts(r.max)} 分"
+                    st.caption(f"{flag_badge_line(r.flags)}　{plain(where)}")
                 label = "可能失去" if NO_EVIDENCE in r.flags else "尚可争取"
                 stake = pts(points_at_stake(rubric, result, ind.id))
                 color = "orange" if NO_EVIDENCE in r.flags else "blue"
