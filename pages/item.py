@@ -163,7 +163,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page: _PageKeys) -> None:
         )
     if not single:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
-    on_change = partial(_answered, cid, ind, page)
+    on_change = partial(_changed, cid, _Targets(_box_key(ind), page))
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         if criterion.kind == "count":
             unit = criterion.unit or "项"
@@ -328,13 +328,9 @@ class _Targets(NamedTuple):
     page: _PageKeys
 
 
-def _answered(cid: str, ind: Indicator, page: _PageKeys) -> None:
-    """An answer (or partial points) changed: save, then redraw the box and what shows its
-    points or flags."""
-    _changed(cid, _Targets(_box_key(ind), page))
-
-
 def _changed(cid: str, targets: _Targets) -> None:
+    """An answer, points, evidence or note changed: save, then redraw the box and what shows
+    its points or flags."""
     before = state.result()
     state.commit(state.get_rubric().criteria[cid])
     _rerun(targets, before)

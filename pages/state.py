@@ -132,10 +132,10 @@ def select_assessment(aid: int | None) -> None:
         del st.query_params["a"]
 
 
-def _clear_widgets(cids: Iterable[str], fields: Iterable[str] = FIELDS) -> None:
+def _clear_widgets(cids: Iterable[str]) -> None:
     present = set(ss.keys())  # a pop of an absent key costs as much as one of a present key
     for cid in cids:
-        for field in fields:
+        for field in FIELDS:
             key = f"{field}.{cid}"
             if key in present:
                 del ss[key]
@@ -270,7 +270,9 @@ def forget_evidence_widgets(cid: str) -> None:
     """A closed evidence block draws no widgets, and Streamlit then drops their values but
     not the value a seed put there: forget it, so that reopening seeds from the saved answer
     (what was typed last was saved by the field's callback as the block closed)."""
-    _clear_widgets([cid], fields=("ev", "note"))
+    for key in (f"ev.{cid}", f"note.{cid}"):
+        if key in ss:
+            del ss[key]
 
 
 def answer_from_widgets(criterion: Criterion) -> Answer:
