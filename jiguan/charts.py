@@ -58,7 +58,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
     # the sidebar rebuilds this figure on every answer.
     layout = dict(
         height=height,
-        margin={"l": 50, "r": 50, "t": 20, "b": 20}
+        margin={"l": 60, "r": 60, "t": 20, "b": 20}
         if small
         else {"l": 80, "r": 80, "t": 30, "b": 30},
         showlegend=False,
