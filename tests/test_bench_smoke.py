@@ -45,3 +45,32 @@ def test_bench_harness_measures_the_empty_app(tmp_path):
         # Every toggle of the checkbox changed what the page shows.
         assert phase["total_changes"] == n * (answers - 1)
     assert "latency in ms" in proc.stdout
+
+
+def test_bench_harness_drives_the_app(tmp_path):
+    """The harness still finds the app's answer widgets and its total, and every answer was a
+    fragment rerun that moved the total (what the latency numbers rest on)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--quick",
+            "--apps=app",
+            "--sessions=1",
+            "--timeout=30",
+            f"--out={tmp_path}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (result_file,) = tmp_path.glob("bench_app-*.json")
+    phase = json.loads(result_file.read_text(encoding="utf-8"))["phases"]["app@1"]
+    assert phase["errors"] == []
+    answers = phase["answer_done"]["n"]
+    assert answers == 5
+    assert phase["fragment_reruns"] == answers
+    assert phase["total_changes"] >= 1
+    assert phase["cpu_ms_per_answer"] > 0
