@@ -84,6 +84,13 @@ def indicator_score(at: AppTest, ind_id: int) -> str:
     raise AssertionError(f"no score shown for indicator {ind_id}")
 
 
+def indicator_flags(at: AppTest, ind_id: int) -> str:
+    """The badge line under an indicator's text: its 评估方式 and its flags."""
+    values = [md.value for md in at.main.markdown]
+    start_at = next(i for i, v in enumerate(values) if v.startswith(f"**指标 {ind_id}**"))
+    return next(v for v in values[start_at + 1 :] if "-badge[" in v)
+
+
 def item_metric(at: AppTest) -> str:
     return next(m.value for m in at.main.metric if m.label == "本项得分")
 
@@ -218,8 +225,11 @@ def test_home_duplicate_as_next_round(app: AppTest, other_store: Store) -> None:
 def test_check_partial_and_count_update_indicator_item_total_and_flags(app: AppTest) -> None:
     goto(app, "item1")
     assert flagged_count(app) == 38
+    assert "未评" in indicator_flags(app, 1) and "缺佐证" not in indicator_flags(app, 1)
     answer(app, "1.1", "yes")
     assert indicator_score(app, 1) == "2 / 2"
+    assert "缺佐证" in indicator_flags(app, 1) and "未评" not in indicator_flags(app, 1)
+    assert "查看文件" in indicator_flags(app, 1)
     assert item_metric(app) == "2 / 8"
     assert sidebar_total(app) == "2 / 100"
     assert flagged_count(app) == 38  # answered, but no evidence yet: 缺佐证
@@ -295,6 +305,7 @@ def test_evidence_text_clears_no_evidence_flag(app: AppTest, other_store: Store)
     assert "缺佐证 0" in md
     saved = other_store.answers(app.session_state.aid)["1.1"]
     assert saved.evidence.splitlines() == ["关于成立领导小组的通知（某发〔2025〕1号）", "成员名单"]
+    assert "已完成" in indicator_flags(app, 1)
     app.text_input(key="note.1.1").set_value("原件在档案室").run()
     assert other_store.answers(app.session_state.aid)["1.1"].note == "原件在档案室"
 
