@@ -883,8 +883,9 @@ def iterations(args: argparse.Namespace, level: Level) -> tuple[int, int]:
     return (args.loads or loads, args.answers or answers)
 
 
-async def run_all(args: argparse.Namespace, targets: dict[str, Target]) -> dict[str, Any]:
-    levels = parse_levels(args.sessions, args.think_ms)
+async def run_all(
+    args: argparse.Namespace, levels: list[Level], targets: dict[str, Target]
+) -> dict[str, Any]:
     phases: dict[str, Any] = {}
     warm: dict[str, Any] = {}
     for name, target in targets.items():
@@ -1016,6 +1017,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{app_script} does not exist; use --apps empty", file=sys.stderr)
         return 2
     values = [v for v in args.answer_values.split(",") if v]
+    try:
+        levels = parse_levels(args.sessions, args.think_ms)
+    except BenchError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="jiguan-bench-") as tmp:
         tmpdir = Path(tmp)
@@ -1063,13 +1069,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         try:
             if "app" in targets:
-                levels = parse_levels(args.sessions, args.think_ms)
                 # warm-up + every session of every round
                 needed = 1 + rounds(args) * sum(level.sessions for level in levels)
                 ids = prepare_assessments(env, needed)
                 targets["app"].query_strings = [f"a={aid}" for aid in ids]
             with running(chosen, tmpdir):
-                results = asyncio.run(run_all(args, targets))
+                results = asyncio.run(run_all(args, levels, targets))
                 startup = {s.name: s.startup_s for s in chosen}
         except BenchError as exc:
             print(f"benchmark failed: {exc}", file=sys.stderr)
@@ -1087,8 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
         "answer_mode": args.answer_mode,
         "total_pattern": args.total_pattern,
         "levels": [
-            {"label": lv.label, "sessions": lv.sessions, "think_ms": lv.think_ms}
-            for lv in parse_levels(args.sessions, args.think_ms)
+            {"label": lv.label, "sessions": lv.sessions, "think_ms": lv.think_ms} for lv in levels
         ],
         "tcp_nodelay": args.tcp_nodelay,
         "server_args": args.server_arg,

@@ -12,25 +12,23 @@ from jiguan import PROJECT_ROOT
 BENCH = PROJECT_ROOT / "bench" / "bench_app.py"
 
 
-def test_bench_harness_measures_the_empty_app(tmp_path):
+def run_bench(tmp_path, *args: str, timeout: float) -> dict:
+    """Run the benchmark in --quick mode with `args`; its JSON results."""
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH),
-            "--quick",
-            "--apps=empty",
-            "--sessions=1,3~200",
-            "--timeout=20",
-            f"--out={tmp_path}",
-        ],
+        [sys.executable, str(BENCH), "--quick", *args, f"--out={tmp_path}"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "latency in ms" in proc.stdout
     (result_file,) = tmp_path.glob("bench_app-*.json")
-    results = json.loads(result_file.read_text(encoding="utf-8"))
+    return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def test_bench_harness_measures_the_empty_app(tmp_path):
+    results = run_bench(tmp_path, "--apps=empty", "--sessions=1,3~200", "--timeout=20", timeout=120)
 
     assert results["sessions"] == ["1", "3~200"]
     for tag, n, loads, answers in (("1", 1, 3, 5), ("3~200", 3, 1, 3)):
@@ -44,30 +42,13 @@ def test_bench_harness_measures_the_empty_app(tmp_path):
             assert phase[metric]["p95_ms"] >= phase[metric]["p50_ms"]
         # Every toggle of the checkbox changed what the page shows.
         assert phase["total_changes"] == n * (answers - 1)
-    assert "latency in ms" in proc.stdout
 
 
 def test_bench_harness_drives_the_app(tmp_path):
     """The harness still finds the app's answer widgets and its total, and every answer was a
     fragment rerun that moved the total (what the latency numbers rest on)."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH),
-            "--quick",
-            "--apps=app",
-            "--sessions=1",
-            "--timeout=30",
-            f"--out={tmp_path}",
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    (result_file,) = tmp_path.glob("bench_app-*.json")
-    phase = json.loads(result_file.read_text(encoding="utf-8"))["phases"]["app@1"]
+    results = run_bench(tmp_path, "--apps=app", "--sessions=1", "--timeout=30", timeout=180)
+    phase = results["phases"]["app@1"]
     assert phase["errors"] == []
     answers = phase["answer_done"]["n"]
     assert answers == 5
