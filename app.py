@@ -1,39 +1,20 @@
-"""机关事务标准化试点 自评 — the router: page config, cached rubric and store, navigation."""
+"""机关事务标准化试点 自评 — what the user runs (`streamlit run app.py`, or any ASGI server).
+
+The Streamlit script is pages/router.py; this module serves it through st.App, with start-up
+work (migrations, warm-up), a /healthz route for load balancers and monitoring, and security
+headers on every response.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
+from starlette.routing import Route
 
-from jiguan.rubric import RubricError
-from jiguan.store import StoreError
-from pages import state
-from pages.nav import all_pages
-from pages.sidebar import score_panel
-from pages.ui import apply_style
+from jiguan.web import PROJECT_ROUTER, healthz, lifespan, security_headers
 
-st.set_page_config(
-    page_title="机关事务标准化试点 自评",
-    page_icon=":material/fact_check:",
-    layout="wide",
-    initial_sidebar_state="expanded",
+app = st.App(
+    str(PROJECT_ROUTER),
+    lifespan=lifespan,
+    routes=[Route("/healthz", healthz)],
+    middleware=[security_headers()],
 )
-
-try:
-    rubric = state.get_rubric()
-except RubricError as exc:
-    st.error(f"评估指引配置无法使用，请联系管理员修正后重启：\n\n{exc}", icon=":material/error:")
-    st.stop()
-
-try:
-    state.get_store()
-except StoreError as exc:
-    st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
-    st.stop()
-state.settle_process()
-
-state.init_session()
-state.sync()
-
-page = st.navigation(all_pages(rubric), position="top")
-apply_style()
-with st.sidebar:
-    score_panel(page.url_path)
-page.run()

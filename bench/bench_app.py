@@ -421,7 +421,10 @@ def next_answer(
     key = keys[0] if mode == "toggle" else rng.choice(keys)
     w = session.widgets[key]
     current = session.values.get(key)
-    pool = wanted or w.choices()
+    # 部分符合 alone saves nothing until its points are chosen, and 未评 on a criterion that was
+    # never answered changes nothing (this harness does not read seeded values): neither is an
+    # answer to time.
+    pool = wanted or [c for c in w.choices() if c not in ("部分符合", "未评")]
     if mode == "toggle":
         pool = pool if wanted else [pool[0], pool[-1]]
         value = pool[j % len(pool)]

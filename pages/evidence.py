@@ -1,9 +1,8 @@
 import streamlit as st
 
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
-from pages import state
-from pages.nav import item_page
-from pages.ui import flag_badge_line, plain, pts, require_assessment, store_banner
+from pages import answers, routes, state
+from pages.ui import banners, flag_badge_line, plain, pts, require_assessment
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
 PREPARE = {
@@ -29,7 +28,7 @@ def render() -> None:
     st.caption("迎接正式评估前的清单：未评的指标、得了分却没有任何佐证的指标，按评估方式分组。")
     if not require_assessment():
         st.stop()
-    store_banner()
+    banners()
 
     rubric = state.get_rubric()
     result = state.result()
@@ -79,5 +78,8 @@ def render() -> None:
                 color = "orange" if NO_EVIDENCE in r.flags else "blue"
                 stake_col.markdown(f":gray[{label}]  \n:{color}[**{stake} 分**]")
                 link.page_link(
-                    item_page(rubric, item_index[item.name]), label="去处理", icon=":material/edit:"
+                    routes.page(rubric, routes.item_url(item_index[item.name])),
+                    label="去处理",
+                    icon=":material/edit:",
+                    query_params={**answers.link_params(), "at": str(ind.id)},
                 )

@@ -1,6 +1,5 @@
-"""The always-visible score panel: keyed fragments, so an answer reruns only the parts it
-changes (the totals; its own item's row and the radar when points moved; see pages/item.py),
-never the whole app."""
+"""The always-visible panel: who is filling in, totals, one row per item, the radar, and a
+light poll that brings in what colleagues save (keyed fragments; see pages/refresh.py)."""
 
 from __future__ import annotations
 
@@ -8,39 +7,54 @@ import streamlit as st
 
 from jiguan.charts import radar
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
-from pages import state
-from pages.nav import item_page, item_title, item_url
+from jiguan.store import StoreError
+from pages import answers, refresh, routes, state
+from pages.session import session
 from pages.ui import plain, pts
 
-SIDEBAR_KEY = "sidebar"
-RADAR_KEY = "sidebar_radar"
+POLL_SECONDS = 5
 
 
-def item_row_key(index: int) -> str:
-    return f"sidebar_item{index}"
-
-
-def score_panel(url_path: str = "") -> None:
-    """The panel for the page at ``url_path``. On an item's page that item's row is a fragment
-    of its own (answers there change it); the other rows change only on a full run."""
-    ss = state.ss
-    if ss.get("aid") is None or ss.get("info") is None:
+def score_panel(url_path: str) -> None:
+    """The panel for the page at ``url_path``; on an item's page that item's row is a fragment
+    of its own (answers there change it)."""
+    s = session()
+    _who()
+    if s.aid is None or s.info is None:
         st.caption("尚未选择自评。请在首页新建或继续一份自评。")
         return
-    info = ss.info
-    st.markdown(f"**{plain(info.unit_name or '（未填单位）')}**  \n{plain(info.round_name or '')}")
-    _totals()
-    for i in range(len(state.get_rubric().items)):
-        if url_path == item_url(i):
-            st.fragment(key=item_row_key(i))(_item_row)(i)
+    st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
+    st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
+    rubric = state.get_rubric()
+    for i in range(len(rubric.items)):
+        if url_path == routes.item_url(i):
+            st.fragment(key=refresh.sidebar_item_row(i))(_item_row)(i)
         else:
             _item_row(i)
-    _radar()
+    st.fragment(key=refresh.SIDEBAR_RADAR)(_radar)()
+    st.fragment(run_every=POLL_SECONDS)(_poll)()
 
 
-@st.fragment(key=SIDEBAR_KEY)
+def _set_user() -> None:
+    session().user = (st.session_state.get("user.input") or "").strip()
+
+
+def _who() -> None:
+    s = session()
+    st.session_state.setdefault("user.input", s.user)
+    st.text_input(
+        "当前填写人",
+        key="user.input",
+        on_change=_set_user,
+        placeholder="请填写您的姓名",
+        help="每项修改都记在填写人名下。几位同事共用一份自评时，各自填写自己的名字。",
+    )
+    if not s.user:
+        st.caption(":orange[请填写您的姓名，修改记录将署您的名字（否则记为“未署名”）。]")
+
+
 def _totals() -> None:
-    ss = state.ss
+    s = session()
     result = state.result()
     with st.container(horizontal=True):
         st.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
@@ -56,26 +70,48 @@ def _totals() -> None:
         )
     else:
         st.markdown(":green[**全部指标已作答且有佐证**]")
-    pending = len(ss.get("pending", {}))
-    if pending:
-        st.warning(f"{pending} 项未保存", icon=":material/sync_problem:")
+    waiting = sum(s.journaled.values())
+    if waiting:
+        st.warning(f"{waiting} 项修改待写入数据库", icon=":material/sync_problem:")
 
 
 def _item_row(index: int) -> None:
     rubric = state.get_rubric()
     item = state.result().items[index]
+    title = routes.item_title(index, rubric.items[index])
     with st.container(gap=None):
         st.page_link(
-            item_page(rubric, index),
-            label=f"{item_title(index, rubric.items[index])}　{pts(item.score)}/{pts(item.max)}",
+            routes.page(rubric, routes.item_url(index)),
+            label=f"{title}　{pts(item.score)}/{pts(item.max)}",
+            query_params=answers.link_params(),
         )
         st.progress(item.score / item.max if item.max else 0.0)
 
 
-@st.fragment(key=RADAR_KEY)
 def _radar() -> None:
     st.plotly_chart(
-        radar(state.result(), height=230),
-        key="radar.sidebar",
-        config={"displayModeBar": False},
+        radar(state.result(), height=230), key="radar.sidebar", config={"displayModeBar": False}
     )
+
+
+def _poll() -> None:
+    """Every few seconds: has anyone saved to this assessment? If so, bring it in and say who
+    changed what; the page is redrawn (fields being typed into are left alone)."""
+    s = session()
+    if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
+        return
+    try:
+        stamp = state.get_store().get_assessment(s.aid).updated_at
+    except StoreError:
+        return
+    if stamp == s.seen_stamp:
+        return
+    changed = state.load(s, state.get_store(), s.aid)
+    others = [cid for cid in changed if s.meta.get(cid, ("", None))[0] != state.who()]
+    answers.take_remote(changed)
+    if others:
+        rubric = state.get_rubric()
+        by = sorted({s.meta[cid][0] for cid in others if cid in s.meta}) or ["同事"]
+        indicators = sorted({rubric.criteria[cid].indicator_id for cid in others})
+        s.remote_notice = f"{'、'.join(by)} 刚更新了 " + "、".join(f"指标 {i}" for i in indicators)
+    st.rerun(scope="app")

@@ -2,9 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from jiguan.charts import content_bars, radar
-from pages import state
-from pages.nav import item_page
-from pages.ui import pts, require_assessment, store_banner
+from pages import answers, routes, state
+from pages.ui import banners, pts, require_assessment
 
 SCORE_COLUMNS = {
     "得分": st.column_config.NumberColumn(format="%g"),
@@ -18,11 +17,11 @@ def render() -> None:
     st.title("汇总")
     if not require_assessment():
         st.stop()
-    store_banner()
+    banners()
 
     rubric = state.get_rubric()
     result = state.result()
-    answers = state.current_answers()
+    saved = state.session().answers
 
     cols = st.columns(4)
     cols[0].metric("总分", f"{pts(result.total)} / {pts(result.max)}")
@@ -108,7 +107,7 @@ def render() -> None:
         for content in item.contents
         for ind in content.indicators
         for c in ind.criteria
-        if not (answers.get(c.id) and answers[c.id].answered)
+        if not (saved.get(c.id) and saved[c.id].answered)
     ]
     if not unanswered:
         st.success("全部评分项均已评定。")
@@ -121,4 +120,9 @@ def render() -> None:
             with st.expander(f"{rubric.items[i].name}：{len(criteria)} 项未评"):
                 for c in criteria:
                     st.markdown(f":gray[{c.id}]　{c.text}")
-                st.page_link(item_page(rubric, i), label="去填写", icon=":material/edit:")
+                st.page_link(
+                    routes.page(rubric, routes.item_url(i)),
+                    label="去填写",
+                    icon=":material/edit:",
+                    query_params=answers.link_params(),
+                )

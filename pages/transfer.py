@@ -8,8 +8,10 @@ from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
 from jiguan.scoring import score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
+from pages import answers as answer_path
 from pages import state
-from pages.ui import plain, pts, require_assessment, store_banner
+from pages.session import session
+from pages.ui import banners, beijing_today, plain, pts, require_assessment
 
 try:
     from jiguan.reports import REPORT_FORMATS, build_report, report_filename
@@ -17,7 +19,7 @@ try:
 except ImportError:  # the reports module has not landed yet
     REPORT_FORMATS = {}
 
-ss = state.ss
+ss = st.session_state
 
 
 def render() -> None:
@@ -25,32 +27,33 @@ def render() -> None:
     st.title("导入导出")
     if not require_assessment():
         st.stop()
-    store_banner()
+    banners()
 
     rubric = state.get_rubric()
-    info = ss.info
-    answers = state.current_answers()
+    s = session()
+    info = s.info
+    answers = s.answers
     profile = info.profile or {}
     try:
         date = dt.date.fromisoformat(profile.get("评估日期", ""))
     except ValueError:
-        date = dt.date.today()
+        date = beijing_today()
 
     def _clear_import() -> None:
-        ss.pop("import", None)
-        ss.import_gen = ss.get("import_gen", 0) + 1
+        s.import_preview = None
+        s.import_gen += 1
 
     def _apply_import() -> None:
-        pending = ss.get("import")
-        if not pending or pending["aid"] != ss.aid:
+        pending = s.import_preview
+        if not pending or pending["aid"] != s.aid:
             return
         try:
-            state.get_store().replace_answers(ss.aid, pending["answers"], user=state.who())
+            state.get_store().replace_answers(s.aid, pending["answers"], user=state.who())
         except StoreError as exc:
-            ss.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
+            s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
             return
-        ss.loaded_aid = None  # reload everything from the store on this run
-        ss.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
+        s.loaded_aid = None  # reload everything from the store on this run
+        s.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
         _clear_import()
 
     st.subheader("下载答题表", divider="gray")
@@ -72,9 +75,7 @@ def render() -> None:
     if REPORT_FORMATS:
         st.subheader("下载报告", divider="gray")
         report_profile = Profile.from_assessment(info)
-        names = {
-            cid: [f.filename for f in files] for cid, files in ss.get("files", {}).items() if files
-        }
+        names = {cid: [f.filename for f in files] for cid, files in s.files.items() if files}
         cols = st.columns(len(REPORT_FORMATS))
         for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
             col.download_button(
@@ -90,35 +91,35 @@ def render() -> None:
 
     st.subheader("上传答题表", divider="gray")
     st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
-    msg = ss.pop("import_msg", None)
+    msg, s.import_msg = s.import_msg, None
     if msg:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
 
     uploaded = st.file_uploader(
-        "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{ss.get('import_gen', 0)}"
+        "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{s.import_gen}"
     )
     st.caption("支持本工具下载的答题表（CSV，可在 Excel 或 WPS 中编辑后另存为 CSV）")
     if uploaded is None:
-        ss.pop("import", None)
+        s.import_preview = None
     else:
         data = uploaded.getvalue()
-        if ss.get("import", {}).get("id") != (uploaded.file_id, ss.aid):
+        if (s.import_preview or {}).get("id") != (uploaded.file_id, s.aid):
             try:
                 imported = read_sheet(data, rubric)
             except SheetError as exc:
-                ss.pop("import", None)
+                s.import_preview = None
                 st.error(plain(str(exc)), icon=":material/error:")
                 st.stop()
-            ss["import"] = {
-                "id": (uploaded.file_id, ss.aid),
-                "aid": ss.aid,
+            s.import_preview = {
+                "id": (uploaded.file_id, s.aid),
+                "aid": s.aid,
                 "name": uploaded.name,
                 "answers": imported,
                 "changes": diff_answers(rubric, answers, imported),
             }
-        pending = ss["import"]
+        pending = s.import_preview
         changes = pending["changes"]
-        counts = {cid: len(files) for cid, files in ss.get("files", {}).items()}
+        counts = {cid: len(files) for cid, files in s.files.items()}
         before = score(rubric, answers)
         after = score(rubric, with_attachments(pending["answers"], counts))
         kinds = [c.kind for c in changes]
@@ -140,8 +141,12 @@ def render() -> None:
                     {
                         "评分项": [c.criterion_id for c in changes],
                         "变更": [CHANGE_LABELS[c.kind] for c in changes],
-                        "原答案": [state.describe(crit[c.criterion_id], c.old) for c in changes],
-                        "新答案": [state.describe(crit[c.criterion_id], c.new) for c in changes],
+                        "原答案": [
+                            answer_path.describe(crit[c.criterion_id], c.old) for c in changes
+                        ],
+                        "新答案": [
+                            answer_path.describe(crit[c.criterion_id], c.new) for c in changes
+                        ],
                         "原佐证": [(c.old.evidence if c.old else "") for c in changes],
                         "新佐证": [(c.new.evidence if c.new else "") for c in changes],
                     }

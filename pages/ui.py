@@ -1,21 +1,26 @@
-"""Small drawing helpers shared by the pages."""
+"""Small drawing helpers shared by the pages: escaping, badges, banners, style."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 
 import streamlit as st
 
-from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, UNANSWERED
-from pages import state
-from pages.nav import home_page
+from jiguan.scoring import FLAG_LABELS, UNANSWERED
+from jiguan.store import format_time
+from pages import routes, state
+from pages.session import session
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 
 
-# Static CSS only (never user text): tighter page top for laptops and projectors, and Chinese
-# wording for the file uploader, whose "Upload" / "200MB per file" texts Streamlit does not let
-# an app change (streamlit/streamlit#13500). Our own caption states types and size instead.
+# Static CSS and script only (never user text). The CSS tightens the page top for laptops and
+# projectors and gives the file uploader Chinese wording (Streamlit does not let an app change
+# its "Upload" / "200MB per file" texts; streamlit/streamlit#13500). The script puts Chinese
+# over Streamlit's English "Connection error" dialog, which the browser shows by itself when
+# the server is unreachable (no Python runs then).
 _STYLE = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 3rem; }
@@ -30,9 +35,56 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 </style>
 """
 
+CONNECTION_LOST = (
+    "与服务器的连接已中断",
+    "页面上显示为已保存的内容都已保存在服务器上。服务器恢复后页面会自动重新连接；"
+    "若长时间未恢复，请联系系统管理员。",
+)
+
+_CONNECTION_SCRIPT = """
+<script>
+(() => {
+  if (window.__jiguanConnectionText) return;
+  window.__jiguanConnectionText = true;
+  const [title, body] = __TEXT__;
+  const translate = () => {
+    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
+      if (dialog.dataset.jiguan || !/Connection error|connected to the internet/i
+          .test(dialog.innerText)) continue;
+      dialog.dataset.jiguan = "1";
+      const heading = dialog.querySelector('h1,h2,h3,[data-testid="stModalHeader"] div');
+      if (heading) heading.textContent = title;
+      const paragraphs = dialog.querySelectorAll('p');
+      paragraphs.forEach((p, i) => { p.textContent = i === 0 ? body : ""; });
+      if (!paragraphs.length) dialog.append(body);
+    }
+  };
+  new MutationObserver(translate).observe(document.body, {childList: true, subtree: true});
+})();
+</script>
+""".replace("__TEXT__", json.dumps(CONNECTION_LOST, ensure_ascii=False))
+
 
 def apply_style() -> None:
     st.html(_STYLE)
+    st.html(_CONNECTION_SCRIPT, unsafe_allow_javascript=True)
+
+
+def scroll_to(container_key: str) -> None:
+    """Scroll the page to a keyed container once it is drawn (去处理, sidebar links)."""
+    selector = json.dumps(f".st-key-{container_key}")
+    st.html(
+        "<script>(() => { let n = 0; const t = setInterval(() => {"
+        f"const el = document.querySelector({selector});"
+        "if (el) { el.scrollIntoView({block: 'start'}); clearInterval(t); }"
+        "if (++n > 50) clearInterval(t); }, 100); })();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def beijing_today() -> dt.date:
+    """Today in Beijing, whatever the server's time zone."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def plain(text: str) -> str:
@@ -44,9 +96,12 @@ def pts(x: float) -> str:
     return f"{x:g}"
 
 
+def size_text(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} KB"
+
+
 def badge(label: str, *, color: str, icon: str = "") -> str:
-    """One badge as markdown, so a row of badges is one element (a fraction of the cost of
-    a container of st.badge calls, on every page load and every redraw after an answer)."""
+    """One badge as markdown, so a row of badges is one element."""
     text = f"{icon} {plain(label)}" if icon else plain(label)
     return f":{color}-badge[{text}]"
 
@@ -62,32 +117,38 @@ def flag_badge_line(flags: tuple[str, ...], *, done_label: str = "已完成") ->
     )
 
 
-def store_banner() -> None:
-    """The store is down: say so, and that nothing typed is lost."""
-    if state.ss.get("store_error"):
-        pending = len(state.ss.get("pending", {}))
-        tail = f"，{pending} 项修改暂存在本页，恢复后自动保存" if pending else ""
-        st.warning(
-            f"数据库暂时不可用{tail}。（{plain(state.ss.store_error)}）",
-            icon=":material/cloud_off:",
+def banners() -> None:
+    """What the user must know before anything else: the database is away and how many
+    changes wait on the server; what colleagues just changed."""
+    s = session()
+    if state.saving().outage.down or s.journaled:
+        waiting = state.saving().journal.pending(s.aid) if s.aid is not None else []
+        since = state.saving().outage.down_since or (waiting[0].change.made_at if waiting else None)
+        first = format_time(waiting[0].change.made_at) if waiting else ""
+        tail = (
+            f"，{len(waiting)} 项修改已暂存在服务器上（最早一项 {first}），"
+            "数据库恢复后自动写入，关闭页面也不会丢失"
+            if waiting
+            else "，恢复前的修改会暂存在服务器上，恢复后自动写入"
         )
+        st.warning(
+            f"数据库暂时无法连接（自 {format_time(since)} 起）{tail}。", icon=":material/cloud_off:"
+        )
+    elif s.store_error:
+        st.warning(f"数据库暂时不可用：{plain(s.store_error)}", icon=":material/cloud_off:")
+    if s.remote_notice:
+        st.info(plain(s.remote_notice), icon=":material/group:")
 
 
 def require_assessment() -> bool:
     """Pages that need an assessment send the user to 首页 when none is chosen."""
-    if state.ss.get("aid") is not None and state.ss.get("info") is not None:
+    s = session()
+    if s.gone:
+        st.error(plain(s.gone), icon=":material/delete_forever:")
+    if s.aid is not None and s.info is not None:
         return True
     st.info("请先在首页新建或选择一份自评，再开始填写。", icon=":material/info:")
-    st.page_link(home_page(), label="前往首页", icon=":material/home:")
+    st.page_link(
+        routes.page(state.get_rubric(), routes.HOME_URL), label="前往首页", icon=":material/home:"
+    )
     return False
-
-
-__all__ = [
-    "NO_EVIDENCE",
-    "UNANSWERED",
-    "badge",
-    "flag_badge_line",
-    "plain",
-    "pts",
-    "require_assessment",
-]

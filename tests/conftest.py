@@ -15,6 +15,8 @@ import pytest
 from jiguan import PROJECT_ROOT
 from jiguan.rubric import Rubric, load_rubric
 
+pytest_plugins = ["tests.browser_support", "tests.app_support"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 

@@ -1,0 +1,312 @@
+"""The outage journal: changes a user made while the database could not be reached.
+
+A change the app accepted is never kept only in a browser tab. When a save fails because the
+database is away (`StoreUnavailable`), the change goes into this journal on the app server's
+disk: one small JSON file per change, written to a temporary name, fsynced and renamed into
+place, so a crash never leaves half a change. `Journal.replay` applies the waiting changes in
+the order they were made, each with the version its author saw, as soon as the database answers
+again — whether or not the tab that made them is still open (a background thread of the server
+process calls it; see `Replayer`).
+
+A change is *fields* of one criterion (answer value and points, evidence, note), never a
+snapshot of a whole form: replay merges those fields into what is saved now. A change whose
+criterion moved on since its author saw it (someone else saved in between) is not applied: it is
+kept as a conflict and shown to the next person who opens that criterion, who decides.
+
+Files: ``<dir>/pending/<time>-<pid>-<n>.json`` and ``<dir>/conflicts/…``. Several server
+processes may share the directory; replay takes an exclusive file lock, so each change is
+applied once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from jiguan.scoring import Answer
+from jiguan.store import ConflictError, SavedAnswer, Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+ANSWER_FIELDS = ("value", "points", "evidence", "note")
+_sequence = count()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Fields of one criterion a user changed, with the saved answer they saw.
+
+    ``fields`` maps names of `ANSWER_FIELDS` to their new values (``value`` and ``points``
+    travel together: an answer and its partial points are one choice). ``base`` is the answer
+    the user saw, saved as ``expected_version`` (0: nothing was saved).
+    """
+
+    assessment_id: int
+    criterion_id: str
+    fields: Mapping[str, Any]
+    base: Answer
+    expected_version: int
+    user: str
+    made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def answer(self) -> Answer:
+        """The answer as its author meant it: what they saw, with their fields."""
+        return replace(self.base, **dict(self.fields))
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["fields"] = dict(self.fields)
+        data["made_at"] = self.made_at.isoformat()
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Change:
+        data = json.loads(text)
+        data["made_at"] = datetime.fromisoformat(data["made_at"])
+        data["base"] = Answer(**data["base"])
+        return cls(**data)
+
+
+def save_change(store: Store, change: Change) -> SavedAnswer:
+    """Save one user's change: the one way an edit reaches the store (app and replay alike).
+
+    The change is written over the version its author saw. If that criterion was saved again
+    since, the change is merged field by field: the fields it sets are written over the current
+    answer when nobody else changed *those* fields (another colleague's evidence does not block
+    my answer). When someone did, `ConflictError` (nothing written), with ``current``.
+
+    Raises:
+        ConflictError, StoreUnavailable, StoreError (NotFoundError for a purged assessment).
+    """
+    aid, cid = change.assessment_id, change.criterion_id
+    try:
+        return store.save_answer(
+            aid, cid, change.answer, expected_version=change.expected_version, user=change.user
+        )
+    except ConflictError as exc:
+        current = exc.current
+        now = current.answer if current is not None else Answer()
+        theirs = {f for f in change.fields if getattr(now, f) != getattr(change.base, f)}
+        if any(getattr(now, f) != change.fields[f] for f in theirs):
+            raise
+        return store.save_answer(
+            aid,
+            cid,
+            replace(now, **dict(change.fields)),
+            expected_version=current.version if current is not None else 0,
+            user=change.user,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A change as it waits in the journal; ``name`` identifies its file."""
+
+    name: str
+    change: Change
+    reason: str = ""  # for conflicts: what happened on replay
+
+
+class Journal:
+    """Waiting changes on disk (see the module docstring)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+        self.pending_dir = self.dir / "pending"
+        self.conflict_dir = self.dir / "conflicts"
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        self.conflict_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(self, change: Change) -> Entry:
+        """Keep ``change`` until it can be saved; durable when this returns."""
+        name = f"{time.time_ns():020d}-{os.getpid()}-{next(_sequence):06d}.json"
+        self._write(self.pending_dir / name, change.to_json())
+        return Entry(name, change)
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _entries(self, directory: Path) -> Iterator[Entry]:
+        for path in sorted(directory.glob("*.json")):
+            try:
+                text = path.read_text(encoding="utf-8")
+                if directory == self.conflict_dir:
+                    data = json.loads(text)
+                    yield Entry(path.name, Change.from_json(data["change"]), data["reason"])
+                else:
+                    yield Entry(path.name, Change.from_json(text))
+            except (OSError, ValueError, KeyError, TypeError):
+                log.exception("journal: unreadable entry %s left in place", path)
+
+    def pending(self, assessment_id: int | None = None) -> list[Entry]:
+        """Waiting changes, oldest first (of one assessment, or all)."""
+        return [
+            e
+            for e in self._entries(self.pending_dir)
+            if assessment_id is None or e.change.assessment_id == assessment_id
+        ]
+
+    def conflicts(self, assessment_id: int, criterion_id: str | None = None) -> list[Entry]:
+        """Changes that replay could not apply, for the next person who opens the criterion."""
+        return [
+            e
+            for e in self._entries(self.conflict_dir)
+            if e.change.assessment_id == assessment_id
+            and (criterion_id is None or e.change.criterion_id == criterion_id)
+        ]
+
+    def dismiss_conflict(self, name: str) -> None:
+        """The user has decided about a conflict (kept theirs or took the saved one)."""
+        (self.conflict_dir / name).unlink(missing_ok=True)
+
+    # -- replay --------------------------------------------------------------------------
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[bool]:
+        """One replayer at a time, across threads and processes; False when another has it."""
+        if not self._lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            with open(self.dir / "replay.lock", "a") as lock_file:
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def replay(self, save: Callable[[Change], str | None]) -> ReplayResult:
+        """Apply waiting changes in order through ``save``.
+
+        ``save(change)`` saves one change and returns None, or returns a Chinese reason why it
+        cannot be applied (a conflict; the change is then kept under conflicts/), or raises
+        `jiguan.store.StoreUnavailable` (the database is still away: replay stops, the change
+        and all after it keep waiting).
+        """
+        result = ReplayResult()
+        with self._exclusive() as mine:
+            if not mine:
+                return result
+            for entry in self.pending():
+                try:
+                    reason = save(entry.change)
+                except StoreUnavailable:
+                    result.still_down = True
+                    break
+                if reason is not None:
+                    data = {"change": entry.change.to_json(), "reason": reason}
+                    self._write(
+                        self.conflict_dir / entry.name, json.dumps(data, ensure_ascii=False)
+                    )
+                    result.conflicts += 1
+                else:
+                    result.applied += 1
+                (self.pending_dir / entry.name).unlink(missing_ok=True)
+        return result
+
+
+@dataclass
+class ReplayResult:
+    applied: int = 0
+    conflicts: int = 0
+    still_down: bool = False
+
+
+class Outage:
+    """Whether this process has found the database away, and since when. While it is, the app
+    journals changes at once and skips reads that would only wait for a timeout; the replayer
+    clears it when the database answers again."""
+
+    def __init__(self) -> None:
+        self.down_since: datetime | None = None
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def fail(self) -> None:
+        if self.down_since is None:
+            self.down_since = datetime.now(UTC)
+
+    def ok(self) -> None:
+        self.down_since = None
+
+
+class Replayer:
+    """A daemon thread that replays the journal every ``interval`` seconds while it holds
+    anything, so changes are saved when the database returns even if no tab is open; with
+    nothing waiting it calls ``probe`` (e.g. to find out whether the database is back)."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        save: Callable[[Change], str | None],
+        *,
+        probe: Callable[[], None] | None = None,
+        interval: float = 3.0,
+    ) -> None:
+        self.journal = journal
+        self.save = save
+        self.probe = probe
+        self.interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jiguan-journal", daemon=True)
+
+    def start(self) -> Replayer:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.journal.pending():
+                    self.journal.replay(self.save)
+                elif self.probe is not None:
+                    self.probe()
+            except Exception:  # a replayer that dies would silently stop saving
+                log.exception("journal replay failed; retrying")
+            self._wake.wait(self.interval)
+            self._wake.clear()

@@ -1,0 +1,111 @@
+"""The server around the Streamlit script (app.py): start-up, /healthz, security headers.
+
+Plain Starlette/ASGI, no streamlit import, so it is testable on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jiguan import PROJECT_ROOT
+from jiguan.journal import Change, Journal, Replayer, save_change
+from jiguan.rubric import load_rubric
+from jiguan.store import ConflictError, Store, StoreError, StoreUnavailable, resolve_data_dir
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROUTER = PROJECT_ROOT / "pages" / "router.py"
+HEALTH_TIMEOUT = 5.0
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+    b"x-frame-options": b"SAMEORIGIN",
+}
+
+_state: dict[str, Any] = {}
+
+
+def _replay_with(store: Store):
+    def save(change: Change) -> str | None:
+        try:
+            save_change(store, change)
+        except StoreUnavailable:
+            raise
+        except (ConflictError, StoreError) as exc:
+            return str(exc)
+        return None
+
+    return save
+
+
+@asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[dict[str, Any]]:
+    """Migrate the database and replay changes journaled before a restart, before the first
+    visitor arrives; keep a store for /healthz."""
+    store: Store | None = None
+    replayer: Replayer | None = None
+    try:
+        store = Store.from_environment(load_rubric())
+        await asyncio.to_thread(store.migrate)
+        journal = Journal(resolve_data_dir() / "journal")
+        replayer = Replayer(journal, _replay_with(store)).start()
+    except StoreError as exc:  # the script shows its own Chinese message to visitors
+        log.warning("start-up: database not ready: %s", exc)
+    _state["store"] = store
+    try:
+        yield {"store": store}
+    finally:
+        if replayer is not None:
+            replayer.stop()
+        if store is not None:
+            store.close()
+        _state.clear()
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the app can read its database; 503 with the reason otherwise."""
+    store: Store | None = _state.get("store")
+    if store is None:
+        return JSONResponse({"status": "error", "database": "未连接"}, status_code=503)
+    try:
+        revision = await asyncio.wait_for(
+            asyncio.to_thread(store.schema_revision), timeout=HEALTH_TIMEOUT
+        )
+    except (TimeoutError, StoreError) as exc:
+        reason = "数据库无响应" if isinstance(exc, TimeoutError) else str(exc)
+        return JSONResponse({"status": "error", "database": reason}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "schema": revision})
+
+
+class _SecurityHeaders:
+    """Adds `SECURITY_HEADERS` to every HTTP response (pages, media, downloads)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def security_headers() -> Middleware:
+    return Middleware(_SecurityHeaders)

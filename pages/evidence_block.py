@@ -1,0 +1,191 @@
+"""A criterion's 佐证材料与备注 block: evidence lines, note, files, history, text conflicts.
+
+An expander whose contents are drawn only while it is open (``on_change="rerun"``): closed,
+it sends nothing. Its text fields commit on blur, so it is never inside a fragment (see
+pages/answers.py).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from jiguan.rubric import Criterion, Indicator
+from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
+from pages import answers, state
+from pages.session import session
+from pages.ui import plain, size_text
+
+EVENTS = {"answer": "修改", "file_added": "上传文件", "file_removed": "移除文件", "copied": "复制"}
+SHORT = 40  # characters of a text shown in the history table
+
+
+def evidence_block(criterion: Criterion, ind: Indicator, page_url: str) -> None:
+    cid = criterion.id
+    label = "佐证材料与备注" if len(ind.criteria) == 1 else f"佐证材料与备注（{cid}）"
+    block = st.expander(label, icon=":material/attach_file:", key=f"open.{cid}", on_change="rerun")
+    if not block.open:
+        # Streamlit drops the values of widgets it does not draw but keeps a seeded one:
+        # forget it, so reopening seeds from the saved answer.
+        if cid not in session().text_conflicts:
+            answers.forget(cid, "ev", "note")
+        return
+    answers.seed(criterion, "ev", "note")
+    s = session()
+    answer = s.answers.get(cid)
+    n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
+    on_change = partial(answers.on_change, in_fragment=False)
+    with block:
+        _text_conflict(cid)
+        st.caption(f"已填 {n_entries} 条佐证，已上传 {len(s.files.get(cid, ()))} 个文件")
+        left, right = st.columns([3, 2])
+        with left:
+            st.text_area(
+                "佐证材料（每行一条：文件名称、文号或链接）",
+                key=answers.key("ev", cid),
+                on_change=on_change,
+                args=(cid, "ev", page_url),
+                height=100,
+                placeholder="例如：关于成立标准化试点工作领导小组的通知（某机关发〔2025〕1号）",
+            )
+            st.text_input(
+                "备注",
+                key=answers.key("note", cid),
+                on_change=on_change,
+                args=(cid, "note", page_url),
+            )
+            if st.toggle("显示修改记录", key=f"hist.{cid}"):
+                _history(criterion)
+        with right:
+            _files(cid)
+
+
+def _text_conflict(cid: str) -> None:
+    conflict = session().text_conflicts.get(cid)
+    if conflict is None:
+        return
+    what = "佐证材料" if conflict.field == "evidence" else "备注"
+    with st.container(border=True):
+        st.warning(
+            f"{plain(conflict.by)} 在您编辑时保存了此项的{what}，您的内容尚未保存。"
+            "请选择保留哪一份：",
+            icon=":material/sync_problem:",
+        )
+        mine, theirs = st.columns(2)
+        mine.caption("您填写的")
+        mine.text(conflict.mine or "（空）")
+        theirs.caption(f"{conflict.by} 保存的")
+        theirs.text(conflict.theirs or "（空）")
+        with st.container(horizontal=True):
+            st.button("用我的", key=f"mine.{cid}", on_click=answers.keep_mine, args=(cid,))
+            st.button("用已保存的", key=f"theirs.{cid}", on_click=answers.keep_saved, args=(cid,))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
+
+
+def _what_changed(criterion: Criterion, entry) -> tuple[str, str]:
+    """History columns 原内容 / 新内容: the answer, and evidence or note text when those moved."""
+    if entry.filename:
+        return entry.filename, entry.filename
+    old, new = entry.old, entry.new
+    parts_old, parts_new = [], []
+    if old is None or (old.value, old.points) != (new.value, new.points):
+        parts_old.append(answers.describe(criterion, old))
+        parts_new.append(answers.describe(criterion, new))
+    for name, label in (("evidence", "佐证"), ("note", "备注")):
+        before = getattr(old, name) if old is not None else ""
+        after = getattr(new, name)
+        if before != after:
+            parts_old.append(f"{label}：{_short(before) or '（空）'}")
+            parts_new.append(f"{label}：{_short(after) or '（空）'}")
+    if not parts_new:
+        parts_old.append(answers.describe(criterion, old))
+        parts_new.append(answers.describe(criterion, new))
+    return "；".join(parts_old), "；".join(parts_new)
+
+
+def _history(criterion: Criterion) -> None:
+    try:
+        entries = state.get_store().history(session().aid, criterion.id)
+    except StoreError as exc:
+        st.caption(f"暂时无法读取修改记录：{plain(str(exc))}")
+        return
+    if not entries:
+        st.caption("还没有修改记录。")
+        return
+    entries = list(reversed(entries))
+    changes = [_what_changed(criterion, e) for e in entries]
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "时间": [format_time(e.changed_at) for e in entries],
+                "修改人": [e.changed_by for e in entries],
+                "操作": [EVENTS.get(e.event, e.event) for e in entries],
+                "原内容": [old for old, _ in changes],
+                "新内容": [new for _, new in changes],
+            }
+        ),
+        hide_index=True,
+        height=min(36 * len(entries) + 40, 260),
+    )
+
+
+def _files(cid: str) -> None:
+    s = session()
+    store = state.get_store()
+    for f in s.files.get(cid, ()):
+        name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
+        name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")
+        dl.download_button(
+            "下载",
+            data=partial(store.read_file, f.id),
+            file_name=f.filename,
+            mime=f.content_type,
+            on_click="ignore",
+            key=f"dl.{f.id}",
+        )
+        rm.button("移除", key=f"rm.{f.id}", on_click=_remove_file, args=(cid, f.id))
+    gen = s.upload_gens.get(cid, 0)
+    limit = store.max_file_bytes / 2**20
+    st.file_uploader(
+        "上传佐证文件",
+        type=list(ALLOWED_EXTENSIONS),
+        key=f"file.{cid}.{gen}",
+        on_change=_upload,
+        args=(cid,),
+        max_upload_size=max(1, round(limit)),
+    )
+    st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
+
+
+def _upload(cid: str) -> None:
+    s = session()
+    gen = s.upload_gens.get(cid, 0)
+    uploaded = st.session_state.get(f"file.{cid}.{gen}")
+    if uploaded is not None and s.aid is not None:
+        try:
+            state.get_store().add_file(
+                s.aid, cid, uploaded.name, uploaded.getvalue(), user=state.who()
+            )
+            state.reload_files(cid)
+            s.notices.pop(cid, None)
+        except StoreUnavailable as exc:
+            state.saving().outage.fail()
+            s.notices[cid] = ("error", f"文件未能上传，数据库暂时不可用：{exc}。请稍后重新上传。")
+        except StoreError as exc:
+            s.notices[cid] = ("error", str(exc))
+    s.upload_gens[cid] = gen + 1
+
+
+def _remove_file(cid: str, file_id: int) -> None:
+    s = session()
+    try:
+        state.get_store().remove_file(file_id, user=state.who())
+        state.reload_files(cid)
+    except StoreError as exc:
+        s.notices[cid] = ("error", f"未能移除文件：{exc}")

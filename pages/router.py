@@ -1,0 +1,66 @@
+"""The script Streamlit runs for every session (app.py serves it through st.App).
+
+It lives in pages/ so that no ``pages/`` folder sits beside the running script: Streamlit's
+legacy folder scan then finds nothing, and a deep link as a fresh server's first request opens
+the right page (no "Page not found", no module names in the sidebar).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:  # run as a script: make `jiguan` and `pages` importable
+    sys.path.insert(0, ROOT)
+
+import streamlit as st  # noqa: E402
+
+from jiguan.rubric import RubricError  # noqa: E402
+from jiguan.store import StoreError  # noqa: E402
+from pages import answers, routes, state  # noqa: E402
+from pages.session import session  # noqa: E402
+from pages.sidebar import score_panel  # noqa: E402
+from pages.ui import apply_style  # noqa: E402
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="机关事务标准化试点 自评",
+        page_icon=str(Path(ROOT) / "static" / "favicon.png"),
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    try:
+        rubric = state.get_rubric()
+    except RubricError as exc:
+        st.error(
+            f"评估指引配置无法使用，请联系管理员修正后重启：\n\n{exc}", icon=":material/error:"
+        )
+        st.stop()
+    page = st.navigation(routes.navigation(rubric), position="top")
+    s = session()
+    s.shown_page = page.url_path
+    try:
+        state.get_store()
+    except StoreError as exc:
+        st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
+        st.stop()
+    state.settle_process()
+    loaded = s.loaded_aid
+    changed = state.sync()
+    if s.loaded_aid != loaded:  # another assessment (or the first): every widget anew
+        for cid in rubric.criteria:
+            answers.forget(cid)
+    else:
+        answers.take_remote(changed)
+    if s.aid is not None and st.query_params.get("a") != str(s.aid):
+        st.query_params["a"] = str(s.aid)
+    apply_style()
+    with st.sidebar:
+        score_panel(page.url_path)
+    page.run()
+
+
+if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import main
+    main()

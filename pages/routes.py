@@ -1,0 +1,118 @@
+"""Every page's url path, title and icon, and the `st.Page` objects built from them.
+
+Page modules import this module to link to each other; it imports no page (a page's render
+function is imported when the page runs), so there is no import cycle. The 7 item pages come
+from the rubric: adding an item to the YAML adds a page.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import streamlit as st
+
+from jiguan.rubric import Item, Rubric
+
+HOME_URL = ""
+SUMMARY_URL = "results"
+EVIDENCE_URL = "readiness"
+TRANSFER_URL = "import-export"
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 20 -> 二十 (enough for a rubric's items)."""
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "十" if tens == 1 else _NUMERALS[tens - 1] + "十"
+    return head + (_NUMERALS[ones - 1] if ones else "")
+
+
+def item_title(index: int, item: Item) -> str:
+    return f"{chinese_number(index + 1)}、{item.name}"
+
+
+def item_url(index: int) -> str:
+    return f"item{index + 1}"
+
+
+def item_index(url_path: str) -> int | None:
+    """The item a url path shows (item3 -> 2), None for other pages."""
+    if url_path.startswith("item") and url_path[4:].isdigit():
+        return int(url_path[4:]) - 1
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    url_path: str
+    title: str
+    icon: str
+    module: str  # the pages module whose render function draws it
+    function: str = "render"
+    args: tuple = ()
+
+
+def _run(module: str, function: str, *args: object) -> None:
+    getattr(importlib.import_module(module), function)(*args)
+
+
+MAIN_ROUTES = (
+    Route(HOME_URL, "首页", ":material/home:", "pages.home"),
+    Route(SUMMARY_URL, "汇总", ":material/leaderboard:", "pages.summary"),
+    Route(EVIDENCE_URL, "佐证检查", ":material/fact_check:", "pages.evidence"),
+    Route(TRANSFER_URL, "导入导出", ":material/swap_vert:", "pages.transfer"),
+)
+
+
+def item_routes(rubric: Rubric) -> tuple[Route, ...]:
+    return tuple(
+        Route(
+            item_url(i), item_title(i, item), ":material/checklist:", "pages.item", "render", (i,)
+        )
+        for i, item in enumerate(rubric.items)
+    )
+
+
+def _page(route: Route) -> st.Page:
+    run: Callable[[], None] = partial(_run, route.module, route.function, *route.args)
+    return st.Page(
+        run,
+        title=route.title,
+        icon=route.icon,
+        url_path=route.url_path or None,
+        default=route.url_path == HOME_URL,
+    )
+
+
+def page(rubric: Rubric, url_path: str) -> st.Page:
+    """The st.Page for a url path ("" is 首页)."""
+    for route in (*MAIN_ROUTES, *item_routes(rubric)):
+        if route.url_path == url_path:
+            return _page(route)
+    raise KeyError(url_path)
+
+
+def navigation(rubric: Rubric) -> dict[str, list[st.Page]]:
+    """The sections of the top navigation."""
+    return {
+        "": [_page(r) for r in MAIN_ROUTES],
+        "评估项目": [_page(r) for r in item_routes(rubric)],
+    }
+
+
+def walk(rubric: Rubric) -> list[str]:
+    """The order 上一部分 / 下一部分 follow: 首页, every item, 汇总 (url paths)."""
+    return [HOME_URL, *(item_url(i) for i in range(len(rubric.items))), SUMMARY_URL]
+
+
+def title(rubric: Rubric, url_path: str) -> str:
+    for route in (*MAIN_ROUTES, *item_routes(rubric)):
+        if route.url_path == url_path:
+            return route.title
+    raise KeyError(url_path)

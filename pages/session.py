@@ -1,0 +1,79 @@
+"""What the app keeps per browser session: one typed object under one key.
+
+Widget values live under their own keys (Streamlit owns those); everything else the pages keep
+between runs is a field here, so a newcomer can see all of it in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from jiguan.scoring import Answer, Result
+from jiguan.store import AssessmentInfo, EvidenceFile
+
+KEY = "jiguan"
+
+
+@dataclass(eq=False)
+class TextConflict:
+    """Someone else saved a text field this user was editing: both versions, for the user
+    to choose (用我的 / 用已保存的). The field keeps what the user typed meanwhile."""
+
+    field: str  # "evidence" or "note"
+    mine: str
+    theirs: str
+    by: str
+
+
+@dataclass(eq=False)
+class Session:
+    # The assessment this browser works on, and its saved state as this browser last saw it.
+    aid: int | None = None
+    loaded_aid: int | None = None
+    info: AssessmentInfo | None = None
+    answers: dict[str, Answer] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)  # by, at
+    files: dict[str, list[EvidenceFile]] = field(default_factory=dict)
+    seen_stamp: datetime | None = None  # the assessment's updated_at when last loaded
+
+    # Messages: per criterion (kind, text); text conflicts; what others just changed.
+    notices: dict[str, tuple[str, str]] = field(default_factory=dict)
+    text_conflicts: dict[str, TextConflict] = field(default_factory=dict)
+    remote_notice: str = ""
+    gone: str = ""  # the assessment was deleted or purged while this tab was open
+
+    # Saving: changes waiting in the server's journal (criterion -> count) and why.
+    journaled: dict[str, int] = field(default_factory=dict)
+    store_error: str = ""
+
+    # Who is making changes (当前填写人); asked for in every new browser session.
+    user: str = ""
+
+    # Navigation: the page drawn last (a blur that arrives after the user left it, see
+    # pages/answers.py) and an indicator to scroll to once.
+    shown_page: str = ""
+
+    # Page-local UI state.
+    home_action: tuple[str, int] | None = None
+    home_msg: tuple[str, str] | None = None
+    purge_confirm: int | None = None
+    import_preview: dict[str, Any] | None = None
+    import_msg: tuple[str, str] | None = None
+    import_gen: int = 0
+    upload_gens: dict[str, int] = field(default_factory=dict)
+
+    # Scoring cache: the answers it was computed from (answers are replaced, never mutated).
+    scored: tuple[tuple, Result] | None = None
+
+
+def session() -> Session:
+    """This browser's Session, created on first use."""
+    s = st.session_state.get(KEY)
+    if s is None:
+        s = st.session_state[KEY] = Session()
+    return s

@@ -1,0 +1,171 @@
+"""Browser-test support: the app served by `streamlit run app.py` on a free port, Chromium
+through playwright, and helpers to read the page. Registered as a pytest plugin in conftest."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jiguan import PROJECT_ROOT
+from tests.conftest import require_service
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+UNIT = "某某市机关事务管理局"
+TIMEOUT = 20_000  # ms
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run app.py` on a free port with its own data directory; restartable."""
+
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        env = dict(os.environ, JIGUAN_DATA_DIR=str(self.data_dir))
+        env.pop("JIGUAN_DATABASE_URL", None)
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
+                return self.url
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("streamlit did not start: " + self.log_path.read_text())
+                time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as in a crash or a power cut of the process."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def app_server(tmp_path: Path) -> Iterator[AppServer]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def server(app_server: AppServer) -> str:
+    return app_server.url
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running (no spinner / "Running..." status)."""
+    page.wait_for_load_state("networkidle")
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT)
+    time.sleep(0.4)
+
+
+TOTAL = '[data-testid="stSidebar"] [data-testid="stMetricValue"]'
+
+
+def _total(page) -> str:
+    return page.locator(TOTAL).first.inner_text()
+
+
+def _wait_total(page, text: str) -> float:
+    start = time.monotonic()
+    page.locator('[data-testid="stSidebar"] [data-testid="stMetricValue"]').first.filter(
+        has_text=re.compile(rf"^{re.escape(text)}$")
+    ).wait_for(timeout=TIMEOUT)
+    return time.monotonic() - start
+
+
+def _shot(page, shots: Path, name: str, *, below: tuple[str, ...] = ()) -> None:
+    """Screenshot the page as it opens, then once scrolled to each heading in ``below``
+    (Streamlit scrolls its main area itself, so a full-page screenshot shows no more)."""
+    _settle(page)
+    page.screenshot(path=str(shots / f"{name}.png"))
+    for n, heading in enumerate(below, start=1):
+        page.get_by_text(heading, exact=True).first.evaluate(
+            "el => el.scrollIntoView({block: 'start'})"
+        )
+        time.sleep(0.6)
+        page.screenshot(path=str(shots / f"{name}_{n}.png"))
+
+
+def _open_sidebar_link(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name=re.compile(name)).click()
+    page.get_by_role("heading", level=1, name=re.compile(name)).wait_for(timeout=TIMEOUT)
+
+
+def _open_top(page, title: str) -> None:
+    page.locator('[data-testid="stTopNavLink"]').filter(has_text=title).first.click()
+    page.get_by_role("heading", level=1, name=title).wait_for(timeout=TIMEOUT)
