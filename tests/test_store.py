@@ -444,7 +444,7 @@ def test_sqlite_file_cannot_be_opened(rubric: Rubric, tmp_path: Path) -> None:
 
 def test_sqlite_locked_is_unavailable_then_recovers(rubric: Rubric, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/x.db"
-    s = Store(url, rubric, files_dir=tmp_path / "files", busy_timeout=0.2)
+    s = Store(url, rubric, files_dir=tmp_path / "files", op_timeout=0.2)
     s.migrate()
     aid = s.create_assessment("某局", "第一次自评").id
     other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
@@ -466,7 +466,7 @@ def test_sqlite_locked_is_unavailable_then_recovers(rubric: Rubric, tmp_path: Pa
 def test_postgres_lock_held_too_long_is_unavailable(
     db_url: str, rubric: Rubric, files_dir: Path
 ) -> None:
-    s = Store(db_url, rubric, files_dir=files_dir, busy_timeout=0.5)
+    s = Store(db_url, rubric, files_dir=files_dir, op_timeout=0.5)
     s.migrate()
     aid = s.create_assessment("某局", "第一次自评").id
     blocker = sa.create_engine(db_url)
@@ -482,7 +482,7 @@ def test_postgres_lock_held_too_long_is_unavailable(
 
 def test_postgres_server_down_is_unavailable(rubric: Rubric, tmp_path: Path) -> None:
     # nothing listens on port 1: the same as a stopped server
-    s = Store("postgresql://postgres@127.0.0.1:1/test", rubric, files_dir=tmp_path, busy_timeout=3)
+    s = Store("postgresql://postgres@127.0.0.1:1/test", rubric, files_dir=tmp_path, op_timeout=3)
     with pytest.raises(StoreUnavailable, match="无法连接数据库服务器") as info:
         s.list_assessments()
     assert_user_message(info.value)
