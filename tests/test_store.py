@@ -275,6 +275,26 @@ def test_history_keeps_every_change_old_to_new(store: Store, aid: int) -> None:
     assert len(store.history(aid)) == 4
 
 
+def test_history_records_evidence_only_and_note_only_edits(store: Store, aid: int) -> None:
+    """The answer stays 符合 while the text changes: each edit is an entry with both texts."""
+    steps = [
+        Answer("yes", evidence="会议纪要"),
+        Answer("yes", evidence="会议纪要\n制度文件"),  # evidence only
+        Answer("yes", evidence="会议纪要\n制度文件", note="待补盖章版"),  # note only
+        Answer("yes", evidence="会议纪要\n制度文件", note=""),  # note cleared
+        Answer("yes", evidence="", note=""),  # evidence cleared (and the criterion flagged)
+    ]
+    version = 0
+    for answer in steps:
+        version = store.save_answer(
+            aid, "1.1", answer, expected_version=version, user="张三"
+        ).version
+    history = store.history(aid, "1.1")
+    assert [(h.old, h.new) for h in history] == list(zip([None, *steps[:-1]], steps, strict=True))
+    assert [h.version for h in history] == [1, 2, 3, 4, 5]
+    assert all(h.event == "answer" and h.new.value == "yes" for h in history)
+
+
 def test_attached_files_count_as_evidence(store: Store, aid: int, rubric: Rubric) -> None:
     store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="张三")
     assert NO_EVIDENCE in score(rubric, store.answers(aid)).indicators[1].flags
