@@ -80,10 +80,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         },
         paper_bgcolor="rgba(0,0,0,0)",
     )
-    # Plotly's per-property validation skipped: the sidebar radar is redrawn on every answer
-    # and validation is about half its cost. Same JSON; tests/test_app_logic.py checks that
-    # the figure passes validation.
-    return go.Figure(data=[trace], layout=layout, _validate=False)
+    return go.Figure(data=[trace], layout=layout)
 
 
 def content_bars(result: Result) -> go.Figure:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import NamedTuple
 
 from jiguan.rubric import Criterion, Rubric
@@ -50,9 +49,6 @@ class Answer:
     def is_blank(self) -> bool:
         """Nothing at all was entered for this criterion."""
         return self.value is None and not self.evidence.strip() and not self.note.strip()
-
-
-UNANSWERED_ANSWER = Answer()
 
 
 def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
@@ -109,12 +105,6 @@ class IndicatorResult(NamedTuple):
     flags: tuple[str, ...]
 
 
-# tuple.__new__ directly: NamedTuple's generated __new__ is a Python call, and the scorer
-# builds ~65 of these per sheet.
-def _tuple_maker(cls):
-    return partial(tuple.__new__, cls)
-
-
 class GroupResult(NamedTuple):
     """An item (评估项目) or content (评估内容)."""
 
@@ -126,14 +116,6 @@ class GroupResult(NamedTuple):
     @property
     def pct(self) -> float:
         return 100.0 * self.score / self.max if self.max else 0.0
-
-    @property
-    def gap(self) -> float:
-        return self.max - self.score
-
-
-_new_indicator = _tuple_maker(IndicatorResult)
-_new_group = _tuple_maker(GroupResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +230,8 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
             flags = (NO_EVIDENCE,) if s > 0 and not evidence else ()
         answered_total += answered
         ind_scores.append(s)
-        ind_results[ind_id] = _new_indicator(
-            (ind_id, s, ind_max, answered, len(crits), evidence, flags)
+        ind_results[ind_id] = IndicatorResult(
+            ind_id, s, ind_max, answered, len(crits), evidence, flags
         )
     content_scores = []
     content_results = []
@@ -258,7 +240,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         for i in idx:
             s += ind_scores[i]
         content_scores.append(s)
-        content_results.append(_new_group((name, s, mx, item)))
+        content_results.append(GroupResult(name, s, mx, item))
     item_results = []
     total = 0.0
     for name, mx, idx in plan.items:
@@ -266,7 +248,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         for c in idx:
             s += content_scores[c]
         total += s
-        item_results.append(_new_group((name, s, mx, "")))
+        item_results.append(GroupResult(name, s, mx, ""))
     return Result(
         total=total,
         max=rubric.max,

@@ -12,7 +12,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from jiguan.store import database_url, make_engine, metadata
+from jiguan.store import database_url, metadata
+from jiguan.store.engine import Database
 
 config = context.config
 target_metadata = metadata
@@ -44,16 +45,14 @@ def run_online() -> None:
     if config.config_file_name is not None:
         fileConfig(config.config_file_name, disable_existing_loggers=False)
     url = config.get_main_option("sqlalchemy.url") or database_url()
-    engine = make_engine(url)
+    db = Database(url, op_timeout=60)
     try:
-        with engine.connect() as conn:
-            conn.execution_options(jiguan_write=True)
+        with db.migration_connection() as conn:  # the same lock and SQLite care as Store.migrate
             _configure(connection=conn)
             with context.begin_transaction():
                 context.run_migrations()
-            conn.commit()
     finally:
-        engine.dispose()
+        db.close()
 
 
 if context.is_offline_mode():

@@ -275,6 +275,26 @@ def test_history_keeps_every_change_old_to_new(store: Store, aid: int) -> None:
     assert len(store.history(aid)) == 4
 
 
+def test_history_records_evidence_only_and_note_only_edits(store: Store, aid: int) -> None:
+    """The answer stays 符合 while the text changes: each edit is an entry with both texts."""
+    steps = [
+        Answer("yes", evidence="会议纪要"),
+        Answer("yes", evidence="会议纪要\n制度文件"),  # evidence only
+        Answer("yes", evidence="会议纪要\n制度文件", note="待补盖章版"),  # note only
+        Answer("yes", evidence="会议纪要\n制度文件", note=""),  # note cleared
+        Answer("yes", evidence="", note=""),  # evidence cleared (and the criterion flagged)
+    ]
+    version = 0
+    for answer in steps:
+        version = store.save_answer(
+            aid, "1.1", answer, expected_version=version, user="张三"
+        ).version
+    history = store.history(aid, "1.1")
+    assert [(h.old, h.new) for h in history] == list(zip([None, *steps[:-1]], steps, strict=True))
+    assert [h.version for h in history] == [1, 2, 3, 4, 5]
+    assert all(h.event == "answer" and h.new.value == "yes" for h in history)
+
+
 def test_attached_files_count_as_evidence(store: Store, aid: int, rubric: Rubric) -> None:
     store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="张三")
     assert NO_EVIDENCE in score(rubric, store.answers(aid)).indicators[1].flags
@@ -444,7 +464,7 @@ def test_sqlite_file_cannot_be_opened(rubric: Rubric, tmp_path: Path) -> None:
 
 def test_sqlite_locked_is_unavailable_then_recovers(rubric: Rubric, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/x.db"
-    s = Store(url, rubric, files_dir=tmp_path / "files", busy_timeout=0.2)
+    s = Store(url, rubric, files_dir=tmp_path / "files", op_timeout=0.2)
     s.migrate()
     aid = s.create_assessment("某局", "第一次自评").id
     other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
@@ -466,7 +486,7 @@ def test_sqlite_locked_is_unavailable_then_recovers(rubric: Rubric, tmp_path: Pa
 def test_postgres_lock_held_too_long_is_unavailable(
     db_url: str, rubric: Rubric, files_dir: Path
 ) -> None:
-    s = Store(db_url, rubric, files_dir=files_dir, busy_timeout=0.5)
+    s = Store(db_url, rubric, files_dir=files_dir, op_timeout=0.5)
     s.migrate()
     aid = s.create_assessment("某局", "第一次自评").id
     blocker = sa.create_engine(db_url)
@@ -482,7 +502,7 @@ def test_postgres_lock_held_too_long_is_unavailable(
 
 def test_postgres_server_down_is_unavailable(rubric: Rubric, tmp_path: Path) -> None:
     # nothing listens on port 1: the same as a stopped server
-    s = Store("postgresql://postgres@127.0.0.1:1/test", rubric, files_dir=tmp_path, busy_timeout=3)
+    s = Store("postgresql://postgres@127.0.0.1:1/test", rubric, files_dir=tmp_path, op_timeout=3)
     with pytest.raises(StoreUnavailable, match="无法连接数据库服务器") as info:
         s.list_assessments()
     assert_user_message(info.value)

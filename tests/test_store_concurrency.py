@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
@@ -178,7 +179,7 @@ def test_sqlite_writers_of_one_process_take_turns(tmp_path: Path, rubric: Rubric
     """Two stores on one SQLite file share one writer lock; a writer that cannot get its turn
     within the busy timeout gets a clear StoreUnavailable, not a hang or a driver error."""
     url = f"sqlite:///{tmp_path / 'jiguan.db'}"
-    first = Store(url, rubric, files_dir=tmp_path / "files", busy_timeout=0.3)
+    first = Store(url, rubric, files_dir=tmp_path / "files", op_timeout=0.3)
     first.migrate()
     aid = first.create_assessment("某局", "第一次自评").id
     # the same file reached through another path spelling
@@ -186,15 +187,23 @@ def test_sqlite_writers_of_one_process_take_turns(tmp_path: Path, rubric: Rubric
         f"sqlite:///{tmp_path / '.' / 'jiguan.db'}",
         rubric,
         files_dir=tmp_path / "files",
-        busy_timeout=0.3,
+        op_timeout=0.3,
     )
     held = threading.Event()
     release = threading.Event()
 
-    def hold_the_turn() -> None:
-        with first._writer_turn():
+    def stall_in_the_write(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ANSWERS"):
             held.set()
             release.wait(5)
+
+    def hold_the_turn() -> None:
+        # first is inside a write (it holds the turn) while this listener stalls it
+        sa.event.listen(first.engine, "before_cursor_execute", stall_in_the_write)
+        try:
+            first.save_answer(aid, "2.1", Answer("yes"), expected_version=0, user="甲")
+        finally:
+            sa.event.remove(first.engine, "before_cursor_execute", stall_in_the_write)
 
     holder = threading.Thread(target=hold_the_turn)
     holder.start()

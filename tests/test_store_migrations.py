@@ -22,7 +22,7 @@ from tests import store_support
 db_url = store_support.db_url
 files_dir = store_support.files_dir
 
-HEAD = "0002"
+HEAD = "0003"
 TABLES = {"units", "assessments", "answers", "answer_history", "evidence_files"}
 
 
@@ -152,3 +152,103 @@ def test_alembic_command_line_from_another_directory(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert table_names(url) >= TABLES
+
+
+def _fill_0002(conn: sa.Connection, now: datetime) -> None:
+    """Data as a 0002-era app wrote it: two assessments, answers, history, files."""
+    conn.execute(
+        sa.text("INSERT INTO units (id, name, created_at) VALUES (1, '某局', :t)"), {"t": now}
+    )
+    for aid, name in ((1, "第一次自评"), (2, "第二次自评")):
+        conn.execute(
+            sa.text(
+                "INSERT INTO assessments (id, unit_id, round_name, rubric_version, profile, "
+                "created_at, updated_at) VALUES (:id, 1, :n, '2026.1', '{}', :t, :t)"
+            ),
+            {"id": aid, "n": name, "t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO answers (assessment_id, criterion_id, value, points, evidence, "
+                "note, version, updated_by, updated_at) VALUES "
+                "(:id, '1.1', 'yes', NULL, '会议纪要', '', 1, '张三', :t)"
+            ),
+            {"id": aid, "t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO answer_history (assessment_id, criterion_id, event, version, old, "
+                "new, detail, changed_by, changed_at) VALUES "
+                "(:id, '1.1', 'answer', 1, NULL, :new, '', '张三', :t)"
+            ),
+            {"id": aid, "t": now, "new": '{"value": "yes", "evidence": "会议纪要"}'},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO evidence_files (assessment_id, criterion_id, filename, sha256, size, "
+                "content_type, uploaded_by, uploaded_at) VALUES "
+                "(:id, '1.1', '纪要.pdf', :sha, 8, 'application/pdf', '张三', :t)"
+            ),
+            {"id": aid, "t": now, "sha": "0" * 64},
+        )
+    if conn.dialect.name == "postgresql":  # explicit ids do not move the sequences
+        for table in ("units", "assessments"):
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 2)"))
+
+
+def test_0003_keeps_data_and_stops_id_reuse(db_url: str, rubric: Rubric, files_dir: Path) -> None:
+    s = Store(db_url, rubric, files_dir=files_dir)
+    s.migrate("0002")
+    now = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+    with s.engine.begin() as conn:
+        _fill_0002(conn, now)
+    s.migrate()
+    assert s.schema_revision() == HEAD
+    # rebuilding the parent table did not cascade to its children
+    for aid in (1, 2):
+        assert s.answers(aid)["1.1"] == Answer("yes", evidence="会议纪要", attachments=1)
+        assert [e.new.evidence for e in s.history(aid)] == ["会议纪要"]
+        assert [f.filename for f in s.list_files(aid)] == ["纪要.pdf"]
+    if s.dialect == "sqlite":
+        with s.engine.connect() as conn:
+            sql = dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_master")).all())
+        for table in ("assessments", "evidence_files", "answer_history"):
+            assert "AUTOINCREMENT" in sql[table], sql[table]
+    # the highest id, purged, is not given out again
+    s.delete_assessment(2)
+    s.purge_assessment(2)
+    assert s.create_assessment("另一局", "第一次自评").id == 3
+    s.close()
+
+
+def test_alembic_command_line_upgrades_0002_data(tmp_path: Path, rubric: Rubric) -> None:
+    """`alembic upgrade head` takes the same care as Store.migrate (no cascade on rebuild)."""
+    url = f"sqlite:///{(tmp_path / 'cli.db').as_posix()}"
+    s = Store(url, rubric, files_dir=tmp_path / "files")
+    s.migrate("0002")
+    with s.engine.begin() as conn:
+        _fill_0002(conn, datetime(2025, 3, 1, tzinfo=UTC))
+    s.close()
+    env = {**os.environ, "JIGUAN_DATABASE_URL": url, "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(PROJECT_ROOT / "alembic.ini"),
+            "upgrade",
+            "head",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    s = Store(url, rubric, files_dir=tmp_path / "files")
+    assert s.schema_revision() == HEAD
+    assert s.answers(1)["1.1"].evidence == "会议纪要"
+    assert len(s.history(2)) == 1
+    s.close()

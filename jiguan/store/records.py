@@ -1,0 +1,219 @@
+"""What the store returns (frozen dataclasses) and how answers and names are encoded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jiguan.scoring import Answer
+from jiguan.store.errors import StoreError
+from jiguan.store.schema import MAX_NAME_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentInfo:
+    id: int
+    unit_name: str
+    round_name: str
+    rubric_version: str
+    profile: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def title(self) -> str:
+        """「单位 · 轮次」 for lists and headings."""
+        return f"{self.unit_name} · {self.round_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedAnswer:
+    """An answer as saved, with the version to pass back as ``expected_version``.
+
+    ``version`` 0 means nothing is saved for this criterion (``updated_at`` is then None).
+    """
+
+    criterion_id: str
+    answer: Answer
+    version: int
+    updated_by: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One change to a criterion.
+
+    ``event`` is "answer" (an answer saved; ``old`` None when there was none), "file_added" /
+    "file_removed" (``filename`` says which; old/new show the attachment count before and
+    after) or "copied" (the answer was copied from another round; ``detail`` says which).
+    ``old`` and ``new`` carry the whole answer, evidence text and note included.
+    """
+
+    criterion_id: str
+    old: Answer | None
+    new: Answer
+    changed_by: str
+    changed_at: datetime
+    event: str = "answer"
+    version: int | None = None
+    filename: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    id: int
+    criterion_id: str
+    filename: str  # for display only, sanitised
+    size: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    content_type: str = "application/octet-stream"
+    assessment_id: int = 0
+    removed_at: datetime | None = None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def clean_name(text: str, what: str) -> str:
+    if not isinstance(text, str):
+        raise StoreError(f"{what}应为文字")
+    text = " ".join(text.split())
+    if not text:
+        raise StoreError(f"{what}不能为空")
+    if len(text) > MAX_NAME_CHARS:
+        raise StoreError(f"{what}过长（最多 {MAX_NAME_CHARS} 个字）")
+    if "\x00" in text:
+        raise StoreError(f"{what}含有无法保存的控制字符")
+    return text
+
+
+def clean_user(user: str) -> str:
+    user = " ".join(str(user or "").replace("\x00", "").split())
+    return user[:100] or "未署名"
+
+
+def clean_profile(profile: Mapping[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in (profile or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str | int | float):
+            raise StoreError("基本信息（profile）的项目名和内容应为文字")
+        text = str(value)
+        if "\x00" in key or "\x00" in text:
+            raise StoreError(f"基本信息「{key}」含有无法保存的控制字符")
+        out[key] = text
+    return out
+
+
+def json_dict(value: Any) -> dict[str, Any] | None:
+    """A JSON column's value as a dict (some drivers hand back text)."""
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value) if value else None
+
+
+def _decode_value(value: str | None) -> str | int | None:
+    if value is None:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "value": answer.value,
+        "points": answer.points,
+        "evidence": answer.evidence,
+        "note": answer.note,
+    }
+
+
+def answer_from_json(data: Mapping[str, Any] | None, attachments: int = 0) -> Answer | None:
+    if data is None:
+        return None
+    return Answer(
+        value=data.get("value"),
+        points=data.get("points"),
+        evidence=data.get("evidence") or "",
+        note=data.get("note") or "",
+        attachments=attachments,
+    )
+
+
+def answer_from_row(row: Any, attachments: int = 0) -> Answer:
+    return Answer(
+        value=_decode_value(row.value),
+        points=row.points,
+        evidence=row.evidence or "",
+        note=row.note or "",
+        attachments=attachments,
+    )
+
+
+def same_answer(row: Any, answer: Answer) -> bool:
+    return (
+        _decode_value(row.value) == answer.value
+        and row.points == answer.points
+        and (row.evidence or "") == answer.evidence
+        and (row.note or "") == answer.note
+    )
+
+
+def answer_values(answer: Answer) -> dict[str, Any]:
+    """The answer as columns of the ``answers`` table."""
+    return {
+        "value": None if answer.value is None else str(answer.value),
+        "points": None if answer.points is None else float(answer.points),
+        "evidence": answer.evidence,
+        "note": answer.note,
+    }
+
+
+def saved_answer(row: Any, attachments: int) -> SavedAnswer:
+    return SavedAnswer(
+        criterion_id=row.criterion_id,
+        answer=answer_from_row(row, attachments),
+        version=row.version,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+def assessment_info(row: Any) -> AssessmentInfo:
+    profile = json_dict(row.profile) or {}
+    return AssessmentInfo(
+        id=row.id,
+        unit_name=row.unit_name,
+        round_name=row.round_name,
+        rubric_version=row.rubric_version,
+        profile={str(k): str(v) for k, v in profile.items()},
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def evidence_file(row: Any) -> EvidenceFile:
+    return EvidenceFile(
+        id=row.id,
+        criterion_id=row.criterion_id,
+        filename=row.filename,
+        size=int(row.size),
+        sha256=row.sha256,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+        content_type=row.content_type,
+        assessment_id=row.assessment_id,
+        removed_at=row.removed_at,
+    )

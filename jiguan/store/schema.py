@@ -1,0 +1,128 @@
+"""The tables, as the head revision in ``migrations/versions`` creates them.
+
+Change a table here and add a migration; ``tests/test_store_migrations.py`` fails when the two
+differ. Ids that pages or history refer to (assessments, evidence files, history entries) are
+never reused: ``sqlite_autoincrement`` here and in migration 0003 (PostgreSQL sequences never
+hand out a number twice), so a tab still open on a purged assessment cannot write into a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+MAX_NAME_CHARS = 200  # unit and round names
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (stored naive UTC) and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def _assessment_fk() -> sa.Column[int]:
+    return sa.Column(
+        "assessment_id",
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(MAX_NAME_CHARS), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False, index=True),
+    sa.Column("round_name", sa.String(MAX_NAME_CHARS), nullable=False),
+    sa.Column("rubric_version", sa.String(50), nullable=False),
+    sa.Column("profile", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+answers_t = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("criterion_id", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(32), nullable=True),
+    sa.Column("points", sa.Float, nullable=True),
+    sa.Column("evidence", sa.Text, nullable=False, default=""),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("assessment_id", "criterion_id", name="uq_answers_assessment_criterion"),
+)
+
+history_t = sa.Table(
+    "answer_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("criterion_id", sa.String(16), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("old", sa.JSON, nullable=True),
+    sa.Column("new", sa.JSON, nullable=True),
+    sa.Column("file_id", sa.Integer, nullable=True),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_answer_history_assessment_criterion", "assessment_id", "criterion_id"),
+    sqlite_autoincrement=True,
+)
+
+files_t = sa.Table(
+    "evidence_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("criterion_id", sa.String(16), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("uploaded_by", sa.String(100), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("removed_at", UTCDateTime, nullable=True),
+    sa.Column("removed_by", sa.String(100), nullable=True),
+    sa.Index("ix_evidence_files_assessment_criterion", "assessment_id", "criterion_id"),
+    sqlite_autoincrement=True,
+)
