@@ -30,6 +30,7 @@ from typing import Any
 
 import streamlit as st
 
+from jiguan.format import points
 from jiguan.journal import Change, save_change
 from jiguan.rubric import Criterion
 from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer
@@ -64,7 +65,7 @@ def describe(criterion: Criterion, answer: Answer | None) -> str:
         return f"{answer.value} {criterion.unit or '项'}"
     label = ANSWER_LABELS.get(answer.value, str(answer.value))
     if answer.value == PARTIAL and answer.points is not None:
-        return f"{label}（{answer.points:g} 分）"
+        return f"{label}（{points(answer.points)} 分）"
     return label
 
 

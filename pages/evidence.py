@@ -1,8 +1,9 @@
 import streamlit as st
 
+from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
 from pages import answers, routes, state
-from pages.ui import banners, flag_badge_line, plain, pts, require_assessment
+from pages.ui import banners, flag_badge_line, plain, require_assessment
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
 PREPARE = {
@@ -62,7 +63,7 @@ def render() -> None:
 
     for method, entries in groups.items():
         stake = sum(points_at_stake(rubric, result, r.id) for _, r in entries)
-        st.subheader(f"{method}（{len(entries)} 个指标，涉及 {pts(stake)} 分）", divider="gray")
+        st.subheader(f"{method}（{len(entries)} 个指标，涉及 {points(stake)} 分）", divider="gray")
         st.caption("需准备：" + PREPARE.get(method, "评估时可能被查看的相关材料"))
         for ind, r in entries:
             item, content = rubric.place_of[ind.id]
@@ -71,10 +72,11 @@ def render() -> None:
                 with text:
                     first = ind.text.splitlines()[0]
                     st.markdown(f"**指标 {ind.id}**　{first}")
-                    where = f"{item.name} · {content.name} · 当前 {pts(r.score)} / {pts(r.max)} 分"
+                    score_text = f"{points(r.score)} / {points(r.max)}"
+                    where = f"{item.name} · {content.name} · 当前 {score_text} 分"
                     st.caption(f"{flag_badge_line(r.flags)}　{plain(where)}")
                 label = "可能失去" if NO_EVIDENCE in r.flags else "尚可争取"
-                stake = pts(points_at_stake(rubric, result, ind.id))
+                stake = points(points_at_stake(rubric, result, ind.id))
                 color = "orange" if NO_EVIDENCE in r.flags else "blue"
                 stake_col.markdown(f":gray[{label}]  \n:{color}[**{stake} 分**]")
                 link.page_link(

@@ -12,11 +12,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
-from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable, format_time
+from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
 from pages import answers, state
 from pages.session import session
-from pages.ui import plain, size_text
+from pages.ui import plain
 
 EVENTS = {"answer": "修改", "file_added": "上传文件", "file_removed": "移除文件", "copied": "复制"}
 SHORT = 40  # characters of a text shown in the history table

@@ -6,21 +6,23 @@ import datetime as dt
 
 import streamlit as st
 
-from jiguan.store import AssessmentInfo, format_time
+from jiguan.format import format_time, points, today
+from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
+from jiguan.store import AssessmentInfo
 from pages import answers, routes, state
 from pages.session import session
-from pages.ui import banners, beijing_today, plain, pts
+from pages.ui import banners, plain
 
 ss = st.session_state
-PROFILE_KEYS = {"prof.date": "评估日期", "prof.filler": "填表人", "prof.contact": "联系方式"}
-NEW_KEYS = {"new.date": "评估日期", "new.filler": "填表人", "new.contact": "联系方式"}
+PROFILE_WIDGETS = {"prof.date": ASSESSMENT_DATE, "prof.filler": FILLED_BY, "prof.contact": CONTACT}
+NEW_WIDGETS = {"new.date": ASSESSMENT_DATE, "new.filler": FILLED_BY, "new.contact": CONTACT}
 
 
 def render() -> None:
     rubric = state.get_rubric()
     st.title("机关事务标准化试点 自评")
     st.caption(
-        f"依据《{rubric.title}》（{rubric.source}，满分 {pts(rubric.max)} 分，"
+        f"依据《{rubric.title}》（{rubric.source}，满分 {points(rubric.max)} 分，"
         f"{len(rubric.items)} 个评估项目、{len(rubric.indicator_by_id)} 个指标）。"
         "每次修改都会立即保存，可随时关闭页面，下次继续。"
     )
@@ -56,14 +58,14 @@ def _assessments() -> tuple[list[AssessmentInfo], list[AssessmentInfo]]:
 def _profile_values(info: AssessmentInfo) -> dict[str, object]:
     profile = info.profile or {}
     try:
-        date = dt.date.fromisoformat(profile.get("评估日期", ""))
+        date = dt.date.fromisoformat(profile.get(ASSESSMENT_DATE, ""))
     except ValueError:
         date = None
     return {
         "prof.unit": info.unit_name,
         "prof.date": date,
-        "prof.filler": profile.get("填表人", ""),
-        "prof.contact": profile.get("联系方式", ""),
+        "prof.filler": profile.get(FILLED_BY, ""),
+        "prof.contact": profile.get(CONTACT, ""),
     }
 
 
@@ -88,7 +90,7 @@ def _save_profile() -> None:
         s.home_msg = ("error", "承担单位不能为空")
         return
     profile = dict(info.profile or {})
-    for key, name in PROFILE_KEYS.items():
+    for key, name in PROFILE_WIDGETS.items():
         value = ss.get(key)
         profile[name] = value.isoformat() if isinstance(value, dt.date) else (value or "").strip()
     saved = state.attempt(
@@ -124,7 +126,7 @@ def _progress() -> None:
     result = state.result()
     st.markdown("**进度一览**")
     m1, m2, m3 = st.columns(3)
-    m1.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
+    m1.metric("总分", f"{points(result.total)} / {points(result.max)}")
     m2.metric("完成度", f"{result.completion:.0%}")
     m3.metric("待处理指标", len(result.flagged))
     st.progress(
@@ -320,7 +322,7 @@ def _create() -> None:
         s.home_msg = ("error", "请填写承担单位")
         return
     profile = {}
-    for key, name in NEW_KEYS.items():
+    for key, name in NEW_WIDGETS.items():
         value = ss.get(key)
         profile[name] = value.isoformat() if isinstance(value, dt.date) else (value or "").strip()
     info = state.attempt(
@@ -330,8 +332,8 @@ def _create() -> None:
     if info is None:
         return
     _choose(info.id)
-    if not s.user and profile["填表人"]:
-        s.user = profile["填表人"]  # the person creating it is filling it in
+    if not s.user and profile[FILLED_BY]:
+        s.user = profile[FILLED_BY]  # the person creating it is filling it in
         ss["user.input"] = s.user
     for key in ("new.unit", "new.filler", "new.contact"):
         ss.pop(key, None)
@@ -346,7 +348,7 @@ def _new_form(*, expanded: bool) -> None:
         a.text_input("承担单位", key="new.unit", placeholder="例如：某某市机关事务管理局")
         b.text_input("自评名称（轮次）", key="new.round", value="第一次自评")
         c, d, e = st.columns(3)
-        c.date_input("评估日期", key="new.date", value=beijing_today(), format="YYYY-MM-DD")
+        c.date_input("评估日期", key="new.date", value=today(), format="YYYY-MM-DD")
         d.text_input("填表人", key="new.filler")
         e.text_input("联系方式", key="new.contact")
         st.form_submit_button(

@@ -12,12 +12,13 @@ from functools import partial
 
 import streamlit as st
 
+from jiguan.format import points
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL
 from pages import answers, refresh, routes, state
 from pages.evidence_block import evidence_block
 from pages.session import session
-from pages.ui import badge, banners, flag_badge_line, plain, pts, require_assessment, scroll_to
+from pages.ui import badge, banners, flag_badge_line, plain, require_assessment, scroll_to
 
 
 def render(index: int) -> None:
@@ -47,7 +48,7 @@ def _item_head(index: int, item: Item) -> None:
     group = result.items[index]
     rows = [result.indicators[ind.id] for content in item.contents for ind in content.indicators]
     with st.container(horizontal=True):
-        st.metric("本项得分", f"{pts(group.score)} / {pts(group.max)}")
+        st.metric("本项得分", f"{points(group.score)} / {points(group.max)}")
         st.metric("得分率", f"{group.pct:.0f}%")
         st.metric(
             "已评评分项", f"{sum(r.answered for r in rows)} / {sum(r.criteria for r in rows)}"
@@ -58,7 +59,7 @@ def _item_head(index: int, item: Item) -> None:
 def _content_head(content: Content) -> None:
     group = next(g for g in state.result().contents if g.name == content.name)
     st.subheader(f"{content.name}", divider="gray")
-    st.caption(f"评估内容 · 满分 {pts(content.max)} 分 · 当前得分 {pts(group.score)} 分")
+    st.caption(f"评估内容 · 满分 {points(content.max)} 分 · 当前得分 {points(group.score)} 分")
 
 
 def _indicator(ind: Indicator, page_url: str) -> None:
@@ -98,7 +99,7 @@ def _indicator_head(ind: Indicator) -> None:
         st.markdown(" ".join([*methods, flag_badge_line(r.flags)]))
     with score_col:
         # No-break spaces: the narrow score column must not wrap "分" onto its own line.
-        score_text = f"{pts(r.score)}\u00a0/\u00a0{pts(r.max)}\u00a0分"
+        score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
         st.markdown(f"#### {score_text}", text_alignment="right")
     _rules_note(ind, result.criteria)
     if ind.guidance.evidence:
@@ -107,21 +108,21 @@ def _indicator_head(ind: Indicator) -> None:
         )
 
 
-def _rules_note(ind: Indicator, points: dict[str, float]) -> None:
+def _rules_note(ind: Indicator, earned: dict[str, float]) -> None:
     if ind.combine == "max":
-        top = max((points.get(c.id, 0.0) for c in ind.criteria), default=0.0)
+        top = max((earned.get(c.id, 0.0) for c in ind.criteria), default=0.0)
         st.info(
             f"本指标**不累加，只取最高一级**：可如实评定每一级，系统按得分最高的一级计分"
-            f"（当前计 {pts(top)} 分）。",
+            f"（当前计 {points(top)} 分）。",
             icon=":material/stairs:",
         )
     elif ind.cap is not None and any(c.kind == "count" for c in ind.criteria):
-        raw = sum(points.get(c.id, 0.0) for c in ind.criteria)
+        raw = sum(earned.get(c.id, 0.0) for c in ind.criteria)
         counted = min(raw, ind.cap)
         tail = "，已达上限" if raw >= ind.cap else ""
         st.info(
-            f"按数量计分，**本指标最高 {pts(ind.cap)} 分**：各项合计 {pts(raw)} 分，"
-            f"计入 {pts(counted)} 分{tail}。",
+            f"按数量计分，**本指标最高 {points(ind.cap)} 分**：各项合计 {points(raw)} 分，"
+            f"计入 {points(counted)} 分{tail}。",
             icon=":material/functions:",
         )
 
@@ -153,11 +154,11 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
                 args=(cid, "ans", page_url),
                 width=150,
             )
-            yielded = "未评" if n is None else f"计 {pts(n * criterion.points)} 分"
-            st.markdown(f"每{unit} {pts(criterion.points)} 分 · {yielded}")
+            yielded = "未评" if n is None else f"计 {points(n * criterion.points)} 分"
+            st.markdown(f"每{unit} {points(criterion.points)} 分 · {yielded}")
             return
         choice = st.segmented_control(
-            f"评定（满分 {pts(criterion.points)} 分）",
+            f"评定（满分 {points(criterion.points)} 分）",
             answers.CHECK_OPTIONS,
             format_func=answers.CHECK_LABELS.get,
             required=True,
@@ -174,12 +175,12 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
 def _partial_points(criterion: Criterion, page_url: str, on_change) -> None:
     options = answers.partial_options(criterion)
     if len(options) == 1:
-        st.markdown(f"部分符合 = {pts(options[0])} 分")
+        st.markdown(f"部分符合 = {points(options[0])} 分")
         return
     st.segmented_control(
         "部分符合得分",
         options,
-        format_func=lambda p: f"{pts(p)} 分",
+        format_func=lambda p: f"{points(p)} 分",
         required=True,
         key=answers.key("pts", criterion.id),
         on_change=on_change,
@@ -190,11 +191,11 @@ def _partial_points(criterion: Criterion, page_url: str, on_change) -> None:
 
 
 def _level_badge(criterion: Criterion, ind: Indicator) -> None:
-    points = state.result().criteria
-    mine = points.get(criterion.id, 0.0)
-    top = max(points.get(c.id, 0.0) for c in ind.criteria)
+    earned = state.result().criteria
+    mine = earned.get(criterion.id, 0.0)
+    top = max(earned.get(c.id, 0.0) for c in ind.criteria)
     if mine > 0 and mine == top:
-        first = next(c.id for c in ind.criteria if points.get(c.id, 0.0) == top)
+        first = next(c.id for c in ind.criteria if earned.get(c.id, 0.0) == top)
         if first == criterion.id:
             st.badge("计分的一级", icon=":material/star:", color="green")
             return

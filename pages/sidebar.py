@@ -6,11 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from jiguan.charts import radar
+from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError
 from pages import answers, refresh, routes, state
 from pages.session import session
-from pages.ui import plain, pts
+from pages.ui import plain
 
 POLL_SECONDS = 5
 
@@ -57,7 +58,7 @@ def _totals() -> None:
     s = session()
     result = state.result()
     with st.container(horizontal=True):
-        st.metric("总分", f"{pts(result.total)} / {pts(result.max)}")
+        st.metric("总分", f"{points(result.total)} / {points(result.max)}")
         st.metric("完成度", f"{result.completion:.0%}")
     st.progress(result.completion)
     flagged = result.flagged
@@ -82,7 +83,7 @@ def _item_row(index: int) -> None:
     with st.container(gap=None):
         st.page_link(
             routes.page(rubric, routes.item_url(index)),
-            label=f"{title}　{pts(item.score)}/{pts(item.max)}",
+            label=f"{title}　{points(item.score)}/{points(item.max)}",
             query_params=answers.link_params(),
         )
         st.progress(item.score / item.max if item.max else 0.0)

@@ -2,8 +2,9 @@ import pandas as pd
 import streamlit as st
 
 from jiguan.charts import content_bars, radar
+from jiguan.format import points
 from pages import answers, routes, state
-from pages.ui import banners, pts, require_assessment
+from pages.ui import banners, require_assessment
 
 SCORE_COLUMNS = {
     "得分": st.column_config.NumberColumn(format="%g"),
@@ -24,13 +25,13 @@ def render() -> None:
     saved = state.session().answers
 
     cols = st.columns(4)
-    cols[0].metric("总分", f"{pts(result.total)} / {pts(result.max)}")
+    cols[0].metric("总分", f"{points(result.total)} / {points(result.max)}")
     cols[1].metric("得分率", f"{100 * result.total / result.max:.0f}%")
     cols[2].metric("完成度", f"{result.completion:.0%}", help="已评评分项 / 全部评分项")
     cols[3].metric("待处理指标", len(result.flagged), help="未评或缺佐证的指标")
     if result.pass_line is not None:
         verdict = "达到" if result.passed else "未达到"
-        st.caption(f"合格线 {pts(result.pass_line)} 分：{verdict}")
+        st.caption(f"合格线 {points(result.pass_line)} 分：{verdict}")
 
     left, right = st.columns([1, 1], gap="large")
     with left:
@@ -89,7 +90,7 @@ def render() -> None:
                     "评估项目": [place[r.id][0].name for r in gaps],
                     "评估内容": [place[r.id][1].name for r in gaps],
                     "尚可得分": [r.max - r.score for r in gaps],
-                    "当前得分": [f"{pts(r.score)} / {pts(r.max)}" for r in gaps],
+                    "当前得分": [f"{points(r.score)} / {points(r.max)}" for r in gaps],
                     "内容": [rubric.indicator_by_id[r.id].text.splitlines()[0] for r in gaps],
                 }
             ),

@@ -5,13 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
+from jiguan.format import points, today
+from jiguan.profile import ASSESSMENT_DATE
 from jiguan.scoring import score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
 from pages import answers as answer_path
 from pages import state
 from pages.session import session
-from pages.ui import banners, beijing_today, plain, pts, require_assessment
+from pages.ui import banners, plain, require_assessment
 
 try:
     from jiguan.reports import REPORT_FORMATS, build_report, report_filename
@@ -35,9 +37,9 @@ def render() -> None:
     answers = s.answers
     profile = info.profile or {}
     try:
-        date = dt.date.fromisoformat(profile.get("评估日期", ""))
+        date = dt.date.fromisoformat(profile.get(ASSESSMENT_DATE, ""))
     except ValueError:
-        date = beijing_today()
+        date = today()
 
     def _clear_import() -> None:
         s.import_preview = None
@@ -129,7 +131,7 @@ def render() -> None:
         cols[2].metric("清空", kinds.count("cleared"))
         cols[3].metric(
             "总分",
-            f"{pts(before.total)} → {pts(after.total)}",
+            f"{points(before.total)} → {points(after.total)}",
             delta=f"{after.total - before.total:+g}" if after.total != before.total else None,
         )
         if not changes:

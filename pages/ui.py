@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
 import streamlit as st
 
+from jiguan.format import format_time
 from jiguan.scoring import FLAG_LABELS, UNANSWERED
-from jiguan.store import format_time
 from pages import routes, state
 from pages.session import session
 
@@ -82,22 +81,9 @@ def scroll_to(container_key: str) -> None:
     )
 
 
-def beijing_today() -> dt.date:
-    """Today in Beijing, whatever the server's time zone."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-
-
 def plain(text: str) -> str:
     """User text made inert for st.markdown: every markdown character escaped, no HTML."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
-
-
-def pts(x: float) -> str:
-    return f"{x:g}"
-
-
-def size_text(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{max(1, round(n / 1024))} KB"
 
 
 def badge(label: str, *, color: str, icon: str = "") -> str:
