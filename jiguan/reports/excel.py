@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jiguan.reports._common import Files, Profile, evidence_index, pts
+from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, pts
 from jiguan.rubric import Indicator, Rubric
 from jiguan.scoring import Answer
 from jiguan.sheet import EXPORT_COLUMNS, export_rows
@@ -67,6 +67,7 @@ def build_xlsx(
         profile: unit, date and people, listed under the summary and in the file properties.
         files: criterion id -> attached evidence file names, for the evidence index.
     """
+    answers, profile, files = clean_inputs(answers, profile, files)
     wb = Workbook()
     answers_ws = wb.active
     answers_ws.title = ANSWERS

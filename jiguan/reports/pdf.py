@@ -39,6 +39,7 @@ from jiguan.reports._common import (
     Files,
     Profile,
     ReportError,
+    clean_inputs,
     gaps,
     id_list,
     pct,
@@ -106,6 +107,7 @@ def build_pdf(
     Raises:
         ReportError: no CJK font is installed (the message names the package).
     """
+    answers, profile, files = clean_inputs(answers, profile, files)
     font = cjk_font()
     result = score(rubric, answers)
     styles = _styles(font)

@@ -26,7 +26,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from jiguan.reports._common import Files, Profile, evidence_index, lines, notes, pts
+from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, lines, notes, pts
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, Result, score
 
@@ -76,6 +76,7 @@ def build_docx(
         profile: 承担单位 and the people/date for the signature block.
         files: criterion id -> attached evidence file names, listed in the evidence index.
     """
+    answers, profile, files = clean_inputs(answers, profile, files)
     result = score(rubric, answers)
     doc = Document()
     _setup(doc)
