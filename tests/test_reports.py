@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import docx
-import formulas
 import openpyxl
 import pytest
 from docx.oxml.ns import qn
@@ -30,10 +29,9 @@ from jiguan.reports import (
 )
 from jiguan.reports import pdf as pdf_module
 from jiguan.reports._common import evidence_index
-from jiguan.reports.excel import ANSWERS, EVIDENCE, INDICATORS, SCORE_COLUMN, SUMMARY
+from jiguan.reports.excel import ANSWERS
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, Result, all_yes, score
-from jiguan.sheet import EXPORT_COLUMNS, export_rows
 from tests.conftest import require_service
 
 UNIT = "某某市机关事务管理局"
@@ -339,161 +337,6 @@ def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
     assert all(r.cells[5].text == "0" for r in _main_table(document).rows[1:])
 
 
-# --- Excel -----------------------------------------------------------------------------
-
-
-def _recalculate(path: Path) -> dict[str, object]:
-    """Every cell's value after evaluating the workbook's formulas (the `formulas` engine)."""
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    solution = model.calculate()
-    values: dict[str, object] = {}
-    prefix = f"'[{path.name}]".upper()
-    for key, ranges in solution.items():
-        if not key.upper().startswith(prefix):
-            continue
-        sheet, cell = key[len(prefix) :].split("'!")
-        value = ranges.value[0][0]
-        values[f"{sheet}!{cell}"] = value.item() if hasattr(value, "item") else value
-    return values
-
-
-def _summary_expectations(rubric: Rubric, result: Result) -> dict[str, float]:
-    """汇总!D<row> -> the score jiguan gives, by the sheet's layout (contents, 小计, 总分)."""
-    out: dict[str, float] = {}
-    r = 2
-    contents = iter(result.contents)
-    for item, item_result in zip(rubric.items, result.items, strict=True):
-        for _ in item.contents:
-            out[f"{SUMMARY}!D{r}"] = next(contents).score
-            r += 1
-        out[f"{SUMMARY}!D{r}"] = item_result.score
-        r += 1
-    out[f"{SUMMARY}!D{r}"] = result.total
-    return out
-
-
-def _assert_recalculated_equals_jiguan(values, rubric: Rubric, result: Result) -> None:
-    for ref, expected in _summary_expectations(rubric, result).items():
-        assert values[ref] == pytest.approx(expected), ref
-    for n, (_, _, ind) in enumerate(rubric.indicators(), start=2):
-        got = values[f"{INDICATORS}!F{n}"]
-        assert got == pytest.approx(result.indicators[ind.id].score), f"指标 {ind.id}"
-
-
-def test_xlsx_answers_sheet_is_the_export(xlsx_bytes, rubric, answers) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    assert wb.sheetnames == [ANSWERS, SUMMARY, INDICATORS, EVIDENCE]
-    ws = wb[ANSWERS]
-    assert [c.value for c in ws[1]] == list(EXPORT_COLUMNS)
-    assert ws.freeze_panes == "A2"
-    rows = export_rows(rubric, answers)
-    assert ws.max_row == len(rows) + 1
-    for r, expected in enumerate(rows, start=2):
-        for c, name in enumerate(EXPORT_COLUMNS, start=1):
-            got = ws.cell(row=r, column=c).value
-            want = expected[name]
-            assert got == (None if want in ("", None) else want), (r, name)
-    score_col = EXPORT_COLUMNS.index("得分") + 1
-    assert score_col == SCORE_COLUMN
-    assert {ws.cell(row=r, column=score_col).number_format for r in range(2, ws.max_row + 1)} == {
-        "0.0"
-    }
-    # user text that looks like a formula stays text
-    note = ws.cell(row=_row_of(ws, "8.2"), column=EXPORT_COLUMNS.index("note") + 1)
-    assert note.data_type == "s" and note.value.startswith("=激励办法")
-    ev = ws.cell(row=_row_of(ws, "33.1"), column=EXPORT_COLUMNS.index("evidence") + 1)
-    assert ev.data_type == "s" and ev.value == '=HYPERLINK("x")'
-    widths = {ws.column_dimensions[k].width for k in ("A", "D", "I")}
-    assert all(6 <= w <= 50 for w in widths)
-
-
-def _row_of(ws, criterion_id: str) -> int:
-    for r in range(2, ws.max_row + 1):
-        if ws.cell(row=r, column=1).value == criterion_id:
-            return r
-    raise AssertionError(criterion_id)
-
-
-def test_xlsx_summary_formulas_apply_the_indicator_rules(xlsx_bytes, rubric) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[INDICATORS]
-    assert ws.freeze_panes == "A2"
-    formulas_by_id = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=6).value
-                      for r in range(2, ws.max_row + 1)}  # fmt: skip
-    row = {cid: _row_of(wb[ANSWERS], cid) for cid in ("8.1", "17.1", "21.1", "37.1")}
-    assert row["17.1"] == 20  # the criteria rows of 答题, in rubric order
-    r8, r17, r21, r37 = row["8.1"], row["17.1"], row["21.1"], row["37.1"]
-    assert formulas_by_id[8] == f"=SUM('答题'!K{r8}:K{r8 + 1})"
-    assert formulas_by_id[17] == f"=MIN(10,SUM('答题'!K{r17}:K{r17 + 4}))"
-    assert formulas_by_id[21] == f"=MIN(3,SUM('答题'!K{r21}))"
-    assert formulas_by_id[37] == f"=MAX('答题'!K{r37}:K{r37 + 2})"
-    assert wb[ANSWERS][f"K{r17}"].value == 6  # 17.1: one 国家标准 led
-    summary = wb[SUMMARY]
-    assert summary.freeze_panes == "A2"
-    assert [c.value for c in summary[1]] == ["评估项目", "评估内容", "满分", "得分", "得分率"]
-    assert all(str(summary.cell(row=r, column=4).value).startswith("=") for r in range(2, 30))
-    assert summary.cell(row=29, column=1).value == "总分"
-    assert summary.cell(row=29, column=4).number_format == "0.0"
-
-
-def test_xlsx_recalculated_totals_equal_jiguan(xlsx_bytes, rubric, result, tmp_path) -> None:
-    path = tmp_path / "book.xlsx"
-    path.write_bytes(xlsx_bytes)
-    values = _recalculate(path)
-    _assert_recalculated_equals_jiguan(values, rubric, result)
-    assert values[f"{SUMMARY}!D29"] == pytest.approx(result.total)
-
-
-def _rescored(rubric: Rubric) -> dict[str, Answer]:
-    """Another sheet that leans on every rule: caps, max-combine, partial, zeros."""
-    sheet = all_yes(rubric)
-    sheet.update(
-        {
-            "17.1": Answer(2),  # 12 -> capped at 10
-            "17.5": Answer(3),
-            "21.1": Answer(7),  # 7 -> 3
-            "37.1": Answer("no"),  # 37.2 + 37.3 -> 2
-            "38.1": Answer("no"),
-            "38.2": Answer("no"),  # 38.3 -> 1
-            "12.1": Answer("partial", points=1.5),
-            "26.1": Answer("no"),
-        }
-    )
-    del sheet["30.1"]
-    return sheet
-
-
-def test_xlsx_totals_follow_an_edited_score(xlsx_bytes, rubric, tmp_path) -> None:
-    """A reviewer types other 得分 values into 答题: every total follows, rules included."""
-    new = _rescored(rubric)
-    new_result = score(rubric, new)
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[ANSWERS]
-    for r in range(2, ws.max_row + 1):
-        cid = ws.cell(row=r, column=1).value
-        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[cid]
-    path = tmp_path / "edited.xlsx"
-    wb.save(path)
-    values = _recalculate(path)
-    _assert_recalculated_equals_jiguan(values, rubric, new_result)
-    assert values[f"{INDICATORS}!F18"] == 10  # indicator 17 capped
-
-
-def test_xlsx_summary_lists_profile_and_evidence_sheet(xlsx_bytes, rubric, answers) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    summary = {r[0]: r[1] for r in wb[SUMMARY].iter_rows(min_row=30, values_only=True) if r[0]}
-    assert summary["承担单位"] == UNIT
-    assert summary["评估日期"] == "2026年5月8日"
-    assert summary["填表人"] == "张三"
-    ev = wb[EVIDENCE]
-    assert ev.freeze_panes == "A2"
-    got = [(r[0], r[4]) for r in ev.iter_rows(min_row=2, values_only=True)]
-    expected = [
-        (e.number, e.text) for g in evidence_index(rubric, answers, FILES) for e in g.entries
-    ]
-    assert got == expected
-
-
 # --- PDF -------------------------------------------------------------------------------
 
 
@@ -608,29 +451,3 @@ def test_render_documents_to_png(docx_bytes, pdf_bytes, artifacts_dir, tmp_path)
     assert "机关事务标准化试点工作评估指引" in compact
     assert "佐证材料目录" in compact and "负责人（签字）" in compact
     assert UNIT in compact
-
-
-@pytest.mark.render
-def test_libreoffice_recalculates_xlsx_like_jiguan(xlsx_bytes, rubric, tmp_path) -> None:
-    """Same check as with the Python formula engine, by a real spreadsheet application."""
-    _require_renderers()
-    new = _rescored(rubric)
-    new_result = score(rubric, new)
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[ANSWERS]
-    for r in range(2, ws.max_row + 1):
-        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[
-            ws.cell(row=r, column=1).value
-        ]
-    src = tmp_path / "src"
-    src.mkdir()
-    wb.save(src / "book.xlsx")
-    _soffice(["--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), "book.xlsx"], src,
-             tmp_path / "profile")  # fmt: skip
-    done = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx", data_only=True)
-    values = {}
-    for name in (SUMMARY, INDICATORS):
-        for row in done[name].iter_rows():
-            for cell in row:
-                values[f"{name}!{cell.coordinate}"] = cell.value
-    _assert_recalculated_equals_jiguan(values, rubric, new_result)
