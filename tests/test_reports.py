@@ -30,6 +30,7 @@ from jiguan.reports import (
 from jiguan.reports import pdf as pdf_module
 from jiguan.reports._common import evidence_index
 from jiguan.reports.excel import ANSWERS
+from jiguan.reports.word import score_text
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, Result, all_yes, score
 from tests.conftest import require_service
@@ -206,10 +207,13 @@ def test_docx_table_rows_match_rubric_and_scores(docx_bytes, rubric, result) -> 
         assert cells[2] == str(ind.id)
         assert cells[3] == ind.text  # full text, one paragraph per source line
         assert cells[4] == "\n".join(ind.methods)
-        assert cells[5] == pts(result.indicators[ind.id].score)
+        assert cells[5] == score_text(result.indicators[ind.id])
     # the rules reach the form: 17 capped at 10, 21 at 3, 37 the highest only
     by_id = {int(r.cells[2].text): r.cells[5].text for r in body}
     assert (by_id[17], by_id[21], by_id[37], by_id[2], by_id[8]) == ("10", "3", "3", "0", "1.5")
+    # 24 claims its points without evidence; 36 is partly unanswered
+    assert by_id[24] == "1\n缺佐证"
+    assert by_id[36].endswith("未评完")
     total = [c.text for c in table.rows[-1].cells]
     assert total[0] == "总分"
     assert total[1] == "满分 100 分"
@@ -300,10 +304,18 @@ def _font_table_blob(document) -> bytes:
 
 def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) -> None:
     document = docx.Document(io.BytesIO(docx_bytes))
-    index = document.tables[1]
-    assert [c.text for c in index.rows[0].cells] == ["编号", "佐证材料（名称、文号）", "对应评分项"]
-    assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
-    rows = [[c.text for c in r.cells] for r in index.rows[1:]]
+    groups = evidence_index(rubric, answers, FILES)
+    tables = document.tables[1:]
+    assert len(tables) == len(groups)  # one table per indicator, under its heading
+    rows = []
+    for index in tables:
+        assert [c.text for c in index.rows[0].cells] == [
+            "编号",
+            "佐证材料（名称、文号）",
+            "对应评分项",
+        ]
+        assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        rows += [[c.text for c in r.cells] for r in index.rows[1:]]
     entries = [r for r in rows if re.fullmatch(r"\d+-\d+", r[0])]
     expected = [
         [e.number, f"{e.text}（附件）" if e.is_file else e.text, e.criterion_id]
@@ -313,7 +325,13 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
     assert entries == expected
     assert ["1-3", "领导小组通知.pdf（附件）", "1.1"] in entries
     assert ["26-3", "现场照片2.jpg（附件）", "26.1"] in entries
-    assert any(r[0].startswith("指标 17（标准体系与标准制定／标准制定）") for r in rows)
+    headings = [p for p in document.paragraphs if p.text.startswith("指标 ")]
+    assert len(headings) == len(groups)
+    assert any(p.text.startswith("指标 17（标准体系与标准制定／标准制定）") for p in headings)
+    # each heading is kept with the first row of its table (never orphaned at a page foot)
+    for p in headings:
+        assert p.paragraph_format.keep_with_next
+        assert p._p.getnext().tag == qn("w:tbl")
 
     texts = [p.text for p in document.paragraphs]
     assert "佐证材料目录" in texts and "备注" in texts
@@ -325,6 +343,12 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
     for label in ("承担单位（盖章）：", "负责人（签字）："):
         assert label in texts
     assert any(t.startswith("日　　期：") and t.endswith("年　　月　　日") for t in texts)
+    # the signature block is chained (keep-with-next) to the last note: never alone on a page
+    paragraphs = document.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "预计6月印发")
+    chain = paragraphs[start:]
+    assert chain[-1].text.startswith("日　　期：")
+    assert all(p.paragraph_format.keep_with_next for p in chain[:-1])
 
 
 def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
@@ -334,7 +358,7 @@ def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
     assert "（尚未填写佐证材料。）" in texts
     assert "无。" in texts
     assert len(document.tables) == 1
-    assert all(r.cells[5].text == "0" for r in _main_table(document).rows[1:])
+    assert all(r.cells[5].text == "未评" for r in _main_table(document).rows[1:-1])
 
 
 # --- PDF -------------------------------------------------------------------------------
