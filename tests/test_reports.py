@@ -417,16 +417,38 @@ def test_pdf_stays_on_one_page_for_blank_and_full_sheets(rubric, which) -> None:
         assert "各项指标均已得满分" in text
 
 
-def test_pdf_without_font_says_what_to_install(monkeypatch, rubric, answers) -> None:
+def test_pdf_uses_the_vendored_font_with_its_licence() -> None:
+    assert pdf_module.font_candidates()[0] == pdf_module.VENDORED_FONT
+    fonts = pdf_module.VENDORED_FONT.parent
+    licence = " ".join((fonts / "LICENSE-Apache-2.0").read_text().split())
+    assert licence.startswith("Apache License Version 2.0, January 2004")
+    assert "WenQuanYi Micro Hei" in (fonts / "NOTICE").read_text()
+
+
+def test_vendored_font_covers_the_rubric_and_gb2312(rubric) -> None:
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(pdf_module.VENDORED_FONT).getBestCmap()
+    text = set(
+        pdf_module.VENDORED_FONT.parents[3].joinpath("config", "indicators.yaml").read_text()
+    )
+    missing = {ch for ch in text if ch.isprintable() and ord(ch) not in cmap}
+    assert not missing
+    level_two = "".join(bytes([0xF7, lo]).decode("gb2312") for lo in range(0xA1, 0xFF))
+    assert all(ord(ch) in cmap for ch in level_two)  # rare hanzi in unit and people names
+
+
+def test_pdf_without_any_truetype_font_falls_back_to_stsong(monkeypatch, rubric, answers) -> None:
     monkeypatch.setattr(pdf_module, "font_candidates", lambda: [Path("/nonexistent.ttc")])
     pdf_module.cjk_font.cache_clear()
     try:
-        with pytest.raises(ReportError) as err:
-            build_pdf(rubric, answers, PROFILE)
+        data = build_pdf(rubric, answers, PROFILE)
     finally:
         pdf_module.cjk_font.cache_clear()
-    assert "paperang-p2-fonts-cjk" in str(err.value)
-    assert "fonts-wqy-microhei" in str(err.value)
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    names = [str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()]
+    assert any("STSong-Light" in n for n in names)
+    assert UNIT in page.extract_text()
 
 
 # --- rendering (LibreOffice, poppler) --------------------------------------------------
