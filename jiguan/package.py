@@ -37,8 +37,8 @@ from typing import BinaryIO, NamedTuple, Protocol
 import xlsxwriter
 
 from jiguan.reports._common import EvidenceEntry, EvidenceGroup, Profile, clean_inputs, lines
+from jiguan.reports._xlsx import row_height
 from jiguan.reports.catalogue import build_catalogue_docx
-from jiguan.reports.excel import row_height
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.text import clean_text

@@ -16,12 +16,12 @@ import pytest
 from jiguan import PROJECT_ROOT
 from jiguan.reports import build_xlsx
 from jiguan.reports._common import evidence_index
+from jiguan.reports._xlsx import LINE_PT
 from jiguan.reports.excel import (
     ANSWER_COL,
     ANSWERS,
     EVIDENCE,
     INDICATORS,
-    LINE_PT,
     POINTS_COL,
     SCORE_COLUMN,
     SUMMARY,

@@ -22,14 +22,14 @@ multi-line evidence whole; every sheet prints on A4 landscape, one page wide.
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, pts
+from jiguan.reports._xlsx import Styles, _header, _ranges, row_height
 from jiguan.rubric import Criterion, Indicator, Rubric
 from jiguan.scoring import PARTIAL, YES, Answer, Result, score
 from jiguan.sheet import ANSWER_WORDS_OUT, MAX_COUNT
@@ -39,11 +39,6 @@ SUMMARY = "汇总"
 INDICATORS = "指标得分"
 EVIDENCE = "佐证材料目录"
 
-FONT = "宋体"
-FONT_PT = 10
-LINE_PT = 14  # one wrapped line of 10 pt 宋体, with leading
-NUMBER = "0.0"
-PERCENT = "0.0%"
 
 # 答题 columns: (header, width in characters, wrapped)
 ANSWER_COLUMNS: tuple[tuple[str, int, bool], ...] = (
@@ -86,7 +81,7 @@ def build_xlsx(
     result = score(rubric, answers)
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
-    styles = _Styles(wb)
+    styles = Styles(wb)
     answers_ws = wb.add_worksheet(ANSWERS)
     summary_ws = wb.add_worksheet(SUMMARY)
     indicators_ws = wb.add_worksheet(INDICATORS)
@@ -107,84 +102,6 @@ def build_xlsx(
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-class _Styles:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": FONT, "font_size": FONT_PT, "border": 1, "border_color": "#BFBFBF"}
-        top = {**base, "valign": "top"}
-        self.head = wb.add_format(
-            {**base, "bold": True, "bg_color": "#E7E6E6", "align": "center", "valign": "vcenter"}
-        )
-        self.head.set_text_wrap()
-        self.text = wb.add_format({**top, "text_wrap": True})
-        self.center = wb.add_format({**top, "align": "center"})
-        self.number = wb.add_format({**top, "align": "center", "num_format": NUMBER})
-        self.input = wb.add_format({**top, "locked": False, "bg_color": "#FFFBEA"})
-        self.input_wrap = wb.add_format({**top, "locked": False, "bg_color": "#FFFBEA"})
-        self.input_wrap.set_text_wrap()
-        self.input_number = wb.add_format(
-            {**top, "locked": False, "bg_color": "#FFFBEA", "align": "center"}
-        )
-        self.bold_number = wb.add_format({**top, "bold": True, "num_format": NUMBER})
-        self.subtotal = wb.add_format({**top, "bold": True, "bg_color": "#F2F2F2"})
-        self.subtotal_number = wb.add_format(
-            {**top, "bold": True, "bg_color": "#F2F2F2", "num_format": NUMBER}
-        )
-        self.subtotal_percent = wb.add_format(
-            {**top, "bold": True, "bg_color": "#F2F2F2", "num_format": PERCENT}
-        )
-        self.percent = wb.add_format({**top, "num_format": PERCENT})
-        self.label = wb.add_format({**top, "bold": True})
-        self.plain = wb.add_format({"font_name": FONT, "font_size": FONT_PT})
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _lines_needed(text: str, width: int) -> int:
-    """Wrapped lines of `text` in a column `width` characters wide (CJK counts 2)."""
-    room = max(width - 1, 2)
-    return sum(max(1, math.ceil(_display_width(line) / room)) for line in text.split("\n"))
-
-
-def row_height(cells: Sequence[tuple[str, int]]) -> float:
-    """Points for a row whose wrapped cells are (text, column width): the tallest shows whole."""
-    lines = max((_lines_needed(text, width) for text, width in cells if text), default=1)
-    return min(409.0, lines * LINE_PT + 4)  # 409 pt is the most Excel allows
-
-
-def _header(ws: Worksheet, styles: _Styles, columns: Sequence[tuple[str, int]]) -> None:
-    for col, (title, width) in enumerate(columns):
-        ws.write_string(0, col, title, styles.head)
-        ws.set_column(col, col, width)
-    ws.set_row(0, row_height([(t, w) for t, w in columns]))
-    ws.freeze_panes(1, 0)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _ranges(sheet: str, col: int, rows: Sequence[int]) -> str:
-    """References to `rows` (0-based) of one column, runs as ranges: '答题'!K2:K4,'答题'!K9."""
-    letter = xl_col_to_name(col)
-    parts: list[str] = []
-    start = prev = rows[0]
-    for r in [*rows[1:], None]:
-        if r is not None and r == prev + 1:
-            prev = r
-            continue
-        if start == prev:
-            parts.append(f"'{sheet}'!{letter}{start + 1}")
-        else:
-            parts.append(f"'{sheet}'!{letter}{start + 1}:{letter}{prev + 1}")
-        if r is not None:
-            start = prev = r
-    return ",".join(parts)
 
 
 def criterion_formula(criterion: Criterion, row: int) -> str:
@@ -216,7 +133,7 @@ def rule_text(indicator: Indicator) -> str:
 
 def _answers_sheet(
     ws: Worksheet,
-    styles: _Styles,
+    styles: Styles,
     rubric: Rubric,
     answers: Mapping[str, Answer],
     result: Result,
@@ -274,7 +191,7 @@ def _answers_sheet(
     return rows
 
 
-def _answer_cells(ws: Worksheet, styles: _Styles, r: int, c: Criterion, a: Answer) -> None:
+def _answer_cells(ws: Worksheet, styles: Styles, r: int, c: Criterion, a: Answer) -> None:
     """评定 and 部分得分 with their validation (a dropdown, or a bounded count)."""
     if c.kind == "count":
         if isinstance(a.value, int):
@@ -345,7 +262,7 @@ IND_SCORE_COL = 5  # 0-based: 得分
 
 def _indicators_sheet(
     ws: Worksheet,
-    styles: _Styles,
+    styles: Styles,
     rubric: Rubric,
     result: Result,
     criterion_rows: Mapping[str, int],
@@ -373,7 +290,7 @@ SUM_HEAD = (("评估项目", 20), ("评估内容", 24), ("满分", 8), ("得分"
 
 def _summary_sheet(
     ws: Worksheet,
-    styles: _Styles,
+    styles: Styles,
     rubric: Rubric,
     result: Result,
     indicator_rows: Mapping[int, int],
@@ -432,7 +349,7 @@ def _rate(ws: Worksheet, r: int, fmt: object, maximum: float, value: float) -> N
 
 def _total_row(
     ws: Worksheet,
-    styles: _Styles,
+    styles: Styles,
     r: int,
     first: str,
     second: str,
@@ -453,7 +370,7 @@ EVIDENCE_HEAD = (("编号", 7), ("指标", 5), ("评估项目", 12), ("评估内
 
 def _evidence_sheet(
     ws: Worksheet,
-    styles: _Styles,
+    styles: Styles,
     rubric: Rubric,
     answers: Mapping[str, Answer],
     files: Files | None,
