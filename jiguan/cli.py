@@ -1,4 +1,4 @@
-"""Command line: ``python -m jiguan score|check|rubric|report``.
+"""Command line: ``python -m jiguan score|check|rubric|report|export-evidence``.
 
 Exit codes: 0 done, 1 `check` found flagged indicators, 2 bad input (unreadable or refused
 sheet, bad rubric, bad arguments). Errors go to stderr as one Chinese message, never a traceback.
@@ -344,12 +344,81 @@ def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 # ---------------------------------------------------------------------------------------------
+# export-evidence (the package comes from jiguan.package; the database from the app's config)
+
+
+def _run_export_evidence(args: argparse.Namespace) -> int:
+    rubric = rubric_from(args)
+    from jiguan.package import build_evidence_package, files_by_criterion, package_filename
+    from jiguan.reports import Profile
+    from jiguan.store import NotFoundError, Store, StoreError
+
+    try:
+        store = Store.from_environment(rubric)
+    except StoreError as exc:
+        raise InputError(f"无法打开数据库：{exc}") from None
+    try:
+        try:
+            info = store.get_assessment(args.assessment)
+        except NotFoundError:
+            known = "；".join(f"{a.id} {a.title}" for a in store.list_assessments()[:20])
+            raise InputError(
+                f"没有编号为 {args.assessment} 的自评。现有：{known or '（无）'}"
+            ) from None
+        answers = store.answers(info.id)
+        files = files_by_criterion(store.list_files(info.id))
+        out = Path(args.output or package_filename(info.unit_name, info.round_name))
+        partial = out.with_name(out.name + ".part")
+        try:
+            summary = build_evidence_package(
+                rubric,
+                answers,
+                Profile.from_assessment(info),
+                files,
+                lambda f: store.read_file(f.id),
+                partial,
+            )
+            partial.replace(out)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise InputError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        except StoreError:
+            partial.unlink(missing_ok=True)
+            raise
+    except StoreError as exc:
+        raise InputError(f"无法导出佐证材料：{exc}") from None
+    finally:
+        store.close()
+    print(
+        f"已生成 {out}：{summary.files} 个电子文件，{summary.paper} 项纸质/现场材料，"
+        f"佐证材料目录（Word、Excel）在压缩包根目录。"
+    )
+    return EXIT_OK
+
+
+def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "export-evidence",
+        parents=[common],
+        help="导出佐证材料汇编（ZIP）",
+        description="把一次自评的佐证材料按评估项目、指标和编号整理为一个 ZIP，附佐证材料目录"
+        "（Word、Excel）。数据库与应用相同（JIGUAN_DATABASE_URL 或数据目录下的 SQLite）。",
+    )
+    p.add_argument("assessment", type=int, metavar="ID", help="自评编号（应用地址中的 ?a=编号）")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="输出文件（默认 佐证材料汇编_单位_轮次.zip）"
+    )
+    p.set_defaults(run=_run_export_evidence)
+
+
+# ---------------------------------------------------------------------------------------------
 
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None], ...] = (
     add_score,
     add_check,
     add_rubric,
     add_report,
+    add_export_evidence,
 )
 
 

@@ -1,18 +1,34 @@
 """The answer-sheet CSV: one contract for the app's download and upload, the CLI and reports.
 
-Import (`read_sheet`) reads the columns in `IMPORT_COLUMNS`; every other column (the readable
-ones export adds, or anything a user added) is ignored, and scores are always recomputed.
+Columns (export order). The first five are read on import; every other column is ignored and
+scores are always recomputed. Import accepts each editable column's Chinese or English header
+(a note in brackets after the header, as export writes, is ignored):
 
-* Encoding: UTF-8 with or without BOM, then GB18030 (a superset of GBK, what Excel writes when a
-  user re-saves the sheet on Chinese Windows); UTF-16 with BOM ("Unicode 文本"). Delimiter: comma,
-  or tab / semicolon when the header row uses those.
-* ``answer``: yes/no/partial, 是/否/部分, 符合/不符合/部分符合 (case, width and surrounding spaces
-  ignored); a non-negative integer for count criteria; blank = unanswered. ``points`` only with
-  partial. The rules themselves live in `scoring.answer_problem`; this module only parses text.
+=========================  ================  ==========================================
+Chinese header             English header    content
+=========================  ================  ==========================================
+评分项编号                 criterion_id      1.1 … 38.3
+评定                       answer            符合 / 部分符合 / 不符合 (also yes/partial/no,
+                                             是/部分/否); a count (0 … `MAX_COUNT`) for count
+                                             criteria; blank = 未评
+部分得分                   points            only with 部分符合: 0.5 steps, 0 < p < 分值
+佐证材料                   evidence          one entry per line
+备注                       note              free text
+评估项目 评估内容 指标 评分项 分值 得分 评估方式 状态: readable, ignored on import
+=========================  ================  ==========================================
+
+得分 is the points a criterion counts towards the total after its indicator's cap and
+highest-level-only rule (`counted_points`), so the column's sum in Excel is the total.
+
+* Bounds (`jiguan.sheet_decode`): a file over `MAX_SHEET_BYTES` is refused before parsing, a
+  cell over `MAX_CELL_CHARS` is refused naming its row and column, a count over `MAX_COUNT`
+  likewise. Encodings: UTF-8 with or without BOM, GB18030/GBK, UTF-16 with BOM; Big5 and
+  Shift-JIS are detected and refused by name. Delimiter: comma, or tab / semicolon when the
+  header row uses those.
 * A row whose answer is blank but whose evidence or note is not keeps that text (nothing a user
   typed is lost); a row with nothing in it is simply unanswered; rows may be missing.
 * Every problem in the file is collected and raised as one `SheetError`; nothing is returned
-  half-imported.
+  half-imported. The answer rules themselves live in `scoring.answer_problem`.
 
 Formula injection: `write_sheet` prefixes a single quote ``'`` to any cell that begins with
 ``=``, ``+``, ``-``, ``@``, tab or CR -- and, so that the rule is reversible, to a cell that
@@ -25,62 +41,62 @@ the quote is Excel's own "text" marker and is usually not saved) gets their text
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from jiguan.rubric import Criterion, Rubric
-from jiguan.scoring import (
-    NO,
-    NO_EVIDENCE,
-    PARTIAL,
-    YES,
-    Answer,
-    answer_problem,
-    score,
+from jiguan.scoring import NO, PARTIAL, YES, Answer, answer_problem
+from jiguan.sheet_decode import (
+    ACCEPTED_ENCODINGS,
+    COLUMN_LABELS,
+    MAX_CELL_CHARS,
+    MAX_COUNT,
+    MAX_LISTED_PROBLEMS,
+    MAX_SHEET_BYTES,
+    DecodedSheet,
+    SheetError,
+    SheetProblem,
+    check_sheet_size,
+    decode_sheet,
 )
-
-IMPORT_COLUMNS: tuple[str, ...] = ("criterion_id", "answer", "points", "evidence", "note")
-READABLE_COLUMNS: tuple[str, ...] = (
-    "评估项目",
-    "评估内容",
-    "指标",
-    "评分项",
-    "满分",
-    "得分",
-    "评估方式",
-    "状态",
+from jiguan.sheet_export import (
+    ANSWER_WORDS_OUT,
+    EXPORT_COLUMNS,
+    EXPORT_HEADERS,
+    IMPORT_COLUMNS,
+    READABLE_COLUMNS,
+    REQUIRED_COLUMNS,
+    STATUS_DONE,
+    STATUS_NO_EVIDENCE,
+    STATUS_UNANSWERED,
+    counted_points,
+    export_rows,
+    neutralise,
+    sheet_filename,
+    unquote,
+    write_sheet,
 )
-EXPORT_COLUMNS: tuple[str, ...] = IMPORT_COLUMNS + READABLE_COLUMNS
-REQUIRED_COLUMNS: tuple[str, ...] = ("criterion_id", "answer")
-
-# 状态 of one criterion row in the export.
-STATUS_UNANSWERED = "未评"
-STATUS_NO_EVIDENCE = "缺佐证"  # earns points, but its indicator has no evidence at all
-STATUS_DONE = "已评"
 
 # Every key a SheetProblem can carry, with what it means (for the UI and docs).
 PROBLEM_KEYS: dict[str, str] = {
     "empty": "文件为空或没有数据行",
+    "too_large": f"文件超过 {MAX_SHEET_BYTES // 2**20} MB",
     "not_csv": "不是 CSV 文件",
-    "bad_encoding": "无法识别的文字编码",
+    "bad_encoding": f"无法识别的文字编码（支持 {ACCEPTED_ENCODINGS}）",
+    "cell_too_long": f"单元格超过 {MAX_CELL_CHARS} 个字",
     "missing_column": "缺少必需的列",
     "duplicate_column": "表头中同一列出现两次",
     "missing_criterion_id": "有内容的行缺少评分项编号",
     "unknown_criterion": "评分项编号不在评估指引中",
     "duplicate": "同一评分项出现两次",
     "bad_answer": "答案不符合评分项类型",
-    "bad_count": "计数不是非负整数",
+    "bad_count": f"计数不是 0 到 {MAX_COUNT} 之间的整数",
     "bad_points": "得分不是数字",
     "partial_points": "部分符合的得分缺失、超出范围或不是 0.5 的倍数",
     "unexpected_points": "只有部分符合才填写得分",
 }
-
-MAX_LISTED_PROBLEMS = 50  # str(SheetError) lists at most this many; `.problems` has them all
 
 _ANSWER_WORDS: dict[str, str] = {
     "yes": YES,
@@ -94,107 +110,55 @@ _ANSWER_WORDS: dict[str, str] = {
     "部分符合": PARTIAL,
 }
 
-_NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
-_QUOTED = re.compile(r"'+[=+\-@\t\r]")
+_HEADER_NOTE = re.compile(r"[（(].*$", re.S)
 
-# Files people upload by mistake, recognised by their first bytes.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "这是一个压缩包或 Excel（.xlsx）文件"),
-    (b"\xd0\xcf\x11\xe0", "这是一个旧版 Excel（.xls）或 Word 文件"),
-    (b"\x89PNG", "这是一张 PNG 图片"),
-    (b"\xff\xd8\xff", "这是一张 JPEG 图片"),
-    (b"GIF8", "这是一张 GIF 图片"),
-    (b"%PDF", "这是一个 PDF 文件"),
-)
+# The parser never stops at its own field limit (which would give an English message without a
+# column); cells are measured against MAX_CELL_CHARS instead. The file itself is bounded first.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_SHEET_BYTES))
 
-
-@dataclass(frozen=True, slots=True)
-class SheetProblem:
-    """One problem in an uploaded sheet.
-
-    Attributes:
-        row: the row number as Excel shows it (header = 1, first data row = 2), or None when
-            the problem concerns the whole file.
-        column: the column name, or None.
-        key: short English key (see `PROBLEM_KEYS`).
-        message: what is wrong, in Chinese.
-    """
-
-    row: int | None
-    column: str | None
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.column is not None:
-            where.append(f"{self.column} 列")
-        prefix = "，".join(where) + "：" if where else ""
-        return f"{prefix}{self.message} [{self.key}]"
-
-
-class SheetError(ValueError):
-    """The sheet was refused as a whole; `problems` lists everything wrong with it."""
-
-    def __init__(self, problems: list[SheetProblem]) -> None:
-        self.problems = problems
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        shown = [str(p) for p in self.problems[:MAX_LISTED_PROBLEMS]]
-        rest = len(self.problems) - len(shown)
-        if rest > 0:
-            shown.append(f"……另有 {rest} 处问题")
-        head = f"答题表有 {len(self.problems)} 处问题，未导入任何内容："
-        return "\n".join([head, *shown])
-
-    def __str__(self) -> str:
-        return self._text()
+__all__ = [
+    "ACCEPTED_ENCODINGS",
+    "ANSWER_WORDS_OUT",
+    "COLUMN_LABELS",
+    "EXPORT_COLUMNS",
+    "EXPORT_HEADERS",
+    "IMPORT_COLUMNS",
+    "MAX_CELL_CHARS",
+    "MAX_COUNT",
+    "MAX_LISTED_PROBLEMS",
+    "MAX_SHEET_BYTES",
+    "PROBLEM_KEYS",
+    "READABLE_COLUMNS",
+    "STATUS_DONE",
+    "STATUS_NO_EVIDENCE",
+    "STATUS_UNANSWERED",
+    "DecodedSheet",
+    "SheetError",
+    "SheetProblem",
+    "check_sheet_size",
+    "counted_points",
+    "decode_sheet",
+    "export_rows",
+    "neutralise",
+    "read_sheet",
+    "sheet_filename",
+    "write_sheet",
+]
 
 
 # ---------------------------------------------------------------------------------------------
 # Import
 
 
-def _file_error(key: str, message: str) -> SheetError:
-    return SheetError([SheetProblem(None, None, key, message)])
-
-
-def _decode(data: bytes) -> str:
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise _file_error("not_csv", f"{what}，不是 CSV。请在 Excel 中另存为 CSV。")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise SheetError(
-                [SheetProblem(None, None, "bad_encoding", "文件标明为 UTF-16 编码，但内容无法解码")]
-            ) from None
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise SheetError(
-                    [
-                        SheetProblem(
-                            None,
-                            None,
-                            "bad_encoding",
-                            "无法识别文件的文字编码（支持 UTF-8 和 GBK/GB18030），"
-                            "请在 Excel 中另存为「CSV UTF-8」",
-                        )
-                    ]
-                ) from None
-    text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        raise SheetError([SheetProblem(None, None, "not_csv", "文件含有二进制内容，不是 CSV")])
-    return text
+def _column_key(header_cell: str) -> str | None:
+    """Which editable column a header cell names (Chinese or English, note ignored), if any."""
+    name = _norm(_HEADER_NOTE.sub("", unquote(header_cell)))
+    if name in COLUMN_LABELS:
+        return name
+    for key, label in COLUMN_LABELS.items():
+        if name == label:
+            return key
+    return None
 
 
 def _delimiter(text: str) -> str:
@@ -202,11 +166,6 @@ def _delimiter(text: str) -> str:
     counts = {d: first.count(d) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
-
-
-def _unquote(cell: str) -> str:
-    """Reverse the export's formula neutralisation (one leading quote)."""
-    return cell[1:] if _QUOTED.match(cell) else cell
 
 
 def _norm(cell: str) -> str:
@@ -255,9 +214,10 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
     Raises:
         SheetError: anything is wrong; `.problems` lists every problem with its row and column.
     """
+    check_sheet_size(len(data))
     if not data.strip():
         raise SheetError([SheetProblem(None, None, "empty", "文件是空的")])
-    text = _decode(data)
+    text = decode_sheet(data).text
     if not text.strip():
         raise SheetError([SheetProblem(None, None, "empty", "文件是空的")])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
@@ -266,11 +226,16 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
         header = next(reader)
         columns: dict[str, int] = {}
         for i, name in enumerate(header):
-            key = _norm(_unquote(name))
-            if key in IMPORT_COLUMNS:
+            key = _column_key(name)
+            if key is not None:
                 if key in columns:
                     problems.append(
-                        SheetProblem(1, key, "duplicate_column", f"表头中 {key} 列出现了两次")
+                        SheetProblem(
+                            1,
+                            key,
+                            "duplicate_column",
+                            f"表头中 {COLUMN_LABELS[key]}（{key}）列出现了两次",
+                        )
                     )
                 else:
                     columns[key] = i
@@ -278,18 +243,23 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
         for c in missing:
             shown = "、".join(h.strip() for h in header if h.strip())[:200] or "（空）"
             problems.append(
-                SheetProblem(1, c, "missing_column", f"表头缺少必需的 {c} 列（现有表头：{shown}）")
+                SheetProblem(
+                    1,
+                    c,
+                    "missing_column",
+                    f"表头缺少必需的 {COLUMN_LABELS[c]}（{c}）列（现有表头：{shown}）",
+                )
             )
         if problems:
             raise SheetError(problems)
-        answers, data_rows = _read_rows(reader, columns, rubric, problems)
-    except csv.Error as exc:
+        answers, data_rows = _read_rows(reader, header, columns, rubric, problems)
+    except csv.Error:
         problems.append(
             SheetProblem(
                 reader.line_num or None,
                 None,
                 "not_csv",
-                f"无法按 CSV 解析（{exc}），请在 Excel 中另存为 CSV",
+                "无法按 CSV 解析（引号不成对或格式有误），请在 Excel 中另存为 CSV",
             )
         )
         raise SheetError(problems) from None
@@ -300,8 +270,30 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
     return answers
 
 
+def _long_cells(row: int, cells: list[str], header: list[str]) -> list[SheetProblem]:
+    found = []
+    for i, text in enumerate(cells):
+        if len(text) > MAX_CELL_CHARS:
+            name = header[i].strip() if i < len(header) and header[i].strip() else f"第 {i + 1} "
+            key = _column_key(header[i]) if i < len(header) else None
+            found.append(
+                SheetProblem(
+                    row,
+                    key,
+                    "cell_too_long",
+                    f"「{name}」列的内容有 {len(text):,} 个字，"
+                    f"超过每格 {MAX_CELL_CHARS:,} 字的上限",
+                )
+            )
+    return found
+
+
 def _read_rows(
-    reader: csv.Reader, columns: dict[str, int], rubric: Rubric, problems: list[SheetProblem]
+    reader: csv.Reader,
+    header: list[str],
+    columns: dict[str, int],
+    rubric: Rubric,
+    problems: list[SheetProblem],
 ) -> tuple[dict[str, Answer], int]:
     criteria = rubric.criteria
     answers: dict[str, Answer] = {}
@@ -310,13 +302,17 @@ def _read_rows(
 
     def cell(cells: list[str], name: str) -> str:
         i = columns.get(name)
-        return _unquote(cells[i]) if i is not None and i < len(cells) else ""
+        return unquote(cells[i]) if i is not None and i < len(cells) else ""
 
     for row, cells in enumerate(reader, start=2):
         raw = {name: cell(cells, name) for name in IMPORT_COLUMNS}
         if not any(c.strip() for c in cells):
             continue  # an empty line
         data_rows += 1
+        too_long = _long_cells(row, cells, header)
+        if too_long:
+            problems.extend(too_long)
+            continue
         cid = _norm(raw["criterion_id"])
         if not cid:
             if any(raw[n].strip() for n in IMPORT_COLUMNS):
@@ -359,6 +355,16 @@ def _read_rows(
         elif criterion.kind == "count":
             n = _parse_int(answer_text)
             value = raw["answer"].strip() if n is None else n
+            if n is not None and n > MAX_COUNT:
+                problems.append(
+                    SheetProblem(
+                        row,
+                        "answer",
+                        "bad_count",
+                        f"评分项 {cid}：计数 {n} 超过上限 {MAX_COUNT:,}（请核对是否多填了数字）",
+                    )
+                )
+                continue
         else:
             value = _ANSWER_WORDS.get(answer_text, raw["answer"].strip())
 
@@ -385,100 +391,3 @@ def _read_rows(
         if not answer.is_blank():
             answers[cid] = answer
     return answers, data_rows
-
-
-# ---------------------------------------------------------------------------------------------
-# Export
-
-
-def _status(answer: Answer | None, points: float, indicator_flags: tuple[str, ...]) -> str:
-    if answer is None or answer.value is None:
-        return STATUS_UNANSWERED
-    if points > 0 and NO_EVIDENCE in indicator_flags:
-        return STATUS_NO_EVIDENCE
-    return STATUS_DONE
-
-
-def export_rows(rubric: Rubric, answers: Mapping[str, Answer]) -> list[dict[str, object]]:
-    """The export rows, one per criterion in rubric order, with `EXPORT_COLUMNS` keys.
-
-    Values are raw (not neutralised against formulas): ``answer`` is "yes"/"no"/"partial", an
-    int, or None; ``points`` a float or None; ``evidence``/``note`` str; ``指标`` the indicator
-    number; ``满分`` the criterion's points (for count criteria: points per unit); ``得分`` the
-    criterion's own points before its indicator's cap or max-combine; ``评估方式`` the methods
-    joined with "、"; ``状态`` 未评 / 缺佐证 (earns points but its indicator has no evidence) /
-    已评.
-    """
-    result = score(rubric, answers)
-    rows: list[dict[str, object]] = []
-    for item, content, ind in rubric.indicators():
-        flags = result.indicators[ind.id].flags
-        methods = "、".join(ind.methods)
-        for c in ind.criteria:
-            a = answers.get(c.id)
-            earned = result.criteria[c.id]
-            rows.append(
-                {
-                    "criterion_id": c.id,
-                    "answer": a.value if a is not None else None,
-                    "points": a.points if a is not None else None,
-                    "evidence": a.evidence if a is not None else "",
-                    "note": a.note if a is not None else "",
-                    "评估项目": item.name,
-                    "评估内容": content.name,
-                    "指标": ind.id,
-                    "评分项": c.text,
-                    "满分": c.points,
-                    "得分": earned,
-                    "评估方式": methods,
-                    "状态": _status(a, earned, flags),
-                }
-            )
-    return rows
-
-
-def neutralise(text: str) -> str:
-    """Make a cell safe from formula injection (reversed by `read_sheet`)."""
-    return "'" + text if _NEEDS_QUOTE.match(text) else text
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        text = f"{value:g}"
-        return text if float(text) == value else repr(value)
-    if isinstance(value, int):
-        return str(value)
-    return neutralise(str(value))
-
-
-def write_sheet(rubric: Rubric, answers: Mapping[str, Answer]) -> bytes:
-    """The answer sheet as CSV bytes: UTF-8 with BOM, `EXPORT_COLUMNS`, one row per criterion.
-
-    Unanswered criteria are included with a blank answer, so the file doubles as a blank form.
-    Text cells that could start a spreadsheet formula are prefixed with ``'``.
-    """
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in export_rows(rubric, answers):
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
-    return buf.getvalue().encode("utf-8-sig")
-
-
-_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-
-
-def sheet_filename(unit_name: str, date: dt.date) -> str:
-    """A download name such as ``自评_某某机关事务管理局_2026-05-01.csv``.
-
-    Characters that Windows, macOS or Linux refuse in file names are removed; whitespace
-    becomes ``_``; an empty unit name is left out.
-    """
-    unit = _UNSAFE_FILENAME.sub("", unicodedata.normalize("NFC", unit_name))
-    unit = re.sub(r"\s+", "_", unit).strip("._ ")[:60]
-    parts = ["自评", unit, date.isoformat()] if unit else ["自评", date.isoformat()]
-    return "_".join(parts) + ".csv"

@@ -91,6 +91,8 @@ def render() -> None:
                 width="stretch",
             )
 
+    evidence_package_download(rubric, info, answers)
+
     st.subheader("上传答题表", divider="gray")
     st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
     msg, s.import_msg = s.import_msg, None
@@ -164,3 +166,44 @@ def render() -> None:
             left, right, _ = st.columns([1.2, 1, 4])
             left.button("确认导入", type="primary", key="import.confirm", on_click=_apply_import)
             right.button("取消", key="import.cancel", on_click=_clear_import)
+
+
+def evidence_package_download(rubric, info, answers) -> None:
+    """The 佐证材料汇编 ZIP (jiguan.package), built only when the button is pressed."""
+    import io
+    import zipfile
+
+    from jiguan.package import build_evidence_package, files_by_criterion, package_filename
+    from jiguan.reports._common import Profile
+
+    aid = info.id
+
+    def build() -> bytes:
+        out = io.BytesIO()
+        store = state.get_store()
+        try:
+            files = files_by_criterion(store.list_files(aid))
+            profile = Profile.from_assessment(info)
+            build_evidence_package(
+                rubric, answers, profile, files, lambda f: store.read_file(f.id), out
+            )
+        except StoreError as exc:  # a download cannot show a message: the ZIP says it instead
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as zf:
+                zf.writestr("导出失败说明.txt", f"佐证材料汇编未能生成：{exc}\n请稍后重试。")
+        return out.getvalue()
+
+    st.subheader("下载佐证材料汇编", divider="gray")
+    st.caption(
+        "ZIP 压缩包：佐证文件按评估项目、指标和编号整理，附佐证材料目录（Word、Excel）；"
+        "只填写了名称、没有上传文件的佐证在目录中标为「纸质/现场材料」。"
+    )
+    st.download_button(
+        "下载佐证材料汇编（ZIP）",
+        data=build,
+        file_name=package_filename(info.unit_name, info.round_name),
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+        key="download.evidence",
+    )

@@ -157,7 +157,7 @@ def test_bad_sheet_exits_2_with_row_and_column_on_stderr(tmp_path: Path) -> None
         code, out, err = run(command, bad, *extra)
         assert code == 2
         assert out == ""
-        assert "第 3 行，answer 列" in err and "[bad_count]" in err
+        assert "第 3 行，评定（answer）列" in err and "[bad_count]" in err
         assert not (tmp_path / "r.docx").exists()
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import docx
-import formulas
 import openpyxl
 import pytest
 from docx.oxml.ns import qn
@@ -30,10 +29,10 @@ from jiguan.reports import (
 )
 from jiguan.reports import pdf as pdf_module
 from jiguan.reports._common import evidence_index
-from jiguan.reports.excel import ANSWERS, EVIDENCE, INDICATORS, SCORE_COLUMN, SUMMARY
+from jiguan.reports.excel import ANSWERS
+from jiguan.reports.word import score_text
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, Result, all_yes, score
-from jiguan.sheet import EXPORT_COLUMNS, export_rows
 from tests.conftest import require_service
 
 UNIT = "某某市机关事务管理局"
@@ -208,10 +207,13 @@ def test_docx_table_rows_match_rubric_and_scores(docx_bytes, rubric, result) -> 
         assert cells[2] == str(ind.id)
         assert cells[3] == ind.text  # full text, one paragraph per source line
         assert cells[4] == "\n".join(ind.methods)
-        assert cells[5] == pts(result.indicators[ind.id].score)
+        assert cells[5] == score_text(result.indicators[ind.id])
     # the rules reach the form: 17 capped at 10, 21 at 3, 37 the highest only
     by_id = {int(r.cells[2].text): r.cells[5].text for r in body}
     assert (by_id[17], by_id[21], by_id[37], by_id[2], by_id[8]) == ("10", "3", "3", "0", "1.5")
+    # 24 claims its points without evidence; 36 is partly unanswered
+    assert by_id[24] == "1\n缺佐证"
+    assert by_id[36].endswith("未评完")
     total = [c.text for c in table.rows[-1].cells]
     assert total[0] == "总分"
     assert total[1] == "满分 100 分"
@@ -302,10 +304,18 @@ def _font_table_blob(document) -> bytes:
 
 def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) -> None:
     document = docx.Document(io.BytesIO(docx_bytes))
-    index = document.tables[1]
-    assert [c.text for c in index.rows[0].cells] == ["编号", "佐证材料（名称、文号）", "对应评分项"]
-    assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
-    rows = [[c.text for c in r.cells] for r in index.rows[1:]]
+    groups = evidence_index(rubric, answers, FILES)
+    tables = document.tables[1:]
+    assert len(tables) == len(groups)  # one table per indicator, under its heading
+    rows = []
+    for index in tables:
+        assert [c.text for c in index.rows[0].cells] == [
+            "编号",
+            "佐证材料（名称、文号）",
+            "对应评分项",
+        ]
+        assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        rows += [[c.text for c in r.cells] for r in index.rows[1:]]
     entries = [r for r in rows if re.fullmatch(r"\d+-\d+", r[0])]
     expected = [
         [e.number, f"{e.text}（附件）" if e.is_file else e.text, e.criterion_id]
@@ -315,7 +325,13 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
     assert entries == expected
     assert ["1-3", "领导小组通知.pdf（附件）", "1.1"] in entries
     assert ["26-3", "现场照片2.jpg（附件）", "26.1"] in entries
-    assert any(r[0].startswith("指标 17（标准体系与标准制定／标准制定）") for r in rows)
+    headings = [p for p in document.paragraphs if p.text.startswith("指标 ")]
+    assert len(headings) == len(groups)
+    assert any(p.text.startswith("指标 17（标准体系与标准制定／标准制定）") for p in headings)
+    # each heading is kept with the first row of its table (never orphaned at a page foot)
+    for p in headings:
+        assert p.paragraph_format.keep_with_next
+        assert p._p.getnext().tag == qn("w:tbl")
 
     texts = [p.text for p in document.paragraphs]
     assert "佐证材料目录" in texts and "备注" in texts
@@ -327,6 +343,12 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
     for label in ("承担单位（盖章）：", "负责人（签字）："):
         assert label in texts
     assert any(t.startswith("日　　期：") and t.endswith("年　　月　　日") for t in texts)
+    # the signature block is chained (keep-with-next) to the last note: never alone on a page
+    paragraphs = document.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "预计6月印发")
+    chain = paragraphs[start:]
+    assert chain[-1].text.startswith("日　　期：")
+    assert all(p.paragraph_format.keep_with_next for p in chain[:-1])
 
 
 def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
@@ -336,162 +358,7 @@ def test_docx_blank_sheet_is_a_blank_form(rubric) -> None:
     assert "（尚未填写佐证材料。）" in texts
     assert "无。" in texts
     assert len(document.tables) == 1
-    assert all(r.cells[5].text == "0" for r in _main_table(document).rows[1:])
-
-
-# --- Excel -----------------------------------------------------------------------------
-
-
-def _recalculate(path: Path) -> dict[str, object]:
-    """Every cell's value after evaluating the workbook's formulas (the `formulas` engine)."""
-    model = formulas.ExcelModel().loads(str(path)).finish()
-    solution = model.calculate()
-    values: dict[str, object] = {}
-    prefix = f"'[{path.name}]".upper()
-    for key, ranges in solution.items():
-        if not key.upper().startswith(prefix):
-            continue
-        sheet, cell = key[len(prefix) :].split("'!")
-        value = ranges.value[0][0]
-        values[f"{sheet}!{cell}"] = value.item() if hasattr(value, "item") else value
-    return values
-
-
-def _summary_expectations(rubric: Rubric, result: Result) -> dict[str, float]:
-    """汇总!D<row> -> the score jiguan gives, by the sheet's layout (contents, 小计, 总分)."""
-    out: dict[str, float] = {}
-    r = 2
-    contents = iter(result.contents)
-    for item, item_result in zip(rubric.items, result.items, strict=True):
-        for _ in item.contents:
-            out[f"{SUMMARY}!D{r}"] = next(contents).score
-            r += 1
-        out[f"{SUMMARY}!D{r}"] = item_result.score
-        r += 1
-    out[f"{SUMMARY}!D{r}"] = result.total
-    return out
-
-
-def _assert_recalculated_equals_jiguan(values, rubric: Rubric, result: Result) -> None:
-    for ref, expected in _summary_expectations(rubric, result).items():
-        assert values[ref] == pytest.approx(expected), ref
-    for n, (_, _, ind) in enumerate(rubric.indicators(), start=2):
-        got = values[f"{INDICATORS}!F{n}"]
-        assert got == pytest.approx(result.indicators[ind.id].score), f"指标 {ind.id}"
-
-
-def test_xlsx_answers_sheet_is_the_export(xlsx_bytes, rubric, answers) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    assert wb.sheetnames == [ANSWERS, SUMMARY, INDICATORS, EVIDENCE]
-    ws = wb[ANSWERS]
-    assert [c.value for c in ws[1]] == list(EXPORT_COLUMNS)
-    assert ws.freeze_panes == "A2"
-    rows = export_rows(rubric, answers)
-    assert ws.max_row == len(rows) + 1
-    for r, expected in enumerate(rows, start=2):
-        for c, name in enumerate(EXPORT_COLUMNS, start=1):
-            got = ws.cell(row=r, column=c).value
-            want = expected[name]
-            assert got == (None if want in ("", None) else want), (r, name)
-    score_col = EXPORT_COLUMNS.index("得分") + 1
-    assert score_col == SCORE_COLUMN
-    assert {ws.cell(row=r, column=score_col).number_format for r in range(2, ws.max_row + 1)} == {
-        "0.0"
-    }
-    # user text that looks like a formula stays text
-    note = ws.cell(row=_row_of(ws, "8.2"), column=EXPORT_COLUMNS.index("note") + 1)
-    assert note.data_type == "s" and note.value.startswith("=激励办法")
-    ev = ws.cell(row=_row_of(ws, "33.1"), column=EXPORT_COLUMNS.index("evidence") + 1)
-    assert ev.data_type == "s" and ev.value == '=HYPERLINK("x")'
-    widths = {ws.column_dimensions[k].width for k in ("A", "D", "I")}
-    assert all(6 <= w <= 50 for w in widths)
-
-
-def _row_of(ws, criterion_id: str) -> int:
-    for r in range(2, ws.max_row + 1):
-        if ws.cell(row=r, column=1).value == criterion_id:
-            return r
-    raise AssertionError(criterion_id)
-
-
-def test_xlsx_summary_formulas_apply_the_indicator_rules(xlsx_bytes, rubric) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[INDICATORS]
-    assert ws.freeze_panes == "A2"
-    formulas_by_id = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=6).value
-                      for r in range(2, ws.max_row + 1)}  # fmt: skip
-    row = {cid: _row_of(wb[ANSWERS], cid) for cid in ("8.1", "17.1", "21.1", "37.1")}
-    assert row["17.1"] == 20  # the criteria rows of 答题, in rubric order
-    r8, r17, r21, r37 = row["8.1"], row["17.1"], row["21.1"], row["37.1"]
-    assert formulas_by_id[8] == f"=SUM('答题'!K{r8}:K{r8 + 1})"
-    assert formulas_by_id[17] == f"=MIN(10,SUM('答题'!K{r17}:K{r17 + 4}))"
-    assert formulas_by_id[21] == f"=MIN(3,SUM('答题'!K{r21}))"
-    assert formulas_by_id[37] == f"=MAX('答题'!K{r37}:K{r37 + 2})"
-    assert wb[ANSWERS][f"K{r17}"].value == 6  # 17.1: one 国家标准 led
-    summary = wb[SUMMARY]
-    assert summary.freeze_panes == "A2"
-    assert [c.value for c in summary[1]] == ["评估项目", "评估内容", "满分", "得分", "得分率"]
-    assert all(str(summary.cell(row=r, column=4).value).startswith("=") for r in range(2, 30))
-    assert summary.cell(row=29, column=1).value == "总分"
-    assert summary.cell(row=29, column=4).number_format == "0.0"
-
-
-def test_xlsx_recalculated_totals_equal_jiguan(xlsx_bytes, rubric, result, tmp_path) -> None:
-    path = tmp_path / "book.xlsx"
-    path.write_bytes(xlsx_bytes)
-    values = _recalculate(path)
-    _assert_recalculated_equals_jiguan(values, rubric, result)
-    assert values[f"{SUMMARY}!D29"] == pytest.approx(result.total)
-
-
-def _rescored(rubric: Rubric) -> dict[str, Answer]:
-    """Another sheet that leans on every rule: caps, max-combine, partial, zeros."""
-    sheet = all_yes(rubric)
-    sheet.update(
-        {
-            "17.1": Answer(2),  # 12 -> capped at 10
-            "17.5": Answer(3),
-            "21.1": Answer(7),  # 7 -> 3
-            "37.1": Answer("no"),  # 37.2 + 37.3 -> 2
-            "38.1": Answer("no"),
-            "38.2": Answer("no"),  # 38.3 -> 1
-            "12.1": Answer("partial", points=1.5),
-            "26.1": Answer("no"),
-        }
-    )
-    del sheet["30.1"]
-    return sheet
-
-
-def test_xlsx_totals_follow_an_edited_score(xlsx_bytes, rubric, tmp_path) -> None:
-    """A reviewer types other 得分 values into 答题: every total follows, rules included."""
-    new = _rescored(rubric)
-    new_result = score(rubric, new)
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[ANSWERS]
-    for r in range(2, ws.max_row + 1):
-        cid = ws.cell(row=r, column=1).value
-        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[cid]
-    path = tmp_path / "edited.xlsx"
-    wb.save(path)
-    values = _recalculate(path)
-    _assert_recalculated_equals_jiguan(values, rubric, new_result)
-    assert values[f"{INDICATORS}!F18"] == 10  # indicator 17 capped
-
-
-def test_xlsx_summary_lists_profile_and_evidence_sheet(xlsx_bytes, rubric, answers) -> None:
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    summary = {r[0]: r[1] for r in wb[SUMMARY].iter_rows(min_row=30, values_only=True) if r[0]}
-    assert summary["承担单位"] == UNIT
-    assert summary["评估日期"] == "2026年5月8日"
-    assert summary["填表人"] == "张三"
-    ev = wb[EVIDENCE]
-    assert ev.freeze_panes == "A2"
-    got = [(r[0], r[4]) for r in ev.iter_rows(min_row=2, values_only=True)]
-    expected = [
-        (e.number, e.text) for g in evidence_index(rubric, answers, FILES) for e in g.entries
-    ]
-    assert got == expected
+    assert all(r.cells[5].text == "未评" for r in _main_table(document).rows[1:-1])
 
 
 # --- PDF -------------------------------------------------------------------------------
@@ -550,16 +417,38 @@ def test_pdf_stays_on_one_page_for_blank_and_full_sheets(rubric, which) -> None:
         assert "各项指标均已得满分" in text
 
 
-def test_pdf_without_font_says_what_to_install(monkeypatch, rubric, answers) -> None:
+def test_pdf_uses_the_vendored_font_with_its_licence() -> None:
+    assert pdf_module.font_candidates()[0] == pdf_module.VENDORED_FONT
+    fonts = pdf_module.VENDORED_FONT.parent
+    licence = " ".join((fonts / "LICENSE-Apache-2.0").read_text().split())
+    assert licence.startswith("Apache License Version 2.0, January 2004")
+    assert "WenQuanYi Micro Hei" in (fonts / "NOTICE").read_text()
+
+
+def test_vendored_font_covers_the_rubric_and_gb2312(rubric) -> None:
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(pdf_module.VENDORED_FONT).getBestCmap()
+    text = set(
+        pdf_module.VENDORED_FONT.parents[3].joinpath("config", "indicators.yaml").read_text()
+    )
+    missing = {ch for ch in text if ch.isprintable() and ord(ch) not in cmap}
+    assert not missing
+    level_two = "".join(bytes([0xF7, lo]).decode("gb2312") for lo in range(0xA1, 0xFF))
+    assert all(ord(ch) in cmap for ch in level_two)  # rare hanzi in unit and people names
+
+
+def test_pdf_without_any_truetype_font_falls_back_to_stsong(monkeypatch, rubric, answers) -> None:
     monkeypatch.setattr(pdf_module, "font_candidates", lambda: [Path("/nonexistent.ttc")])
     pdf_module.cjk_font.cache_clear()
     try:
-        with pytest.raises(ReportError) as err:
-            build_pdf(rubric, answers, PROFILE)
+        data = build_pdf(rubric, answers, PROFILE)
     finally:
         pdf_module.cjk_font.cache_clear()
-    assert "paperang-p2-fonts-cjk" in str(err.value)
-    assert "fonts-wqy-microhei" in str(err.value)
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    names = [str(f.get_object()["/BaseFont"]) for f in page["/Resources"]["/Font"].values()]
+    assert any("STSong-Light" in n for n in names)
+    assert UNIT in page.extract_text()
 
 
 # --- rendering (LibreOffice, poppler) --------------------------------------------------
@@ -608,29 +497,3 @@ def test_render_documents_to_png(docx_bytes, pdf_bytes, artifacts_dir, tmp_path)
     assert "机关事务标准化试点工作评估指引" in compact
     assert "佐证材料目录" in compact and "负责人（签字）" in compact
     assert UNIT in compact
-
-
-@pytest.mark.render
-def test_libreoffice_recalculates_xlsx_like_jiguan(xlsx_bytes, rubric, tmp_path) -> None:
-    """Same check as with the Python formula engine, by a real spreadsheet application."""
-    _require_renderers()
-    new = _rescored(rubric)
-    new_result = score(rubric, new)
-    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))
-    ws = wb[ANSWERS]
-    for r in range(2, ws.max_row + 1):
-        ws.cell(row=r, column=SCORE_COLUMN).value = new_result.criteria[
-            ws.cell(row=r, column=1).value
-        ]
-    src = tmp_path / "src"
-    src.mkdir()
-    wb.save(src / "book.xlsx")
-    _soffice(["--convert-to", "xlsx", "--outdir", str(tmp_path / "out"), "book.xlsx"], src,
-             tmp_path / "profile")  # fmt: skip
-    done = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx", data_only=True)
-    values = {}
-    for name in (SUMMARY, INDICATORS):
-        for row in done[name].iter_rows():
-            for cell in row:
-                values[f"{name}!{cell.coordinate}"] = cell.value
-    _assert_recalculated_equals_jiguan(values, rubric, new_result)

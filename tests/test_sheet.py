@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from jiguan.rubric import Rubric, load_rubric
 from jiguan.scoring import NO, PARTIAL, YES, Answer, all_yes, score
 from jiguan.sheet import (
+    COLUMN_LABELS,
     EXPORT_COLUMNS,
+    EXPORT_HEADERS,
     IMPORT_COLUMNS,
     SheetError,
     SheetProblem,
@@ -50,8 +52,11 @@ def only_problem(data: bytes) -> SheetProblem:
 
 
 def parse_export(data: bytes) -> list[dict[str, str]]:
+    """Export rows keyed by `EXPORT_COLUMNS` (the file's headers are Chinese)."""
     assert data.startswith(BOM)
-    return list(csv.DictReader(io.StringIO(data[3:].decode("utf-8"), newline="")))
+    key_of = {EXPORT_HEADERS.get(c, c): c for c in EXPORT_COLUMNS}
+    rows = csv.DictReader(io.StringIO(data[3:].decode("utf-8"), newline=""))
+    return [{key_of[h]: v for h, v in row.items()} for row in rows]
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -61,10 +66,17 @@ def test_export_is_utf8_with_bom_one_row_per_criterion_in_rubric_order(rubric: R
     data = write_sheet(rubric, {"1.1": Answer(YES, evidence="发文")})
     assert data.startswith(BOM)
     header = next(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
-    assert tuple(header) == EXPORT_COLUMNS
+    assert header[:5] == [
+        "评分项编号",
+        "评定（符合/部分符合/不符合；计数项填数量）",
+        "部分得分（仅部分符合时填）",
+        "佐证材料（每行一项）",
+        "备注",
+    ]
+    assert "得分（已按指标上限和只取最高档计算，本列合计即总分）" in header
     rows = parse_export(data)
     assert [r["criterion_id"] for r in rows] == list(rubric.criteria)
-    assert rows[0]["answer"] == "yes" and rows[0]["evidence"] == "发文"
+    assert rows[0]["answer"] == "符合" and rows[0]["evidence"] == "发文"
     assert all(r["answer"] == "" for r in rows[1:])  # unanswered rows are included, blank
 
 
@@ -82,9 +94,10 @@ def test_export_readable_columns(rubric: Rubric) -> None:
     assert r171["评估内容"] == "标准制定"
     assert r171["指标"] == "17"
     assert r171["评分项"] == rubric.criteria["17.1"].text
-    assert (r171["满分"], r171["得分"], r171["状态"]) == ("6", "6", "缺佐证")
-    assert rows["17.2"]["得分"] == "8"  # before the indicator's cap
+    assert (r171["分值"], r171["得分"], r171["状态"]) == ("6", "6", "缺佐证")
+    assert rows["17.2"]["得分"] == "4"  # 2 × 4 = 8, but the cap of 10 leaves 4
     assert rows["8.1"]["points"] == "0.5" and rows["8.1"]["得分"] == "0.5"
+    assert rows["8.1"]["answer"] == "部分符合" and rows["8.2"]["answer"] == "不符合"
     assert rows["8.1"]["状态"] == "已评"
     assert rows["8.2"]["状态"] == "已评"
     assert rows["1.1"]["状态"] == "缺佐证"
@@ -98,7 +111,7 @@ def test_export_rows_are_raw_values(rubric: Rubric) -> None:
     assert [tuple(r) for r in rows] == [EXPORT_COLUMNS] * len(rubric.criteria)
     by_id = {r["criterion_id"]: r for r in rows}
     assert by_id["1.1"]["evidence"] == "=HYPERLINK()"  # not neutralised here
-    assert by_id["1.1"]["满分"] == 2.0
+    assert by_id["1.1"]["分值"] == 2.0
     assert by_id["17.3"]["answer"] == 2 and by_id["17.3"]["得分"] == 6.0
     assert by_id["2.1"]["answer"] is None and by_id["2.1"]["points"] is None
     assert by_id["8.1"]["状态"] == "未评"
@@ -215,7 +228,7 @@ def test_utf16_tab_separated_as_excel_unicode_text() -> None:
 
 def test_extra_and_readable_columns_are_ignored_and_columns_may_be_reordered() -> None:
     data = csv_bytes(
-        "备注,note,得分,answer,状态,criterion_id,满分\n"
+        "说明,note,得分,answer,状态,criterion_id,满分\n"
         "随便,我的备注,99,yes,已评,1.1,1000\n"
         ",,50,no,,2.1,\n"
     )
@@ -244,7 +257,7 @@ def test_multiline_evidence_and_crlf() -> None:
 def assert_names(problem: SheetProblem, row: int, column: str, key: str) -> None:
     assert (problem.row, problem.column, problem.key) == (row, column, key)
     text = str(problem)
-    assert text.startswith(f"第 {row} 行，{column} 列：")
+    assert text.startswith(f"第 {row} 行，{COLUMN_LABELS[column]}（{column}）列：")
     assert text.endswith(f"[{key}]")
     assert re.search(r"[\u4e00-\u9fff]", problem.message)  # Chinese
 
@@ -279,7 +292,9 @@ def test_bad_rows_are_refused_naming_row_and_column(
     err = refused(data)
     assert len(err.problems) == 1, str(err)
     assert_names(err.problems[0], row, column, key)
-    assert f"第 {row} 行，{column} 列" in str(err) and f"[{key}]" in str(err)
+    assert f"第 {row} 行，{COLUMN_LABELS[column]}（{column}）列" in str(err) and f"[{key}]" in str(
+        err
+    )
     assert "未导入任何内容" in str(err)
 
 
@@ -306,7 +321,7 @@ def test_all_problems_are_collected_and_nothing_is_half_imported() -> None:
     ]
     lines = str(err).splitlines()
     assert lines[0] == "答题表有 3 处问题，未导入任何内容："
-    assert lines[1] == "第 3 行，answer 列：评分项 17.1：计数不能为负数，实为 -2 [bad_count]"
+    assert lines[1] == "第 3 行，评定（answer）列：评分项 17.1：计数不能为负数，实为 -2 [bad_count]"
 
 
 def test_row_numbers_count_records_not_lines() -> None:
@@ -388,7 +403,7 @@ def test_import_columns_are_the_first_export_columns() -> None:
         "评估内容",
         "指标",
         "评分项",
-        "满分",
+        "分值",
         "得分",
         "评估方式",
         "状态",

@@ -7,6 +7,10 @@ bytes back.
 Each builder takes ``(rubric, answers, profile, *, files=None)``: ``files`` maps a criterion id
 to the names of the evidence files attached to it (from the store), so the evidence index can
 list them. Without it, only the evidence entries typed into each answer are listed.
+
+Every user text (evidence, notes, profile, file names) is cleaned of control characters first
+(`_common.clean_inputs`), so no builder fails on text pasted from old Word/WPS files. The
+evidence package (佐证材料汇编, a ZIP) is `jiguan.package.build_evidence_package`.
 """
 
 from __future__ import annotations
@@ -82,7 +86,7 @@ def build_report(
         files: criterion id -> names of attached evidence files, for the evidence index.
 
     Raises:
-        ReportError: unknown format, or the PDF font is missing.
+        ReportError: unknown format.
     """
     return _check_format(fmt).build(rubric, answers, profile, files=files)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any, NamedTuple
 
 from jiguan.rubric import Content, Indicator, Item, Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, Result
+from jiguan.text import clean_text
 
 Files = Mapping[str, Sequence[str]]
 
@@ -65,6 +67,36 @@ class Profile:
         if isinstance(d, dt.date):
             return f"{d.year}年{d.month}月{d.day}日"
         return str(d).strip()
+
+
+class Inputs(NamedTuple):
+    answers: dict[str, Answer]
+    profile: Profile
+    files: dict[str, list[str]]
+
+
+def clean_inputs(
+    answers: Mapping[str, Answer], profile: Profile, files: Files | None = None
+) -> Inputs:
+    """Every user-typed text (evidence, notes, profile, file names) without control characters.
+
+    Text pasted from old Word/WPS files carries characters XML cannot hold; every builder
+    calls this first, so none of them can fail on such text and all print the same.
+    """
+    clean_answers = {
+        cid: dataclasses.replace(a, evidence=clean_text(a.evidence), note=clean_text(a.note))
+        for cid, a in answers.items()
+    }
+    date = profile.assessment_date
+    clean_profile = Profile(
+        unit_name=clean_text(profile.unit_name),
+        assessment_date=clean_text(date) if isinstance(date, str) else date,
+        filled_by=clean_text(profile.filled_by),
+        contact=clean_text(profile.contact),
+        round_name=clean_text(profile.round_name),
+    )
+    clean_files = {cid: [clean_text(n) for n in names] for cid, names in (files or {}).items()}
+    return Inputs(clean_answers, clean_profile, clean_files)
 
 
 def pts(x: float) -> str:

@@ -2,10 +2,12 @@
 largest gaps and how ready the evidence is.
 
 Drawn with reportlab (no browser, no LibreOffice). Chinese text needs a CJK TrueType font, which
-is embedded (subset) in the file: WenQuanYi Micro Hei from the PyPI package
-``paperang-p2-fonts-cjk`` (pinned in requirements.txt), else the same font or WenQuanYi Zen Hei
-from Debian's ``fonts-wqy-microhei`` / ``fonts-wqy-zenhei``. Noto CJK is not used: its files
-have CFF outlines, which reportlab cannot embed.
+is embedded (subset) in the file: a subset of WenQuanYi Micro Hei vendored in
+``jiguan/reports/fonts/`` (Apache-2.0; NOTICE and make_subset.py there say where it comes from
+and how it was made; it covers all of GB2312, so user text renders), else Debian's
+``fonts-wqy-microhei`` / ``fonts-wqy-zenhei``. Noto CJK is not used: its files have CFF outlines,
+which reportlab cannot embed. Should none be readable, reportlab's built-in ``STSong-Light`` CID
+font is used (not embedded: the PDF viewer supplies a Song font), rather than failing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
     KeepInFrame,
     Paragraph,
@@ -38,7 +41,7 @@ from reportlab.platypus import (
 from jiguan.reports._common import (
     Files,
     Profile,
-    ReportError,
+    clean_inputs,
     gaps,
     id_list,
     pct,
@@ -53,11 +56,6 @@ _DEBIAN_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
 )
-FONT_MISSING = (
-    "生成 PDF 需要中文字体，但未找到。请在项目目录执行 "
-    "`pip install -r requirements.txt`（安装 paperang-p2-fonts-cjk，文泉驿微米黑），"
-    "或安装系统字体包：apt-get install fonts-wqy-microhei。"
-)
 
 GAPS_SHOWN = 6
 INK = colors.HexColor("#1F2937")
@@ -66,26 +64,30 @@ GRID = colors.HexColor("#9CA3AF")
 HEAD_BG = colors.HexColor("#E5E7EB")
 
 
+VENDORED_FONT = Path(__file__).with_name("fonts") / "wqy-microhei-subset.ttf"
+FALLBACK_CID_FONT = "STSong-Light"
+
+
 def font_candidates() -> list[Path]:
     """Where a usable CJK TrueType font may be, in order of preference."""
-    found: list[Path] = []
-    try:
-        import paperang_p2_fonts_cjk
-
-        found.append(Path(paperang_p2_fonts_cjk.__file__).parent / "fonts" / "wqy-microhei.ttc")
-    except ImportError:
-        pass
-    return [*found, *_DEBIAN_FONTS]
+    return [VENDORED_FONT, *_DEBIAN_FONTS]
 
 
 @cache
 def cjk_font() -> str:
-    """Register the CJK font with reportlab once; its name, or ReportError when none exists."""
+    """Register the CJK font with reportlab once and return its name.
+
+    The first readable TrueType candidate, else reportlab's built-in STSong-Light.
+    """
     for path in font_candidates():
         if path.is_file():
-            pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
+            try:
+                pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
+            except (OSError, TTFError):
+                continue  # a damaged file: try the next
             return FONT_NAME
-    raise ReportError(FONT_MISSING)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))
+    return FALLBACK_CID_FONT
 
 
 def build_pdf(
@@ -102,10 +104,8 @@ def build_pdf(
         answers: criterion id -> Answer.
         profile: unit and date for the heading.
         files: accepted for a common signature with the other builders (not used).
-
-    Raises:
-        ReportError: no CJK font is installed (the message names the package).
     """
+    answers, profile, files = clean_inputs(answers, profile, files)
     font = cjk_font()
     result = score(rubric, answers)
     styles = _styles(font)

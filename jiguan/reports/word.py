@@ -13,52 +13,32 @@ from collections.abc import Mapping
 
 from docx import Document
 from docx.document import Document as WordDocument
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.oxml.text.font import CT_RPr
-from docx.shared import Cm, Length, Pt
-from docx.table import Table, _Cell
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Cm, Pt
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph
-from docx.text.run import Run
-from lxml import etree
 
-from jiguan.reports._common import Files, Profile, evidence_index, lines, notes, pts
+from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, lines, notes, pts
+from jiguan.reports._docx import (
+    BODY_PT,
+    HEI,
+    _add_row,
+    _field_line,
+    _header_row,
+    _heading,
+    _new_table,
+    _para,
+    _run,
+    _setup,
+    _write,
+)
+from jiguan.reports.catalogue import add_evidence_index
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer, Result, score
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, IndicatorResult, Result, score
 
-# Fonts every Chinese Windows, WPS and Word install has; the font table below tells an
-# application without them (macOS, Linux) what to substitute: any GB2312 serif / sans font.
-SONG = "宋体"
-HEI = "黑体"
-LATIN = "Times New Roman"
-_FONT_TABLE_ENTRIES = {
-    SONG: (
-        "SimSun",
-        "02010600030101010101",
-        "auto",
-        "variable",
-        ("00000003", "288F0000", "00000016", "00000000", "00040001", "00000000"),
-    ),
-    HEI: (
-        "SimHei",
-        "02010609060101010101",
-        "modern",
-        "fixed",
-        ("800002BF", "38CF7CFA", "00000016", "00000000", "00040001", "00000000"),
-    ),
-}
-
-BODY_PT = 12  # 小四
-TABLE_PT = 10.5  # 五号
 # Column widths (cm) of the main table: 评估项目, 评估内容, 序号, 指标, 评估方式, 得分.
 # They sum to the text width of A4 with 2 cm side margins (17 cm).
 MAIN_WIDTHS = (2.4, 2.4, 0.9, 7.6, 2.2, 1.5)
-INDEX_WIDTHS = (1.6, 12.7, 2.7)  # 编号, 佐证材料, 评分项
-SIDE_MARGIN = 2.0
 
 
 def build_docx(
@@ -76,6 +56,7 @@ def build_docx(
         profile: 承担单位 and the people/date for the signature block.
         files: criterion id -> attached evidence file names, listed in the evidence index.
     """
+    answers, profile, files = clean_inputs(answers, profile, files)
     result = score(rubric, answers)
     doc = Document()
     _setup(doc)
@@ -95,19 +76,25 @@ def build_docx(
     _main_table(doc, rubric, result)
 
     _heading(doc, "佐证材料目录", page_break=True)
-    _evidence_table(doc, rubric, answers, files)
+    add_evidence_index(
+        doc,
+        evidence_index(rubric, answers, files),
+        lambda e: f"{e.text}（附件）" if e.is_file else e.text,
+    )
 
     _heading(doc, "备注")
     noted = notes(rubric, answers)
+    last: Paragraph
     if noted:
         for cid, text in noted:
             first, *rest = lines(text) or [text]
-            _para(doc, f"评分项 {cid}：{first}", size=BODY_PT, space_after=0)
+            last = _para(doc, f"评分项 {cid}：{first}", size=BODY_PT, space_after=0)
             for more in rest:
-                _para(doc, more, size=BODY_PT, space_after=0, indent=Cm(1.6))
+                last = _para(doc, more, size=BODY_PT, space_after=0, indent=Cm(1.6))
     else:
-        _para(doc, "无。", size=BODY_PT)
-
+        last = _para(doc, "无。", size=BODY_PT)
+    # The signature block never stands alone on the last page: it is chained to the notes.
+    last.paragraph_format.keep_with_next = True
     _signature_block(doc, profile)
 
     core = doc.core_properties
@@ -121,219 +108,22 @@ def build_docx(
     return out.getvalue()
 
 
-# --- document set-up -------------------------------------------------------------------
+UNANSWERED_MARK = "未评"
+NO_EVIDENCE_MARK = "缺佐证"
 
 
-def _setup(doc: WordDocument) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(SIDE_MARGIN)
-    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.2)
-    section.footer_distance = Cm(1.2)
-
-    # Defaults: explicit fonts (the template's theme fonts would win over w:eastAsia), Chinese
-    # language so that WPS, Word and LibreOffice break lines and pick CJK fonts as for Chinese.
-    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr, SONG)
-    lang = rpr.find(qn("w:lang"))
-    lang.set(qn("w:val"), "en-US")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-    ppr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
-    spacing = ppr.find(qn("w:spacing"))
-    spacing.set(qn("w:after"), "0")
-    spacing.set(qn("w:line"), "240")
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element.get_or_add_rPr(), SONG)
-    _add_font_fallbacks(doc)
-
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for text, field in (("第 ", None), (None, "PAGE"), (" 页，共 ", None), (None, "NUMPAGES")):
-        if field:
-            _add_field(footer, field)
-        else:
-            _run(footer, text, size=9)
-    _run(footer, " 页", size=9)
-
-
-def _set_fonts(rpr: CT_RPr, east_asia: str) -> None:
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    fonts.set(qn("w:ascii"), LATIN)
-    fonts.set(qn("w:hAnsi"), LATIN)
-    fonts.set(qn("w:cs"), LATIN)
-    fonts.set(qn("w:eastAsia"), east_asia)
-    fonts.set(qn("w:hint"), "eastAsia")
-
-
-def _add_font_fallbacks(doc: WordDocument) -> None:
-    """Declare 宋体/黑体 in the font table with their alt names, charset and panose."""
-    part = doc.part.part_related_by(RT.FONT_TABLE)
-    root = parse_xml(part.blob)
-    for name, (alt, panose, family, pitch, sig) in _FONT_TABLE_ENTRIES.items():
-        usb0, usb1, usb2, usb3, csb0, csb1 = sig
-        root.append(
-            parse_xml(
-                f'<w:font {nsdecls("w")} w:name="{name}">'
-                f'<w:altName w:val="{alt}"/><w:panose1 w:val="{panose}"/>'
-                f'<w:charset w:val="86"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/>'
-                f'<w:sig w:usb0="{usb0}" w:usb1="{usb1}" w:usb2="{usb2}" w:usb3="{usb3}" '
-                f'w:csb0="{csb0}" w:csb1="{csb1}"/></w:font>'
-            )
-        )
-    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _add_field(paragraph: Paragraph, instruction: str) -> None:
-    run = _run(paragraph, "", size=9)
-    for tag, attrs, text in (
-        ("w:fldChar", {"w:fldCharType": "begin"}, None),
-        ("w:instrText", {"xml:space": "preserve"}, f" {instruction} "),
-        ("w:fldChar", {"w:fldCharType": "separate"}, None),
-        ("w:t", {}, "1"),
-        ("w:fldChar", {"w:fldCharType": "end"}, None),
-    ):
-        el = OxmlElement(tag)
-        for k, v in attrs.items():
-            el.set(qn(k), v)
-        if text is not None:
-            el.text = text
-        run._r.append(el)
-
-
-# --- paragraphs and runs ---------------------------------------------------------------
-
-
-def _run(
-    paragraph: Paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False
-) -> Run:
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.name = LATIN
-    _set_fonts(run._r.get_or_add_rPr(), font)
-    return run
-
-
-def _para(
-    container: WordDocument | _Cell,
-    text: str,
-    *,
-    font: str = SONG,
-    size: float = BODY_PT,
-    bold: bool = False,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    space_after: float = 0,
-    indent: Length | None = None,
-) -> Paragraph:
-    p = container.add_paragraph()
-    _run(p, text, font=font, size=size, bold=bold)
-    if align is not None:
-        p.alignment = align
-    p.paragraph_format.space_after = Pt(space_after)
-    if indent is not None:
-        p.paragraph_format.left_indent = indent
-    return p
-
-
-def _field_line(doc: WordDocument, label: str, value: str, *, space_after: float = 4) -> None:
-    p = doc.add_paragraph()
-    _run(p, label, font=HEI, size=14)
-    _run(p, value or "　" * 12, size=14).font.underline = True
-    p.paragraph_format.space_after = Pt(space_after)
-
-
-def _heading(doc: WordDocument, text: str, *, page_break: bool = False) -> None:
-    p = doc.add_paragraph()
-    if page_break:
-        p.add_run().add_break(WD_BREAK.PAGE)
-    _run(p, text, font=HEI, size=16)
-    p.paragraph_format.space_before = Pt(0 if page_break else 18)
-    p.paragraph_format.space_after = Pt(10)
-    p.paragraph_format.keep_with_next = True
-
-
-# --- tables ----------------------------------------------------------------------------
-
-
-def _new_table(doc: WordDocument, widths: tuple[float, ...]) -> Table:
-    table = doc.add_table(rows=0, cols=len(widths))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False  # w:tblLayout fixed: the widths below hold in Word, WPS, LibreOffice
-    for col, w in zip(table.columns, widths, strict=True):
-        col.width = Cm(w)
-    return table
-
-
-def _add_row(table: Table, widths: tuple[float, ...], *, header: bool = False) -> list[_Cell]:
-    row = table.add_row()
-    tr_pr = row._tr.get_or_add_trPr()
-    cant_split = OxmlElement("w:cantSplit")
-    tr_pr.append(cant_split)
-    if header:
-        tbl_header = OxmlElement("w:tblHeader")
-        tr_pr.append(tbl_header)
-    cells = list(row.cells)
-    for cell, w in zip(cells, widths, strict=True):
-        cell.width = Cm(w)
-    return cells
-
-
-def _write(
-    cell: _Cell,
-    text: str,
-    *,
-    font: str = SONG,
-    size: float = TABLE_PT,
-    bold: bool = False,
-    center: bool = True,
-) -> None:
-    """Replace the cell's text with one paragraph per line."""
-    paragraphs = lines(text) or [""]
-    first = cell.paragraphs[0]
-    for extra in cell.paragraphs[1:]:
-        extra._p.getparent().remove(extra._p)
-    for run in first.runs:
-        run._r.getparent().remove(run._r)
-    for i, line in enumerate(paragraphs):
-        p = first if i == 0 else cell.add_paragraph()
-        _run(p, line, font=font, size=size, bold=bold)
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER if center else WD_ALIGN_PARAGRAPH.JUSTIFY
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-
-
-def _shade(cell: _Cell, fill: str) -> None:
-    shd = parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
-    # Word refuses (“unreadable content”) a tcPr whose children are out of schema order.
-    cell._tc.get_or_add_tcPr().insert_element_before(shd, *_AFTER_SHD)
-
-
-_AFTER_SHD = (
-    "w:noWrap",
-    "w:tcMar",
-    "w:textDirection",
-    "w:tcFitText",
-    "w:vAlign",
-    "w:hideMark",
-    "w:headers",
-    "w:cellIns",
-    "w:cellDel",
-    "w:cellMerge",
-    "w:tcPrChange",
-)
-
-
-def _header_row(table: Table, widths: tuple[float, ...], titles: list[str]) -> list[_Cell]:
-    cells = _add_row(table, widths, header=True)
-    for cell, title in zip(cells, titles, strict=True):
-        if title:
-            _write(cell, title, font=HEI)
-        _shade(cell, "E7E6E6")
-    return cells
+def score_text(r: IndicatorResult) -> str:
+    """The 得分 cell: 「未评」 when nothing is answered (not 0, which means 不符合); else the
+    score, with 「未评完」 when some criteria are unanswered and 「缺佐证」 when points are
+    claimed without any evidence."""
+    if r.answered == 0:
+        return UNANSWERED_MARK
+    marks = [pts(r.score)]
+    if UNANSWERED in r.flags:
+        marks.append("未评完")
+    if NO_EVIDENCE in r.flags:
+        marks.append(NO_EVIDENCE_MARK)
+    return "\n".join(marks)
 
 
 def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
@@ -354,7 +144,7 @@ def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
                 _write(cells[2], str(ind.id))
                 _write(cells[3], ind.text, center=False)
                 _write(cells[4], "\n".join(ind.methods))
-                _write(cells[5], pts(result.indicators[ind.id].score))
+                _write(cells[5], score_text(result.indicators[ind.id]))
             cell = content_cells[0].merge(content_cells[-1])
             _write(cell, f"{content.name}\n（{pts(content.max)} 分）")
         cell = item_cells[0].merge(item_cells[-1])
@@ -365,38 +155,6 @@ def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
     cell = cells[1].merge(cells[4])
     _write(cell, f"满分 {pts(rubric.max)} 分")
     _write(cells[5], pts(result.total), bold=True)
-
-
-def _evidence_table(
-    doc: WordDocument, rubric: Rubric, answers: Mapping[str, Answer], files: Files | None
-) -> None:
-    groups = evidence_index(rubric, answers, files)
-    if not groups:
-        _para(doc, "（尚未填写佐证材料。）")
-        return
-    w = INDEX_WIDTHS
-    table = _new_table(doc, w)
-    _header_row(table, w, ["编号", "佐证材料（名称、文号）", "对应评分项"])
-    for group in groups:
-        cells = _add_row(table, w)
-        cell = cells[0].merge(cells[2])
-        short = lines(group.indicator.text)[0]
-        if len(short) > 40:
-            short = short[:40] + "……"
-        _write(
-            cell,
-            f"指标 {group.indicator.id}（{group.item.name}／{group.content.name}）：{short}",
-            font=HEI,
-            size=9,
-            center=False,
-        )
-        _shade(cell, "F2F2F2")
-        for entry in group.entries:
-            cells = _add_row(table, w)
-            _write(cells[0], entry.number)
-            text = f"{entry.text}（附件）" if entry.is_file else entry.text
-            _write(cells[1], text, center=False)
-            _write(cells[2], entry.criterion_id)
 
 
 def _signature_block(doc: WordDocument, profile: Profile) -> None:

@@ -1,0 +1,15 @@
+"""Text cleaning shared by every document writer: what XML (docx, xlsx) and PDF cannot hold."""
+
+from __future__ import annotations
+
+import re
+
+# XML 1.0 refuses C0 controls other than tab, LF and CR, lone surrogates and U+FFFE/U+FFFF;
+# DEL and the C1 block are legal XML but are invisible control characters pasted from old
+# Word/WPS files, so they go too.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without XML-illegal and control characters; tab, newline and CR are kept."""
+    return _ILLEGAL.sub("", text)
