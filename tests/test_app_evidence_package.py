@@ -10,18 +10,9 @@ from streamlit.testing.v1 import AppTest
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, database_url, default_files_dir
+from tests.app_support import HARNESS, goto
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def transfer_page() -> None:
-    """The 导入导出 page as the router runs it, for the assessment in ?a=."""
-    from pages import state, transfer
-
-    state.get_store()
-    state.init_session()
-    state.sync()
-    transfer.render()
 
 
 @pytest.fixture
@@ -38,10 +29,10 @@ def aid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rubric: Rubric) -> int:
 
 
 def test_transfer_page_offers_the_evidence_package(aid: int) -> None:
-    at = AppTest.from_function(transfer_page, default_timeout=60)
+    at = AppTest.from_file(HARNESS, default_timeout=60)
     at.query_params["a"] = str(aid)
     at.run()
-    assert not at.exception, at.exception
+    goto(at, "import-export")
     (button,) = [b for b in at.get("download_button") if b.proto.id.endswith("download.evidence")]
     assert button.proto.label == "下载佐证材料汇编（ZIP）"
     assert button.proto.ignore_rerun  # a download does not rerun the page
