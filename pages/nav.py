@@ -14,6 +14,7 @@ from functools import partial
 import streamlit as st
 
 from jiguan.rubric import Item, Rubric
+from pages.training_pages import training_pages
 
 SUMMARY_URL = "results"
 EVIDENCE_URL = "readiness"
@@ -91,6 +92,7 @@ def all_pages(rubric: Rubric) -> dict[str, list[st.Page]]:
     return {
         "": [home_page(), summary_page(), evidence_page(), transfer_page()],
         "评估项目": [item_page(rubric, i) for i in range(len(rubric.items))],
+        "培训与比较": training_pages(),
     }
 
 
