@@ -77,10 +77,10 @@ def rule_explanation(indicator: Indicator) -> str:
             f"只取其中最高一级的分数。本指标最高 {indicator.max:g} 分。"
         )
     if kind == COUNT:
-        counted = [c for c in crits if c.kind == "count"]
-        parts = "；".join(f"{short_label(c)}每{c.unit or '项'} {c.points:g} 分" for c in counted)
+        # The per-unit points are in the indicator's own text; here only how they combine.
         return (
-            f"按数量计分：{parts}。各项相加，超过 {indicator.cap:g} 分的按 {indicator.cap:g} 分计"
+            f"按数量计分：每个评分项按“数量 × 每{crits[0].unit or '项'}分值”计，各项相加，"
+            f"超过 {indicator.cap:g} 分的按 {indicator.cap:g} 分计"
             f"（本指标最高 {indicator.max:g} 分）。填写的数量要和佐证一一对应。"
         )
     if len(crits) == 1:

@@ -121,10 +121,10 @@ def render() -> None:
         f"{len(rubric.indicator_by_id)} 个指标，满分 {pts(rubric.max)} 分。无需新建自评即可浏览。"
     )
     blank = Profile()
-    cols = st.columns(len(BLANK_FORMATS) + 2)
-    for col, (fmt, label) in zip(cols, BLANK_FORMATS.items(), strict=False):
+    row = st.container(horizontal=True)
+    for fmt, label in BLANK_FORMATS.items():
         spec = REPORT_FORMATS[fmt]
-        col.download_button(
+        row.download_button(
             label,
             data=partial(build_report, fmt, rubric, {}, blank),
             file_name=f"附件2评估表_空白{spec.extension}",

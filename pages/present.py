@@ -24,11 +24,11 @@ _STYLE = """
 [data-testid="stMainBlockContainer"] { max-width: 100% !important;
   padding-left: 3vw !important; padding-right: 3vw !important; padding-top: 3.6rem; }
 .st-key-present-body p, .st-key-present-body li {
-  font-size: clamp(1.35rem, 2.35vw, 2.6rem) !important; line-height: 1.45 !important; }
-.st-key-present-body h1 { font-size: clamp(2rem, 3.6vw, 3.8rem) !important; }
+  font-size: clamp(1.5rem, 2.8vw, 2.8rem) !important; line-height: 1.45 !important; }
+.st-key-present-body h1 { font-size: clamp(2.2rem, 4.2vw, 4.2rem) !important; }
 .st-key-present-body h3 { font-size: clamp(1.3rem, 2.1vw, 2.3rem) !important; }
 .st-key-present-body [data-testid="stCaptionContainer"] p {
-  font-size: clamp(1.1rem, 1.8vw, 2rem) !important; }
+  font-size: clamp(1.2rem, 2vw, 2.1rem) !important; }
 .st-key-present-controls button p, .st-key-present-controls label p { font-size: 1.15rem; }
 </style>
 """
@@ -106,8 +106,9 @@ def render() -> None:
         st.caption(f"{item_no}、{item.name} › {content.name}　·　{pos + 1} / {len(order)}")
         st.title(f"指标 {ind.id}　满分 {pts(ind.max)} 分", anchor=False)
         st.markdown(plain(ind.text))
+        kind = KIND_LABELS[indicator_kind(ind)]
         st.markdown(
-            f"**{KIND_LABELS[indicator_kind(ind)]}**　{plain(rule_explanation(ind))}  \n"
+            f"**计分规则**（{kind}）　{plain(rule_explanation(ind))}  \n"
             f"**评估方式**　{plain('、'.join(ind.methods))}"
         )
         st.markdown(
