@@ -218,21 +218,17 @@ def totals_histogram(
     fig = go.Figure()
     for n, (name, totals) in enumerate(groups.items()):
         color = PALETTE[n % len(PALETTE)]
+        key = key_totals.get(name)
         fig.add_histogram(
             x=list(totals),
-            name=name,
+            name=name if key is None else f"{name}（答案 {key:g} 分，虚线）",
             marker_color=color,
             opacity=0.75,
             xbins={"start": 0, "end": maximum + 5, "size": 5},
             hovertemplate="总分 %{x} 分段：%{y} 人<extra></extra>",
         )
-        if name in key_totals:
-            fig.add_vline(
-                x=key_totals[name],
-                line={"color": color, "dash": "dash", "width": 2},
-                annotation_text=f"答案 {key_totals[name]:g}",
-                annotation_position="top",
-            )
+        if key is not None:  # named in the legend: annotations collide when keys are close
+            fig.add_vline(x=key, line={"color": color, "dash": "dash", "width": 2})
     fig.update_layout(
         barmode="overlay",
         height=height,

@@ -152,29 +152,26 @@ def _current(info) -> None:
     cols[1].metric("答案总分", pts(comparison.key_total))
     cols[2].metric("与答案一致", f"{comparison.agreement:.0%}", help="得分与答案相同的指标所占比例")
     cols[3].metric("不一致指标", len(comparison.differing))
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        key_result = score(rubric, sample.key_sheet)
-        st.plotly_chart(
-            radar_overlay([("我的评分", result), ("答案", key_result)], height=460),
-            key="practice.radar",
-            config={"displayModeBar": False},
-        )
-    with right:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "指标": [f"指标 {r.id}" for r in comparison.rows],
-                    "我的得分": [r.trainee for r in comparison.rows],
-                    "答案": [r.key for r in comparison.rows],
-                    "相差": [r.apart for r in comparison.rows],
-                    "一致": ["✓" if r.agrees else "✗" for r in comparison.rows],
-                }
-            ),
-            hide_index=True,
-            height=460,
-            key="practice.table",
-        )
+    key_result = score(rubric, sample.key_sheet)
+    st.plotly_chart(
+        radar_overlay([("我的评分", result), ("答案", key_result)], height=460),
+        key="practice.radar",
+        config={"displayModeBar": False},
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "指标": [f"指标 {r.id}" for r in comparison.rows],
+                "我的得分": [r.trainee for r in comparison.rows],
+                "答案": [r.key for r in comparison.rows],
+                "相差": [r.apart for r in comparison.rows],
+                "一致": ["✓" if r.agrees else "✗" for r in comparison.rows],
+            }
+        ),
+        hide_index=True,
+        height=460,
+        key="practice.table",
+    )
     st.subheader("与答案不一致的指标：答案的理由", anchor=False)
     if not comparison.differing:
         st.success("全部指标与答案一致。", icon=":material/celebration:")

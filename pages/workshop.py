@@ -104,35 +104,32 @@ def render() -> None:
         st.info("这个培训班还没有可统计的练习。", icon=":material/info:")
         return
 
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        st.subheader("总分分布", anchor=False)
-        groups: dict[str, list[float]] = {}
-        for sid, total in zip(room.sample_ids, room.totals, strict=True):
-            groups.setdefault(samples[sid].unit, []).append(total)
-        key_totals = {samples[sid].unit: samples[sid].key_total for sid in set(room.sample_ids)}
-        st.plotly_chart(
-            totals_histogram(groups, key_totals, maximum=rubric.max),
-            key="workshop.hist",
-            config={"displayModeBar": False},
-        )
-    with right:
-        st.subheader("讨论清单：分歧最大的指标", anchor=False)
-        place = rubric.place_of
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "指标": [f"指标 {d.id}" for d in room.discussion],
-                    "评估内容": [place[d.id][1].name for d in room.discussion],
-                    "与答案不一致": [f"{d.differing} 人" for d in room.discussion],
-                    "平均相差": [round(d.mean_apart, 2) for d in room.discussion],
-                }
-            ),
-            hide_index=True,
-            key="workshop.discussion",
-        )
-        if not room.discussion:
-            st.success("全班与答案完全一致。", icon=":material/celebration:")
+    st.subheader("总分分布", anchor=False)
+    groups: dict[str, list[float]] = {}
+    for sid, total in zip(room.sample_ids, room.totals, strict=True):
+        groups.setdefault(samples[sid].unit, []).append(total)
+    key_totals = {samples[sid].unit: samples[sid].key_total for sid in set(room.sample_ids)}
+    st.plotly_chart(
+        totals_histogram(groups, key_totals, maximum=rubric.max),
+        key="workshop.hist",
+        config={"displayModeBar": False},
+    )
+    st.subheader("讨论清单：分歧最大的指标", anchor=False)
+    place = rubric.place_of
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "指标": [f"指标 {d.id}" for d in room.discussion],
+                "评估内容": [place[d.id][1].name for d in room.discussion],
+                "与答案不一致": [f"{d.differing} 人" for d in room.discussion],
+                "平均相差": [round(d.mean_apart, 2) for d in room.discussion],
+            }
+        ),
+        hide_index=True,
+        key="workshop.discussion",
+    )
+    if not room.discussion:
+        st.success("全班与答案完全一致。", icon=":material/celebration:")
 
     st.subheader("各指标与答案相差（分）", anchor=False)
     st.plotly_chart(
