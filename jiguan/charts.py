@@ -6,6 +6,8 @@ points, so raw points would make the small items look like failures).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import plotly.graph_objects as go
 
 from jiguan.scoring import GroupResult, Result
@@ -122,6 +124,116 @@ def content_bars(result: Result) -> go.Figure:
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         xaxis={"title": {"text": "分"}, "rangemode": "tozero"},
         yaxis={"autorange": "reversed"},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Training and comparison (several sheets at once)
+
+PALETTE = ("#1f5fa8", "#d9534f", "#2e8b57", "#e69f00", "#6a3d9a", "#17becf", "#8c564b", "#7f7f7f")
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def radar_overlay(named: Sequence[tuple[str, Result]], *, height: int = 480) -> go.Figure:
+    """Several sheets on one radar (each item as % of its maximum), one colour per sheet."""
+    fig = go.Figure()
+    for n, (name, result) in enumerate(named):
+        color = PALETTE[n % len(PALETTE)]
+        fig.add_scatterpolar(
+            r=item_percentages(result),
+            theta=[_wrap(item.name) for item in result.items],
+            fill="toself",
+            fillcolor=_rgba(color, 0.12),
+            line={"color": color, "width": 3, "dash": "dot" if n >= len(PALETTE) else "solid"},
+            name=name,
+            customdata=[[g.score, g.max, g.pct, g.name] for g in result.items],
+            hovertemplate=(
+                "<b>%{fullData.name}</b><br>%{customdata[3]}：%{customdata[0]:g} / "
+                "%{customdata[1]:g} 分（%{customdata[2]:.0f}%）<extra></extra>"
+            ),
+        )
+    fig.update_layout(
+        height=height,
+        margin={"l": 80, "r": 80, "t": 30, "b": 30},
+        font={"family": FONT, "size": 15},
+        legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
+        polar={
+            "radialaxis": {"range": [0, 100], "tickvals": [25, 50, 75, 100], "ticksuffix": "%"},
+            "angularaxis": {"direction": "clockwise", "rotation": 90},
+        },
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def apart_heatmap(
+    indicator_ids: Sequence[int],
+    labels: Sequence[str],
+    apart: Sequence[Sequence[float]],
+    *,
+    height: int | None = None,
+) -> go.Figure:
+    """Indicator × trainee: points apart from the answer key (white = agrees)."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in apart],
+            x=list(labels),
+            y=[f"指标 {i}" for i in indicator_ids],
+            colorscale=[[0, "#ffffff"], [0.25, "#fde0c5"], [1, "#c0392b"]],
+            zmin=0,
+            xgap=1,
+            ygap=1,
+            colorbar={"title": {"text": "相差（分）"}},
+            hovertemplate="%{y} · %{x}<br>与答案相差 %{z:g} 分<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height or max(420, 18 * len(indicator_ids) + 120),
+        margin={"l": 10, "r": 10, "t": 20, "b": 60},
+        font={"family": FONT, "size": 13},
+        yaxis={"autorange": "reversed", "dtick": 1},
+        xaxis={"side": "top", "tickangle": -45 if len(labels) > 12 else 0},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def totals_histogram(
+    groups: Mapping[str, Sequence[float]],
+    key_totals: Mapping[str, float],
+    *,
+    maximum: float = 100,
+    height: int = 380,
+) -> go.Figure:
+    """How the room's totals spread, one colour per sample, a dashed line at each key total."""
+    fig = go.Figure()
+    for n, (name, totals) in enumerate(groups.items()):
+        color = PALETTE[n % len(PALETTE)]
+        key = key_totals.get(name)
+        fig.add_histogram(
+            x=list(totals),
+            name=name if key is None else f"{name}（答案 {key:g} 分，虚线）",
+            marker_color=color,
+            opacity=0.75,
+            xbins={"start": 0, "end": maximum + 5, "size": 5},
+            hovertemplate="总分 %{x} 分段：%{y} 人<extra></extra>",
+        )
+        if key is not None:  # named in the legend: annotations collide when keys are close
+            fig.add_vline(x=key, line={"color": color, "dash": "dash", "width": 2})
+    fig.update_layout(
+        barmode="overlay",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        font={"family": FONT, "size": 14},
+        xaxis={"title": {"text": "总分"}, "range": [0, maximum + 5]},
+        yaxis={"title": {"text": "人数"}, "dtick": 1, "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.25},
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return fig

@@ -70,6 +70,15 @@ MAIN_ROUTES = (
 )
 
 
+TRAINING_ROUTES = (
+    Route("criteria-guide", "评估指引", ":material/menu_book:", "pages.guide"),
+    Route("presentation", "演示模式", ":material/co_present:", "pages.present"),
+    Route("practise", "示例练习", ":material/school:", "pages.practice"),
+    Route("workshop-room", "培训班结果", ":material/groups:", "pages.workshop"),
+    Route("unit-comparison", "单位比较", ":material/compare:", "pages.compare"),
+)
+
+
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
     return tuple(
         Route(
@@ -90,9 +99,13 @@ def _page(route: Route) -> st.Page:
     )
 
 
+def _all(rubric: Rubric) -> tuple[Route, ...]:
+    return (*MAIN_ROUTES, *item_routes(rubric), *TRAINING_ROUTES)
+
+
 def page(rubric: Rubric, url_path: str) -> st.Page:
     """The st.Page for a url path ("" is 首页)."""
-    for route in (*MAIN_ROUTES, *item_routes(rubric)):
+    for route in _all(rubric):
         if route.url_path == url_path:
             return _page(route)
     raise KeyError(url_path)
@@ -103,6 +116,7 @@ def navigation(rubric: Rubric) -> dict[str, list[st.Page]]:
     return {
         "": [_page(r) for r in MAIN_ROUTES],
         "评估项目": [_page(r) for r in item_routes(rubric)],
+        "培训与比较": [_page(r) for r in TRAINING_ROUTES],
     }
 
 
@@ -112,7 +126,7 @@ def walk(rubric: Rubric) -> list[str]:
 
 
 def title(rubric: Rubric, url_path: str) -> str:
-    for route in (*MAIN_ROUTES, *item_routes(rubric)):
+    for route in _all(rubric):
         if route.url_path == url_path:
             return route.title
     raise KeyError(url_path)
