@@ -97,13 +97,21 @@ def forget(cid: str, *fields: str) -> None:
 
 
 def take_remote(changed: list[str]) -> None:
-    """Criteria someone else saved: re-seed their widgets from the saved answer, except the
-    text fields of an open evidence block, where the user may be typing (a later save of theirs
-    is merged, or shown as a conflict)."""
+    """Criteria someone else saved: say who changed what, and re-seed their widgets from the
+    saved answer, except the text fields of an open evidence block, where the user may be
+    typing (a later save of theirs is merged, or shown as a conflict)."""
+    s = session()
     for cid in changed:
         forget(cid, "ans", "pts")
         if not ss.get(f"open.{cid}"):
             forget(cid, "ev", "note")
+    theirs = [cid for cid in changed if s.meta.get(cid, ("", None))[0] != state.who()]
+    if theirs:
+        rubric = state.get_rubric()
+        by = sorted({s.meta[cid][0] for cid in theirs if cid in s.meta}) or ["同事"]
+        indicators = sorted({rubric.criteria[cid].indicator_id for cid in theirs})
+        listed = "、".join(f"指标 {i}" for i in indicators)
+        s.remote_notice = f"{'、'.join(by)} 刚更新了 {listed}"
 
 
 # ---------------------------------------------------------------------------------------------

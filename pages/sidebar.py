@@ -8,7 +8,7 @@ import streamlit as st
 from jiguan.charts import radar
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
-from jiguan.store import StoreError
+from jiguan.store import StoreError, StoreUnavailable
 from pages import answers, refresh, routes, state
 from pages.session import session
 from pages.ui import plain
@@ -103,16 +103,14 @@ def _poll() -> None:
         return
     try:
         stamp = state.get_store().get_assessment(s.aid).updated_at
+    except StoreUnavailable:
+        state.saving().outage.fail()
+        return
     except StoreError:
         return
     if stamp == s.seen_stamp:
         return
     changed = state.load(s, state.get_store(), s.aid)
-    others = [cid for cid in changed if s.meta.get(cid, ("", None))[0] != state.who()]
-    answers.take_remote(changed)
-    if others:
-        rubric = state.get_rubric()
-        by = sorted({s.meta[cid][0] for cid in others if cid in s.meta}) or ["同事"]
-        indicators = sorted({rubric.criteria[cid].indicator_id for cid in others})
-        s.remote_notice = f"{'、'.join(by)} 刚更新了 " + "、".join(f"指标 {i}" for i in indicators)
-    st.rerun(scope="app")
+    if changed:  # not just this browser's own saves moving the stamp
+        answers.take_remote(changed)
+        st.rerun(scope="app")

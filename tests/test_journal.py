@@ -1,0 +1,127 @@
+"""The outage journal and the one save path (jiguan/journal.py), on a real store."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from jiguan.journal import Change, Journal, Outage, Replayer, save_change
+from jiguan.scoring import Answer
+from jiguan.store import ConflictError, Store, StoreUnavailable
+from tests import store_support
+
+db_url = store_support.db_url
+files_dir = store_support.files_dir
+store = store_support.store
+
+
+def change(aid: int, cid: str, base: Answer, version: int, **fields) -> Change:
+    return Change(aid, cid, fields, base, version, "张三")
+
+
+def test_save_change_writes_over_the_version_seen(store: Store) -> None:
+    aid = store.create_assessment("某局", "第一轮").id
+    saved = save_change(store, change(aid, "1.1", Answer(), 0, value="yes"))
+    assert (saved.answer.value, saved.version, saved.updated_by) == ("yes", 1, "张三")
+
+
+def test_a_stale_change_to_other_fields_is_merged(store: Store) -> None:
+    """B typed evidence while A changed the answer: both are kept, nothing is overwritten."""
+    aid = store.create_assessment("某局", "第一轮").id
+    seen = store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="A")
+    store.save_answer(aid, "1.1", Answer("partial", 1.0), expected_version=1, user="A")
+    saved = save_change(store, change(aid, "1.1", seen.answer, seen.version, evidence="发文"))
+    assert (saved.answer.value, saved.answer.points, saved.answer.evidence) == (
+        "partial",
+        1.0,
+        "发文",
+    )
+
+
+def test_a_stale_change_to_the_same_field_conflicts_and_writes_nothing(store: Store) -> None:
+    aid = store.create_assessment("某局", "第一轮").id
+    seen = store.save_answer(aid, "1.1", Answer("yes", evidence="旧"), expected_version=0, user="A")
+    store.save_answer(aid, "1.1", Answer("yes", evidence="A 的"), expected_version=1, user="A")
+    with pytest.raises(ConflictError) as info:
+        save_change(store, change(aid, "1.1", seen.answer, seen.version, evidence="B 的"))
+    assert info.value.current.answer.evidence == "A 的"
+    assert store.answers(aid)["1.1"].evidence == "A 的"
+
+
+def test_journal_keeps_changes_on_disk_in_order_until_replayed(
+    store: Store, tmp_path: Path
+) -> None:
+    aid = store.create_assessment("某局", "第一轮").id
+    journal = Journal(tmp_path / "journal")
+    first = change(aid, "1.1", Answer(), 0, value="yes", points=None)
+    second = change(aid, "1.1", first.answer, 0, evidence="发文")
+    journal.append(first)
+    journal.append(second)
+    (journal.pending_dir / "half-written.tmp").write_text("{", encoding="utf-8")
+    again = Journal(tmp_path / "journal")  # a restarted server reads what was journaled
+    assert [e.change for e in again.pending(aid)] == [first, second]
+
+    result = again.replay(lambda c: save_change(store, c) and None)
+    assert (result.applied, result.conflicts, result.still_down) == (2, 0, False)
+    saved = store.answers(aid)["1.1"]
+    assert (saved.value, saved.evidence) == ("yes", "发文")
+    assert again.pending() == []
+
+
+def test_replay_stops_while_the_database_is_away_and_keeps_the_rest(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    for n in range(3):
+        journal.append(change(1, f"{n + 1}.1", Answer(), 0, value="yes"))
+    calls = []
+
+    def down_after_first(c: Change) -> None:
+        calls.append(c.criterion_id)
+        if len(calls) > 1:
+            raise StoreUnavailable("数据库连接失败")
+
+    result = journal.replay(down_after_first)
+    assert (result.applied, result.still_down) == (1, True)
+    assert [e.change.criterion_id for e in journal.pending()] == ["2.1", "3.1"]
+
+
+def test_a_conflict_on_replay_is_kept_for_the_next_person(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append(change(7, "1.1", Answer(), 0, evidence="我的"))
+    result = journal.replay(lambda c: "此项已被「李四」修改")
+    assert result.conflicts == 1 and journal.pending() == []
+    (kept,) = journal.conflicts(7, "1.1")
+    assert kept.change.fields == {"evidence": "我的"} and "李四" in kept.reason
+    journal.dismiss_conflict(kept.name)
+    assert journal.conflicts(7) == []
+
+
+def test_replayer_saves_in_the_background_when_the_database_returns(
+    store: Store, tmp_path: Path
+) -> None:
+    aid = store.create_assessment("某局", "第一轮").id
+    journal = Journal(tmp_path)
+    journal.append(change(aid, "2.1", Answer(), 0, value="yes"))
+    back = threading.Event()
+    outage = Outage()
+
+    def save(c: Change) -> None:
+        if not back.is_set():
+            outage.fail()
+            raise StoreUnavailable("数据库连接失败")
+        save_change(store, c)
+        outage.ok()
+
+    replayer = Replayer(journal, save, interval=0.05).start()
+    try:
+        assert outage.down or journal.pending()
+        back.set()
+        for _ in range(200):
+            if not journal.pending():
+                break
+            threading.Event().wait(0.05)
+    finally:
+        replayer.stop()
+    assert store.answers(aid)["2.1"].value == "yes"
+    assert not outage.down
