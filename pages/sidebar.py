@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from jiguan.charts import radar
-from jiguan.format import points
+from jiguan.format import format_time, points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError, StoreUnavailable
 from pages import answers, refresh, routes, state
@@ -73,7 +73,12 @@ def _totals() -> None:
         st.markdown(":green[**全部指标已作答且有佐证**]")
     waiting = sum(s.journaled.values())
     if waiting:
-        st.warning(f"{waiting} 项修改待写入数据库", icon=":material/sync_problem:")
+        since = state.saving().outage.down_since
+        when = f"，数据库自 {format_time(since)} 起无法连接" if since else ""
+        st.warning(
+            f"{waiting} 项修改待写入数据库（已暂存在服务器上{when}，恢复后自动写入）",
+            icon=":material/sync_problem:",
+        )
 
 
 def _item_row(index: int) -> None:

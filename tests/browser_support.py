@@ -42,7 +42,8 @@ def _free_port() -> int:
 class AppServer:
     """`streamlit run app.py` on a free port with its own data directory; restartable."""
 
-    def __init__(self, data_dir: Path, log_path: Path) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.extra_env = env or {}
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = _free_port()
@@ -52,6 +53,7 @@ class AppServer:
     def start(self) -> str:
         env = dict(os.environ, JIGUAN_DATA_DIR=str(self.data_dir))
         env.pop("JIGUAN_DATABASE_URL", None)
+        env.update(self.extra_env)
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(
             [
