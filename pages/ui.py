@@ -31,6 +31,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   content: "选择文件"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="InputInstructions"] { display: none; }
+[class*="st-key-indicator-"] { scroll-margin-top: 4.5rem; }
 </style>
 """
 
@@ -46,16 +47,20 @@ _CONNECTION_SCRIPT = """
   if (window.__jiguanConnectionText) return;
   window.__jiguanConnectionText = true;
   const [title, body] = __TEXT__;
+  const english =
+    /Connection error|not responding|connected to the internet|still running|restart it/i;
   const translate = () => {
     for (const dialog of document.querySelectorAll('[role="dialog"]')) {
-      if (dialog.dataset.jiguan || !/Connection error|connected to the internet/i
-          .test(dialog.innerText)) continue;
-      dialog.dataset.jiguan = "1";
-      const heading = dialog.querySelector('h1,h2,h3,[data-testid="stModalHeader"] div');
-      if (heading) heading.textContent = title;
-      const paragraphs = dialog.querySelectorAll('p');
-      paragraphs.forEach((p, i) => { p.textContent = i === 0 ? body : ""; });
-      if (!paragraphs.length) dialog.append(body);
+      if (!english.test(dialog.innerText)) continue;
+      const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+      let bodyDone = false;
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (/Connection error/i.test(node.textContent)) node.textContent = title;
+        else if (english.test(node.textContent)) {
+          node.textContent = bodyDone ? "" : body;
+          bodyDone = true;
+        }
+      }
     }
   };
   new MutationObserver(translate).observe(document.body, {childList: true, subtree: true});
