@@ -261,6 +261,24 @@ def keep_saved(cid: str) -> None:
         forget(cid, field)
 
 
+def apply_kept(name: str) -> None:
+    """A change the journal could not replay (someone saved the criterion first): use it."""
+    s = session()
+    journal = state.saving().journal
+    entry = next((e for e in journal.conflicts(s.aid or 0) if e.name == name), None)
+    if entry is None:
+        return
+    cid = entry.change.criterion_id
+    base = s.answers.get(cid, Answer())
+    commit(Change(s.aid, cid, dict(entry.change.fields), base, s.versions.get(cid, 0), state.who()))
+    journal.dismiss_conflict(name)
+    forget(cid)
+
+
+def drop_kept(name: str) -> None:
+    state.saving().journal.dismiss_conflict(name)
+
+
 def link_params() -> dict[str, str]:
     """Query parameters every in-app link carries, so F5 or a bookmark keeps the assessment."""
     aid = session().aid

@@ -9,7 +9,7 @@ import streamlit as st
 
 from jiguan.format import format_time
 from jiguan.scoring import FLAG_LABELS, UNANSWERED
-from pages import routes, state
+from pages import answers, routes, state
 from pages.session import session
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
@@ -129,6 +129,42 @@ def banners() -> None:
         st.warning(f"数据库暂时不可用：{plain(s.store_error)}", icon=":material/cloud_off:")
     if s.remote_notice:
         st.info(plain(s.remote_notice), icon=":material/group:")
+    if s.aid is not None:
+        _kept_conflicts(s.aid)
+
+
+def _kept_conflicts(aid: int) -> None:
+    """Changes made during an outage that could not be saved when it ended, because someone
+    had saved the same field meanwhile: shown to whoever opens the assessment next."""
+    rubric = state.get_rubric()
+    for entry in state.saving().journal.conflicts(aid):
+        change = entry.change
+        criterion = rubric.criteria[change.criterion_id]
+        with st.container(border=True):
+            st.warning(
+                f"数据库中断期间 {plain(change.user)} 于 {format_time(change.made_at)} 对评分项 "
+                f"{criterion.id} 的修改未能写入：{plain(entry.reason)}　这份修改是："
+                f"{plain(answers.describe(criterion, change.answer))}"
+                + "".join(
+                    f"；{label}「{plain(str(change.fields[name]))}」"
+                    for name, label in (("evidence", "佐证"), ("note", "备注"))
+                    if name in change.fields
+                ),
+                icon=":material/history:",
+            )
+            with st.container(horizontal=True):
+                st.button(
+                    "使用这份修改",
+                    key=f"kept.use.{entry.name}",
+                    on_click=answers.apply_kept,
+                    args=(entry.name,),
+                )
+                st.button(
+                    "放弃这份修改",
+                    key=f"kept.drop.{entry.name}",
+                    on_click=answers.drop_kept,
+                    args=(entry.name,),
+                )
 
 
 def require_assessment() -> bool:

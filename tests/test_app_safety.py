@@ -154,3 +154,28 @@ def test_a_tab_on_a_purged_assessment_says_so_and_writes_nothing(
     run(app)
     assert any("已不存在" in e.value for e in app.error)
     assert other_store.answers(fresh.id) == {}
+
+
+def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
+    app: AppTest, other_store: Store, data_dir: Path
+) -> None:
+    from jiguan.journal import Change, Journal
+
+    goto(app, "item1")
+    aid = sess(app).aid
+    other_store.save_answer(
+        aid, "1.1", Answer("no", evidence="李四的"), expected_version=0, user="李四"
+    )
+    journal = Journal(data_dir / "journal")
+    journal.append(Change(aid, "1.1", {"evidence": "张三的"}, Answer(), 0, "张三"))
+    assert _wait(lambda: journal.conflicts(aid))  # replayed in the background: a conflict
+    nxt = goto(start(data_dir), "item1")
+    banner = " ".join(w.value for w in nxt.warning)
+    assert "张三" in banner and "1.1" in banner and "张三的" in banner
+    name = journal.conflicts(aid)[0].name
+    nxt.button(key=f"kept.use.{name}").click().run()
+    run(nxt)
+    assert other_store.answers(aid)["1.1"].evidence == "张三的"
+    assert other_store.answers(aid)["1.1"].value == "no"
+    assert not journal.conflicts(aid)
+    assert not [b for b in nxt.button if b.key == f"kept.use.{name}"]
