@@ -16,7 +16,6 @@ from jiguan.sheet import write_sheet
 from jiguan.store import Store
 from tests.app_support import (
     HARNESS,
-    UNIT,
     answer,
     create,
     goto,
@@ -118,10 +117,11 @@ def test_bad_upload_shows_the_problem_and_changes_nothing(app: AppTest, other_st
     assert sidebar_total(app) == "2 / 100"
 
 
-def test_download_sheet_named_by_unit_and_date(app: AppTest) -> None:
+def test_download_sheet_is_a_csv_that_does_not_rerun_the_page(app: AppTest) -> None:
     goto(app, "import-export")
     button = next(b for b in app.get("download_button") if b.proto.label == "下载答题表（CSV）")
-    assert UNIT in button.proto.url or button.proto.label == "下载答题表（CSV）"
+    assert button.proto.url.endswith(".csv")
+    assert button.proto.ignore_rerun
 
 
 def test_rubric_error_is_shown_without_traceback(
