@@ -35,7 +35,7 @@ from jiguan.journal import Change, save_change
 from jiguan.rubric import Criterion
 from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
-from pages import refresh, routes, state
+from pages import refresh, state
 from pages.session import TextConflict, session
 
 UNANSWERED = "none"  # the 未评 option of a check criterion's control
@@ -143,8 +143,23 @@ def _fields(criterion: Criterion, field: str, raw: Any) -> dict[str, Any] | None
     return {"value": raw, "points": None}
 
 
-def on_change(cid: str, field: str, page_url: str, *, in_fragment: bool) -> None:
-    """Callback of every answer widget: save the user's own change of this one widget."""
+def seen(cid: str) -> tuple[int, Answer]:
+    """The saved answer as a widget shows it now, with its version: bound into the widget's
+    callback when it is drawn, so a change is made over what the user actually saw."""
+    s = session()
+    return s.versions.get(cid, 0), s.answers.get(cid, Answer())
+
+
+def on_change(
+    cid: str, field: str, page_url: str, *, in_fragment: bool, seen: tuple[int, Answer]
+) -> None:
+    """Callback of every answer widget: save the user's own change of this one widget.
+
+    ``seen`` is the (version, answer) the widget was drawn with. A widget state Streamlit sends
+    again unchanged (e.g. every widget of a page left by a link, see the module docstring) equals
+    it and writes nothing; a stale one is saved over its own version, so a colleague's newer
+    change to the same field is refused as a conflict, never overwritten.
+    """
     s = session()
     criterion = state.get_rubric().criteria[cid]
     fields = _fields(criterion, field, ss.get(key(field, cid)))
@@ -152,17 +167,12 @@ def on_change(cid: str, field: str, page_url: str, *, in_fragment: bool) -> None
         if not (field == "ans" and ss.get(key(field, cid)) == PARTIAL):
             forget(cid, field)
         return
-    if s.aid is None:
-        return
-    base = s.answers.get(cid, Answer())
-    if all(getattr(base, name) == value for name, value in fields.items()):
+    version, base = seen
+    if s.aid is None or all(getattr(base, name) == value for name, value in fields.items()):
         return
     before = state.result()
-    change = Change(s.aid, cid, fields, base, s.versions.get(cid, 0), state.who())
-    commit(change)
-    if page_url != s.shown_page:
-        # A blur that reached us after the user clicked a link: saved; now go where they went.
-        st.switch_page(routes.page(state.get_rubric(), s.shown_page), query_params=link_params())
+    commit(Change(s.aid, cid, fields, replace(base, attachments=0), version, state.who()))
+    state.follow_navigation(page_url)
     if in_fragment:
         refresh.after_change(criterion, before, state.result())
 
@@ -277,9 +287,3 @@ def apply_kept(name: str) -> None:
 
 def drop_kept(name: str) -> None:
     state.saving().journal.dismiss_conflict(name)
-
-
-def link_params() -> dict[str, str]:
-    """Query parameters every in-app link carries, so F5 or a bookmark keeps the assessment."""
-    aid = session().aid
-    return {"a": str(aid)} if aid is not None else {}

@@ -2,7 +2,7 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
-from pages import answers, routes, state
+from pages import routes, state
 from pages.ui import banners, flag_badge_line, plain, require_assessment
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
@@ -83,5 +83,5 @@ def render() -> None:
                     routes.page(rubric, routes.item_url(item_index[item.name])),
                     label="去处理",
                     icon=":material/edit:",
-                    query_params={**answers.link_params(), "at": str(ind.id)},
+                    query_params={**state.link_params(), "at": str(ind.id)},
                 )

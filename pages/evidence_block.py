@@ -37,7 +37,7 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str) -> None:
     s = session()
     answer = s.answers.get(cid)
     n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
-    on_change = partial(answers.on_change, in_fragment=False)
+    on_change = partial(answers.on_change, in_fragment=False, seen=answers.seen(cid))
     with block:
         _text_conflict(cid)
         st.caption(f"已填 {n_entries} 条佐证，已上传 {len(s.files.get(cid, ()))} 个文件")

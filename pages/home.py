@@ -9,7 +9,7 @@ import streamlit as st
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
 from jiguan.store import AssessmentInfo
-from pages import answers, routes, state
+from pages import routes, state
 from pages.session import session
 from pages.ui import banners, plain
 
@@ -99,6 +99,7 @@ def _save_profile() -> None:
     )
     if saved is not None:
         s.info = saved
+    state.follow_navigation(routes.HOME_URL)
 
 
 def _current(info: AssessmentInfo) -> None:
@@ -118,7 +119,7 @@ def _current(info: AssessmentInfo) -> None:
 
 
 def _go(url_path: str) -> None:
-    st.switch_page(routes.page(state.get_rubric(), url_path), query_params=answers.link_params())
+    st.switch_page(routes.page(state.get_rubric(), url_path), query_params=state.link_params())
 
 
 def _progress() -> None:

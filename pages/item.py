@@ -138,7 +138,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
         )
     if len(ind.criteria) > 1:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
-    on_change = partial(answers.on_change, in_fragment=in_fragment)
+    on_change = partial(answers.on_change, in_fragment=in_fragment, seen=answers.seen(cid))
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         if criterion.kind == "count":
             unit = criterion.unit or "项"
@@ -203,7 +203,7 @@ def _level_badge(criterion: Criterion, ind: Indicator) -> None:
 
 
 def _go(url_path: str) -> None:
-    st.switch_page(routes.page(state.get_rubric(), url_path), query_params=answers.link_params())
+    st.switch_page(routes.page(state.get_rubric(), url_path), query_params=state.link_params())
 
 
 def _prev_next(index: int) -> None:

@@ -19,7 +19,6 @@ from jiguan.training import (
     PROFILE_WORKSHOP,
     compare_with_key,
 )
-from pages import answers as answer_path
 from pages import routes, state
 from pages.session import session
 from pages.training_ui import get_samples, is_practice, samples_by_id
@@ -140,7 +139,7 @@ def _current(info) -> None:
                 routes.page(rubric, routes.item_url(0)),
                 label="去评分",
                 icon=":material/edit:",
-                query_params=answer_path.link_params(),
+                query_params=state.link_params(),
             )
         left = result.criteria_count - result.answered
         if left:

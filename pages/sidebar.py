@@ -20,7 +20,7 @@ def score_panel(url_path: str) -> None:
     """The panel for the page at ``url_path``; on an item's page that item's row is a fragment
     of its own (answers there change it)."""
     s = session()
-    _who()
+    _who(url_path)
     if s.aid is None or s.info is None:
         st.caption("尚未选择自评。请在首页新建或继续一份自评。")
         return
@@ -36,17 +36,19 @@ def score_panel(url_path: str) -> None:
     st.fragment(run_every=POLL_SECONDS)(_poll)()
 
 
-def _set_user() -> None:
+def _set_user(page_url: str) -> None:
     session().user = (st.session_state.get("user.input") or "").strip()
+    state.follow_navigation(page_url)
 
 
-def _who() -> None:
+def _who(url_path: str) -> None:
     s = session()
     st.session_state.setdefault("user.input", s.user)
     st.text_input(
         "当前填写人",
         key="user.input",
         on_change=_set_user,
+        args=(url_path,),
         placeholder="请填写您的姓名",
         help="每项修改都记在填写人名下。几位同事共用一份自评时，各自填写自己的名字。",
     )
@@ -89,7 +91,7 @@ def _item_row(index: int) -> None:
         st.page_link(
             routes.page(rubric, routes.item_url(index)),
             label=f"{title}　{points(item.score)}/{points(item.max)}",
-            query_params=answers.link_params(),
+            query_params=state.link_params(),
         )
         st.progress(item.score / item.max if item.max else 0.0)
 

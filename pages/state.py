@@ -31,6 +31,7 @@ from jiguan.store import (
     resolve_data_dir,
     upload_limit_bytes,
 )
+from pages import routes
 from pages.session import Session, session
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,22 @@ def select_assessment(aid: int | None) -> None:
         st.query_params["a"] = str(aid)
     elif "a" in st.query_params:
         del st.query_params["a"]
+
+
+def link_params() -> dict[str, str]:
+    """Query parameters every in-app link carries, so F5 or a bookmark keeps the assessment."""
+    aid = session().aid
+    return {"a": str(aid)} if aid is not None else {}
+
+
+def follow_navigation(page_url: str) -> None:
+    """Call at the end of the callback of a field that commits on blur. Clicking a link while
+    such a field has focus makes the browser send the navigation first and the field's value
+    after it, from the page just left (Streamlit 1.67): the value is saved by then, so go on
+    to the page the user asked for instead of back to ``page_url``."""
+    shown = session().shown_page
+    if page_url != shown:
+        st.switch_page(routes.page(get_rubric(), shown), query_params=link_params())
 
 
 def attempt(action: Callable[[], T], failed: str) -> T | None:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from jiguan.charts import content_bars, radar
 from jiguan.format import points
-from pages import answers, routes, state
+from pages import routes, state
 from pages.ui import banners, require_assessment
 
 SCORE_COLUMNS = {
@@ -125,5 +125,5 @@ def render() -> None:
                     routes.page(rubric, routes.item_url(i)),
                     label="去填写",
                     icon=":material/edit:",
-                    query_params=answers.link_params(),
+                    query_params=state.link_params(),
                 )

@@ -64,6 +64,7 @@ _CONNECTION_SCRIPT = """
     }
   };
   new MutationObserver(translate).observe(document.body, {childList: true, subtree: true});
+
 })();
 </script>
 """.replace("__TEXT__", json.dumps(CONNECTION_LOST, ensure_ascii=False))

@@ -11,10 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from pages import answers, routes, state
+from pages import routes, state
 from pages.router import main
 
 main()
 target = st.session_state.pop("goto", None)
 if target is not None:
-    st.switch_page(routes.page(state.get_rubric(), target), query_params=answers.link_params())
+    st.switch_page(routes.page(state.get_rubric(), target), query_params=state.link_params())
