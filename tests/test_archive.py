@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
 import threading
-import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from jiguan import PROJECT_ROOT
 from jiguan.archive import ArchiveError, export_archive, import_archive
@@ -23,8 +19,7 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
 from tests import store_support
-from tests.conftest import require_service
-from tests.store_support import PG_HOW, PG_URL, pg_available
+from tests.store_support import pg_schema_url
 
 db_url = store_support.db_url
 files_dir = store_support.files_dir
@@ -32,23 +27,6 @@ store = store_support.store
 
 PDF = b"%PDF-1.7\n%evidence\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-
-
-@contextlib.contextmanager
-def pg_schema_url() -> Iterator[str]:
-    """A URL on its own, empty PostgreSQL schema (dropped afterwards)."""
-    require_service(pg_available(), f"PostgreSQL at {PG_URL}", PG_HOW)
-    schema = f"jiguan_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def fill(store: Store) -> None:
