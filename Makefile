@@ -1,10 +1,14 @@
-# `make run` starts the app; `make test` runs every test. Both create .venv on first use.
+# `make run` starts the app; `make test` runs every test (benchmark smoke tests: `make bench-smoke`);
+# `make serve N=2` runs N app processes behind nginx for a trial (Ctrl-C stops them all).
+# All create .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ARTIFACTS := artifacts
 
-.PHONY: run test lint format bench clean
+.PHONY: run serve test bench-smoke lint format bench clean
+N ?= 2
+PORT ?= 8080
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python 3.11 或更高版本（当前 %s）" % sys.version.split()[0])'
@@ -22,11 +26,18 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py
 
+# Database: JIGUAN_DATABASE_URL (PostgreSQL for several processes), else the SQLite file.
+serve: $(VENV)/.runtime
+	$(BIN)/python -m deploy.cluster serve --processes $(N) --port $(PORT)
+
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	mkdir -p $(ARTIFACTS)
 	$(BIN)/python -m pytest
+
+bench-smoke: $(VENV)/.dev
+	$(BIN)/python -m pytest -m bench
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ so tests never see each other's tables and can run against a shared server.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import subprocess
@@ -95,3 +96,18 @@ def run_worker(*args: str, timeout: float = 60) -> subprocess.Popen[str]:
         env=env,
         cwd=str(PROJECT_ROOT),
     )
+
+
+@contextlib.contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """A URL on its own, empty PostgreSQL schema (dropped afterwards)."""
+    require_service(pg_available(), f"PostgreSQL at {PG_URL}", PG_HOW)
+    schema = f"jiguan_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin().connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with _pg_admin().connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -7,7 +7,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from jiguan import PROJECT_ROOT
+
+pytestmark = pytest.mark.bench  # run by `make bench-smoke`, not `make test`
 
 BENCH = PROJECT_ROOT / "bench" / "bench_app.py"
 

@@ -1,132 +1,48 @@
-"""Command line: ``python -m jiguan score|check|rubric|report|export-evidence``.
-
-Exit codes: 0 done, 1 `check` found flagged indicators, 2 bad input (unreadable or refused
-sheet, bad rubric, bad arguments). Errors go to stderr as one Chinese message, never a traceback.
-
-The rubric is ``--rubric PATH``, else ``$JIGUAN_RUBRIC``, else ``config/indicators.yaml``.
-
-Each subcommand is an `add_*` function registering a parser whose ``run`` default takes the parsed
-arguments and returns the exit code, so a new subcommand is one more function in `SUBCOMMANDS`.
-"""
+"""Subcommands on answer sheets and the rubric: score, check, rubric, report, export-evidence."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple, NoReturn
+from typing import NamedTuple
 
-from jiguan import DEFAULT_RUBRIC_PATH
-from jiguan.rubric import Rubric, RubricError, load_rubric
-from jiguan.scoring import (
-    FLAG_LABELS,
-    NO_EVIDENCE,
-    Answer,
-    GroupResult,
-    Result,
-    points_at_stake,
-    score,
+from jiguan.cli.common import (
+    EXIT_FLAGGED,
+    EXIT_OK,
+    InputError,
+    emit_json,
+    fmt,
+    num,
+    pad,
+    rubric_from,
+    sheet_from,
+    width,
 )
-from jiguan.sheet import SheetError, read_sheet
-
-EXIT_OK, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
-RUBRIC_ENV = "JIGUAN_RUBRIC"
-
-
-class InputError(Exception):
-    """Bad input the user can fix; the message (Chinese) goes to stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"参数错误：{message}\n")
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared helpers
-
-
-def _num(x: float) -> float | int:
-    """100.0 -> 100, 1.5 -> 1.5 (cleaner JSON and text)."""
-    return int(x) if float(x).is_integer() else x
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def rubric_from(args: argparse.Namespace) -> Rubric:
-    path = getattr(args, "rubric", None) or os.environ.get(RUBRIC_ENV) or DEFAULT_RUBRIC_PATH
-    try:
-        return load_rubric(path)
-    except RubricError as exc:
-        raise InputError(str(exc)) from None
-
-
-def read_bytes(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{path} 是一个文件夹，不是答题表文件")
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"找不到文件：{path}") from None
-    except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
-
-
-def sheet_from(args: argparse.Namespace, rubric: Rubric) -> dict[str, Answer]:
-    data = read_bytes(args.sheet)
-    try:
-        return read_sheet(data, rubric)
-    except SheetError as exc:
-        raise InputError(f"答题表 {args.sheet} 未被接受。\n{exc}") from None
-
-
-def _emit_json(obj: object) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
+from jiguan.rubric import Rubric
+from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, GroupResult, Result, points_at_stake, score
 
 # ---------------------------------------------------------------------------------------------
 # score
 
 
 def _group_json(g: GroupResult) -> dict[str, object]:
-    return {"name": g.name, "score": _num(g.score), "max": _num(g.max)}
+    return {"name": g.name, "score": num(g.score), "max": num(g.max)}
 
 
 def result_json(result: Result) -> dict[str, object]:
     """The `score --json` object."""
     return {
-        "total": _num(result.total),
-        "max": _num(result.max),
+        "total": num(result.total),
+        "max": num(result.max),
         "answered": result.answered,
         "criteria": result.criteria_count,
-        "items": [
-            {"name": g.name, "score": _num(g.score), "max": _num(g.max)} for g in result.items
-        ],
+        "items": [{"name": g.name, "score": num(g.score), "max": num(g.max)} for g in result.items],
         "contents": [
-            {"name": g.name, "score": _num(g.score), "max": _num(g.max)} for g in result.contents
+            {"name": g.name, "score": num(g.score), "max": num(g.max)} for g in result.contents
         ],
         "indicators": [
-            {"id": r.id, "score": _num(r.score), "max": _num(r.max), "flags": list(r.flags)}
+            {"id": r.id, "score": num(r.score), "max": num(r.max), "flags": list(r.flags)}
             for r in result.indicators.values()
         ],
     }
@@ -136,28 +52,28 @@ def _run_score(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     result = score(rubric, sheet_from(args, rubric))
     if args.json:
-        _emit_json(result_json(result))
+        emit_json(result_json(result))
         return EXIT_OK
     out = [
         f"{rubric.title}（{rubric.source} 版本 {rubric.version}）",
-        f"总得分：{_fmt(result.total)} / {_fmt(result.max)} 分",
+        f"总得分：{fmt(result.total)} / {fmt(result.max)} 分",
         f"完成度：已评 {result.answered} / {result.criteria_count} 个评分项"
         f"（{result.completion:.0%}）",
     ]
     if result.passed is not None:
         out.append(
-            f"合格线 {_fmt(result.pass_line or 0)} 分：{'达到' if result.passed else '未达到'}"
+            f"合格线 {fmt(result.pass_line or 0)} 分：{'达到' if result.passed else '未达到'}"
         )
     out.append("")
     names = [g.name for g in result.items] + [f"  {g.name}" for g in result.contents]
-    width = max(_width(n) for n in names) + 2
-    out.append(_pad("评估项目 / 评估内容", width) + "得分 / 满分")
+    columns = max(width(n) for n in names) + 2
+    out.append(pad("评估项目 / 评估内容", columns) + "得分 / 满分")
     for item in result.items:
-        out.append(_pad(item.name, width) + f"{_fmt(item.score)} / {_fmt(item.max)}")
+        out.append(pad(item.name, columns) + f"{fmt(item.score)} / {fmt(item.max)}")
         for content in result.contents:
             if content.item == item.name:
-                line = _pad(f"  {content.name}", width)
-                out.append(line + f"{_fmt(content.score)} / {_fmt(content.max)}")
+                line = pad(f"  {content.name}", columns)
+                out.append(line + f"{fmt(content.score)} / {fmt(content.max)}")
     flagged = result.flagged
     if flagged:
         out.append("")
@@ -206,10 +122,10 @@ def _flagged_json(row: Flagged) -> dict[str, object]:
         "id": row.id,
         "item": row.item,
         "content": row.content,
-        "score": _num(row.score),
-        "max": _num(row.max),
+        "score": num(row.score),
+        "max": num(row.max),
         "flags": list(row.flags),
-        "at_stake": _num(row.at_stake),
+        "at_stake": num(row.at_stake),
     }
 
 
@@ -219,18 +135,18 @@ def _run_check(args: argparse.Namespace) -> int:
     result = score(rubric, answers)
     rows = check_list(rubric, result)
     if args.json:
-        _emit_json({"flagged": [_flagged_json(r) for r in rows]})
+        emit_json({"flagged": [_flagged_json(r) for r in rows]})
         return EXIT_FLAGGED if rows else EXIT_OK
     if not rows:
         print(f"预评审检查通过：{result.criteria_count} 个评分项均已作答，得分的指标都有佐证材料。")
         return EXIT_OK
     total = sum(r.at_stake for r in rows)
-    out = [f"预评审清单：{len(rows)} 个指标需要处理，共涉及 {_fmt(total)} 分", ""]
+    out = [f"预评审清单：{len(rows)} 个指标需要处理，共涉及 {fmt(total)} 分", ""]
     for row in rows:
         labels = "、".join(FLAG_LABELS[f] for f in row.flags)
         out.append(
             f"指标 {row.id}（{row.item} / {row.content}）：{labels}，"
-            f"当前 {_fmt(row.score)} / {_fmt(row.max)} 分，涉及 {_fmt(row.at_stake)} 分"
+            f"当前 {fmt(row.score)} / {fmt(row.max)} 分，涉及 {fmt(row.at_stake)} 分"
         )
         for c in rubric.indicator_by_id[row.id].criteria:
             a = answers.get(c.id)
@@ -261,27 +177,27 @@ def add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 def _run_rubric(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     if args.json:
-        _emit_json(rubric.model_dump(mode="json"))
+        emit_json(rubric.model_dump(mode="json"))
         return EXIT_OK
-    out = [f"{rubric.title}（{rubric.source} 版本 {rubric.version}），满分 {_fmt(rubric.max)} 分"]
+    out = [f"{rubric.title}（{rubric.source} 版本 {rubric.version}），满分 {fmt(rubric.max)} 分"]
     for item in rubric.items:
         out.append("")
-        out.append(f"{item.name}（{_fmt(item.max)} 分）")
+        out.append(f"{item.name}（{fmt(item.max)} 分）")
         for content in item.contents:
-            out.append(f"  {content.name}（{_fmt(content.max)} 分）")
+            out.append(f"  {content.name}（{fmt(content.max)} 分）")
             for ind in content.indicators:
                 rules = []
                 if ind.combine == "max":
                     rules.append("不累加，取单项最高分")
                 if ind.cap is not None:
-                    rules.append(f"最高 {_fmt(ind.cap)} 分")
+                    rules.append(f"最高 {fmt(ind.cap)} 分")
                 extra = f"；{'，'.join(rules)}" if rules else ""
                 out.append(
-                    f"    指标 {ind.id}（{_fmt(ind.max)} 分；{'、'.join(ind.methods)}{extra}）"
+                    f"    指标 {ind.id}（{fmt(ind.max)} 分；{'、'.join(ind.methods)}{extra}）"
                 )
                 for c in ind.criteria:
                     unit = f"每{c.unit or '项'} " if c.kind == "count" else ""
-                    out.append(f"      {c.id}  [{unit}{_fmt(c.points)} 分]  {c.text}")
+                    out.append(f"      {c.id}  [{unit}{fmt(c.points)} 分]  {c.text}")
     print("\n".join(out))
     return EXIT_OK
 
@@ -413,43 +329,7 @@ def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.Argume
 
 # ---------------------------------------------------------------------------------------------
 
-SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None], ...] = (
-    add_score,
-    add_check,
-    add_rubric,
-    add_report,
-    add_export_evidence,
-)
 
-
-def build_parser() -> argparse.ArgumentParser:
-    # --rubric works before or after the subcommand; SUPPRESS keeps the subparser from
-    # overwriting a value given before it.
-    rubric_help = f"评估指引 YAML 文件（默认取 ${RUBRIC_ENV}，再默认 config/indicators.yaml）"
-    common = _Parser(add_help=False)
-    common.add_argument("--rubric", metavar="PATH", default=argparse.SUPPRESS, help=rubric_help)
-    parser = _Parser(
-        prog="python -m jiguan",
-        description="机关事务标准化试点 自评：评分、预评审检查、评估指引、报告。",
-        epilog="退出码：0 完成；1 check 发现需要处理的指标；2 输入有误。",
-    )
-    parser.add_argument("--rubric", metavar="PATH", default=None, help=rubric_help)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    for add in SUBCOMMANDS:
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    for add in (add_score, add_check, add_rubric, add_report, add_export_evidence):
         add(sub, common)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except InputError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenPipeError:  # e.g. `python -m jiguan rubric | head`
-        sys.stderr.close()
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130

@@ -1,0 +1,257 @@
+"""200 people on one server: the app behind nginx with 1 and 2 processes (deploy/cluster.py).
+
+Reuses bench_app.py's protocol client (no browser). On one PostgreSQL schema created for the run
+(dropped after), it measures:
+
+* **paced** — N sessions each pausing a random 0..T ms before every page load and answer
+  (``200~3000``): answer→total and page load p50/p95, errors, and *lost answers*: answers the
+  client saw confirmed minus the answer-history rows in the database afterwards;
+* **saturation** — S sessions answering back to back: answers per second, 2 processes / 1;
+* **idle memory** — resident memory of one process before and after opening M idle sessions.
+
+    python bench/bench_proxy.py                       # the issue's levels
+    python bench/bench_proxy.py --quick               # a short run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_app import (  # noqa: E402
+    Samples,
+    Target,
+    answer,
+    load_pages,
+    prepare_assessments,
+    summarize,
+)
+
+from deploy.cluster import Cluster  # noqa: E402
+
+PG_URL = os.environ.get("JIGUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RESULTS_DIR = ROOT / "bench" / "results"
+
+
+class ClusterServer:
+    """What bench_app's Target needs of a server: a websocket URL and CPU seconds (all apps)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    @property
+    def ws_url(self) -> str:
+        return self.cluster.url.replace("http://", "ws://") + "/_stcore/stream"
+
+    def cpu_seconds(self) -> float:
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.cluster.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+    def rss_mib(self) -> list[float]:
+        out = []
+        for pid in self.cluster.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]) / 1024)
+        return out
+
+
+def target_for(cluster: Cluster, env: dict[str, str], count: int) -> Target:
+    ids = prepare_assessments(env, count)
+    return Target(
+        name=f"{cluster.processes}p",
+        server=ClusterServer(cluster),  # type: ignore[arg-type]
+        page="item1",
+        answer_keys=re.compile(r"^ans\."),
+        answer_values=[],
+        answer_mode="random",
+        marker=re.compile(r"/\s*100"),
+        query_strings=[f"a={i}" for i in ids],
+    )
+
+
+async def sessions_phase(
+    target: Target, n: int, answers: int, think_s: float, timeout: float, seed: int
+) -> dict[str, Any]:
+    samples = Samples()
+    rng = random.Random(seed)
+    queries = target.claim(n)
+    rngs = [random.Random(rng.random()) for _ in range(n)]
+    server: ClusterServer = target.server  # type: ignore[assignment]
+    cpu0 = server.cpu_seconds()
+    opened = await asyncio.gather(
+        *[
+            load_pages(target, samples, query=q, loads=1, think_s=think_s, timeout=timeout, rng=r)
+            for q, r in zip(queries, rngs, strict=True)
+        ]
+    )
+    cpu1, t1 = server.cpu_seconds(), time.perf_counter()
+    await asyncio.gather(
+        *[
+            answer(target, samples, s, query=q, answers=answers, think_s=think_s, rng=r)
+            for s, q, r in zip(opened, queries, rngs, strict=True)
+            if s is not None
+        ]
+    )
+    wall, cpu2 = time.perf_counter() - t1, server.cpu_seconds()
+    for s in opened:
+        if s is not None:
+            await s.close()
+    done = len(samples.answer_done)
+    return {
+        "sessions": n,
+        "think_ms": think_s * 1000,
+        "page_load": summarize(samples.page_load),
+        "answer_total": summarize(samples.answer_total),
+        "answers": done,
+        "answers_per_s": done / wall if wall else None,
+        "cpu_ms_per_page_load": 1000 * (cpu1 - cpu0) / max(1, len(samples.page_load)),
+        "cpu_ms_per_answer": 1000 * (cpu2 - cpu1) / max(1, done),
+        "errors": samples.errors[:5],
+        "error_count": len(samples.errors),
+        "ids": [int(q.split("=")[1]) for q in queries],
+    }
+
+
+def lost_answers(url: str, ids: list[int], confirmed: int) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM answer_history WHERE event = 'answer' "
+                "AND assessment_id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        ).scalar()
+    engine.dispose()
+    return confirmed - int(rows)
+
+
+async def idle_memory(target: Target, n: int, timeout: float) -> dict[str, Any]:
+    server: ClusterServer = target.server  # type: ignore[assignment]
+    before = server.rss_mib()
+    samples = Samples()
+    rng = random.Random(7)
+    opened = []
+    for q in target.claim(n):  # a few at a time: this measures memory, not a rush
+        opened.append(
+            await load_pages(target, samples, query=q, loads=1, think_s=0, timeout=timeout, rng=rng)
+        )
+    await asyncio.sleep(2)
+    after = server.rss_mib()
+    for s in opened:
+        if s is not None:
+            await s.close()
+    return {
+        "sessions": n,
+        "rss_before_mib": before,
+        "rss_after_mib": after,
+        "mib_per_session": (sum(after) - sum(before)) / n,
+        "errors": samples.errors[:3],
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    results: dict[str, Any] = {}
+    for processes, proxy in args.setups:
+        schema = f"jiguan_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        url_s = url.render_as_string(hide_password=False)
+        env = {**os.environ, "JIGUAN_DATABASE_URL": url_s, "JIGUAN_DATA_DIR": f"/tmp/{schema}"}
+        label = f"{processes}p{'+nginx' if proxy else ''}"
+        try:
+            with Cluster(processes, env=env, proxy=proxy) as cluster:
+                need = 2 + args.paced + args.saturation * 2 + args.idle
+                target = target_for(cluster, env, need)
+                await sessions_phase(target, 2, 2, 0, args.timeout, 0)  # warm-up
+                out: dict[str, Any] = {}
+                if args.saturation:
+                    out["saturation"] = await sessions_phase(
+                        target, args.saturation, args.answers, 0, args.timeout, 1
+                    )
+                if args.paced:
+                    paced = await sessions_phase(
+                        target, args.paced, args.answers, args.think_ms / 1000, args.timeout, 2
+                    )
+                    paced["lost_answers"] = lost_answers(url_s, paced["ids"], paced["answers"])
+                    out["paced"] = paced
+                if args.idle and processes == 1:
+                    out["idle"] = await idle_memory(target, args.idle, args.timeout)
+                results[label] = out
+                print(label, json.dumps(_brief(out), ensure_ascii=False), flush=True)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+    sat = {k: v.get("saturation", {}).get("answers_per_s") for k, v in results.items()}
+    if sat.get("2p+nginx") and sat.get("1p+nginx"):
+        results["scaling_2_over_1"] = sat["2p+nginx"] / sat["1p+nginx"]
+    return results
+
+
+def _brief(out: dict[str, Any]) -> dict[str, Any]:
+    brief = {}
+    for phase, data in out.items():
+        if phase == "idle":
+            brief[phase] = round(data["mib_per_session"], 2)
+            continue
+        brief[phase] = {
+            "total_p95": data["answer_total"].get("p95_ms"),
+            "load_p95": data["page_load"].get("p95_ms"),
+            "ans/s": round(data["answers_per_s"] or 0, 1),
+            "cpu/ans": round(data["cpu_ms_per_answer"], 1),
+            "cpu/load": round(data["cpu_ms_per_page_load"], 1),
+            "errors": data["error_count"],
+            "lost": data.get("lost_answers"),
+        }
+    return brief
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--paced", type=int, default=200, help="paced sessions")
+    p.add_argument("--think-ms", type=float, default=3000)
+    p.add_argument("--saturation", type=int, default=40, help="back-to-back sessions")
+    p.add_argument("--answers", type=int, default=6, help="answers per session")
+    p.add_argument("--idle", type=int, default=200, help="idle sessions for the memory probe")
+    p.add_argument("--timeout", type=float, default=60)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.paced, args.saturation, args.answers, args.idle = 10, 4, 2, 5
+    args.setups = [(1, False), (1, True), (2, True)]
+    results = asyncio.run(run(args))
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS_DIR / f"bench_proxy-{stamp}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    print(f"scaling 2p/1p (answers/s at saturation): {results.get('scaling_2_over_1')}")
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""A consistent snapshot of the database and evidence files while the app runs, and its restore.
+
+Unlike `jiguan.archive` (database-independent, for moving), a backup is the database's own
+copy: SQLite's online backup API (one read transaction, so writers keep going), or ``pg_dump``
+in custom format on PostgreSQL. The ZIP holds::
+
+    backup.json                 format, database kind, created_at, schema revision
+    database.sqlite3 | database.pgdump
+    files/<sha[:2]>/<sha256>    evidence file contents
+
+The database is copied first and the files after: a file's content is stored before its row
+commits, so every row in the snapshot finds its file. Restoring replaces the whole database;
+stop the app processes first (restore cannot tell whether they run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from jiguan.archive import ArchiveError
+from jiguan.store import Store, StoreError
+from jiguan.store.blobs import BlobStore
+
+FORMAT = "jiguan-backup"
+VERSION = 1
+MANIFEST = "backup.json"
+DUMP_NAMES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+PG_CLIENT_HOW = "请在服务器上安装 PostgreSQL 客户端（Debian：apt-get install postgresql-client）"
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    database: str
+    files: int
+    bytes: int
+
+
+def _sqlite_path(store: Store) -> Path:
+    database = sa.make_url(store.url).database
+    if not database or database == ":memory:":
+        raise ArchiveError("内存数据库无法备份")
+    return Path(database)
+
+
+def _libpq(store: Store) -> tuple[str, list[str]]:
+    """The libpq URL for pg_dump/pg_restore and, when the URL pins a search_path (one schema
+    of a shared database), the ``-n`` option limiting them to that schema."""
+    url = sa.make_url(store.url).set(drivername="postgresql")
+    options = url.query.get("options", "")
+    schema = []
+    if isinstance(options, str) and "search_path=" in options:
+        schema = ["-n", options.split("search_path=", 1)[1].split()[0].split(",")[0]]
+    return url.render_as_string(hide_password=False), schema
+
+
+def _run_pg(tool: str, args: list[str]) -> None:
+    if shutil.which(tool) is None:
+        raise ArchiveError(f"找不到 {tool}，无法备份或恢复 PostgreSQL 数据库。{PG_CLIENT_HOW}")
+    done = subprocess.run([tool, *args], capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        detail = (done.stderr.strip().splitlines() or ["（无输出）"])[-1]
+        raise ArchiveError(f"{tool} 执行失败（退出码 {done.returncode}）：{detail}")
+
+
+def _dump_database(store: Store, target: Path) -> None:
+    if store.dialect == "sqlite":
+        source = sqlite3.connect(_sqlite_path(store), timeout=store.op_timeout)
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy)  # one step: a consistent snapshot, writers only wait briefly
+        finally:
+            copy.close()
+            source.close()
+    elif store.dialect == "postgresql":
+        url, schema = _libpq(store)
+        _run_pg("pg_dump", ["--format=custom", "--no-owner", *schema, f"--file={target}", url])
+    else:
+        raise ArchiveError(f"不支持备份 {store.dialect} 数据库")
+
+
+def backup(store: Store, out: Path) -> BackupSummary:
+    """Write a snapshot of the database and evidence files to ``out`` (a ZIP).
+
+    Raises:
+        ArchiveError: a tool is missing, the database cannot be read or ``out`` written.
+    """
+    partial = out.with_name(out.name + ".part")
+    try:
+        revision = store.schema_revision()
+        with tempfile.TemporaryDirectory(prefix="jiguan-backup-") as tmp:
+            dump = Path(tmp) / DUMP_NAMES.get(store.dialect, "database")
+            _dump_database(store, dump)
+            files = sorted(p for p in store.files_dir.glob("??/*") if p.is_file())
+            files = [p for p in files if not p.name.startswith(".")]  # half-written uploads
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.write(dump, dump.name)
+                for path in files:
+                    zf.write(path, f"files/{path.parent.name}/{path.name}", zipfile.ZIP_STORED)
+                manifest = {
+                    "format": FORMAT,
+                    "version": VERSION,
+                    "database": store.dialect,
+                    "created_at": datetime.now(UTC).isoformat(),
+                    "schema": revision,
+                }
+                zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        partial.replace(out)
+    except ArchiveError:
+        partial.unlink(missing_ok=True)
+        raise
+    except (StoreError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise ArchiveError(f"无法读取数据库：{exc}") from None
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ArchiveError(f"无法写入备份 {out}：{exc.strerror or exc}") from None
+    return BackupSummary(store.dialect, len(files), out.stat().st_size)
+
+
+def _read_manifest(zf: zipfile.ZipFile, path: Path, dialect: str) -> str:
+    try:
+        manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ArchiveError(
+            f"{path} 不是本程序生成的备份（缺少或无法解读 {MANIFEST}）。"
+            "数据归档（export 生成）请用 import 导入。"
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArchiveError(f"{path} 不是本程序生成的备份（{MANIFEST} 格式不符）")
+    kind = manifest.get("database")
+    if kind != dialect:
+        raise ArchiveError(
+            f"备份来自 {kind} 数据库，当前数据库是 {dialect}；在两种数据库之间迁移请用 "
+            "export / import"
+        )
+    name = DUMP_NAMES[dialect]
+    if name not in zf.namelist():
+        raise ArchiveError(f"备份 {path} 不完整：缺少 {name}")
+    return name
+
+
+def _restore_sqlite(store: Store, dump: Path) -> None:
+    check = sqlite3.connect(dump)
+    try:
+        ok = check.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"备份中的数据库文件已损坏：{exc}") from None
+    finally:
+        check.close()
+    if ok != "ok":
+        raise ArchiveError(f"备份中的数据库文件已损坏：{ok}")
+    store.close()
+    target = _sqlite_path(store)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        # Fold the write-ahead log into the old file, which is kept beside the new one.
+        with contextlib.closing(sqlite3.connect(target, timeout=store.op_timeout)) as old:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        os.replace(target, target.with_name(f"{target.name}.before-restore-{stamp}"))
+    for suffix in ("-wal", "-shm"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(dump, target.with_name(target.name + ".restoring"))
+    os.replace(target.with_name(target.name + ".restoring"), target)
+
+
+def restore(store: Store, path: Path) -> BackupSummary:
+    """Replace the database (and add the evidence files) with a backup's.
+
+    Raises:
+        ArchiveError: the backup is refused (nothing changed) or a tool failed.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory(prefix="jiguan-") as tmp:
+            name = _read_manifest(zf, path, store.dialect)
+            dump = Path(zf.extract(name, tmp))
+            blobs = [n for n in zf.namelist() if n.startswith("files/") and not n.endswith("/")]
+            if zf.testzip() is not None:
+                raise ArchiveError(f"备份 {path} 已损坏（校验不符），数据库没有任何改动")
+            if store.dialect == "sqlite":
+                _restore_sqlite(store, dump)
+            else:
+                url, schema = _libpq(store)
+                store.close()
+                _run_pg(
+                    "pg_restore",
+                    ["--clean", "--if-exists", "--no-owner", "--single-transaction",
+                     *schema, f"--dbname={url}", str(dump)],
+                )  # fmt: skip
+            files = BlobStore(store.files_dir)
+            for member in blobs:
+                sha = member.rsplit("/", 1)[-1]
+                if member != f"files/{sha[:2]}/{sha}" or not _SHA_RE.match(sha):
+                    continue  # not a file this program wrote; never a path outside files_dir
+                if not files.path(sha).exists():
+                    files.write(sha, zf.read(member))
+    except ArchiveError:
+        raise
+    except FileNotFoundError:
+        raise ArchiveError(f"找不到文件：{path}") from None
+    except (zipfile.BadZipFile, EOFError):
+        raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
+    except (OSError, sqlite3.Error) as exc:
+        raise ArchiveError(f"恢复失败：{getattr(exc, 'strerror', None) or exc}") from None
+    return BackupSummary(store.dialect, len(blobs), path.stat().st_size)
