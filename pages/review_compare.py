@@ -90,15 +90,17 @@ def render() -> None:
                 {
                     "指标": ind.indicator_id,
                     "评分项": row.criterion_id,
-                    "内容": c.text,
                     "单位自评": answer_words(c, row.claim),
-                    "自评得分": row.self_points,
                     "评估组评定": answer_words(c, v),
-                    "评估组得分": row.panel_points,
                     "差值": row.difference,
                     "扣分理由/评审意见": v.reason if v else "",
                     "实地查看": v.site_note if v else "",
+                    "自评得分": row.self_points,
+                    "评估组得分": row.panel_points,
+                    "内容": c.text,
                 }
             )
     st.dataframe(rows, hide_index=True, key="cmp.rows")
-    st.caption("得分为评分项本身的得分；指标得分按上限和「只取最高一级」计算，见上方指标对照。")
+    st.caption(
+        "得分为评分项本身的得分；指标得分按上限和「只取最高一级」计算，见上方「差距最大的指标」。"
+    )
