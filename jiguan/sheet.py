@@ -15,7 +15,16 @@ Chinese header             English header    content
 佐证材料                   evidence          one entry per line
 备注                       note              free text
 评估项目 评估内容 指标 评分项 分值 得分 评估方式 状态: readable, ignored on import
+评估组评定                 review_answer     optional: the 评估组's verdict, as 评定
+评估组部分得分             review_points     with 部分符合, as 部分得分
+评审意见                   review_reason     扣分理由 / 评审意见 (free text)
+评估组得分: readable (the panel's counted points), ignored on import
 =========================  ================  ==========================================
+
+The review columns are optional: `read_sheet` checks but does not return them;
+`read_sheet_with_review` returns the verdicts too (None when the file has none of them;
+``review_answer`` is required once any is present). Their values follow the same rules and
+refusals as 评定 and 部分得分.
 
 得分 is the points a criterion counts towards the total after its indicator's cap and
 highest-level-only rule (`counted_points`), so the column's sum in Excel is the total.
@@ -42,12 +51,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
-import unicodedata
 
-from jiguan.rubric import Criterion, Rubric
-from jiguan.scoring import NO, PARTIAL, YES, Answer, answer_problem
+from jiguan.review import Verdict
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer
+from jiguan.sheet_cells import norm, read_choice
 from jiguan.sheet_decode import (
     ACCEPTED_ENCODINGS,
     COLUMN_LABELS,
@@ -55,6 +64,7 @@ from jiguan.sheet_decode import (
     MAX_COUNT,
     MAX_LISTED_PROBLEMS,
     MAX_SHEET_BYTES,
+    REVIEW_COLUMN_LABELS,
     DecodedSheet,
     SheetError,
     SheetProblem,
@@ -68,6 +78,7 @@ from jiguan.sheet_export import (
     IMPORT_COLUMNS,
     READABLE_COLUMNS,
     REQUIRED_COLUMNS,
+    REVIEW_EXPORT_COLUMNS,
     STATUS_DONE,
     STATUS_NO_EVIDENCE,
     STATUS_UNANSWERED,
@@ -98,18 +109,6 @@ PROBLEM_KEYS: dict[str, str] = {
     "unexpected_points": "只有部分符合才填写得分",
 }
 
-_ANSWER_WORDS: dict[str, str] = {
-    "yes": YES,
-    "是": YES,
-    "符合": YES,
-    "no": NO,
-    "否": NO,
-    "不符合": NO,
-    "partial": PARTIAL,
-    "部分": PARTIAL,
-    "部分符合": PARTIAL,
-}
-
 _HEADER_NOTE = re.compile(r"[（(].*$", re.S)
 
 # The parser never stops at its own field limit (which would give an English message without a
@@ -129,6 +128,8 @@ __all__ = [
     "MAX_SHEET_BYTES",
     "PROBLEM_KEYS",
     "READABLE_COLUMNS",
+    "REVIEW_COLUMNS",
+    "REVIEW_EXPORT_COLUMNS",
     "STATUS_DONE",
     "STATUS_NO_EVIDENCE",
     "STATUS_UNANSWERED",
@@ -141,9 +142,13 @@ __all__ = [
     "export_rows",
     "neutralise",
     "read_sheet",
+    "read_sheet_with_review",
     "sheet_filename",
     "write_sheet",
 ]
+
+REVIEW_COLUMNS: tuple[str, ...] = tuple(REVIEW_COLUMN_LABELS)
+_LABELS = {**COLUMN_LABELS, **REVIEW_COLUMN_LABELS}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,10 +157,10 @@ __all__ = [
 
 def _column_key(header_cell: str) -> str | None:
     """Which editable column a header cell names (Chinese or English, note ignored), if any."""
-    name = _norm(_HEADER_NOTE.sub("", unquote(header_cell)))
-    if name in COLUMN_LABELS:
+    name = norm(_HEADER_NOTE.sub("", unquote(header_cell)))
+    if name in _LABELS:
         return name
-    for key, label in COLUMN_LABELS.items():
+    for key, label in _LABELS.items():
         if name == label:
             return key
     return None
@@ -168,48 +173,25 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _norm(cell: str) -> str:
-    """Width-, case- and space-insensitive form of a short token (id, answer, number)."""
-    return unicodedata.normalize("NFKC", cell).strip().casefold()
-
-
-def _parse_int(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        f = float(text)
-    except ValueError:
-        return None
-    return int(f) if math.isfinite(f) and f == int(f) else None
-
-
-def _problem_key(criterion: Criterion, answer: Answer) -> tuple[str, str]:
-    """Key and column for the problem `answer_problem` found (it states the rule)."""
-    v = answer.value
-    if v is None:
-        return "unexpected_points", "points"
-    if criterion.kind == "count":
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
-            return "unexpected_points", "points"
-        return "bad_count", "answer"
-    if v not in (YES, NO, PARTIAL):
-        return "bad_answer", "answer"
-    if v == PARTIAL:
-        return "partial_points", "points"
-    return "unexpected_points", "points"
-
-
 def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
-    """Read an answer-sheet CSV into answers, or refuse it as a whole.
+    """Read an answer-sheet CSV into answers, or refuse it as a whole (review columns, if
+    any, are checked too). Arguments and errors as `read_sheet_with_review`."""
+    return read_sheet_with_review(data, rubric)[0]
+
+
+def read_sheet_with_review(
+    data: bytes, rubric: Rubric
+) -> tuple[dict[str, Answer], dict[str, Verdict] | None]:
+    """Read an answer-sheet CSV into answers and the 评估组's verdicts, or refuse it whole.
 
     Args:
         data: the file's bytes.
         rubric: the rubric the ids and answers are checked against.
 
     Returns:
-        Answers by criterion id, for every row that has an answer, evidence or a note.
+        Answers by criterion id, for every row that has an answer, evidence or a note; and
+        verdicts by criterion id for every row with a review answer or reason (None when the
+        file has no review columns).
 
     Raises:
         SheetError: anything is wrong; `.problems` lists every problem with its row and column.
@@ -234,12 +216,14 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
                             1,
                             key,
                             "duplicate_column",
-                            f"表头中 {COLUMN_LABELS[key]}（{key}）列出现了两次",
+                            f"表头中 {_LABELS[key]}（{key}）列出现了两次",
                         )
                     )
                 else:
                     columns[key] = i
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if any(c in columns for c in REVIEW_COLUMNS) and "review_answer" not in columns:
+            missing.append("review_answer")
         for c in missing:
             shown = "、".join(h.strip() for h in header if h.strip())[:200] or "（空）"
             problems.append(
@@ -247,12 +231,12 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
                     1,
                     c,
                     "missing_column",
-                    f"表头缺少必需的 {COLUMN_LABELS[c]}（{c}）列（现有表头：{shown}）",
+                    f"表头缺少必需的 {_LABELS[c]}（{c}）列（现有表头：{shown}）",
                 )
             )
         if problems:
             raise SheetError(problems)
-        answers, data_rows = _read_rows(reader, header, columns, rubric, problems)
+        answers, verdicts, data_rows = _read_rows(reader, header, columns, rubric, problems)
     except csv.Error:
         problems.append(
             SheetProblem(
@@ -267,7 +251,7 @@ def read_sheet(data: bytes, rubric: Rubric) -> dict[str, Answer]:
         problems.append(SheetProblem(None, None, "empty", "只有表头，没有任何评分项行"))
     if problems:
         raise SheetError(problems)
-    return answers
+    return answers, (verdicts if "review_answer" in columns else None)
 
 
 def _long_cells(row: int, cells: list[str], header: list[str]) -> list[SheetProblem]:
@@ -294,9 +278,10 @@ def _read_rows(
     columns: dict[str, int],
     rubric: Rubric,
     problems: list[SheetProblem],
-) -> tuple[dict[str, Answer], int]:
+) -> tuple[dict[str, Answer], dict[str, Verdict], int]:
     criteria = rubric.criteria
     answers: dict[str, Answer] = {}
+    verdicts: dict[str, Verdict] = {}
     first_seen: dict[str, int] = {}
     data_rows = 0
 
@@ -305,7 +290,7 @@ def _read_rows(
         return unquote(cells[i]) if i is not None and i < len(cells) else ""
 
     for row, cells in enumerate(reader, start=2):
-        raw = {name: cell(cells, name) for name in IMPORT_COLUMNS}
+        raw = {name: cell(cells, name) for name in (*IMPORT_COLUMNS, *REVIEW_COLUMNS)}
         if not any(c.strip() for c in cells):
             continue  # an empty line
         data_rows += 1
@@ -313,7 +298,7 @@ def _read_rows(
         if too_long:
             problems.extend(too_long)
             continue
-        cid = _norm(raw["criterion_id"])
+        cid = norm(raw["criterion_id"])
         if not cid:
             if any(raw[n].strip() for n in IMPORT_COLUMNS):
                 problems.append(
@@ -348,46 +333,16 @@ def _read_rows(
             )
             continue
 
-        answer_text = _norm(raw["answer"])
-        value: str | int | None
-        if not answer_text:
-            value = None
-        elif criterion.kind == "count":
-            n = _parse_int(answer_text)
-            value = raw["answer"].strip() if n is None else n
-            if n is not None and n > MAX_COUNT:
-                problems.append(
-                    SheetProblem(
-                        row,
-                        "answer",
-                        "bad_count",
-                        f"评分项 {cid}：计数 {n} 超过上限 {MAX_COUNT:,}（请核对是否多填了数字）",
-                    )
-                )
-                continue
-        else:
-            value = _ANSWER_WORDS.get(answer_text, raw["answer"].strip())
-
-        points_text = _norm(raw["points"])
-        points: float | None = None
-        if points_text:
-            try:
-                points = float(points_text)
-            except ValueError:
-                points = None
-            if points is None or not math.isfinite(points):
-                shown = raw["points"].strip()
-                problems.append(
-                    SheetProblem(row, "points", "bad_points", f"得分应为数字，实为「{shown}」")
-                )
-                continue
-
-        answer = Answer(value, points, evidence=raw["evidence"], note=raw["note"])
-        problem = answer_problem(criterion, answer)
-        if problem is not None:
-            key, column = _problem_key(criterion, answer)
-            problems.append(SheetProblem(row, column, key, f"评分项 {cid}：{problem}"))
+        choice = read_choice(row, cid, criterion, raw["answer"], raw["points"], "", problems)
+        review = read_choice(
+            row, cid, criterion, raw["review_answer"], raw["review_points"], "review_", problems
+        )
+        if choice is None or review is None:
             continue
+        answer = Answer(*choice, evidence=raw["evidence"], note=raw["note"])
         if not answer.is_blank():
             answers[cid] = answer
-    return answers, data_rows
+        verdict = Verdict(*review, reason=raw["review_reason"])
+        if not verdict.is_blank():
+            verdicts[cid] = verdict
+    return answers, verdicts, data_rows

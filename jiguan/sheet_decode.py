@@ -30,6 +30,13 @@ COLUMN_LABELS: dict[str, str] = {
     "note": "备注",
 }
 
+# The optional review columns (the 评估组's verdicts, issue 14): key -> the Chinese header.
+REVIEW_COLUMN_LABELS: dict[str, str] = {
+    "review_answer": "评估组评定",
+    "review_points": "评估组部分得分",
+    "review_reason": "评审意见",
+}
+
 # Files people upload by mistake, recognised by their first bytes.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "这是一个压缩包或 Excel（.xlsx）文件"),
@@ -64,7 +71,8 @@ class SheetProblem:
         row: the row number as Excel shows it (header = 1, first data row = 2), or None when
             the problem concerns the whole file.
         column: the column's key (``criterion_id``, ``answer``, ``points``, ``evidence``,
-            ``note``), or None; the message names it in Chinese.
+            ``note``, and the review columns ``review_answer``, ``review_points``,
+            ``review_reason``), or None; the message names it in Chinese.
         key: short English key (see `jiguan.sheet.PROBLEM_KEYS`).
         message: what is wrong, in Chinese.
     """

@@ -13,9 +13,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from jiguan.review import Verdict, panel_sheet
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO, NO_EVIDENCE, PARTIAL, YES, Answer, Result, score
-from jiguan.sheet_decode import COLUMN_LABELS
+from jiguan.sheet_decode import COLUMN_LABELS, REVIEW_COLUMN_LABELS
 
 IMPORT_COLUMNS: tuple[str, ...] = tuple(COLUMN_LABELS)
 READABLE_COLUMNS: tuple[str, ...] = (
@@ -30,6 +31,8 @@ READABLE_COLUMNS: tuple[str, ...] = (
 )
 EXPORT_COLUMNS: tuple[str, ...] = IMPORT_COLUMNS + READABLE_COLUMNS
 REQUIRED_COLUMNS: tuple[str, ...] = ("criterion_id", "answer")
+# Written after EXPORT_COLUMNS when a review is exported (`write_sheet(..., verdicts=...)`).
+REVIEW_EXPORT_COLUMNS: tuple[str, ...] = (*REVIEW_COLUMN_LABELS, "评估组得分")
 
 # What the CSV's header row says for each export column: Chinese, with a note where a person
 # editing it in Excel needs one.
@@ -41,6 +44,10 @@ EXPORT_HEADERS: dict[str, str] = {
     "note": "备注",
     "分值": "分值（计数项为每项分值）",
     "得分": "得分（已按指标上限和只取最高档计算，本列合计即总分）",
+    "review_answer": "评估组评定（符合/部分符合/不符合；计数项填数量）",
+    "review_points": "评估组部分得分（仅部分符合时填）",
+    "review_reason": "评审意见（扣分理由/评审意见）",
+    "评估组得分": "评估组得分（计算方法同得分）",
 }
 
 # The words export writes for check answers.
@@ -85,7 +92,11 @@ def counted_points(rubric: Rubric, result: Result) -> dict[str, float]:
     return counted
 
 
-def export_rows(rubric: Rubric, answers: Mapping[str, Answer]) -> list[dict[str, object]]:
+def export_rows(
+    rubric: Rubric,
+    answers: Mapping[str, Answer],
+    verdicts: Mapping[str, Verdict] | None = None,
+) -> list[dict[str, object]]:
     """The export rows, one per criterion in rubric order, with `EXPORT_COLUMNS` keys.
 
     Values are raw (not neutralised against formulas): ``answer`` is "yes"/"no"/"partial", an
@@ -93,9 +104,14 @@ def export_rows(rubric: Rubric, answers: Mapping[str, Answer]) -> list[dict[str,
     number; ``分值`` the criterion's points (for count criteria: points per unit); ``得分`` the
     points it counts towards the total (`counted_points`); ``评估方式`` the methods joined with
     "、"; ``状态`` 未评 / 缺佐证 (earns points but its indicator has no evidence) / 已评.
+    With ``verdicts`` (the 评估组's), rows also carry `REVIEW_EXPORT_COLUMNS`: review_answer,
+    review_points, review_reason raw as above, 评估组得分 as 得分 for the panel's sheet.
     """
     result = score(rubric, answers)
     counted = counted_points(rubric, result)
+    panel = (
+        None if verdicts is None else counted_points(rubric, score(rubric, panel_sheet(verdicts)))
+    )
     rows: list[dict[str, object]] = []
     for item, content, ind in rubric.indicators():
         flags = result.indicators[ind.id].flags
@@ -120,6 +136,14 @@ def export_rows(rubric: Rubric, answers: Mapping[str, Answer]) -> list[dict[str,
                     "状态": _status(a, earned, flags),
                 }
             )
+            if verdicts is not None and panel is not None:
+                v = verdicts.get(c.id) or Verdict()
+                rows[-1].update(
+                    review_answer=v.value,
+                    review_points=v.points,
+                    review_reason=v.reason,
+                    评估组得分=panel[c.id] if v.reviewed else None,
+                )
     return rows
 
 
@@ -141,19 +165,25 @@ def _cell(value: object) -> str:
     return neutralise(str(value))
 
 
-def write_sheet(rubric: Rubric, answers: Mapping[str, Answer]) -> bytes:
+def write_sheet(
+    rubric: Rubric, answers: Mapping[str, Answer], verdicts: Mapping[str, Verdict] | None = None
+) -> bytes:
     """The answer sheet as CSV bytes: UTF-8 with BOM, one row per criterion.
 
     Headers are `EXPORT_HEADERS` (Chinese, with notes) for `EXPORT_COLUMNS`; check answers are
     written 符合/部分符合/不符合. Unanswered criteria are included with a blank answer, so the
     file doubles as a blank form. Text cells that could start a formula are prefixed with ``'``.
+    With ``verdicts``, the review columns follow (`REVIEW_EXPORT_COLUMNS`).
     """
+    columns = EXPORT_COLUMNS + (REVIEW_EXPORT_COLUMNS if verdicts is not None else ())
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([EXPORT_HEADERS.get(c, c) for c in EXPORT_COLUMNS])
-    for row in export_rows(rubric, answers):
-        row["answer"] = ANSWER_WORDS_OUT.get(row["answer"], row["answer"])  # type: ignore[arg-type]
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
+    writer.writerow([EXPORT_HEADERS.get(c, c) for c in columns])
+    for row in export_rows(rubric, answers, verdicts):
+        for key in ("answer", "review_answer"):
+            if key in row:
+                row[key] = ANSWER_WORDS_OUT.get(row[key], row[key])  # type: ignore[arg-type]
+        writer.writerow([_cell(row[c]) for c in columns])
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -79,6 +79,13 @@ TRAINING_ROUTES = (
 )
 
 
+REVIEW_ROUTES = (
+    Route("panel-review", "评审录入", ":material/rate_review:", "pages.review"),
+    Route("review-comparison", "评审对照", ":material/compare_arrows:", "pages.review_compare"),
+    Route("round-progress", "历轮进展", ":material/trending_up:", "pages.progress"),
+)
+
+
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
     return tuple(
         Route(
@@ -100,7 +107,7 @@ def _page(route: Route) -> st.Page:
 
 
 def _all(rubric: Rubric) -> tuple[Route, ...]:
-    return (*MAIN_ROUTES, *item_routes(rubric), *TRAINING_ROUTES)
+    return (*MAIN_ROUTES, *item_routes(rubric), *REVIEW_ROUTES, *TRAINING_ROUTES)
 
 
 def page(rubric: Rubric, url_path: str) -> st.Page:
@@ -116,6 +123,7 @@ def navigation(rubric: Rubric) -> dict[str, list[st.Page]]:
     return {
         "": [_page(r) for r in MAIN_ROUTES],
         "评估项目": [_page(r) for r in item_routes(rubric)],
+        "正式评估": [_page(r) for r in REVIEW_ROUTES],
         "培训与比较": [_page(r) for r in TRAINING_ROUTES],
     }
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from jiguan.scoring import Answer, Result
 from jiguan.store import AssessmentInfo, EvidenceFile
+from jiguan.store.review_records import ReviewInfo, SavedVerdict
 
 KEY = "jiguan"
 
@@ -66,6 +67,15 @@ class Session:
     import_msg: tuple[str, str] | None = None
     import_gen: int = 0
     upload_gens: dict[str, int] = field(default_factory=dict)
+
+    # The formal review (pages/review*.py): the review and its verdicts as last loaded, messages
+    # per criterion and for the page, a CSV import waiting for confirmation.
+    review_aid: int | None = None
+    review: ReviewInfo | None = None
+    verdicts: dict[str, SavedVerdict] = field(default_factory=dict)
+    review_notices: dict[str, str] = field(default_factory=dict)
+    review_msg: tuple[str, str] | None = None
+    review_import: dict[str, Any] | None = None
 
     # Scoring cache: the answers it was computed from (answers are replaced, never mutated).
     scored: tuple[tuple, Result] | None = None

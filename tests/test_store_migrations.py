@@ -22,8 +22,17 @@ from tests import store_support
 db_url = store_support.db_url
 files_dir = store_support.files_dir
 
-HEAD = "0003"
-TABLES = {"units", "assessments", "answers", "answer_history", "evidence_files"}
+HEAD = "0004"
+TABLES = {
+    "units",
+    "assessments",
+    "answers",
+    "answer_history",
+    "evidence_files",
+    "reviews",
+    "review_verdicts",
+    "review_history",
+}
 
 
 def table_names(url: str) -> set[str]:
@@ -251,4 +260,35 @@ def test_alembic_command_line_upgrades_0002_data(tmp_path: Path, rubric: Rubric)
     assert s.schema_revision() == HEAD
     assert s.answers(1)["1.1"].evidence == "会议纪要"
     assert len(s.history(2)) == 1
+    s.close()
+
+
+def test_0004_keeps_data_and_adds_the_review(db_url: str, rubric: Rubric, files_dir: Path) -> None:
+    """From 0003 with data: rounds keep their answers, history and files (the assessments
+    rebuild did not cascade), have no predecessor, and can be reviewed and copied."""
+    s = Store(db_url, rubric, files_dir=files_dir)
+    s.migrate("0003")
+    now = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+    with s.engine.begin() as conn:
+        _fill_0002(conn, now)
+    s.migrate()
+    assert s.schema_revision() == HEAD
+    for aid in (1, 2):
+        info = s.get_assessment(aid)
+        assert info.predecessor_id is None and info.created_at == now
+        assert s.answers(aid)["1.1"] == Answer("yes", evidence="会议纪要", attachments=1)
+        assert len(s.history(aid)) == 1 and len(s.list_files(aid)) == 1
+        assert s.reviews.get(aid) is None
+    if s.dialect == "sqlite":
+        with s.engine.connect() as conn:
+            sql = dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_master")).all())
+        assert "AUTOINCREMENT" in sql["assessments"]
+    from jiguan.review import Verdict
+
+    s.reviews.save_verdict(
+        1, "1.1", Verdict("no", reason="纪要未签发"), expected_version=0, user="王"
+    )
+    third = s.duplicate_assessment(2, "第三次自评")
+    assert third.id == 3 and third.predecessor_id == 2
+    assert [a.id for a in s.rounds(3)] == [2, 3]
     s.close()

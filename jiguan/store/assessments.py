@@ -27,7 +27,10 @@ from jiguan.store.schema import (
     assessments,
     files_t,
     history_t,
+    review_history_t,
+    reviews_t,
     units,
+    verdicts_t,
 )
 
 _INFO = sa.select(
@@ -39,6 +42,7 @@ _INFO = sa.select(
     assessments.c.created_at,
     assessments.c.updated_at,
     assessments.c.deleted_at,
+    assessments.c.predecessor_id,
 ).join(units, units.c.id == assessments.c.unit_id)
 
 
@@ -112,7 +116,13 @@ def _check_round_free(
 
 
 def _insert(
-    conn: Connection, unit_id: int, round_name: str, rubric: Rubric, profile: dict, now: datetime
+    conn: Connection,
+    unit_id: int,
+    round_name: str,
+    rubric: Rubric,
+    profile: dict,
+    now: datetime,
+    predecessor_id: int | None = None,
 ) -> int:
     return conn.execute(
         sa.insert(assessments)
@@ -123,6 +133,7 @@ def _insert(
             profile=profile,
             created_at=now,
             updated_at=now,
+            predecessor_id=predecessor_id,
         )
         .returning(assessments.c.id)
     ).scalar_one()
@@ -170,7 +181,7 @@ def duplicate(
     """A new round with the answers (that still fit the rubric) and live files of ``aid``."""
     src = lock(conn, aid, live=False)
     _check_round_free(conn, src.unit_id, round_name)
-    new_id = _insert(conn, src.unit_id, round_name, rubric, dict(src.profile or {}), now)
+    new_id = _insert(conn, src.unit_id, round_name, rubric, dict(src.profile or {}), now, aid)
     copied: list[dict[str, Any]] = []
     changes: list[Change] = []
     detail = f"复制自「{src.round_name}」"
@@ -219,6 +230,19 @@ def duplicate(
     return get_info(conn, new_id)
 
 
+def chain(conn: Connection, aid: int) -> list[AssessmentInfo]:
+    """``aid`` and its predecessors, oldest first (a loop, impossible by construction, stops)."""
+    out = [get_info(conn, aid)]
+    seen = {aid}
+    while out[0].predecessor_id is not None and out[0].predecessor_id not in seen:
+        seen.add(out[0].predecessor_id)
+        row = conn.execute(_INFO.where(assessments.c.id == out[0].predecessor_id)).first()
+        if row is None:
+            break
+        out.insert(0, assessment_info(row))
+    return out
+
+
 def delete(conn: Connection, aid: int, now: datetime) -> None:
     row = lock(conn, aid, live=False)
     if row.deleted_at is None:
@@ -255,7 +279,7 @@ def purge(conn: Connection, aid: int) -> set[str]:
     hashes = set(
         conn.execute(sa.select(files_t.c.sha256).where(files_t.c.assessment_id == aid)).scalars()
     )
-    for table in (history_t, files_t, answers_t):
+    for table in (review_history_t, verdicts_t, reviews_t, history_t, files_t, answers_t):
         conn.execute(sa.delete(table).where(table.c.assessment_id == aid))
     conn.execute(sa.delete(assessments).where(assessments.c.id == aid))
     return hashes

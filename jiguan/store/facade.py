@@ -39,6 +39,7 @@ from jiguan.store.records import (
     clean_user,
     now,
 )
+from jiguan.store.reviews import Reviews
 from jiguan.store.uploads import check_evidence_file
 
 
@@ -75,6 +76,7 @@ class Store:
         self.dialect = self._db.dialect
         self._blobs = BlobStore(Path(files_dir))
         self._rubric_order = {cid: n for n, cid in enumerate(rubric.criteria)}
+        self.reviews = Reviews(self._db, rubric)  # the formal review (jiguan.store.reviews)
 
     @classmethod
     def from_config(cls, config: StoreConfig, rubric: Rubric) -> Store:
@@ -191,7 +193,8 @@ class Store:
 
     @guard("复制自评")
     def duplicate_assessment(self, aid: int, round_name: str, *, user: str = "") -> AssessmentInfo:
-        """A new round for the same unit with the answers and evidence files of ``aid``.
+        """A new round for the same unit with the answers and evidence files of ``aid``, linked
+        to it (``predecessor_id``; see `rounds`).
 
         The copy has its own history: one "copied" entry per answer, versions start at 1. It
         is made with the current rubric; answers that no longer fit it are left out.
@@ -199,6 +202,12 @@ class Store:
         round_name = clean_name(round_name, "自评名称")
         with self._db.write() as conn:
             return assessments_q.duplicate(conn, self.rubric, aid, round_name, user, now())
+
+    @guard("读取历轮自评")
+    def rounds(self, aid: int) -> list[AssessmentInfo]:
+        """``aid`` and the rounds it was copied from, oldest first (purged ones end the chain)."""
+        with self._db.read() as conn:
+            return assessments_q.chain(conn, aid)
 
     @guard("删除自评")
     def delete_assessment(self, aid: int) -> None:

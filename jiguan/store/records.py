@@ -23,6 +23,7 @@ class AssessmentInfo:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    predecessor_id: int | None = None  # the round this one was copied from (复制为下一轮)
 
     @property
     def deleted(self) -> bool:
@@ -201,6 +202,7 @@ def assessment_info(row: Any) -> AssessmentInfo:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        predecessor_id=getattr(row, "predecessor_id", None),
     )
 
 

@@ -72,6 +72,13 @@ assessments = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("deleted_at", UTCDateTime, nullable=True),
+    # 复制为下一轮: the round this one was copied from (migration 0004)
+    sa.Column(
+        "predecessor_id",
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
     sqlite_autoincrement=True,
 )
 
@@ -124,5 +131,59 @@ files_t = sa.Table(
     sa.Column("removed_at", UTCDateTime, nullable=True),
     sa.Column("removed_by", sa.String(100), nullable=True),
     sa.Index("ix_evidence_files_assessment_criterion", "assessment_id", "criterion_id"),
+    sqlite_autoincrement=True,
+)
+
+# The formal review (migration 0004): at most one per assessment, its verdicts per criterion and
+# its own history (state changes and verdict edits). The unit's answers are never touched.
+reviews_t = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column(
+        "assessment_id",
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reviewers", sa.Text, nullable=False, default=""),
+    sa.Column("review_date", sa.String(32), nullable=False, default=""),
+    sa.Column("claims", sa.JSON, nullable=True),  # the unit's answers when finalised
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("finalised_by", sa.String(100), nullable=True),
+    sa.Column("finalised_at", UTCDateTime, nullable=True),
+)
+
+verdicts_t = sa.Table(
+    "review_verdicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("criterion_id", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(32), nullable=True),
+    sa.Column("points", sa.Float, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("site_note", sa.Text, nullable=False, default=""),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("assessment_id", "criterion_id", name="uq_review_verdicts_criterion"),
+)
+
+review_history_t = sa.Table(
+    "review_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("criterion_id", sa.String(16), nullable=True),  # None for state events
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("old", sa.JSON, nullable=True),
+    sa.Column("new", sa.JSON, nullable=True),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("changed_by", sa.String(100), nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_review_history_assessment", "assessment_id"),
     sqlite_autoincrement=True,
 )

@@ -1,0 +1,166 @@
+"""What the review store returns (frozen dataclasses) and how verdicts are encoded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jiguan.review import FINAL, STATE_LABELS, Verdict
+from jiguan.scoring import Answer
+from jiguan.store.errors import ConflictError
+from jiguan.store.records import answer_from_json, answer_json, json_dict
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewInfo:
+    """A review of one assessment.
+
+    ``state`` is "open" (评审中) or "final" (已定稿). ``claims`` is the unit's answer sheet as it
+    was when the review was finalised (None while open): the side by side of a finalised review
+    compares against it, whatever the unit changes later.
+    """
+
+    assessment_id: int
+    state: str
+    reviewers: str
+    review_date: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    finalised_by: str | None = None
+    finalised_at: datetime | None = None
+    claims: dict[str, Answer] | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state == FINAL
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedVerdict:
+    """A verdict as saved; ``version`` 0 means none is saved (pass it as expected_version)."""
+
+    criterion_id: str
+    verdict: Verdict
+    version: int
+    updated_by: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEvent:
+    """One entry of a review's history.
+
+    ``event``: "started", "details" (reviewers/date changed), "verdict" (``criterion_id``,
+    ``old``/``new``), "finalised", "reopened" (``detail`` carries the reason given).
+    """
+
+    event: str
+    changed_by: str
+    changed_at: datetime
+    criterion_id: str | None = None
+    old: Verdict | None = None
+    new: Verdict | None = None
+    detail: str = ""
+
+
+class VerdictConflict(ConflictError):
+    """Someone saved this verdict since the caller read it; nothing was written.
+
+    Attributes:
+        current: the verdict as saved now (None when there is none).
+    """
+
+    def __init__(self, current: SavedVerdict | None) -> None:  # type: ignore[override]
+        by = current.updated_by if current is not None and current.version else "他人"
+        super().__init__(None, f"{by} 刚刚修改了此评分项的评审意见，您的修改未保存")
+        self.current = current  # type: ignore[assignment]
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "value": verdict.value,
+        "points": verdict.points,
+        "reason": verdict.reason,
+        "site_note": verdict.site_note,
+    }
+
+
+def verdict_from_json(data: Mapping[str, Any] | None) -> Verdict | None:
+    if data is None:
+        return None
+    return Verdict(
+        data.get("value"), data.get("points"), data.get("reason") or "", data.get("site_note") or ""
+    )
+
+
+def verdict_values(verdict: Verdict) -> dict[str, Any]:
+    """The verdict as columns of ``review_verdicts``."""
+    return {
+        "value": None if verdict.value is None else str(verdict.value),
+        "points": None if verdict.points is None else float(verdict.points),
+        "reason": verdict.reason,
+        "site_note": verdict.site_note,
+    }
+
+
+def verdict_from_row(row: Any) -> Verdict:
+    value = row.value
+    if value is not None and value.isdigit():
+        value = int(value)
+    return Verdict(value, row.points, row.reason or "", row.site_note or "")
+
+
+def saved_verdict(row: Any) -> SavedVerdict:
+    return SavedVerdict(
+        row.criterion_id, verdict_from_row(row), row.version, row.updated_by, row.updated_at
+    )
+
+
+def claims_json(claims: Mapping[str, Answer]) -> dict[str, Any]:
+    return {cid: {**answer_json(a), "attachments": a.attachments} for cid, a in claims.items()}
+
+
+def claims_from_json(data: Any) -> dict[str, Answer] | None:
+    raw = json_dict(data)
+    if raw is None:
+        return None
+    out: dict[str, Answer] = {}
+    for cid, entry in raw.items():
+        answer = answer_from_json(entry, int((entry or {}).get("attachments") or 0))
+        if answer is not None:
+            out[cid] = answer
+    return out
+
+
+def review_info(row: Any) -> ReviewInfo:
+    return ReviewInfo(
+        assessment_id=row.assessment_id,
+        state=row.state,
+        reviewers=row.reviewers or "",
+        review_date=row.review_date or "",
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        finalised_by=row.finalised_by,
+        finalised_at=row.finalised_at,
+        claims=claims_from_json(row.claims),
+    )
+
+
+def review_event(row: Any) -> ReviewEvent:
+    return ReviewEvent(
+        event=row.event,
+        changed_by=row.changed_by,
+        changed_at=row.changed_at,
+        criterion_id=row.criterion_id,
+        old=verdict_from_json(json_dict(row.old)),
+        new=verdict_from_json(json_dict(row.new)),
+        detail=row.detail or "",
+    )

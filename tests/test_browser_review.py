@@ -1,0 +1,90 @@
+"""A full formal review in a real Chromium: fill from the unit's claims, disagree on one
+criterion with a reason, finalise, and read the side by side. Screenshots go to
+artifacts/screenshots/review_*.png."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from jiguan.rubric import load_rubric
+from jiguan.scoring import all_yes
+from jiguan.store import Store
+from tests.browser_support import TIMEOUT, AppServer, _settle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shots(artifacts_dir: Path) -> Path:
+    path = artifacts_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _open(page, title: str) -> None:
+    page.get_by_text("正式评估", exact=True).click()
+    page.get_by_role("menuitem", name=title).click()
+    page.get_by_role("heading", level=1, name=title).wait_for()
+    _settle(page)
+
+
+def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
+    rubric = load_rubric()
+    store = Store(
+        f"sqlite:///{(app_server.data_dir / 'jiguan.db').as_posix()}",
+        rubric,
+        files_dir=app_server.data_dir / "files",
+    )
+    store.migrate()
+    aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
+    store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="张三")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.goto(f"{app_server.url}/?a={aid}")
+    _settle(page)
+    _open(page, "评审录入")
+    page.get_by_role("button", name="未评定的评分项按单位自评填入").click()
+    page.get_by_text(re.compile("已按单位自评填入 54 个评分项")).wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "review_entry_filled.png"))
+
+    box = page.locator(".st-key-rv-indicator-2")
+    box.get_by_role("radio", name="不符合", exact=True).click()
+    _settle(page)
+    reason = box.get_by_label(re.compile("与自评不同，必填"))
+    reason.wait_for()
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "review_reason_required.png"))
+    reason.fill("未见以正式文件明确的负责人分工")
+    box.get_by_label("实地查看（选填）").fill("现场查阅了 2026 年党组会议纪要")
+    box.get_by_label("实地查看（选填）").press("Enter")
+    _settle(page)
+    page.get_by_label(re.compile("评估组成员")).fill("王五、赵六")
+    page.get_by_label(re.compile("评估组成员")).press("Enter")
+    _settle(page)
+    page.get_by_label("评估日期").fill("2026-12-01")
+    page.get_by_label("评估日期").press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="定稿").click()
+    page.get_by_text(re.compile("评审已定稿")).first.wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "review_finalised.png"))
+    review = store.reviews.get(aid)
+    assert review is not None and review.final
+    assert store.reviews.verdicts(aid)["2.1"].verdict.reason == "未见以正式文件明确的负责人分工"
+
+    _open(page, "评审对照")
+    page.get_by_text("差距最大的指标", exact=True).wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "review_compare.png"))
+    page.get_by_text("逐项对照", exact=True).evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(shots / "review_compare_rows.png"))
+    assert page.get_by_text("98 / 100").is_visible()
+    context.close()
+    store.close()
