@@ -103,7 +103,7 @@ def _save_profile() -> None:
 
 def _current(info: AssessmentInfo) -> None:
     _seed_profile(info)
-    st.subheader(f"当前自评：{info.round_name}", divider="blue")
+    st.subheader(f"当前自评：{plain(info.round_name)}", divider="blue")
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**单位信息**")
