@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
-from jiguan import DEFAULT_RUBRIC_PATH
+from jiguan import DEFAULT_RUBRIC_PATH, cli_users
 from jiguan.rubric import Rubric, RubricError, load_rubric
 from jiguan.scoring import (
     FLAG_LABELS,
@@ -438,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for add in SUBCOMMANDS:
         add(sub, common)
+    cli_users.add_parser(sub, common)  # accounts (issue 13)
     return parser
 
 

@@ -9,7 +9,7 @@ from jiguan.charts import radar
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError
-from pages import answers, refresh, routes, state
+from pages import access, answers, refresh, routes, state
 from pages.session import session
 from pages.ui import plain
 
@@ -41,6 +41,8 @@ def _set_user() -> None:
 
 
 def _who() -> None:
+    if access.shared():  # the account is the author; no typed name
+        return
     s = session()
     st.session_state.setdefault("user.input", s.user)
     st.text_input(
