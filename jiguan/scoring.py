@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Criterion, Rubric
 
 YES, NO, PARTIAL = "yes", "no", "partial"
@@ -63,6 +64,8 @@ def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
             return f"计数评分项的答案应为非负整数（{criterion.unit or '项'}数），实为「{value}」"
         if value < 0:
             return f"计数不能为负数，实为 {value}"
+        if value > MAX_COUNT:
+            return f"计数超过上限 {MAX_COUNT:,}，实为 {value:,}（请核对是否多填了数字）"
         if answer.points is not None:
             return "计数评分项不填写得分（points），得分按数量自动计算"
         return None

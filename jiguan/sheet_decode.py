@@ -15,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-MAX_SHEET_BYTES = 5 * 1024 * 1024  # an answer sheet of every criterion is ~30 KB
-MAX_CELL_CHARS = 5_000  # evidence of one criterion, the bound of the domain (issue 13)
-MAX_COUNT = 1_000  # standards or trainings counted for one criterion
+from jiguan.limits import MAX_CELL_CHARS, MAX_COUNT, MAX_SHEET_BYTES  # noqa: F401 (re-exported)
 
 ACCEPTED_ENCODINGS = "UTF-8（带或不带 BOM）、GB18030/GBK、UTF-16（带 BOM）"
 

@@ -9,7 +9,7 @@ import streamlit as st
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
 from jiguan.store import AssessmentInfo
-from pages import routes, state
+from pages import access, routes, state
 from pages.session import session
 from pages.ui import banners, plain
 
@@ -26,6 +26,7 @@ def render() -> None:
         f"{len(rubric.items)} 个评估项目、{len(rubric.indicator_by_id)} 个指标）。"
         "每次修改都会立即保存，可随时关闭页面，下次继续。"
     )
+    access.mode_caption()
     banners()
     s = session()
     if s.gone:
@@ -104,7 +105,7 @@ def _save_profile() -> None:
 
 def _current(info: AssessmentInfo) -> None:
     _seed_profile(info)
-    st.subheader(f"当前自评：{info.round_name}", divider="blue")
+    st.subheader(f"当前自评：{plain(info.round_name)}", divider="blue")
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**单位信息**")

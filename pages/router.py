@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 
 from jiguan.rubric import RubricError  # noqa: E402
 from jiguan.store import StoreError  # noqa: E402
-from pages import answers, routes, state  # noqa: E402
+from pages import access, answers, routes, state  # noqa: E402
 from pages.session import session  # noqa: E402
 from pages.sidebar import score_panel  # noqa: E402
 from pages.ui import apply_style  # noqa: E402
@@ -46,6 +46,7 @@ def main() -> None:
     except StoreError as exc:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
         st.stop()
+    access.gate()
     state.settle_process()
     loaded = s.loaded_aid
     changed = state.sync()

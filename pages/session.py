@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from jiguan.accounts import Caller
 from jiguan.scoring import Answer, Result
 from jiguan.store import AssessmentInfo, EvidenceFile
 from jiguan.store.review_records import ReviewInfo, SavedVerdict
@@ -54,6 +55,12 @@ class Session:
 
     # Who is making changes (当前填写人); asked for in every new browser session.
     user: str = ""
+
+    # 共享模式: the logged-in account (pages/access.py), when, and last activity.
+    account: Caller | None = None
+    must_change: bool = False
+    login_at: datetime | None = None
+    seen_at: datetime | None = None
 
     # Navigation: the page drawn last (a blur that arrives after the user left it, see
     # pages/answers.py) and an indicator to scroll to once.

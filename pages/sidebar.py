@@ -9,7 +9,7 @@ from jiguan.charts import radar
 from jiguan.format import format_time, points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError, StoreUnavailable
-from pages import answers, refresh, routes, state
+from pages import access, answers, refresh, routes, state
 from pages.session import session
 from pages.ui import plain
 
@@ -42,6 +42,8 @@ def _set_user(page_url: str) -> None:
 
 
 def _who(url_path: str) -> None:
+    if access.shared():  # the account is the author; no typed name
+        return
     s = session()
     st.session_state.setdefault("user.input", s.user)
     st.text_input(

@@ -31,7 +31,7 @@ from jiguan.store import (
     resolve_data_dir,
     upload_limit_bytes,
 )
-from pages import routes
+from pages import access, routes
 from pages.session import Session, session
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,15 @@ def _store(url: str, files_dir: str, max_file_bytes: int) -> Store:
     return store
 
 
-def get_store() -> Store:
+def base_store() -> Store:
     """The store for the configured database, migrated on first use (raises StoreError).
     Keyed by URL, so a test (or a second configuration) gets its own store."""
     return _store(database_url(), str(default_files_dir()), upload_limit_bytes())
+
+
+def get_store() -> Store:
+    """The store pages use: in 共享模式 limited to the logged-in account (pages/access.py)."""
+    return access.scoped(base_store())
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ def settle_process() -> bool:
 
 
 def who() -> str:
+    if access.shared():
+        return access.caller().name
     return session().user.strip() or ANONYMOUS
 
 

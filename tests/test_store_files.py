@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -26,15 +28,27 @@ store = store_support.store
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-ZIP = b"PK\x03\x04" + b"\x14\x00" * 20
+
+
+def _zip(*names: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buf.getvalue()
+
+
+ZIP = _zip("台账/说明.txt")
+DOCX = _zip("[Content_Types].xml", "word/document.xml")
+XLSX = _zip("[Content_Types].xml", "xl/workbook.xml")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 20
 SAMPLES = {
     "pdf": PDF,
     "doc": OLE,
-    "docx": ZIP,
+    "docx": DOCX,
     "xls": OLE,
-    "xlsx": ZIP,
+    "xlsx": XLSX,
     "wps": OLE,
     "et": OLE,
     "jpg": JPEG,
@@ -82,6 +96,12 @@ def test_every_allowed_type_is_accepted() -> None:
         ("台账.xls", b"<html><table></table></html>"),  # an HTML export renamed
         ("报告.wps", PDF),
         ("压缩包.zip", b"Rar!\x1a\x07\x00"),
+        ("程序.pdf", b"MZ\x90\x00" + b"\x00" * 60 + b"%PDF-1.4"),  # an EXE dressed as PDF
+        ("网页.pdf", b"<html><!-- %PDF-1.4 --><script></script></html>"),
+        ("文档.docx", ZIP),  # a zip, but no Word document inside
+        ("文档.docx", XLSX),  # a workbook renamed
+        ("表格.xlsx", DOCX),
+        ("坏的.docx", b"PK\x03\x04" + b"\x14\x00" * 20),  # a zip header, no archive
     ],
 )
 def test_content_must_match_the_extension(name: str, data: bytes) -> None:
@@ -277,3 +297,12 @@ def test_files_need_a_live_assessment_and_a_real_criterion(store: Store, aid: in
     with pytest.raises(StoreError, match="已删除"):
         store.add_file(aid, "1.1", "a.pdf", PDF, user="张三")
     assert files_on_disk(store.files_dir) == []
+
+
+@pytest.mark.parametrize(
+    "name", ["制\x00度.pdf", "\x00\x01\x1f报告.pdf", "a\r\nb\tc.pdf", b"x\x00y.pdf"]
+)
+def test_control_characters_in_names_are_cleaned(name: str | bytes) -> None:
+    shown, _ = check_evidence_file(name, PDF, 2**20)
+    assert shown.endswith(".pdf")
+    assert not any(ord(ch) < 32 for ch in shown)

@@ -22,7 +22,7 @@ from tests import store_support
 db_url = store_support.db_url
 files_dir = store_support.files_dir
 
-HEAD = "0004"
+HEAD = "0005"
 TABLES = {
     "units",
     "assessments",
@@ -32,6 +32,9 @@ TABLES = {
     "reviews",
     "review_verdicts",
     "review_history",
+    "users",
+    "user_units",
+    "audit_log",
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from jiguan.limits import MAX_CELL_CHARS, too_long
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, answer_problem
 from jiguan.store.errors import ConflictError, StoreError
@@ -42,6 +43,11 @@ def check_answer(rubric: Rubric, criterion_id: str, answer: Answer) -> None:
         raise StoreError(f"评分项 {criterion_id} 未保存：{problem}")
     if "\x00" in answer.evidence or "\x00" in answer.note:
         raise StoreError(f"评分项 {criterion_id} 未保存：佐证或备注中含有无法保存的控制字符")
+    problem = too_long("佐证材料", answer.evidence, MAX_CELL_CHARS) or too_long(
+        "备注", answer.note, MAX_CELL_CHARS
+    )
+    if problem:
+        raise StoreError(f"评分项 {criterion_id} 未保存：{problem}")
 
 
 def attachment_counts(

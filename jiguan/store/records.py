@@ -8,9 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from jiguan.limits import (
+    MAX_NAME_CHARS,
+    MAX_PROFILE_CHARS,
+    MAX_PROFILE_FIELDS,
+    too_long,
+)
 from jiguan.scoring import Answer
 from jiguan.store.errors import StoreError
-from jiguan.store.schema import MAX_NAME_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +99,9 @@ def clean_name(text: str, what: str) -> str:
     text = " ".join(text.split())
     if not text:
         raise StoreError(f"{what}不能为空")
-    if len(text) > MAX_NAME_CHARS:
-        raise StoreError(f"{what}过长（最多 {MAX_NAME_CHARS} 个字）")
+    problem = too_long(what, text, MAX_NAME_CHARS)
+    if problem:
+        raise StoreError(problem)
     if "\x00" in text:
         raise StoreError(f"{what}含有无法保存的控制字符")
     return text
@@ -108,12 +114,19 @@ def clean_user(user: str) -> str:
 
 def clean_profile(profile: Mapping[str, str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
+    if len(profile or {}) > MAX_PROFILE_FIELDS:
+        raise StoreError(f"基本信息最多 {MAX_PROFILE_FIELDS} 项，未保存")
     for key, value in (profile or {}).items():
         if not isinstance(key, str) or not isinstance(value, str | int | float):
             raise StoreError("基本信息（profile）的项目名和内容应为文字")
         text = str(value)
         if "\x00" in key or "\x00" in text:
             raise StoreError(f"基本信息「{key}」含有无法保存的控制字符")
+        problem = too_long("项目名", key, MAX_NAME_CHARS) or too_long(
+            f"基本信息「{key[:MAX_NAME_CHARS]}」", text, MAX_PROFILE_CHARS
+        )
+        if problem:
+            raise StoreError(f"{problem}，未保存")
         out[key] = text
     return out
 

@@ -185,5 +185,48 @@ review_history_t = sa.Table(
     sa.Column("changed_by", sa.String(100), nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Index("ix_review_history_assessment", "assessment_id"),
+)
+
+
+# ---- accounts (issue 13, migration 0005) ----------------------------------------------------
+
+users_t = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=True),  # None: OIDC sign-in only
+    sa.Column("must_change", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("password_changed_at", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# The units a 填报人 fills in (one) or an 评估组 member reads (those assigned).
+user_units_t = sa.Table(
+    "user_units",
+    metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+audit_t = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, default=""),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("address", sa.String(64), nullable=False, default=""),
     sqlite_autoincrement=True,
 )

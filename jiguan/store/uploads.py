@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable
+
+import filetype
 
 from jiguan.format import size_text
 from jiguan.store.errors import EvidenceFileError
 
 MAX_FILENAME_CHARS = 120  # display names of evidence files
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word/Excel/WPS 97-2003 (filetype has no OLE matcher)
+# What a Word or Excel file must hold inside its zip, besides [Content_Types].xml.
+_OOXML_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+
+
+def _kind(data: bytes) -> str | None:
+    """The type filetype reads from the signature at offset 0 (its matchers anchor there)."""
+    kind = filetype.guess(data[:8192])
+    return kind.extension if kind is not None else None
 
 
 def _is_pdf(data: bytes) -> bool:
-    return b"%PDF-" in data[:1024]
+    return data.startswith(b"%PDF-")  # at offset 0: a PDF header later on is not a PDF
+
+
+def _zip_names(data: bytes) -> set[str] | None:
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return set(archive.namelist())  # the central directory only; nothing is unpacked
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
 
 
 def _is_zip(data: bytes) -> bool:
-    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+    return _zip_names(data) is not None
+
+
+def _is_ooxml(ext: str) -> Callable[[bytes], bool]:
+    def check(data: bytes) -> bool:
+        names = _zip_names(data)
+        return names is not None and {"[Content_Types].xml", _OOXML_PART[ext]} <= names
+
+    return check
 
 
 def _is_ole(data: bytes) -> bool:
@@ -27,11 +57,11 @@ def _is_ole(data: bytes) -> bool:
 
 
 def _is_jpeg(data: bytes) -> bool:
-    return data[:3] == b"\xff\xd8\xff"
+    return _kind(data) == "jpg"
 
 
 def _is_png(data: bytes) -> bool:
-    return data[:8] == b"\x89PNG\r\n\x1a\n"
+    return _kind(data) == "png"
 
 
 # extension -> (content type, what it is called, content check)
@@ -41,13 +71,13 @@ FILE_TYPES: dict[str, tuple[str, str, Callable[[bytes], bool]]] = {
     "docx": (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "Word 文档",
-        _is_zip,
+        _is_ooxml("docx"),
     ),
     "xls": ("application/vnd.ms-excel", "Excel 97-2003 工作簿", _is_ole),
     "xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "Excel 工作簿",
-        _is_zip,
+        _is_ooxml("xlsx"),
     ),
     "wps": ("application/wps-office.wps", "WPS 文字文档", _is_ole),
     "et": ("application/wps-office.et", "WPS 表格", _is_ole),

@@ -1,0 +1,74 @@
+"""`python -m jiguan user add [--admin | --role ROLE] [--unit UNIT] NAME`: accounts for 共享模式.
+
+The password is read from the terminal twice (or one line on stdin with ``--password-stdin``),
+never from the command line, where other users could see it in the process list. The account
+must change it at its first login. Same database as the app (JIGUAN_DATABASE_URL or the
+SQLite file in the data directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from jiguan import accounts
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "user",
+        parents=[common],
+        help="管理共享模式的账户（user add）",
+        description="新建账户。共享模式下应用在至少有一位管理员之前不会启动。",
+    )
+    actions = p.add_subparsers(dest="user_command", metavar="ACTION")
+    actions.required = True
+    add = actions.add_parser("add", help="新建账户（首次登录须修改密码）")
+    add.add_argument("name", metavar="NAME", help="用户名（登录时输入）")
+    role = add.add_mutually_exclusive_group()
+    role.add_argument("--admin", action="store_true", help="管理员")
+    role.add_argument(
+        "--role",
+        choices=[r for r in accounts.ROLE_LABELS if r != accounts.ADMIN],
+        help="filler 填报人、reviewer 评估组、trainer 培训师",
+    )
+    add.add_argument("--unit", metavar="UNIT", help="所属单位（填报人）或负责评估的单位（评估组）")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    p.set_defaults(run=run)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("初始密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise accounts.AccountError("两次输入的密码不一致")
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    from jiguan.rubric import load_rubric
+    from jiguan.store import Store, StoreError
+    from jiguan.store.users import Users
+
+    role = accounts.ADMIN if args.admin else (args.role or accounts.FILLER)
+    try:
+        accounts.check_name(args.name)
+        password = _password(args)
+        accounts.check_password(password, args.name)
+        store = Store.from_environment(load_rubric())
+        try:
+            store.migrate()
+            info = Users(store).add(args.name, role, password, unit=args.unit)
+            Users(store).record(accounts.Caller("命令行", "local"), "新建账户", info.name, role)
+        finally:
+            store.close()
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    label = accounts.ROLE_LABELS[role]
+    print(f"已新建{label}账户「{info.name}」。首次登录时须修改密码。")
+    return EXIT_OK

@@ -1,0 +1,25 @@
+"""Every bound on what a user can type or upload, stated once (issue 13).
+
+The store checks names, profile fields, evidence, notes and counts against these on every
+backend (SQLite would accept anything, PostgreSQL refuses some of it with a driver error), the
+CSV contract (`jiguan.sheet`) refuses a sheet past them naming the row and column, and pages
+show the same numbers in their messages. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+MAX_SHEET_BYTES = 5 * 1024 * 1024  # an answer sheet of every criterion is ~30 KB
+MAX_CELL_CHARS = 5_000  # evidence or note of one criterion (also one CSV cell)
+MAX_COUNT = 1_000  # standards or trainings counted for one criterion
+MAX_NAME_CHARS = 100  # unit, round, account and display names
+MAX_PROFILE_CHARS = 200  # one 基本信息 field (填表人, 联系方式, 评估日期 …)
+MAX_PROFILE_FIELDS = 20
+MAX_PASSWORD_CHARS = 256  # argon2 hashes any length; a bound keeps hashing cheap
+MIN_PASSWORD_CHARS = 10
+
+
+def too_long(what: str, text: str, limit: int) -> str | None:
+    """The Chinese message for ``text`` past ``limit`` characters, or None."""
+    if len(text) > limit:
+        return f"{what}过长：{len(text):,} 个字，最多 {limit:,} 个字"
+    return None

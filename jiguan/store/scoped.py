@@ -1,0 +1,219 @@
+"""`ScopedStore(store, caller)`: the `Store` methods, each limited to what the caller may see.
+
+In 共享模式 pages get this instead of the `Store` (pages/state.get_store). An assessment outside
+the caller's scope and one that does not exist give the same `AccessDenied` 「无权访问」, so an
+id guessed or typed into ``?a=`` reveals nothing, not even existence. Scope by role
+(`jiguan.accounts`):
+
+* 管理员 / 单机模式's local user: everything;
+* 填报人: the assessments of their unit (``user_units``), read and write; purge is the
+  administrator's;
+* 评估组: the assessments of the units assigned to them, read only;
+* 培训师: practice assessments (profile key 练习样例) and their assigned units.
+
+Deletes, restores, purges and imports are written to the audit log. A method this class does
+not know (added to `Store` later) is refused to everyone but the administrator until it is
+given a scope here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from jiguan.accounts import FILLER, REVIEWER, TRAINER, Caller
+from jiguan.scoring import Answer
+from jiguan.store.errors import NotFoundError, StoreError
+from jiguan.store.facade import Store
+from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.schema import files_t
+from jiguan.store.users import Users
+from jiguan.training import PROFILE_SAMPLE
+
+DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
+_PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
+
+
+class AccessDenied(NotFoundError):
+    """Out of scope or not there: the caller cannot tell which."""
+
+    def __init__(self, message: str = DENIED) -> None:
+        super().__init__(message)
+
+
+class ScopedStore:
+    def __init__(self, store: Store, caller: Caller, users: Users | None = None) -> None:
+        self._store = store
+        self._users = users or Users(store)
+        self.caller = caller
+        self._unit_names: frozenset[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _PLAIN_ATTRIBUTES:
+            return getattr(self._store, name)
+        if self.caller.all_powerful and not name.startswith("_"):
+            return getattr(self._store, name)
+        raise AccessDenied("无权进行此操作")
+
+    # ---- scope ----------------------------------------------------------------------------
+
+    def _units(self) -> frozenset[str]:
+        if self._unit_names is None:
+            if self.caller.user_id is None:
+                self._unit_names = frozenset()
+            else:
+                self._unit_names = frozenset(self._users.get(self.caller.user_id).units)
+        return self._unit_names
+
+    def can_read(self, info: AssessmentInfo) -> bool:
+        if self.caller.all_powerful:
+            return True
+        if self.caller.role == TRAINER and PROFILE_SAMPLE in info.profile:
+            return True
+        return self.caller.role in (FILLER, REVIEWER, TRAINER) and info.unit_name in self._units()
+
+    def can_write(self, info: AssessmentInfo) -> bool:
+        return self.caller.role != REVIEWER and self.can_read(info)
+
+    def _may_create(self, unit_name: str, profile: Mapping[str, str] | None) -> bool:
+        if self.caller.all_powerful:
+            return True
+        if self.caller.role == TRAINER and PROFILE_SAMPLE in (profile or {}):
+            return True
+        in_unit = " ".join(unit_name.split()) in self._units()
+        return self.caller.role in (FILLER, TRAINER) and in_unit
+
+    def _read(self, aid: int) -> AssessmentInfo:
+        try:
+            info = self._store.get_assessment(aid)
+        except NotFoundError:
+            raise AccessDenied() from None
+        if not self.can_read(info):
+            raise AccessDenied()
+        return info
+
+    def _write(self, aid: int) -> AssessmentInfo:
+        info = self._read(aid)
+        if not self.can_write(info):
+            raise AccessDenied("无权修改这份自评（只读）")
+        return info
+
+    def _file_assessment(self, file_id: int) -> int:
+        with self._store._db.read() as conn:
+            aid = conn.execute(
+                sa.select(files_t.c.assessment_id).where(files_t.c.id == file_id)
+            ).scalar()
+        if aid is None:
+            raise AccessDenied()
+        return int(aid)
+
+    def _audit(self, action: str, info: AssessmentInfo, detail: str = "") -> None:
+        target = f"#{info.id} {info.unit_name} · {info.round_name}"
+        self._users.record(self.caller, action, target, detail)
+
+    # ---- the Store's methods, scoped ------------------------------------------------------
+
+    def schema_revision(self) -> str | None:
+        return self._store.schema_revision()
+
+    def list_assessments(self, include_deleted: bool = False) -> list[AssessmentInfo]:
+        return [a for a in self._store.list_assessments(include_deleted) if self.can_read(a)]
+
+    def get_assessment(self, aid: int) -> AssessmentInfo:
+        return self._read(aid)
+
+    def create_assessment(
+        self, unit_name: str, round_name: str, *, profile: Mapping[str, str] | None = None
+    ) -> AssessmentInfo:
+        if not isinstance(unit_name, str) or not self._may_create(unit_name, profile):
+            raise AccessDenied("无权为这个单位新建自评：只能为本账户所属单位新建")
+        return self._store.create_assessment(unit_name, round_name, profile=profile)
+
+    def update_assessment(
+        self,
+        aid: int,
+        *,
+        unit_name: str | None = None,
+        round_name: str | None = None,
+        profile: Mapping[str, str] | None = None,
+    ) -> AssessmentInfo:
+        info = self._write(aid)
+        moved = unit_name is not None and " ".join(unit_name.split()) != info.unit_name
+        if moved and not self._may_create(unit_name, info.profile):
+            raise AccessDenied("无权把自评改到其他单位名下")
+        return self._store.update_assessment(
+            aid, unit_name=unit_name, round_name=round_name, profile=profile
+        )
+
+    def duplicate_assessment(self, aid: int, round_name: str, *, user: str = "") -> AssessmentInfo:
+        self._write(aid)
+        return self._store.duplicate_assessment(aid, round_name, user=self.caller.name)
+
+    def delete_assessment(self, aid: int) -> None:
+        info = self._write(aid)
+        self._store.delete_assessment(aid)
+        self._audit("删除自评", info)
+
+    def restore_assessment(self, aid: int) -> AssessmentInfo:
+        info = self._write(aid)
+        restored = self._store.restore_assessment(aid)
+        self._audit("恢复自评", info)
+        return restored
+
+    def purge_assessment(self, aid: int) -> None:
+        info = self._write(aid)
+        if not self.caller.all_powerful:
+            raise StoreError("彻底清除只能由管理员进行")
+        self._store.purge_assessment(aid)
+        self._audit("彻底清除自评", info)
+
+    def load_answers(self, aid: int) -> dict[str, SavedAnswer]:
+        self._read(aid)
+        return self._store.load_answers(aid)
+
+    def answers(self, aid: int) -> dict[str, Answer]:
+        self._read(aid)
+        return self._store.answers(aid)
+
+    def save_answer(
+        self, aid: int, criterion_id: str, answer: Answer, *, expected_version: int, user: str
+    ) -> SavedAnswer:
+        self._write(aid)
+        return self._store.save_answer(
+            aid, criterion_id, answer, expected_version=expected_version, user=self.caller.name
+        )
+
+    def replace_answers(self, aid: int, answers: Mapping[str, Answer], *, user: str) -> None:
+        info = self._write(aid)
+        self._store.replace_answers(aid, answers, user=self.caller.name)
+        self._audit("导入答题表", info, f"{len(answers)} 项")
+
+    def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:
+        self._read(aid)
+        return self._store.history(aid, criterion_id)
+
+    def add_file(
+        self, aid: int, criterion_id: str, filename: str | bytes, data: bytes, *, user: str
+    ) -> EvidenceFile:
+        self._write(aid)
+        return self._store.add_file(aid, criterion_id, filename, data, user=self.caller.name)
+
+    def list_files(
+        self, aid: int, criterion_id: str | None = None, *, include_removed: bool = False
+    ) -> list[EvidenceFile]:
+        self._read(aid)
+        return self._store.list_files(aid, criterion_id, include_removed=include_removed)
+
+    def get_file(self, file_id: int) -> EvidenceFile:
+        self._read(self._file_assessment(file_id))
+        return self._store.get_file(file_id)
+
+    def read_file(self, file_id: int) -> bytes:
+        self._read(self._file_assessment(file_id))
+        return self._store.read_file(file_id)
+
+    def remove_file(self, file_id: int, *, user: str) -> None:
+        self._write(self._file_assessment(file_id))
+        self._store.remove_file(file_id, user=self.caller.name)

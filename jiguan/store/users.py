@@ -1,0 +1,250 @@
+"""Accounts, their units and the audit log in the app's database (issue 13).
+
+`Users(store)` shares the store's connections and time limits. Passwords are hashed with
+argon2 (`jiguan.accounts`); a wrong password counts towards a lockout kept in the table, so
+it holds across browsers and server processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from jiguan import accounts
+from jiguan.accounts import AccountError, Caller
+from jiguan.store.assessments import _unit_id
+from jiguan.store.errors import guard
+from jiguan.store.facade import Store
+from jiguan.store.records import clean_name, now
+from jiguan.store.schema import audit_t, units, user_units_t, users_t
+
+# Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = accounts.hash_password("未使用的占位密码-never-matches")
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    name: str
+    role: str
+    must_change: bool
+    locked_until: datetime | None
+    disabled: bool
+    units: tuple[str, ...]
+
+    def caller(self, address: str = "") -> Caller:
+        return Caller(self.name, self.role, self.id, address)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: str
+    address: str
+
+
+def _info(conn: Connection, row: sa.Row) -> UserInfo:
+    names = conn.execute(
+        sa.select(units.c.name)
+        .join(user_units_t, user_units_t.c.unit_id == units.c.id)
+        .where(user_units_t.c.user_id == row.id)
+        .order_by(units.c.name)
+    ).scalars()
+    return UserInfo(
+        row.id,
+        row.name,
+        row.role,
+        bool(row.must_change),
+        row.locked_until,
+        row.disabled_at is not None,
+        tuple(names),
+    )
+
+
+class Users:
+    def __init__(self, store: Store) -> None:
+        self._db = store._db  # same package: one pool, one set of time limits
+
+    def _row(self, conn: Connection, name: str) -> sa.Row | None:
+        return conn.execute(sa.select(users_t).where(users_t.c.name == name)).first()
+
+    @guard("读取账户")
+    def has_admin(self) -> bool:
+        with self._db.read() as conn:
+            query = sa.select(sa.func.count()).where(
+                users_t.c.role == accounts.ADMIN, users_t.c.disabled_at.is_(None)
+            )
+            return bool(conn.execute(query).scalar())
+
+    @guard("读取账户")
+    def list(self) -> list[UserInfo]:
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(users_t).order_by(users_t.c.name)).all()
+            return [_info(conn, row) for row in rows]
+
+    @guard("读取账户")
+    def get(self, user_id: int) -> UserInfo:
+        with self._db.read() as conn:
+            row = conn.execute(sa.select(users_t).where(users_t.c.id == user_id)).first()
+            if row is None:
+                raise AccountError("没有这个账户")
+            return _info(conn, row)
+
+    @guard("读取账户")
+    def unit_ids(self, user_id: int) -> frozenset[int]:
+        with self._db.read() as conn:
+            query = sa.select(user_units_t.c.unit_id).where(user_units_t.c.user_id == user_id)
+            return frozenset(conn.execute(query).scalars())
+
+    @guard("新建账户")
+    def add(self, name: str, role: str, password: str, *, unit: str | None = None) -> UserInfo:
+        """A new account that must change its password at first login."""
+        name = accounts.check_name(name)
+        role = accounts.check_role(role)
+        accounts.check_password(password, name)
+        hashed = accounts.hash_password(password)
+        at = now()
+        with self._db.write() as conn:
+            if self._row(conn, name) is not None:
+                raise AccountError(f"已有名为「{name}」的账户")
+            uid = conn.execute(
+                sa.insert(users_t)
+                .values(
+                    name=name,
+                    role=role,
+                    password_hash=hashed,
+                    must_change=True,
+                    failed_logins=0,
+                    password_changed_at=at,
+                    created_at=at,
+                )
+                .returning(users_t.c.id)
+            ).scalar_one()
+            if unit:
+                self._assign(conn, uid, unit, at)
+            return _info(conn, self._row(conn, name))
+
+    def _assign(self, conn: Connection, user_id: int, unit: str, at: datetime) -> None:
+        unit_id = _unit_id(conn, clean_name(unit, "单位名称"), at)
+        exists = conn.execute(
+            sa.select(user_units_t.c.unit_id).where(
+                user_units_t.c.user_id == user_id, user_units_t.c.unit_id == unit_id
+            )
+        ).first()
+        if exists is None:
+            conn.execute(sa.insert(user_units_t).values(user_id=user_id, unit_id=unit_id))
+
+    @guard("分配单位")
+    def assign(self, user_id: int, unit: str) -> UserInfo:
+        with self._db.write() as conn:
+            self._assign(conn, user_id, unit, now())
+        return self.get(user_id)
+
+    @guard("修改角色")
+    def set_role(self, user_id: int, role: str) -> UserInfo:
+        role = accounts.check_role(role)
+        with self._db.write() as conn:
+            conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
+        return self.get(user_id)
+
+    @guard("登录")
+    def login(self, name: str, password: str, *, at: datetime | None = None) -> UserInfo:
+        """The account for this name and password.
+
+        Raises:
+            AccountError: 「用户名或密码不正确」 (the same for an unknown name), or locked.
+        """
+        at = at or now()
+        name = " ".join(str(name or "").split())
+        error = "用户名或密码不正确"
+        with self._db.write() as conn:  # the failure count is committed, then we raise
+            row = self._row(conn, name) if name else None
+            if row is None or row.disabled_at is not None:
+                accounts.verify_password(_DUMMY_HASH, password)
+                raise AccountError(error)
+            if row.locked_until is not None and row.locked_until > at:
+                minutes = int((row.locked_until - at).total_seconds() // 60) + 1
+                raise AccountError(f"登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试")
+            ok = accounts.verify_password(row.password_hash, password)
+            failed = 0 if ok else row.failed_logins + 1
+            locked = at + accounts.LOCKOUT if failed >= accounts.MAX_FAILED_LOGINS else None
+            conn.execute(
+                sa.update(users_t)
+                .where(users_t.c.id == row.id)
+                .values(failed_logins=0 if locked else failed, locked_until=locked)
+            )
+            info = _info(conn, row)
+        if locked:
+            minutes = int(accounts.LOCKOUT.total_seconds() // 60)
+            raise AccountError(
+                f"连续 {accounts.MAX_FAILED_LOGINS} 次密码错误，账户已锁定 {minutes} 分钟"
+            )
+        if not ok:
+            raise AccountError(error)
+        return info
+
+    @guard("修改密码")
+    def change_password(self, user_id: int, old: str, new: str) -> None:
+        with self._db.write() as conn:
+            row = conn.execute(sa.select(users_t).where(users_t.c.id == user_id)).first()
+            if row is None or not accounts.verify_password(row.password_hash, old):
+                raise AccountError("原密码不正确")
+            if old == new:
+                raise AccountError("新密码不能与原密码相同")
+            accounts.check_password(new, row.name)
+            conn.execute(
+                sa.update(users_t)
+                .where(users_t.c.id == user_id)
+                .values(
+                    password_hash=accounts.hash_password(new),
+                    must_change=False,
+                    password_changed_at=now(),
+                )
+            )
+
+    @guard("重设密码")
+    def reset_password(self, user_id: int, new: str) -> None:
+        """An administrator's reset: the user must change it at the next login."""
+        info = self.get(user_id)
+        accounts.check_password(new, info.name)
+        with self._db.write() as conn:
+            conn.execute(
+                sa.update(users_t)
+                .where(users_t.c.id == user_id)
+                .values(
+                    password_hash=accounts.hash_password(new),
+                    must_change=True,
+                    failed_logins=0,
+                    locked_until=None,
+                    password_changed_at=now(),
+                )
+            )
+
+    # ---- audit log ----------------------------------------------------------------------
+
+    @guard("记录审计日志")
+    def record(self, caller: Caller, action: str, target: str = "", detail: str = "") -> None:
+        with self._db.write() as conn:
+            conn.execute(
+                sa.insert(audit_t).values(
+                    at=now(),
+                    actor=caller.name[:100],
+                    action=action[:32],
+                    target=str(target)[:200],
+                    detail=detail[:2000],
+                    address=caller.address[:64],
+                )
+            )
+
+    @guard("读取审计日志")
+    def audit_log(self, limit: int = 1000) -> list[AuditEntry]:
+        """The newest ``limit`` entries, newest first."""
+        with self._db.read() as conn:
+            rows = conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(limit)).all()
+        return [AuditEntry(r.at, r.actor, r.action, r.target, r.detail, r.address) for r in rows]

@@ -1,0 +1,182 @@
+"""单机模式 or 共享模式, and the login gate of 共享模式 (issue 13).
+
+The mode comes from where the server listens, read from Streamlit's own ``server.address``
+option (the one setting that decides who can reach the app; `make run` sets 127.0.0.1 in
+.streamlit/config.toml): loopback is 单机模式, anything else 共享模式. Behind a reverse proxy
+the app listens on loopback yet serves a network, so ``JIGUAN_MODE=shared`` forces 共享模式,
+and so does any request that arrives through a proxy (X-Forwarded-For): a proxied 单机模式
+would otherwise be open to everyone.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from jiguan.accounts import LOCAL_CALLER, ROLE_LABELS, AccountError, Caller, session_expired
+from jiguan.store import Store, StoreError
+from jiguan.store.scoped import AccessDenied, ScopedStore
+from jiguan.store.users import Users
+from pages.session import session
+from pages.ui import plain
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+NO_ADMIN = (
+    "共享模式下尚无管理员账户，应用不能启动。请在服务器上运行：\n\n"
+    "`python -m jiguan user add --admin 用户名`\n\n然后刷新本页。"
+)
+
+
+def shared() -> bool:
+    if os.environ.get("JIGUAN_MODE", "").strip().lower() == "shared":
+        return True
+    address = (st.config.get_option("server.address") or "").strip()
+    if address not in LOOPBACK:
+        return True
+    headers = st.context.headers or {}
+    return bool(headers.get("X-Forwarded-For") or headers.get("Forwarded"))
+
+
+def caller() -> Caller:
+    s = session()
+    return s.account if shared() and s.account is not None else LOCAL_CALLER
+
+
+def scoped(store: Store) -> Store | ScopedStore:
+    """What pages get from pages/state.get_store: the caller's view in 共享模式."""
+    if not shared():
+        return store
+    account = session().account
+    if account is None:  # before login nothing is visible
+        account = Caller("未登录", "none")
+    return ScopedStore(store, account)
+
+
+def _address() -> str:
+    return str(st.context.ip_address or "")
+
+
+def _logout(message: str = "") -> None:
+    s = session()
+    if s.account is not None:
+        Users(_base()).record(s.account, "退出登录")
+    s.account = None
+    s.aid = None
+    s.loaded_aid = None
+    s.info = None
+    s.home_msg = ("info", message) if message else None
+
+
+def _base() -> Store:
+    from pages import state
+
+    return state.base_store()
+
+
+def _login_form(users: Users) -> None:
+    st.title("机关事务标准化试点 自评")
+    st.caption("共享模式：请用管理员分配的账户登录。")
+    with st.form("login"):
+        name = st.text_input("用户名", key="login.name", max_chars=100)
+        password = st.text_input("密码", type="password", key="login.password", max_chars=256)
+        if st.form_submit_button("登录", type="primary"):
+            who = Caller(" ".join(name.split())[:100] or "（空）", "none", None, _address())
+            try:
+                info = users.login(name, password)
+            except AccountError as exc:
+                users.record(who, "登录失败", who.name, str(exc))
+                st.error(str(exc), icon=":material/lock:")
+                return
+            now = datetime.now(UTC)
+            s = session()
+            s.account = info.caller(_address())
+            s.must_change = info.must_change
+            s.login_at = s.seen_at = now
+            users.record(s.account, "登录")
+            st.rerun()
+
+
+def _password_form(users: Users, forced: bool) -> None:
+    s = session()
+    if forced:
+        st.warning("首次登录（或管理员重设密码后）须先修改密码。", icon=":material/key:")
+    with st.form("password"):
+        old = st.text_input("原密码", type="password", key="pw.old", max_chars=256)
+        new = st.text_input(
+            "新密码（至少 10 个字符）", type="password", key="pw.new", max_chars=256
+        )
+        again = st.text_input("再输入一次新密码", type="password", key="pw.again", max_chars=256)
+        if st.form_submit_button("修改密码", type="primary"):
+            if new != again:
+                st.error("两次输入的新密码不一致")
+                return
+            try:
+                users.change_password(s.account.user_id, old, new)
+            except AccountError as exc:
+                st.error(str(exc))
+                return
+            users.record(s.account, "修改密码")
+            s.must_change = False
+            st.success("密码已修改。")
+            st.rerun()
+
+
+def _refuse_foreign_link(base: Store) -> None:
+    """A ?a= out of the account's scope: 「无权访问」, the same as for an id that never existed."""
+    wanted = st.query_params.get("a", "")
+    if not wanted.isdigit():
+        return
+    try:
+        scoped(base).get_assessment(int(wanted))
+    except AccessDenied as exc:
+        st.error(str(exc), icon=":material/block:")
+        st.query_params.pop("a", None)
+    except StoreError:
+        return
+
+
+def gate() -> None:
+    """共享模式: stop the run until an administrator exists and this browser is logged in
+    (with a password of its own); then show who is logged in, with 退出登录, in the sidebar."""
+    if not shared():
+        return
+    try:
+        base = _base()
+        users = Users(base)
+        has_admin = users.has_admin()
+    except StoreError as exc:
+        st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
+        st.stop()
+    if not has_admin:
+        st.error(NO_ADMIN, icon=":material/admin_panel_settings:")
+        st.stop()
+    s = session()
+    now = datetime.now(UTC)
+    if s.account is not None and session_expired(s.login_at, s.seen_at, now):
+        _logout("登录已过期，请重新登录。")
+    if s.account is None:
+        _login_form(users)
+        st.stop()
+    s.seen_at = now
+    if s.must_change:
+        _password_form(users, forced=True)
+        st.stop()
+    _refuse_foreign_link(base)
+    with st.sidebar:
+        role = ROLE_LABELS.get(s.account.role, s.account.role)
+        st.caption(f"已登录：{plain(s.account.name)}（{role}）")
+        if st.button("退出登录", key="logout", icon=":material/logout:"):
+            _logout("已退出登录。")
+            st.rerun()
+        with st.expander("修改密码"):
+            _password_form(users, forced=False)
+
+
+def mode_caption() -> None:
+    """One line on 首页 saying which mode this is."""
+    if shared():
+        st.caption("共享模式：已登录的账户只能看到其权限范围内的自评。")
+    else:
+        st.caption("单机模式：仅本机可访问（127.0.0.1），无需登录。")

@@ -1,0 +1,113 @@
+"""共享模式 through the app: no administrator, login, lockout, forced password change, and a
+unit's user who cannot reach another unit's assessment by ?a= (issue 13)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jiguan import PROJECT_ROOT
+from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS
+from jiguan.store import Store
+from jiguan.store.users import Users
+from tests.app_support import HARNESS, sess
+
+PASSWORD = "一个足够长的密码123"
+NEW_PASSWORD = "另一个足够长的密码456"
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _login(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="login.name").set_value(name)
+    at.text_input(key="login.password").set_value(password)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_make_run_binds_to_loopback_only() -> None:
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_standalone_mode_says_so_and_needs_no_login(data_dir: Path) -> None:
+    at = _open()
+    assert not at.exception
+    assert any("单机模式" in c.value for c in at.caption)
+    assert not [w for w in at.text_input if w.key == "login.name"]
+
+
+def test_shared_mode_refuses_without_an_administrator(shared: None) -> None:
+    at = _open()
+    assert "尚无管理员账户" in _errors(at)
+    assert "python -m jiguan user add --admin" in _errors(at)
+    assert not [w for w in at.text_input if w.key == "new.unit"]
+
+
+def test_login_lockout_and_forced_change(shared: None, other_store: Store) -> None:
+    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    at = _open()
+    assert not [w for w in at.text_input if w.key == "new.unit"]  # nothing before login
+    _login(at, "没有这个人", PASSWORD)
+    assert "用户名或密码不正确" in _errors(at)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        _login(at, "管理员", "错误的密码错误的密码")
+        assert "用户名或密码不正确" in _errors(at)
+    _login(at, "管理员", "错误的密码错误的密码")
+    assert "账户已锁定" in _errors(at)
+    _login(at, "管理员", PASSWORD)  # the right password does not open a locked account
+    assert "锁定" in _errors(at)
+    assert sess(at).account is None
+    actions = [e.action for e in Users(other_store).audit_log()]
+    assert actions.count("登录失败") == MAX_FAILED_LOGINS + 2
+
+
+def test_first_login_must_change_password(shared: None, other_store: Store) -> None:
+    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    at = _login(_open(), "管理员", PASSWORD)
+    assert "须先修改密码" in " ".join(w.value for w in at.warning)
+    at.text_input(key="pw.old").set_value(PASSWORD)
+    at.text_input(key="pw.new").set_value(NEW_PASSWORD)
+    at.text_input(key="pw.again").set_value(NEW_PASSWORD)
+    at.button(key="FormSubmitter:password-修改密码").click().run()
+    assert not at.exception
+    assert [w for w in at.text_input if w.key == "new.unit"]  # 首页 now
+    assert not [w for w in at.text_input if w.key == "user.input"]  # no 当前填写人
+    at.button(key="logout").click().run()
+    assert sess(at).account is None
+    assert Users(other_store).login("管理员", NEW_PASSWORD).must_change is False
+
+
+def test_unit_a_cannot_open_unit_b_by_url(shared: None, other_store: Store) -> None:
+    users = Users(other_store)
+    users.add("管理员", ADMIN, PASSWORD)
+    filler = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.change_password(filler.id, PASSWORD, NEW_PASSWORD)
+    mine = other_store.create_assessment("甲局", "第一次")
+    theirs = other_store.create_assessment("乙局", "乙的自评")
+    at = _login(_open({"a": str(theirs.id)}), "甲填报", NEW_PASSWORD)
+    page = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.subheader))
+    assert "乙" not in page
+    assert "无权访问" in _errors(at)
+    guessed = _login(_open({"a": "999"}), "甲填报", NEW_PASSWORD)
+    assert _errors(guessed) == _errors(at)  # a missing id reads exactly like a foreign one
+    assert sess(at).aid in (None, mine.id)
+    assert sess(at).aid != theirs.id
