@@ -54,15 +54,6 @@ class Verdict:
         return self.value is None and not self.reason.strip() and not self.site_note.strip()
 
 
-def can_review(caller: object, assessment: object) -> bool:
-    """May ``caller`` enter or change the review of ``assessment``?
-
-    Until accounts exist (issue 13) anyone who opens the review page may; then only 评估组
-    members assigned to the unit. The one place the pages ask.
-    """
-    return True
-
-
 def verdict_problem(criterion: Criterion, verdict: Verdict) -> str | None:
     """Why the verdict cannot be saved (Chinese), or None."""
     problem = answer_problem(criterion, verdict.answer)
@@ -333,7 +324,6 @@ __all__ = [
     "ReviewComparison",
     "Round",
     "Verdict",
-    "can_review",
     "compare_review",
     "differs",
     "finalise_problems",

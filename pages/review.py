@@ -18,7 +18,7 @@ from jiguan.reports.review import (
     build_review_docx,
     build_review_xlsx,
 )
-from jiguan.review import can_review, differs
+from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import PARTIAL
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
@@ -36,7 +36,7 @@ def render() -> None:
     s = session()
     banners()
     st.title("评审录入")
-    if not can_review(state.who(), s.info):
+    if not state.may_review(s.info):
         st.info("只有分配到本单位的评估组成员可以录入评审。", icon=":material/lock:")
         return
     review_input.load()

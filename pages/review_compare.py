@@ -1,7 +1,7 @@
 """评审对照: self and panel side by side per item, indicator and criterion, biggest gaps first.
 
 The unit sees it once the review is finalised; before that only those who may review
-(`jiguan.review.can_review`) see the provisional result.
+(`pages.state.may_review`) see the provisional result.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import streamlit as st
 from jiguan.charts import radar_overlay
 from jiguan.format import format_time, points
 from jiguan.reports.review import answer_words, signed
-from jiguan.review import can_review
 from pages import review_input, state
 from pages.session import session
 from pages.ui import banners, plain, require_assessment
@@ -25,7 +24,7 @@ def render() -> None:
     st.title("评审对照")
     review_input.load()
     review = s.review
-    reviewer = can_review(state.who(), s.info)
+    reviewer = state.may_review(s.info)
     if review is None or (not review.final and not reviewer):
         st.info("评估组尚未定稿评审。定稿后，这里将逐项对照单位自评与评估组评定。")
         return

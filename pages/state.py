@@ -67,6 +67,13 @@ def get_store() -> Store:
     return access.scoped(base_store())
 
 
+def may_review(info: object) -> bool:
+    """May this browser's user enter the formal review of ``info``? In 单机模式 anyone may; in
+    共享模式 only 评估组 members assigned to the unit (the store enforces it too)."""
+    check = getattr(get_store(), "can_review", None)
+    return check(info) if check is not None else True
+
+
 @dataclass(frozen=True)
 class Saving:
     """What keeps edits safe for one database and data directory: the journal of changes

@@ -200,3 +200,23 @@ def test_deletes_purges_and_imports_are_audited(world: dict, store: Store) -> No
     log = Users(store).audit_log()
     assert [e.action for e in log] == ["彻底清除自评", "删除自评", "导入答题表"]
     assert {(e.actor, e.address) for e in log} == {("管", "10.0.0.7")}
+
+
+def test_only_the_assigned_review_panel_writes_a_review(store: Store, world: dict) -> None:
+    by_unit = {}
+    for aid, unit in world["aids"].items():
+        by_unit.setdefault(unit, aid)
+    mine, other = by_unit["乙局"], by_unit["甲局"]
+    panel = ScopedStore(store, world["callers"][REVIEWER])
+    assert panel.can_review(store.get_assessment(mine))
+    panel.reviews.start(mine, user="乙审")
+    assert panel.reviews.get(mine) is not None
+    with pytest.raises(AccessDenied):
+        panel.reviews.start(other, user="乙审")  # not assigned to 甲局
+    unit = ScopedStore(store, world["callers"][FILLER])
+    assert not unit.can_review(store.get_assessment(other))
+    with pytest.raises(AccessDenied):
+        unit.reviews.start(other, user="甲")  # the unit cannot review itself
+    unit.reviews.get(other)  # but may read its own review
+    with pytest.raises(AccessDenied):
+        unit.reviews.get(mine)  # and nobody else's

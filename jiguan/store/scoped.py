@@ -77,6 +77,20 @@ class ScopedStore:
     def can_write(self, info: AssessmentInfo) -> bool:
         return self.caller.role != REVIEWER and self.can_read(info)
 
+    def can_review(self, info: AssessmentInfo) -> bool:
+        """The formal review: 评估组 members assigned to the unit (and the administrator)."""
+        if self.caller.all_powerful:
+            return True
+        return self.caller.role == REVIEWER and info.unit_name in self._units()
+
+    @property
+    def reviews(self) -> ScopedReviews:
+        return ScopedReviews(self)
+
+    def rounds(self, aid: int) -> list[AssessmentInfo]:
+        self._read(aid)
+        return [info for info in self._store.rounds(aid) if self.can_read(info)]
+
     def _may_create(self, unit_name: str, profile: Mapping[str, str] | None) -> bool:
         if self.caller.all_powerful:
             return True
@@ -217,3 +231,37 @@ class ScopedStore:
     def remove_file(self, file_id: int, *, user: str) -> None:
         self._write(self._file_assessment(file_id))
         self._store.remove_file(file_id, user=self.caller.name)
+
+
+class ScopedReviews:
+    """`Store.reviews` for a caller: anyone who may read the assessment reads its review; only
+    those who `can_review` it write (the unit's own accounts never change the panel's verdicts)."""
+
+    _READS = frozenset({"get", "verdicts", "history"})
+    _WRITES = frozenset(
+        {
+            "start",
+            "update_details",
+            "save_verdict",
+            "adopt_claims",
+            "replace_verdicts",
+            "finalise",
+            "reopen",
+        }
+    )
+
+    def __init__(self, scoped: ScopedStore) -> None:
+        self._scoped = scoped
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._scoped._store.reviews, name)
+        if name not in self._READS | self._WRITES:
+            raise AccessDenied("无权进行此操作")
+
+        def call(aid: int, *args: Any, **kwargs: Any) -> Any:
+            info = self._scoped._read(aid)
+            if name in self._WRITES and not self._scoped.can_review(info):
+                raise AccessDenied("无权评审这份自评：只有分配到该单位的评估组成员可以评审")
+            return target(aid, *args, **kwargs)
+
+        return call
