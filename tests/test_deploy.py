@@ -14,10 +14,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from deploy.cluster import NGINX, Cluster, render_site
+from jiguan.accounts import ADMIN
 from jiguan.rubric import Rubric
 from jiguan.store import Store
+from jiguan.store.users import Users
 from tests.browser_support import TIMEOUT, TOTAL, UNIT, VIEWPORT, _settle, _wait_total
-from tests.conftest import require_service
+from tests.conftest import ARTIFACTS, require_service
 from tests.store_support import pg_schema_url
 
 NGINX_HOW = "apt-get install -y nginx-light"
@@ -64,6 +66,33 @@ def test_route_cookie_is_set_once(cluster: tuple[Cluster, str]) -> None:
         assert r.headers["Set-Cookie"] is None
 
 
+ADMIN_NAME, FIRST_PASSWORD, PASSWORD = "管理员", "初始密码0123456789", "新的密码0123456789"
+
+
+def add_admin(url: str, rubric: Rubric, files_dir: Path) -> None:
+    store = Store(url, rubric, files_dir=files_dir)
+    store.migrate()
+    Users(store).add(ADMIN_NAME, ADMIN, FIRST_PASSWORD)
+    store.close()
+
+
+def login_if_asked(page) -> None:
+    """Behind the proxy the app is in 共享模式. Sessions live in the process that served them:
+    after a failover the browser signs in again and stays on its URL (assessment and page)."""
+    form = page.get_by_role("button", name="登录", exact=True)
+    try:
+        form.wait_for(timeout=4000)
+    except PlaywrightTimeout:
+        return
+    page.get_by_label("用户名").fill(ADMIN_NAME)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    form.click()
+    page.get_by_role("button", name="登录", exact=True).wait_for(state="detached")
+    page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
+    _settle(page)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "failover_signed_in_again.png"))
+
+
 def answer_until_saved(page, radio, total: str, attempts: int = 4) -> None:
     """Click as a user would: a click made while the page is reconnecting is not applied (the
     radio stays unselected and the total unchanged, so nothing is shown as saved); click again."""
@@ -92,7 +121,15 @@ def test_browser_survives_processes_dying(
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
     page.set_default_timeout(TIMEOUT)
+    add_admin(url, rubric, tmp_path / "data" / "files")
     page.goto(c.url)
+    page.get_by_label("用户名").fill(ADMIN_NAME)
+    page.get_by_label("密码", exact=True).fill(FIRST_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_label("原密码").fill(FIRST_PASSWORD)
+    page.get_by_label("新密码（至少 10 个字符）").fill(PASSWORD)
+    page.get_by_label("再输入一次新密码").fill(PASSWORD)
+    page.get_by_role("button", name="修改密码").click()
     page.get_by_label("承担单位").fill(UNIT)
     page.get_by_role("button", name="开始自评").click()
     page.get_by_text("当前自评").wait_for()
@@ -105,7 +142,7 @@ def test_browser_survives_processes_dying(
     _wait_total(page, "2 / 100")
     evidence = tmp_path / "通知.pdf"
     evidence.write_bytes(b"%PDF-1.7\n%failover\n")
-    block = page.locator('[data-testid="stExpander"]').first
+    block = page.locator('[data-testid="stMain"] [data-testid="stExpander"]').first
     block.locator("summary").click()
     block.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(evidence)
     block.get_by_text("通知.pdf").first.wait_for()
@@ -115,6 +152,7 @@ def test_browser_survives_processes_dying(
     for victim in (0, 1):  # the session is on one of them: at least one kill moves it
         c.kill(victim)
         expected += 2
+        login_if_asked(page)
         answer_until_saved(page, radios.nth(victim + 1), f"{expected} / 100")
         assert page.url == at
         page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
