@@ -56,8 +56,17 @@ class Answer:
         return self.value is None and not self.evidence.strip() and not self.note.strip()
 
 
-def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
-    """Why this answer does not fit the criterion (Chinese), or None when it is valid."""
+PARTIAL_NOT_ALLOWED = "本评估指引不设「部分符合」，请填写符合或不符合"
+PARTIAL_NOTE = "「部分符合」及其分值是本工具沿用的评审做法，附件2 原文每项只规定「得 N 分」。"
+
+
+def answer_problem(
+    criterion: Criterion, answer: Answer, *, allow_partial: bool = True
+) -> str | None:
+    """Why this answer does not fit the criterion (Chinese), or None when it is valid.
+
+    ``allow_partial`` is the rubric's `allow_partial` (False: 部分符合 is refused).
+    """
     value = answer.value
     if value is None:
         if answer.points is not None:
@@ -74,6 +83,8 @@ def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
     if value not in (YES, NO, PARTIAL):
         return f"答案应为 yes/no/partial（是/否/部分），实为「{value}」"
     if value == PARTIAL:
+        if not allow_partial:
+            return PARTIAL_NOT_ALLOWED
         p = answer.points
         if p is None:
             return "部分符合（partial）须填写所给分数（points）"

@@ -95,6 +95,7 @@ PROBLEM_KEYS: dict[str, str] = {
     "bad_count": f"计数不是 0 到 {MAX_COUNT} 之间的整数",
     "bad_points": "得分不是数字",
     "partial_points": "部分符合的得分缺失、超出范围或不是 0.5 的倍数",
+    "partial_not_allowed": "评估指引不设部分符合（allow_partial: false）",
     "unexpected_points": "只有部分符合才填写得分",
 }
 
@@ -185,9 +186,11 @@ def _parse_int(text: str) -> int | None:
     return int(f) if math.isfinite(f) and f == int(f) else None
 
 
-def _problem_key(criterion: Criterion, answer: Answer) -> tuple[str, str]:
+def _problem_key(criterion: Criterion, answer: Answer, rubric: Rubric) -> tuple[str, str]:
     """Key and column for the problem `answer_problem` found (it states the rule)."""
     v = answer.value
+    if v == PARTIAL and not rubric.allow_partial:
+        return "partial_not_allowed", "answer"
     if v is None:
         return "unexpected_points", "points"
     if criterion.kind == "count":
@@ -383,9 +386,9 @@ def _read_rows(
                 continue
 
         answer = Answer(value, points, evidence=raw["evidence"], note=raw["note"])
-        problem = answer_problem(criterion, answer)
+        problem = answer_problem(criterion, answer, allow_partial=rubric.allow_partial)
         if problem is not None:
-            key, column = _problem_key(criterion, answer)
+            key, column = _problem_key(criterion, answer, rubric)
             problems.append(SheetProblem(row, column, key, f"评分项 {cid}：{problem}"))
             continue
         if not answer.is_blank():

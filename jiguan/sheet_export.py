@@ -43,6 +43,12 @@ EXPORT_HEADERS: dict[str, str] = {
     "得分": "得分（已按指标上限和只取最高档计算，本列合计即总分）",
 }
 
+# The headers that change when the rubric does not allow 部分符合.
+NO_PARTIAL_HEADERS: dict[str, str] = {
+    "answer": "评定（符合/不符合；计数项填数量）",
+    "points": "部分得分（本评估指引不设部分符合，不填）",
+}
+
 # The words export writes for check answers.
 ANSWER_WORDS_OUT: dict[str, str] = {YES: "符合", PARTIAL: "部分符合", NO: "不符合"}
 
@@ -150,7 +156,8 @@ def write_sheet(rubric: Rubric, answers: Mapping[str, Answer]) -> bytes:
     """
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([EXPORT_HEADERS.get(c, c) for c in EXPORT_COLUMNS])
+    headers = EXPORT_HEADERS if rubric.allow_partial else {**EXPORT_HEADERS, **NO_PARTIAL_HEADERS}
+    writer.writerow([headers.get(c, c) for c in EXPORT_COLUMNS])
     for row in export_rows(rubric, answers):
         row["answer"] = ANSWER_WORDS_OUT.get(row["answer"], row["answer"])  # type: ignore[arg-type]
         writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])

@@ -338,7 +338,7 @@ def test_38_lowest_level_alone_is_not_done(rubric: Rubric) -> None:
 
 
 def test_completion_counts_what_can_no_longer_change(rubric: Rubric) -> None:
-    # 17 at its cap (5 criteria), 37 at its top (3): 8 of 130 settled though only 3 answered
+    # 17 at its cap (5 criteria), 37 at its top (3): 8 settled though only 3 answered
     r = score(rubric, {"17.1": Answer(1), "17.2": Answer(1), "37.1": Answer(YES)})
     assert r.answered == 3 and r.settled == 8
     assert r.completion == pytest.approx(8 / len(rubric.criteria))
