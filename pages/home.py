@@ -130,14 +130,16 @@ def _progress() -> None:
     m2.metric("完成度", f"{result.completion:.0%}")
     m3.metric("待处理指标", len(result.flagged))
     st.progress(
-        result.completion, text=f"已评 {result.answered} / {result.criteria_count} 个评分项"
+        result.completion,
+        text=f"已完成 {result.settled} / {result.criteria_count} 个评分项"
+        "（不再影响得分的空项算作完成）",
     )
     first_open = next(
         (
             i
             for i, item in enumerate(rubric.items)
             if any(
-                result.indicators[ind.id].answered < result.indicators[ind.id].criteria
+                not result.indicators[ind.id].complete
                 for content in item.contents
                 for ind in content.indicators
             )

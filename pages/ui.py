@@ -86,6 +86,17 @@ def plain(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
+def wrong_type(filename: str, allowed: tuple[str, ...]) -> str | None:
+    """Why an upload's type is refused (Chinese), or None. Uploaders are given no ``type=``:
+    Streamlit's own refusal reads "… files are not allowed." in English."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix in allowed:
+        return None
+    return (
+        f"「{filename}」不是可接受的文件类型：请上传 {'、'.join('.' + a for a in allowed)} 文件。"
+    )
+
+
 def badge(label: str, *, color: str, icon: str = "") -> str:
     """One badge as markdown, so a row of badges is one element."""
     text = f"{icon} {plain(label)}" if icon else plain(label)
