@@ -18,7 +18,15 @@ from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages import answers, refresh, routes, state
 from pages.evidence_block import evidence_block
 from pages.session import session
-from pages.ui import badge, banners, flag_badge_line, plain, require_assessment, scroll_to
+from pages.ui import (
+    badge,
+    banners,
+    flag_badge_line,
+    page_total,
+    plain,
+    require_assessment,
+    scroll_to,
+)
 
 
 def render(index: int) -> None:
@@ -47,15 +55,17 @@ def _item_head(index: int, item: Item) -> None:
     result = state.result()
     group = result.items[index]
     rows = [result.indicators[ind.id] for content in item.contents for ind in content.indicators]
-    with st.container(horizontal=True):
-        st.metric("本项得分", f"{points(group.score)} / {points(group.max)}")
-        st.metric("得分率", f"{group.pct:.0f}%")
+    page_total()
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        st.metric("本项得分", f"{points(group.score)} / {points(group.max)}", width="content")
+        st.metric("得分率", f"{group.pct:.0f}%", width="content")
         st.metric(
             "已完成评分项",
             f"{sum(r.settled for r in rows)} / {sum(r.criteria for r in rows)}",
             help="已评定，或已不能再改变得分（如已达上限、已取最高一级）的评分项",
+            width="content",
         )
-        st.metric("待处理指标", f"{sum(1 for r in rows if r.flags)}")
+        st.metric("待处理指标", f"{sum(1 for r in rows if r.flags)}", width="content")
 
 
 def _content_head(content: Content) -> None:
@@ -239,6 +249,7 @@ def _prev_next(index: int) -> None:
         icon=":material/arrow_back:",
         on_click=_go,
         args=(before,),
+        wrap=True,
     )
     with right, st.container(horizontal_alignment="right"):
         st.button(
@@ -249,4 +260,5 @@ def _prev_next(index: int) -> None:
             type="primary",
             on_click=_go,
             args=(after,),
+            wrap=True,
         )

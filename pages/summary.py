@@ -9,9 +9,11 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import Result, room
 from pages import answers, routes, state
-from pages.ui import banners, require_assessment
+from pages.ui import banners, page_total, require_assessment
 
 GAP_INDICATORS_SHOWN = 12  # the rest of 提分空间 behind an expander
+RADAR_WIDTH = 540  # px: readable labels; beside the table from 1366 px, above it at 1024
+ITEM_TABLE_WIDTH = 400
 
 
 def _rate(pct: float) -> str:
@@ -29,38 +31,44 @@ def render() -> None:
     result = state.result()
     saved = state.session().answers
 
-    cols = st.columns(4)
-    cols[0].metric("总分", f"{points(result.total)} / {points(result.max)}")
-    cols[1].metric("得分率", f"{100 * result.total / result.max:.0f}%")
-    cols[2].metric(
-        "完成度",
-        f"{result.completion:.0%}",
-        help="已评定、或已不能再改变得分（如已达上限）的评分项 / 全部评分项",
-    )
-    cols[3].metric("待处理指标", len(result.flagged), help="未评或缺佐证的指标")
+    page_total()
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        st.metric("总分", f"{points(result.total)} / {points(result.max)}", width="content")
+        st.metric("得分率", f"{100 * result.total / result.max:.0f}%", width="content")
+        st.metric(
+            "完成度",
+            f"{result.completion:.0%}",
+            help="已评定、或已不能再改变得分（如已达上限）的评分项 / 全部评分项",
+            width="content",
+        )
+        st.metric("待处理指标", len(result.flagged), help="未评或缺佐证的指标", width="content")
     if result.pass_line is not None:
         verdict = "达到" if result.passed else "未达到"
         st.caption(f"合格线 {points(result.pass_line)} 分：{verdict}")
 
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        st.subheader("各评估项目得分率")
-        st.plotly_chart(
-            radar(result, height=460), key="radar.summary", config={"displayModeBar": False}
-        )
-    with right:
-        st.subheader("按评估项目")
-        st.table(
-            pd.DataFrame(
-                {
-                    "评估项目": [g.name for g in result.items],
-                    "得分": [points(g.score) for g in result.items],
-                    "满分": [points(g.max) for g in result.items],
-                    "得分率": [_rate(g.pct) for g in result.items],
-                }
-            ),
-            hide_index=True,
-        )
+    # Side by side on a wide screen; the table wraps below the radar on a 1024 projector.
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        with st.container(width=RADAR_WIDTH):
+            st.subheader("各评估项目得分率")
+            st.plotly_chart(
+                radar(result, height=RADAR_WIDTH - 60),
+                key="radar.summary",
+                config={"displayModeBar": False},
+                width=RADAR_WIDTH,
+            )
+        with st.container(width=ITEM_TABLE_WIDTH):
+            st.subheader("按评估项目")
+            st.table(
+                pd.DataFrame(
+                    {
+                        "评估项目": [g.name for g in result.items],
+                        "得分": [points(g.score) for g in result.items],
+                        "满分": [points(g.max) for g in result.items],
+                        "得分率": [_rate(g.pct) for g in result.items],
+                    }
+                ),
+                hide_index=True,
+            )
 
     st.subheader("按评估内容")
     st.table(
