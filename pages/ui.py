@@ -25,26 +25,23 @@ _STYLE = """
 [data-testid="stMainBlockContainer"] { padding: 3.6rem 2rem 3rem 2rem; }
 @media (min-width: 1600px) {
   [data-testid="stMainBlockContainer"] { padding-left: 4rem; padding-right: 4rem; } }
-[data-testid="stSidebarUserContent"] { padding-top: 1rem; }
+[data-testid="stSidebarUserContent"] { padding: 1rem 1.25rem; }
+[data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal; overflow: visible; }
 [data-testid="stSidebar"] [data-testid="stMetricValue"] { font-size: 1.75rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 /* Tables read on a projector: body-size text that wraps, numbers on one line. */
 [data-testid="stTable"] table { font-size: 1rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal; }
-/* The total stays in view: at the top of the sidebar while it scrolls, and in the page
+/* The total stays in view: at the top of the sidebar while it scrolls, and in the page header
    (.st-key-main-total, drawn by page_total) only while the sidebar is collapsed. */
 .st-key-sidebar-total { position: sticky; top: 0; z-index: 5;
   background: var(--st-secondary-background-color, #f2f5f9); padding-bottom: 0.25rem; }
 .st-key-main-total { display: none; }
-[data-testid="stSidebar"][aria-expanded="false"] ~ [data-testid="stMain"] .st-key-main-total {
-  display: flex; position: sticky; top: 3.75rem; z-index: 5; background: #ffffff;
-  padding: 0.25rem 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
-  font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "选择文件"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
-[data-testid="InputInstructions"] { display: none; }
+[data-testid="stSidebar"][data-collapsed="true"] ~ div .st-key-main-total {
+  display: block; position: fixed; top: 0.85rem; right: 3.5rem; width: auto; height: auto;
+  z-index: 1000000; background: #ffffff; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid #d9dee7; }
+.st-key-main-total * { margin: 0 !important; }
 </style>
 """
 
