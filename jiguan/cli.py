@@ -12,7 +12,6 @@ arguments and returns the exit code, so a new subcommand is one more function in
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple, NoReturn
 
 from jiguan import DEFAULT_RUBRIC_PATH
+from jiguan.format import today
 from jiguan.rubric import Rubric, RubricError, load_rubric
 from jiguan.scoring import (
     FLAG_LABELS,
@@ -307,7 +307,7 @@ def _run_report(args: argparse.Namespace) -> int:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
     profile = Profile(
         unit_name=args.unit,
-        assessment_date=args.date or dt.date.today(),
+        assessment_date=args.date or today(),
         filled_by=args.filled_by,
         contact=args.contact,
         round_name=args.round,
