@@ -49,12 +49,12 @@ def _who() -> None:
         "当前填写人",
         key="user.input",
         on_change=_set_user,
-        placeholder="当前填写人：请填写您的姓名",
+        placeholder="当前填写人的姓名",
         icon=":material/person:",
         label_visibility="collapsed",
     )
     if not s.user:
-        st.caption(":orange[未填写时，修改记为“未署名”]")
+        st.caption(":orange[请填写您的姓名，否则修改记为“未署名”]")
 
 
 def _totals() -> None:

@@ -25,7 +25,7 @@ _STYLE = """
 [data-testid="stMainBlockContainer"] { padding: 3.6rem 2rem 3rem 2rem; }
 @media (min-width: 1600px) {
   [data-testid="stMainBlockContainer"] { padding-left: 4rem; padding-right: 4rem; } }
-[data-testid="stSidebarUserContent"] { padding: 1rem 1.25rem; }
+[data-testid="stSidebarUserContent"] { padding-top: 1rem; }
 [data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal; overflow: visible; }
 [data-testid="stSidebar"] [data-testid="stMetricValue"] { font-size: 1.75rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
