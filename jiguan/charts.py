@@ -39,7 +39,13 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         labels: show the item names around the radar (off for very small figures).
     """
     items = result.items
-    theta = [_wrap(item.name) for item in items]
+    small = height < 300
+    # Large: each item's % under its name, outside the shape (radial tick labels would sit on
+    # the filled area); small (the sidebar): names only.
+    theta = [
+        _wrap(item.name) if small else f"{_wrap(item.name)}<br><b>{item.pct:.0f}%</b>"
+        for item in items
+    ]
     trace = dict(
         type="scatterpolar",
         r=item_percentages(result),
@@ -55,7 +61,6 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         ),
         name="得分率",
     )
-    small = height < 300
     # Layout given to the constructor: building it through update_layout costs ~8x more, and
     # the sidebar rebuilds this figure on every answer.
     layout = dict(
@@ -70,7 +75,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
                 "range": [0, 100],
                 "tickvals": [25, 50, 75, 100],
                 "ticktext": ["25%", "50%", "75%", "100%"],
-                "showticklabels": not small,
+                "showticklabels": False,
                 "angle": 90 - 180 / max(len(items), 1),  # between the first two axes
                 "tickfont": {"size": 10 if small else 12},
             },
@@ -119,11 +124,12 @@ def content_bars(result: Result) -> go.Figure:
     fig.update_layout(
         barmode="overlay",
         height=max(320, 28 * len(contents) + 80),
-        margin={"l": 10, "r": 40, "t": 30, "b": 30},
-        font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 50, "t": 30, "b": 30},
+        font={"family": FONT, "size": 14},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         xaxis={"title": {"text": "分"}, "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
+        # automargin: the left margin grows to the longest name, so no label is cut.
+        yaxis={"autorange": "reversed", "automargin": True},
         paper_bgcolor="rgba(0,0,0,0)",
     )
     return fig

@@ -1,7 +1,12 @@
 """The one scoring engine: answers in, scores at every level out. Pure functions.
 
 An answer sheet maps criterion id -> Answer. A criterion without an Answer (or with value
-None) is unanswered: it scores 0 but is not the same as "no", and it flags its indicator.
+None) is unanswered: it scores 0 but is not the same as "no".
+
+"Done means the score can no longer change": an indicator is complete (not flagged 未评) when
+every criterion is answered, or when no blank criterion could raise its score (指标 17 at its
+cap; 37/38 with the highest level met). `_raised` is that rule's one definition: `score` asks it
+about the blank criteria, `room` (提分空间) about every criterion.
 """
 
 from __future__ import annotations
@@ -52,8 +57,17 @@ class Answer:
         return self.value is None and not self.evidence.strip() and not self.note.strip()
 
 
-def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
-    """Why this answer does not fit the criterion (Chinese), or None when it is valid."""
+PARTIAL_NOT_ALLOWED = "本评估指引不设「部分符合」，请填写符合或不符合"
+PARTIAL_NOTE = "「部分符合」及其分值是本工具沿用的评审做法，附件2 原文每项只规定「得 N 分」。"
+
+
+def answer_problem(
+    criterion: Criterion, answer: Answer, *, allow_partial: bool = True
+) -> str | None:
+    """Why this answer does not fit the criterion (Chinese), or None when it is valid.
+
+    ``allow_partial`` is the rubric's `allow_partial` (False: 部分符合 is refused).
+    """
     value = answer.value
     if value is None:
         if answer.points is not None:
@@ -72,6 +86,8 @@ def answer_problem(criterion: Criterion, answer: Answer) -> str | None:
     if value not in (YES, NO, PARTIAL):
         return f"答案应为 yes/no/partial（是/否/部分），实为「{value}」"
     if value == PARTIAL:
+        if not allow_partial:
+            return PARTIAL_NOT_ALLOWED
         p = answer.points
         if p is None:
             return "部分符合（partial）须填写所给分数（points）"
@@ -107,6 +123,16 @@ class IndicatorResult(NamedTuple):
     has_evidence: bool
     flags: tuple[str, ...]
 
+    @property
+    def complete(self) -> bool:
+        """No blank criterion could still change the score (see the module docstring)."""
+        return UNANSWERED not in self.flags
+
+    @property
+    def settled(self) -> int:
+        """Criteria that are answered or can no longer change the score."""
+        return self.criteria if self.complete else self.answered
+
 
 class GroupResult(NamedTuple):
     """An item (评估项目) or content (评估内容)."""
@@ -134,9 +160,14 @@ class Result:
     pass_line: float | None = field(default=None)
 
     @property
+    def settled(self) -> int:
+        """Criteria answered, plus the blank ones of complete indicators (they cannot count)."""
+        return sum(r.settled for r in self.indicators.values())
+
+    @property
     def completion(self) -> float:
-        """Share of criteria answered, 0..1."""
-        return self.answered / self.criteria_count if self.criteria_count else 1.0
+        """Share of criteria settled (answered or no longer able to change the score), 0..1."""
+        return self.settled / self.criteria_count if self.criteria_count else 1.0
 
     @property
     def flagged(self) -> list[IndicatorResult]:
@@ -162,6 +193,17 @@ class _Plan:
 
 
 _plans: dict[int, tuple[Rubric, _Plan]] = {}
+_UNLIMITED = float("inf")  # what a count criterion could add before the cap
+
+
+def _raised(raw: float, earned: float, best: float, combine_max: bool, cap: float | None) -> float:
+    """The indicator's score if one criterion earned ``best`` instead of ``earned``.
+
+    ``raw`` is the indicator's combined points before the cap. For combine max, ``best`` is
+    never below ``earned``, so the others' maximum need not be known.
+    """
+    lifted = max(raw, best) if combine_max else raw - earned + best
+    return min(lifted, cap) if cap is not None else lifted
 
 
 def _plan(rubric: Rubric) -> _Plan:
@@ -204,6 +246,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         s = 0.0
         answered = 0
         evidence = False
+        top_blank = 0.0  # the most a blank criterion could earn on its own
         for cid, is_count, full in crits:
             a = get(cid)
             p = 0.0
@@ -219,15 +262,18 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
                         p = a.points or 0.0
                 if not evidence and (a.attachments or (a.evidence and a.evidence.strip())):
                     evidence = True
+            if (a is None or a.value is None) and top_blank < full:
+                top_blank = _UNLIMITED if is_count else full
             per_criterion[cid] = p
             if combine_max:
                 if p > s:
                     s = p
             else:
                 s += p
+        raw = s
         if cap is not None and s > cap:
             s = cap
-        if answered < len(crits):
+        if top_blank and _raised(raw, 0.0, top_blank, combine_max, cap) > s:
             flags = (UNANSWERED, NO_EVIDENCE) if s > 0 and not evidence else (UNANSWERED,)
         else:
             flags = (NO_EVIDENCE,) if s > 0 and not evidence else ()
@@ -273,6 +319,23 @@ def points_at_stake(rubric: Rubric, result: Result, indicator_id: int) -> float:
     """
     r = result.indicators[indicator_id]
     return r.score if NO_EVIDENCE in r.flags else r.max - r.score
+
+
+def room(rubric: Rubric, result: Result, indicator_id: int) -> dict[str, float]:
+    """提分空间: for each criterion of the indicator whose full credit would raise the score,
+    how many points it would add (a count criterion: enough units to reach the cap)."""
+    ind = rubric.indicator_by_id[indicator_id]
+    earned = [result.criteria.get(c.id, 0.0) for c in ind.criteria]
+    combine_max = ind.combine == "max"
+    raw = max(earned) if combine_max else sum(earned)
+    now = result.indicators[indicator_id].score
+    gains: dict[str, float] = {}
+    for c, p in zip(ind.criteria, earned, strict=True):
+        best = _UNLIMITED if c.kind == "count" else c.points
+        gain = _raised(raw, p, best, combine_max, ind.cap) - now
+        if gain > 0:
+            gains[c.id] = gain
+    return gains
 
 
 def all_yes(rubric: Rubric, *, evidence: str = "") -> dict[str, Answer]:

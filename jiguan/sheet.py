@@ -106,6 +106,7 @@ PROBLEM_KEYS: dict[str, str] = {
     "bad_count": f"计数不是 0 到 {MAX_COUNT} 之间的整数",
     "bad_points": "得分不是数字",
     "partial_points": "部分符合的得分缺失、超出范围或不是 0.5 的倍数",
+    "partial_not_allowed": "评估指引不设部分符合（allow_partial: false）",
     "unexpected_points": "只有部分符合才填写得分",
 }
 
@@ -333,9 +334,19 @@ def _read_rows(
             )
             continue
 
-        choice = read_choice(row, cid, criterion, raw["answer"], raw["points"], "", problems)
+        partial_ok = rubric.allow_partial
+        choice = read_choice(
+            row, cid, criterion, raw["answer"], raw["points"], "", problems, partial_ok
+        )
         review = read_choice(
-            row, cid, criterion, raw["review_answer"], raw["review_points"], "review_", problems
+            row,
+            cid,
+            criterion,
+            raw["review_answer"],
+            raw["review_points"],
+            "review_",
+            problems,
+            partial_ok,
         )
         if choice is None or review is None:
             continue

@@ -40,9 +40,11 @@ def _parse_int(text: str) -> int | None:
     return int(f) if math.isfinite(f) and f == int(f) else None
 
 
-def _problem_key(criterion: Criterion, answer: Answer) -> tuple[str, str]:
+def _problem_key(criterion: Criterion, answer: Answer, allow_partial: bool) -> tuple[str, str]:
     """Key and column for the problem `answer_problem` found (it states the rule)."""
     v = answer.value
+    if v == PARTIAL and not allow_partial:
+        return "partial_not_allowed", "answer"
     if v is None:
         return "unexpected_points", "points"
     if criterion.kind == "count":
@@ -64,6 +66,7 @@ def read_choice(
     points_raw: str,
     prefix: str,
     problems: list[SheetProblem],
+    allow_partial: bool = True,
 ) -> tuple[str | int | None, float | None] | None:
     """A row's (value, points) from an answer and a points cell: the unit's, or with
     ``prefix`` "review_" the panel's. None after adding its problem."""
@@ -104,9 +107,9 @@ def read_choice(
             )
             return None
     answer = Answer(value, points)
-    problem = answer_problem(criterion, answer)
+    problem = answer_problem(criterion, answer, allow_partial=allow_partial)
     if problem is not None:
-        key, column = _problem_key(criterion, answer)
+        key, column = _problem_key(criterion, answer, allow_partial)
         problems.append(SheetProblem(row, prefix + column, key, f"评分项 {cid}：{who}{problem}"))
         return None
     return value, points

@@ -50,6 +50,12 @@ EXPORT_HEADERS: dict[str, str] = {
     "评估组得分": "评估组得分（计算方法同得分）",
 }
 
+# The headers that change when the rubric does not allow 部分符合.
+NO_PARTIAL_HEADERS: dict[str, str] = {
+    "answer": "评定（符合/不符合；计数项填数量）",
+    "points": "部分得分（本评估指引不设部分符合，不填）",
+}
+
 # The words export writes for check answers.
 ANSWER_WORDS_OUT: dict[str, str] = {YES: "符合", PARTIAL: "部分符合", NO: "不符合"}
 
@@ -178,7 +184,8 @@ def write_sheet(
     columns = EXPORT_COLUMNS + (REVIEW_EXPORT_COLUMNS if verdicts is not None else ())
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([EXPORT_HEADERS.get(c, c) for c in columns])
+    headers = EXPORT_HEADERS if rubric.allow_partial else {**EXPORT_HEADERS, **NO_PARTIAL_HEADERS}
+    writer.writerow([headers.get(c, c) for c in columns])
     for row in export_rows(rubric, answers, verdicts):
         for key in ("answer", "review_answer"):
             if key in row:

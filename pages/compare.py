@@ -16,7 +16,7 @@ from jiguan.sheet import SheetError, read_sheet
 from jiguan.store import StoreError
 from pages import state
 from pages.training_ui import get_samples
-from pages.ui import plain
+from pages.ui import plain, wrong_type
 
 ss = st.session_state
 MAX_UNITS = 60
@@ -44,7 +44,6 @@ def _units() -> list[tuple[str, dict[str, Answer]]]:
     )
     uploads = st.file_uploader(
         "或上传多个答题表（CSV，从「导入导出」页下载的格式）",
-        type=["csv"],
         accept_multiple_files=True,
         key="compare.files",
     )
@@ -57,6 +56,10 @@ def _units() -> list[tuple[str, dict[str, Answer]]]:
     for sid in chosen_samples:
         units.append((f"{samples[sid].unit}（示例答案）", dict(samples[sid].key_sheet)))
     for upload in uploads or []:
+        refused = wrong_type(upload.name, ("csv", "txt"))
+        if refused:
+            st.error(plain(refused))
+            continue
         try:
             units.append((PurePath(upload.name).stem, read_sheet(upload.getvalue(), rubric)))
         except SheetError as exc:

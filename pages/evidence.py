@@ -3,7 +3,7 @@ import streamlit as st
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
 from pages import routes, state
-from pages.ui import banners, flag_badge_line, plain, require_assessment
+from pages.ui import banners, flag_badge_line, page_total, plain, require_assessment
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
 PREPARE = {
@@ -44,10 +44,21 @@ def render() -> None:
 
     no_ev = [r for r in flagged if NO_EVIDENCE in r.flags]
     unanswered = [r for r in flagged if UNANSWERED in r.flags]
-    cols = st.columns(3)
-    cols[0].metric("待处理指标", len(flagged))
-    cols[1].metric("缺佐证（已得分）", len(no_ev), help="这些分数在评估时可能不被认可")
-    cols[2].metric("未评", len(unanswered))
+    page_total()
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        st.metric("待处理指标", len(flagged), width="content")
+        st.metric(
+            "缺佐证（已得分）",
+            len(no_ev),
+            help="这些分数在评估时可能不被认可",
+            width="content",
+        )
+        st.metric(
+            "未评",
+            len(unanswered),
+            help="还有空项、且空项还能改变得分的指标（已达上限或已取最高一级的不算）",
+            width="content",
+        )
 
     groups: dict[str, list] = {}
     for _, _, ind in rubric.indicators():
@@ -68,7 +79,7 @@ def render() -> None:
         for ind, r in entries:
             item, content = rubric.place_of[ind.id]
             with st.container(border=True):
-                text, stake_col, link = st.columns([6, 1.4, 1.4], vertical_alignment="center")
+                text, stake_col, link = st.columns([6, 1.5, 1.8], vertical_alignment="center")
                 with text:
                     first = ind.text.splitlines()[0]
                     st.markdown(f"**指标 {ind.id}**　{first}")
@@ -82,6 +93,7 @@ def render() -> None:
                 link.page_link(
                     routes.page(rubric, routes.item_url(item_index[item.name])),
                     label="去处理",
+                    width="content",
                     icon=":material/edit:",
                     query_params={**state.link_params(), "at": str(ind.id)},
                 )

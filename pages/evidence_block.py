@@ -153,9 +153,9 @@ def _files(cid: str) -> None:
         rm.button("移除", key=f"rm.{f.id}", on_click=_remove_file, args=(cid, f.id))
     gen = s.upload_gens.get(cid, 0)
     limit = store.max_file_bytes / 2**20
+    # No type=: the store refuses other types with a Chinese message (Streamlit's is English).
     st.file_uploader(
         "上传佐证文件",
-        type=list(ALLOWED_EXTENSIONS),
         key=f"file.{cid}.{gen}",
         on_change=_upload,
         args=(cid,),

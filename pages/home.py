@@ -106,7 +106,7 @@ def _save_profile() -> None:
 def _current(info: AssessmentInfo) -> None:
     _seed_profile(info)
     st.subheader(f"当前自评：{plain(info.round_name)}", divider="blue")
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown("**单位信息**")
         a, b = st.columns(2)
@@ -127,19 +127,21 @@ def _progress() -> None:
     rubric = state.get_rubric()
     result = state.result()
     st.markdown("**进度一览**")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("总分", f"{points(result.total)} / {points(result.max)}")
-    m2.metric("完成度", f"{result.completion:.0%}")
-    m3.metric("待处理指标", len(result.flagged))
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        st.metric("总分", f"{points(result.total)} / {points(result.max)}", width="content")
+        st.metric("完成度", f"{result.completion:.0%}", width="content")
+        st.metric("待处理指标", len(result.flagged), width="content")
     st.progress(
-        result.completion, text=f"已评 {result.answered} / {result.criteria_count} 个评分项"
+        result.completion,
+        text=f"已完成 {result.settled} / {result.criteria_count} 个评分项"
+        "（不再影响得分的空项算作完成）",
     )
     first_open = next(
         (
             i
             for i, item in enumerate(rubric.items)
             if any(
-                result.indicators[ind.id].answered < result.indicators[ind.id].criteria
+                not result.indicators[ind.id].complete
                 for content in item.contents
                 for ind in content.indicators
             )

@@ -14,11 +14,19 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.rubric import Content, Criterion, Indicator, Item
-from jiguan.scoring import PARTIAL
+from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages import answers, refresh, routes, state
 from pages.evidence_block import evidence_block
 from pages.session import session
-from pages.ui import badge, banners, flag_badge_line, plain, require_assessment, scroll_to
+from pages.ui import (
+    badge,
+    banners,
+    flag_badge_line,
+    page_total,
+    plain,
+    require_assessment,
+    scroll_to,
+)
 
 
 def render(index: int) -> None:
@@ -47,13 +55,17 @@ def _item_head(index: int, item: Item) -> None:
     result = state.result()
     group = result.items[index]
     rows = [result.indicators[ind.id] for content in item.contents for ind in content.indicators]
-    with st.container(horizontal=True):
-        st.metric("本项得分", f"{points(group.score)} / {points(group.max)}")
-        st.metric("得分率", f"{group.pct:.0f}%")
+    page_total()
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        st.metric("本项得分", f"{points(group.score)} / {points(group.max)}", width="content")
+        st.metric("得分率", f"{group.pct:.0f}%", width="content")
         st.metric(
-            "已评评分项", f"{sum(r.answered for r in rows)} / {sum(r.criteria for r in rows)}"
+            "已完成评分项",
+            f"{sum(r.settled for r in rows)} / {sum(r.criteria for r in rows)}",
+            help="已评定，或已不能再改变得分（如已达上限、已取最高一级）的评分项",
+            width="content",
         )
-        st.metric("待处理指标", f"{sum(1 for r in rows if r.flags)}")
+        st.metric("待处理指标", f"{sum(1 for r in rows if r.flags)}", width="content")
 
 
 def _content_head(content: Content) -> None:
@@ -159,7 +171,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
             return
         choice = st.segmented_control(
             f"评定（满分 {points(criterion.points)} 分）",
-            answers.CHECK_OPTIONS,
+            _check_options(criterion),
             format_func=answers.CHECK_LABELS.get,
             required=True,
             key=answers.key("ans", cid),
@@ -170,6 +182,24 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
             _partial_points(criterion, page_url, on_change)
         if ind.combine == "max" and choice in ("yes", PARTIAL):
             _level_badge(criterion, ind)
+    if choice == PARTIAL:
+        if state.get_rubric().allow_partial:
+            st.caption(PARTIAL_NOTE)
+        else:
+            st.warning(
+                "此项保存为「部分符合」，但现行评估指引不设部分符合，请改为符合或不符合。",
+                icon=":material/warning:",
+            )
+
+
+def _check_options(criterion: Criterion) -> list[str]:
+    """符合 / 部分符合 / 不符合 / 未评; without 部分符合 when the rubric does not allow it
+    (unless this criterion was saved as such before: it stays shown, to be changed)."""
+    if state.get_rubric().allow_partial:
+        return list(answers.CHECK_OPTIONS)
+    saved = session().answers.get(criterion.id)
+    keep = saved is not None and saved.value == PARTIAL
+    return [o for o in answers.CHECK_OPTIONS if o != PARTIAL or keep]
 
 
 def _partial_points(criterion: Criterion, page_url: str, on_change) -> None:
@@ -219,6 +249,7 @@ def _prev_next(index: int) -> None:
         icon=":material/arrow_back:",
         on_click=_go,
         args=(before,),
+        wrap=True,
     )
     with right, st.container(horizontal_alignment="right"):
         st.button(
@@ -229,4 +260,5 @@ def _prev_next(index: int) -> None:
             type="primary",
             on_click=_go,
             args=(after,),
+            wrap=True,
         )

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from jiguan.charts import radar_overlay
-from jiguan.format import CHINA_TZ, points
+from jiguan.format import CHINA_TZ, points, today
 from jiguan.scoring import score
 from jiguan.store import StoreError
 from jiguan.training import (
@@ -41,7 +41,7 @@ def _start() -> None:
         PROFILE_WORKSHOP: workshop,
         PROFILE_TRAINEE: name,
         "填表人": name,
-        "评估日期": dt.date.today().isoformat(),
+        "评估日期": today().isoformat(),
     }
     unit = f"【示例】{sample.unit}"
     for n in range(1, 100):

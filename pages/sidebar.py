@@ -25,7 +25,8 @@ def score_panel(url_path: str) -> None:
         st.caption("尚未选择自评。请在首页新建或继续一份自评。")
         return
     st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
-    st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
+    with st.container(key="sidebar-total"):  # sticky (pages/ui.py _STYLE)
+        st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
     rubric = state.get_rubric()
     for i in range(len(rubric.items)):
         if url_path == routes.item_url(i):
@@ -46,16 +47,18 @@ def _who(url_path: str) -> None:
         return
     s = session()
     st.session_state.setdefault("user.input", s.user)
+    # One line: the label is read out to screen readers; the icon and placeholder say it here.
     st.text_input(
         "当前填写人",
         key="user.input",
         on_change=_set_user,
         args=(url_path,),
-        placeholder="请填写您的姓名",
-        help="每项修改都记在填写人名下。几位同事共用一份自评时，各自填写自己的名字。",
+        placeholder="当前填写人的姓名",
+        icon=":material/person:",
+        label_visibility="collapsed",
     )
     if not s.user:
-        st.caption(":orange[请填写您的姓名，修改记录将署您的名字（否则记为“未署名”）。]")
+        st.caption(":orange[请填写您的姓名，否则修改记为“未署名”]")
 
 
 def _totals() -> None:

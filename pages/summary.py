@@ -1,16 +1,23 @@
+"""汇总: totals, tables per item and content (st.table: they wrap on a projector and carry no
+toolbar), 提分空间 per criterion, and what is still open."""
+
 import pandas as pd
 import streamlit as st
 
 from jiguan.charts import content_bars, radar
 from jiguan.format import points
+from jiguan.rubric import Rubric
+from jiguan.scoring import Result, room
 from pages import routes, state
-from pages.ui import banners, require_assessment
+from pages.ui import banners, page_total, require_assessment
 
-SCORE_COLUMNS = {
-    "得分": st.column_config.NumberColumn(format="%g"),
-    "满分": st.column_config.NumberColumn(format="%g"),
-    "得分率": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
-}
+GAP_INDICATORS_SHOWN = 12  # the rest of 提分空间 behind an expander
+RADAR_WIDTH = 540  # px: readable labels; beside the table from 1366 px, above it at 1024
+ITEM_TABLE_WIDTH = 400
+
+
+def _rate(pct: float) -> str:
+    return f"{pct:.0f}%"
 
 
 def render() -> None:
@@ -24,82 +31,74 @@ def render() -> None:
     result = state.result()
     saved = state.session().answers
 
-    cols = st.columns(4)
-    cols[0].metric("总分", f"{points(result.total)} / {points(result.max)}")
-    cols[1].metric("得分率", f"{100 * result.total / result.max:.0f}%")
-    cols[2].metric("完成度", f"{result.completion:.0%}", help="已评评分项 / 全部评分项")
-    cols[3].metric("待处理指标", len(result.flagged), help="未评或缺佐证的指标")
+    page_total()
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        st.metric("总分", f"{points(result.total)} / {points(result.max)}", width="content")
+        st.metric("得分率", f"{100 * result.total / result.max:.0f}%", width="content")
+        st.metric(
+            "完成度",
+            f"{result.completion:.0%}",
+            help="已评定、或已不能再改变得分（如已达上限）的评分项 / 全部评分项",
+            width="content",
+        )
+        st.metric("待处理指标", len(result.flagged), help="未评或缺佐证的指标", width="content")
     if result.pass_line is not None:
         verdict = "达到" if result.passed else "未达到"
         st.caption(f"合格线 {points(result.pass_line)} 分：{verdict}")
 
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        st.subheader("各评估项目得分率")
-        st.plotly_chart(
-            radar(result, height=440), key="radar.summary", config={"displayModeBar": False}
-        )
-    with right:
-        st.subheader("按评估项目")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "评估项目": [g.name for g in result.items],
-                    "得分": [g.score for g in result.items],
-                    "满分": [g.max for g in result.items],
-                    "得分率": [g.pct for g in result.items],
-                }
-            ),
-            hide_index=True,
-            column_config=SCORE_COLUMNS,
-            key="table.items",
-        )
+    # Side by side on a wide screen; the table wraps below the radar on a 1024 projector.
+    with st.container(horizontal=True, wrap=True, gap="large"):
+        with st.container(width=RADAR_WIDTH):
+            st.subheader("各评估项目得分率")
+            st.plotly_chart(
+                radar(result, height=RADAR_WIDTH - 60),
+                key="radar.summary",
+                config={"displayModeBar": False},
+                width=RADAR_WIDTH,
+            )
+        with st.container(width=ITEM_TABLE_WIDTH):
+            st.subheader("按评估项目")
+            st.table(
+                pd.DataFrame(
+                    {
+                        "评估项目": [g.name for g in result.items],
+                        "得分": [points(g.score) for g in result.items],
+                        "满分": [points(g.max) for g in result.items],
+                        "得分率": [_rate(g.pct) for g in result.items],
+                    }
+                ),
+                hide_index=True,
+            )
 
     st.subheader("按评估内容")
-    left, right = st.columns([1, 1], gap="large")
-    with left:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "评估项目": [g.item for g in result.contents],
-                    "评估内容": [g.name for g in result.contents],
-                    "得分": [g.score for g in result.contents],
-                    "满分": [g.max for g in result.contents],
-                    "得分率": [g.pct for g in result.contents],
-                }
-            ),
-            hide_index=True,
-            height=35 * len(result.contents) + 40,
-            column_config=SCORE_COLUMNS,
-            key="table.contents",
-        )
-    with right:
-        st.plotly_chart(content_bars(result), key="bars.contents", config={"displayModeBar": False})
+    st.table(
+        pd.DataFrame(
+            {
+                "评估项目": [g.item for g in result.contents],
+                "评估内容": [g.name for g in result.contents],
+                "得分": [points(g.score) for g in result.contents],
+                "满分": [points(g.max) for g in result.contents],
+                "得分率": [_rate(g.pct) for g in result.contents],
+            }
+        ),
+        hide_index=True,
+    )
+    st.plotly_chart(content_bars(result), key="bars.contents", config={"displayModeBar": False})
 
     st.subheader("提分空间：还能得分最多的指标")
     gaps = sorted(
         (r for r in result.indicators.values() if r.max > r.score),
         key=lambda r: (-(r.max - r.score), r.id),
     )
-    if gaps:
-        place = rubric.place_of
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "指标": [f"指标 {r.id}" for r in gaps],
-                    "评估项目": [place[r.id][0].name for r in gaps],
-                    "评估内容": [place[r.id][1].name for r in gaps],
-                    "尚可得分": [r.max - r.score for r in gaps],
-                    "当前得分": [f"{points(r.score)} / {points(r.max)}" for r in gaps],
-                    "内容": [rubric.indicator_by_id[r.id].text.splitlines()[0] for r in gaps],
-                }
-            ),
-            hide_index=True,
-            column_config={"尚可得分": st.column_config.NumberColumn(format="%g")},
-            key="table.gaps",
-        )
-    else:
+    if not gaps:
         st.success("每个指标都已拿到满分。")
+    else:
+        st.caption("每个指标下列出每个还能加分的评分项（单独达到时可加的分数，不超过指标上限）。")
+        st.table(_gap_rows(rubric, result, gaps[:GAP_INDICATORS_SHOWN]), hide_index=True)
+        rest = gaps[GAP_INDICATORS_SHOWN:]
+        if rest:
+            with st.expander(f"其余 {len(rest)} 个指标"):
+                st.table(_gap_rows(rubric, result, rest), hide_index=True)
 
     st.subheader("尚未评定的评分项")
     unanswered = [
@@ -107,13 +106,16 @@ def render() -> None:
         for i, item in enumerate(rubric.items)
         for content in item.contents
         for ind in content.indicators
+        if not result.indicators[ind.id].complete
         for c in ind.criteria
         if not (saved.get(c.id) and saved[c.id].answered)
     ]
     if not unanswered:
-        st.success("全部评分项均已评定。")
+        st.success("全部评分项均已评定（已达上限或已取最高一级的指标，其余空项不影响得分）。")
     else:
-        st.caption(f"共 {len(unanswered)} 项")
+        st.caption(
+            f"共 {len(unanswered)} 项。已达上限或已取最高一级的指标中的空项不影响得分，不再列出。"
+        )
         by_item: dict[int, list] = {}
         for c, i in unanswered:
             by_item.setdefault(i, []).append(c)
@@ -127,3 +129,23 @@ def render() -> None:
                     icon=":material/edit:",
                     query_params=state.link_params(),
                 )
+
+
+def _gap_rows(rubric: Rubric, result: Result, gaps: list) -> pd.DataFrame:
+    rows = []
+    for r in gaps:
+        item, content = rubric.place_of[r.id]
+        criteria = rubric.indicator_by_id[r.id].criteria
+        for cid, gain in room(rubric, result, r.id).items():
+            rows.append(
+                {
+                    "指标": f"指标 {r.id}",
+                    "尚可得分": points(r.max - r.score),
+                    "当前得分": f"{points(r.score)} / {points(r.max)}",
+                    "评分项": cid,
+                    "该项可加": points(gain),
+                    "评分项内容": next(c.text for c in criteria if c.id == cid),
+                    "评估项目 · 评估内容": f"{item.name} · {content.name}",
+                }
+            )
+    return pd.DataFrame(rows)

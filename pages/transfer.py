@@ -13,7 +13,9 @@ from jiguan.store import StoreError
 from pages import answers as answer_path
 from pages import state
 from pages.session import session
-from pages.ui import banners, plain, require_assessment
+from pages.ui import banners, plain, require_assessment, wrong_type
+
+SHEET_TYPES = ("csv", "txt")
 
 try:
     from jiguan.reports import REPORT_FORMATS, build_report, report_filename
@@ -99,12 +101,13 @@ def render() -> None:
     if msg:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
 
-    uploaded = st.file_uploader(
-        "选择答题表 CSV 文件", type=["csv", "txt"], key=f"import.{s.import_gen}"
-    )
+    uploaded = st.file_uploader("选择答题表 CSV 文件", key=f"import.{s.import_gen}")
     st.caption("支持本工具下载的答题表（CSV，可在 Excel 或 WPS 中编辑后另存为 CSV）")
-    if uploaded is None:
+    refused = wrong_type(uploaded.name, SHEET_TYPES) if uploaded is not None else None
+    if uploaded is None or refused:
         s.import_preview = None
+        if refused:
+            st.error(plain(refused), icon=":material/error:")
     else:
         data = uploaded.getvalue()
         if (s.import_preview or {}).get("id") != (uploaded.file_id, s.aid):

@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from jiguan.format import format_time
+from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED
 from pages import answers, routes, state
 from pages.session import session
@@ -22,8 +22,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
 # the server is unreachable (no Python runs then).
 _STYLE = """
 <style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 3rem; }
+[data-testid="stMainBlockContainer"] { padding: 3.6rem 2rem 3rem 2rem; }
+@media (min-width: 1600px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 4rem; padding-right: 4rem; } }
 [data-testid="stSidebarUserContent"] { padding-top: 1rem; }
+[data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal; overflow: visible; }
+[data-testid="stSidebar"] [data-testid="stMetricValue"] { font-size: 1.75rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
   font-size: 0; }
@@ -32,6 +36,19 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="InputInstructions"] { display: none; }
 [class*="st-key-indicator-"] { scroll-margin-top: 4.5rem; }
+/* Tables read on a projector: body-size text that wraps, numbers on one line. */
+[data-testid="stTable"] table { font-size: 1rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal; }
+/* The total stays in view: at the top of the sidebar while it scrolls, and in the page header
+   (.st-key-main-total, drawn by page_total) only while the sidebar is collapsed. */
+.st-key-sidebar-total { position: sticky; top: 0; z-index: 5;
+  background: var(--st-secondary-background-color, #f2f5f9); padding-bottom: 0.25rem; }
+.st-key-main-total { display: none; }
+[data-testid="stSidebar"][data-collapsed="true"] ~ div .st-key-main-total {
+  display: block; position: fixed; top: 0.85rem; right: 3.5rem; width: auto; height: auto;
+  z-index: 1000000; background: #ffffff; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid #d9dee7; }
+.st-key-main-total * { margin: 0 !important; }
 </style>
 """
 
@@ -133,6 +150,28 @@ def scroll_to(container_key: str) -> None:
 def plain(text: str) -> str:
     """User text made inert for st.markdown: every markdown character escaped, no HTML."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def page_total() -> None:
+    """A one-line total for the page itself, shown (by _STYLE) only while the sidebar is
+    collapsed, so the total is in view either way."""
+    result = state.result()
+    with st.container(key="main-total"):
+        st.markdown(
+            f"**总分 {points(result.total)} / {points(result.max)}**　"
+            f":gray[完成度 {result.completion:.0%} · 待处理指标 {len(result.flagged)} 个]"
+        )
+
+
+def wrong_type(filename: str, allowed: tuple[str, ...]) -> str | None:
+    """Why an upload's type is refused (Chinese), or None. Uploaders are given no ``type=``:
+    Streamlit's own refusal reads "… files are not allowed." in English."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix in allowed:
+        return None
+    return (
+        f"「{filename}」不是可接受的文件类型：请上传 {'、'.join('.' + a for a in allowed)} 文件。"
+    )
 
 
 def badge(label: str, *, color: str, icon: str = "") -> str:

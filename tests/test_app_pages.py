@@ -43,7 +43,7 @@ def test_summary_radar_is_per_item_percentage(app: AppTest, rubric: Rubric) -> N
     expected = item_percentages(score(rubric, sess(app).answers))
     assert spec["data"][0]["r"] == expected
     assert expected[0] == 25.0 and expected[2] == pytest.approx(23.1)
-    assert spec["data"][0]["theta"][0] == "组织管理"
+    assert spec["data"][0]["theta"][0] == "组织管理<br><b>25%</b>"  # the % outside the shape
     assert "得分" in spec["data"][0]["hovertemplate"]
     assert app.main.metric[0].value == "8 / 100"
 

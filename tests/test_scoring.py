@@ -19,6 +19,7 @@ from jiguan.scoring import (
     answer_problem,
     criterion_points,
     points_at_stake,
+    room,
     score,
 )
 
@@ -243,7 +244,7 @@ def test_scores_stay_within_bounds_at_every_level(sheet: dict[str, Answer]) -> N
     for item in r.items:
         parts = [g.score for g in r.contents if g.item == item.name]
         assert item.score == pytest.approx(sum(parts))
-    assert 0 <= r.answered <= r.criteria_count
+    assert 0 <= r.answered <= r.settled <= r.criteria_count
 
 
 @settings(max_examples=300, deadline=None)
@@ -258,7 +259,14 @@ def test_engine_agrees_with_a_plain_restatement(sheet: dict[str, Answer]) -> Non
         answers = [sheet.get(c.id) for c in i.criteria]
         evidence = any(a is not None and a.has_evidence for a in answers)
         flags = r.indicators[i.id].flags
-        assert (UNANSWERED in flags) == any(a is None or a.value is None for a in answers)
+        # open exactly when filling every blank at its best would raise the score
+        best = {
+            c.id: Answer(1000 if c.kind == "count" else YES)
+            for c, a in zip(i.criteria, answers, strict=True)
+            if a is None or a.value is None
+        }
+        could_rise = reference_score(RUBRIC, {**sheet, **best})[i.id] > r.indicators[i.id].score
+        assert (UNANSWERED in flags) == could_rise
         assert (NO_EVIDENCE in flags) == (r.indicators[i.id].score > 0 and not evidence)
 
 
@@ -281,3 +289,66 @@ def test_answering_yes_never_lowers_any_score(sheet: dict[str, Answer], cid: str
         assert a.score >= b.score
     for a, b in zip(after.items, before.items, strict=True):
         assert a.score >= b.score
+
+
+# --- done means the score can no longer change (hand-computed) ---------------------------------
+
+
+def _open(rubric: Rubric, sheet: dict[str, Answer], indicator_id: int) -> bool:
+    return UNANSWERED in score(rubric, sheet).indicators[indicator_id].flags
+
+
+def test_17_is_done_at_its_cap_with_criteria_left_blank(rubric: Rubric) -> None:
+    ev = "标准文本"
+    # 6 + 4 = 10 = 本部分最高分: 17.3-17.5 blank can add nothing
+    at_cap = {"17.1": Answer(1, evidence=ev), "17.2": Answer(1)}
+    r = score(rubric, at_cap)
+    assert r.indicators[17].score == 10 and r.indicators[17].flags == ()
+    assert r.indicators[17].complete and r.indicators[17].settled == 5
+    assert _open(rubric, {"17.1": Answer(2)}, 17) is False  # 12 -> 10
+    # 6 < 10 and 17.2 blank could add 4: still open, 4 points at stake
+    r = score(rubric, {"17.1": Answer(1, evidence=ev)})
+    assert r.indicators[17].flags == (UNANSWERED,)
+    assert points_at_stake(rubric, r, 17) == 4
+    # every count given (zeros included): done at 0
+    assert _open(rubric, {f"17.{n}": Answer(0) for n in range(1, 6)}, 17) is False
+
+
+def test_21_is_done_once_counted(rubric: Rubric) -> None:
+    assert _open(rubric, {}, 21) is True
+    assert _open(rubric, {"21.1": Answer(0)}, 21) is False
+    assert _open(rubric, {"21.1": Answer(5)}, 21) is False  # 5 -> 3
+
+
+def test_37_is_done_when_the_highest_level_is_met(rubric: Rubric) -> None:
+    assert _open(rubric, {"37.1": Answer(YES)}, 37) is False  # 3: nothing blank can beat it
+    assert _open(rubric, {"37.2": Answer(YES)}, 37) is True  # 37.1 could still give 3
+    assert _open(rubric, {"37.1": Answer(NO), "37.2": Answer(YES)}, 37) is False  # 37.3 gives 1
+    assert _open(rubric, {"37.1": Answer(PARTIAL, 1.5)}, 37) is True  # 37.2 could give 2
+    assert _open(rubric, {"37.1": Answer(PARTIAL, 2.5)}, 37) is False
+
+
+def test_38_lowest_level_alone_is_not_done(rubric: Rubric) -> None:
+    assert _open(rubric, {"38.3": Answer(YES)}, 38) is True
+    assert _open(rubric, {"38.1": Answer(NO), "38.2": Answer(NO)}, 38) is True  # 38.3 gives 1
+    assert _open(rubric, {"38.1": Answer(YES)}, 38) is False
+    r = score(rubric, {"38.1": Answer(YES, evidence="推广文件")})
+    assert r.indicators[38].flags == ()
+    assert r.settled == 3 and r.answered == 1
+
+
+def test_completion_counts_what_can_no_longer_change(rubric: Rubric) -> None:
+    # 17 at its cap (5 criteria), 37 at its top (3): 8 settled though only 3 answered
+    r = score(rubric, {"17.1": Answer(1), "17.2": Answer(1), "37.1": Answer(YES)})
+    assert r.answered == 3 and r.settled == 8
+    assert r.completion == pytest.approx(8 / len(rubric.criteria))
+
+
+def test_room_lists_every_criterion_that_could_still_add(rubric: Rubric) -> None:
+    r = score(rubric, {"18.1": Answer(NO), "37.2": Answer(YES), "17.1": Answer(1)})
+    assert room(rubric, r, 18) == {"18.1": 2, "18.2": 2}
+    assert room(rubric, r, 37) == {"37.1": 1}  # 37.3 (1) is below the 2 already counted
+    # 6 counted: 17.1 more units, or any other count, could reach the cap of 10
+    assert room(rubric, r, 17) == {f"17.{n}": 4 for n in range(1, 6)}
+    full = score(rubric, {"17.1": Answer(2)})
+    assert room(rubric, full, 17) == {}

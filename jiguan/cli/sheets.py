@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,6 +18,7 @@ from jiguan.cli.common import (
     sheet_from,
     width,
 )
+from jiguan.format import today
 from jiguan.rubric import Rubric
 from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, GroupResult, Result, points_at_stake, score
 
@@ -223,7 +223,7 @@ def _run_report(args: argparse.Namespace) -> int:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
     profile = Profile(
         unit_name=args.unit,
-        assessment_date=args.date or dt.date.today(),
+        assessment_date=args.date or today(),
         filled_by=args.filled_by,
         contact=args.contact,
         round_name=args.round,

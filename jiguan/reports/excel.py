@@ -147,7 +147,7 @@ def _answers_sheet(
             rows[c.id] = r
             a = answers.get(c.id) or Answer()
             ws.write_string(r, ID_COL, c.id, styles.center)
-            _answer_cells(ws, styles, r, c, a)
+            _answer_cells(ws, styles, r, c, a, allow_partial=rubric.allow_partial)
             ws.write_string(r, EVIDENCE_COL, a.evidence, styles.input_wrap)
             ws.write_string(r, NOTE_COL, a.note, styles.input_wrap)
             ws.write_string(r, 5, item.name, styles.text)
@@ -191,8 +191,11 @@ def _answers_sheet(
     return rows
 
 
-def _answer_cells(ws: Worksheet, styles: Styles, r: int, c: Criterion, a: Answer) -> None:
-    """评定 and 部分得分 with their validation (a dropdown, or a bounded count)."""
+def _answer_cells(
+    ws: Worksheet, styles: Styles, r: int, c: Criterion, a: Answer, *, allow_partial: bool
+) -> None:
+    """评定 and 部分得分 with their validation (a dropdown, or a bounded count); without
+    部分符合 when the rubric does not allow it."""
     if c.kind == "count":
         if isinstance(a.value, int):
             ws.write_number(r, ANSWER_COL, a.value, styles.input_number)
@@ -217,6 +220,7 @@ def _answer_cells(ws: Worksheet, styles: Styles, r: int, c: Criterion, a: Answer
         ws.write_blank(r, POINTS_COL, None, styles.number)
         return
     word = ANSWER_WORDS_OUT.get(a.value) if isinstance(a.value, str) else None
+    words = CHECK_WORDS if allow_partial else [w for w in CHECK_WORDS if w != CHECK_WORDS[1]]
     if word:
         ws.write_string(r, ANSWER_COL, word, styles.input_number)
     else:
@@ -228,11 +232,14 @@ def _answer_cells(ws: Worksheet, styles: Styles, r: int, c: Criterion, a: Answer
         ANSWER_COL,
         {
             "validate": "list",
-            "source": CHECK_WORDS,
+            "source": words,
             "error_title": "评定有误",
-            "error_message": "请从下拉列表中选择：符合、部分符合、不符合（留空为未评）",
+            "error_message": f"请从下拉列表中选择：{'、'.join(words)}（留空为未评）",
         },
     )
+    if not allow_partial:
+        ws.write_blank(r, POINTS_COL, None, styles.number)
+        return
     if a.points is not None:
         ws.write_number(r, POINTS_COL, a.points, styles.input_number)
     else:

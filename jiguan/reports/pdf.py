@@ -12,7 +12,6 @@ font is used (not embedded: the PDF viewer supplies a Song font), rather than fa
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 from collections.abc import Mapping
@@ -38,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from jiguan.format import today
 from jiguan.reports._common import (
     Files,
     Profile,
@@ -147,7 +147,7 @@ def build_pdf(
         *_readiness(result, styles, width),
         Spacer(1, 0.3 * cm),
         Paragraph(
-            f"本摘要由自评系统根据填报答案生成（{dt.date.today():%Y-%m-%d}），"
+            f"本摘要由自评系统根据填报答案生成（{today():%Y-%m-%d}），"
             "分数为单位自评结果，以评估组核定为准。",
             styles["small"],
         ),
