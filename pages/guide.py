@@ -8,7 +8,7 @@ from functools import partial
 import streamlit as st
 
 from jiguan.format import points
-from jiguan.reports import REPORT_FORMATS, Profile, build_report
+from jiguan.reports import BLANK_FORMATS, blank_form_filename, build_blank_form
 from jiguan.rubric import Indicator, Rubric
 from jiguan.training import (
     KIND_LABELS,
@@ -20,8 +20,6 @@ from jiguan.training import (
 from pages import state
 from pages.routes import chinese_number
 from pages.ui import badge, plain
-
-BLANK_FORMATS = {"docx": "空白附件2（Word）", "pdf": "空白自评摘要（PDF）"}
 
 
 def _searchable(rubric: Rubric, indicator: Indicator) -> str:
@@ -126,14 +124,12 @@ def render() -> None:
         f"{len(rubric.indicator_by_id)} 个指标，满分 {points(rubric.max)} 分。"
         "无需新建自评即可浏览。"
     )
-    blank = Profile()
     row = st.container(horizontal=True)
-    for fmt, label in BLANK_FORMATS.items():
-        spec = REPORT_FORMATS[fmt]
+    for fmt, spec in BLANK_FORMATS.items():
         row.download_button(
-            label,
-            data=partial(build_report, fmt, rubric, {}, blank),
-            file_name=f"附件2评估表_空白{spec.extension}",
+            spec.label,
+            data=partial(build_blank_form, fmt, rubric),
+            file_name=blank_form_filename(fmt),
             mime=spec.mime,
             on_click="ignore",
             icon=":material/download:",

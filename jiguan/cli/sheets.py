@@ -215,12 +215,18 @@ def add_rubric(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    if args.blank == bool(args.sheet):
+        raise InputError("请给出答题表 CSV 文件，或用 --blank 生成空白附件2（二者选一）")
+    if args.blank and args.format not in ("docx", "pdf"):
+        raise InputError("空白附件2只有 docx 和 pdf 两种格式")
     rubric = rubric_from(args)
-    answers = sheet_from(args, rubric)
     try:
-        from jiguan.reports import Profile, ReportError, build_report
+        from jiguan.reports import Profile, ReportError, build_blank_form, build_report
     except ImportError as exc:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
+    if args.blank:
+        return _write_report(Path(args.output), build_blank_form(args.format, rubric))
+    answers = sheet_from(args, rubric)
     profile = Profile(
         unit_name=args.unit,
         assessment_date=args.date or today(),
@@ -232,7 +238,10 @@ def _run_report(args: argparse.Namespace) -> int:
         data = build_report(args.format, rubric, answers, profile)
     except ReportError as exc:
         raise InputError(f"无法生成报告：{exc}") from None
-    out = Path(args.output)
+    return _write_report(Path(args.output), data)
+
+
+def _write_report(out: Path, data: bytes) -> int:
     try:
         out.write_bytes(data)
     except OSError as exc:
@@ -246,9 +255,13 @@ def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "report",
         parents=[common],
         help="生成 Word / Excel / PDF 报告",
-        description="由答题表生成 Word（附件2评估表）、Excel 或 PDF 报告。",
+        description="由答题表生成 Word（附件2评估表）、Excel 或 PDF 报告；"
+        "--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
     )
-    p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
+    p.add_argument(
+        "sheet", nargs="?", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）"
+    )
+    p.add_argument("--blank", action="store_true", help="生成空白附件2（不读答题表）")
     p.add_argument("--format", required=True, choices=("docx", "xlsx", "pdf"), help="报告格式")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
     p.add_argument("--unit", default="", metavar="NAME", help="承担单位")

@@ -11,6 +11,10 @@ list them. Without it, only the evidence entries typed into each answer are list
 Every user text (evidence, notes, profile, file names) is cleaned of control characters first
 (`_common.clean_inputs`), so no builder fails on text pasted from old Word/WPS files. The
 evidence package (佐证材料汇编, a ZIP) is `jiguan.package.build_evidence_package`.
+
+Blank forms (no answers, no profile: for training and for filling in by hand) are a registry of
+their own, `BLANK_FORMATS` / `build_blank_form`, so that the app's 导入导出 page, which offers
+`REPORT_FORMATS` for an assessment, never lists a document that ignores the assessment.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from jiguan.reports._common import Files, Profile, ReportError
+from jiguan.reports.blank_pdf import build_blank_form_pdf
 from jiguan.reports.excel import build_xlsx
 from jiguan.reports.pdf import build_pdf
 from jiguan.reports.word import build_docx
@@ -55,6 +60,19 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
     ),
     "pdf": ReportFormat("PDF 自评摘要", ".pdf", "application/pdf", build_pdf),
 }
+
+_DOCX_MIME = REPORT_FORMATS["docx"].mime
+
+
+def _blank_docx(rubric: Rubric) -> bytes:
+    return build_docx(rubric, {}, Profile())
+
+
+BLANK_FORMATS: dict[str, ReportFormat] = {
+    "docx": ReportFormat("空白附件2（Word）", ".docx", _DOCX_MIME, _blank_docx),
+    "pdf": ReportFormat("空白附件2（PDF）", ".pdf", "application/pdf", build_blank_form_pdf),
+}
+"""The blank 附件2 form; each ``.build`` takes only the rubric."""
 
 _FILENAME_STEM = {"docx": "附件2评估表", "xlsx": "自评工作簿", "pdf": "自评摘要"}
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -91,6 +109,26 @@ def build_report(
     return _check_format(fmt).build(rubric, answers, profile, files=files)
 
 
+def build_blank_form(fmt: str, rubric: Rubric) -> bytes:
+    """The blank 附件2 form: "docx" is the Word form with nothing filled in, "pdf" the whole
+    form drawn for printing (`blank_pdf.build_blank_form_pdf`).
+
+    Raises:
+        ReportError: unknown format.
+    """
+    try:
+        spec = BLANK_FORMATS[fmt]
+    except KeyError:
+        known = "、".join(BLANK_FORMATS)
+        raise ReportError(f"空白附件2不支持格式「{fmt}」，可选：{known}") from None
+    return spec.build(rubric)
+
+
+def blank_form_filename(fmt: str) -> str:
+    """``附件2评估表_空白.pdf`` (or ``.docx``)."""
+    return f"{_FILENAME_STEM['docx']}_空白{BLANK_FORMATS[fmt].extension}"
+
+
 def report_filename(fmt: str, unit: str, date: dt.date | str | None = None) -> str:
     """A download name such as ``附件2评估表_某某机关事务管理局_2026-05-01.docx``.
 
@@ -109,10 +147,14 @@ def report_filename(fmt: str, unit: str, date: dt.date | str | None = None) -> s
 
 
 __all__ = [
+    "BLANK_FORMATS",
     "REPORT_FORMATS",
     "Profile",
     "ReportError",
     "ReportFormat",
+    "blank_form_filename",
+    "build_blank_form",
+    "build_blank_form_pdf",
     "build_docx",
     "build_pdf",
     "build_report",
