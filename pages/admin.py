@@ -92,7 +92,9 @@ def _add_form(me: Caller) -> None:
 
 def _manage(me: Caller, users: list[UserInfo]) -> None:
     by_name = {u.name: u for u in users}
-    name = st.selectbox("选择账户", list(by_name), key="admin.pick", index=None)
+    name = st.selectbox(
+        "选择账户", list(by_name), key="admin.pick", index=None, placeholder="请选择账户"
+    )
     if name is None:
         return
     user = by_name[name]
@@ -127,6 +129,7 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             units,
             index=None,
             accept_new_options=True,
+            placeholder="选择或输入单位名称",
             key=f"admin.unit.{user.id}",
         )
         if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit):
