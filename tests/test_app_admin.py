@@ -108,3 +108,26 @@ def test_trainee_joins_with_a_code_and_sees_only_their_practice(
     Workshops(other_store).close(trainer, "NJ-2026")
     at.run()
     assert sess(at).account is None  # the workshop ended: the trainee is out
+
+
+def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) -> None:
+    _account(other_store, "管理员", ADMIN)
+    _account(other_store, "王老师", TRAINER)
+    at = goto(_login("王老师"), "workshops")
+    at.text_input(key="ws.code").set_value("AB")
+    at.text_input(key="ws.name").set_value("南京班")
+    at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
+    assert "至少 4 个字符" in " ".join(e.value for e in at.error)
+    at.text_input(key="ws.code").set_value("NJ-2026")
+    at.text_input(key="ws.name").set_value("南京班")
+    at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
+    assert not at.exception, at.exception
+    assert "已开设培训班" in " ".join(s.value for s in at.success)
+    info = Workshops(other_store).get("NJ-2026")
+    assert (info.trainer, info.active()) == ("王老师", True)
+    at.button(key=f"ws.close.{info.id}").click().run()
+    assert not Workshops(other_store).get("NJ-2026").active()
+    assert [e.action for e in Users(other_store).audit_log(actor="王老师")][:2] == [
+        "结束培训班",
+        "新建培训班",
+    ]
