@@ -72,11 +72,14 @@ def require(*roles: str) -> Caller:
     return who
 
 
-def audited(build: Callable[[], bytes], action: str, target: str) -> Callable[[], bytes]:
+def audited(
+    build: Callable[[], bytes], action: str, target: str, *, eager: bool = False
+) -> Callable[[], bytes] | bytes:
     """A download's data callable that writes ``action`` to the audit log when the file is
-    built (共享模式); the caller is taken now, while this browser's session is at hand."""
+    built (共享模式); the caller is taken now, while this browser's session is at hand. In
+    单机模式 (no accounts, no audit) ``build`` itself, or its bytes when ``eager``."""
     if not shared():
-        return build
+        return build() if eager else build
     who, base = caller(), _base()
 
     def run() -> bytes:

@@ -69,7 +69,9 @@ def render() -> None:
     )
     st.download_button(
         "下载答题表（CSV）",
-        data=access.audited(partial(write_sheet, rubric, answers), "导出答题表", _target(info)),
+        data=access.audited(
+            partial(write_sheet, rubric, answers), "导出答题表", _target(info), eager=True
+        ),
         file_name=sheet_filename(info.unit_name, date),
         mime="text/csv",
         on_click="ignore",
