@@ -16,7 +16,9 @@ from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from jiguan.store.errors import StoreError
 
 ADMIN, FILLER, REVIEWER, TRAINER, LOCAL = "admin", "filler", "reviewer", "trainer", "local"
+TRAINEE = "trainee"  # joined a workshop with its code: no account, practice only
 ROLE_LABELS = {ADMIN: "管理员", FILLER: "填报人", REVIEWER: "评估组", TRAINER: "培训师"}
+CALLER_LABELS = {**ROLE_LABELS, TRAINEE: "学员"}
 
 MAX_FAILED_LOGINS = 5  # then the account waits LOCKOUT before the next try
 LOCKOUT = timedelta(minutes=15)
@@ -38,6 +40,7 @@ class Caller:
     role: str
     user_id: int | None = None
     address: str = ""
+    workshop: str = ""  # a TRAINEE's workshop code (the practice profile key 培训班)
 
     @property
     def all_powerful(self) -> bool:

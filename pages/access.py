@@ -10,18 +10,29 @@ would otherwise be open to everyone.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from jiguan.accounts import LOCAL_CALLER, ROLE_LABELS, AccountError, Caller, session_expired
+from jiguan.accounts import (
+    CALLER_LABELS,
+    LOCAL_CALLER,
+    TRAINEE,
+    AccountError,
+    Caller,
+    session_expired,
+)
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
+from jiguan.store.workshops import Workshops
 from pages.session import session
 from pages.ui import plain
 
+log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 NO_ADMIN = (
     "共享模式下尚无管理员账户，应用不能启动。请在服务器上运行：\n\n"
@@ -42,6 +53,43 @@ def shared() -> bool:
 def caller() -> Caller:
     s = session()
     return s.account if shared() and s.account is not None else LOCAL_CALLER
+
+
+def nav_role() -> str | None:
+    """The logged-in role that decides extra pages in the navigation (None in 单机模式)."""
+    if not shared():
+        return None
+    s = session()
+    return s.account.role if s.account is not None and not s.must_change else None
+
+
+def require(*roles: str) -> Caller:
+    """A page for some roles of 共享模式 only: anyone else gets 「无权访问此页面」."""
+    who = caller()
+    if not shared() or who.role not in roles:
+        st.error("无权访问此页面。", icon=":material/block:")
+        st.stop()
+    return who
+
+
+def audited(
+    build: Callable[[], bytes], action: str, target: str, *, eager: bool = False
+) -> Callable[[], bytes] | bytes:
+    """A download's data callable that writes ``action`` to the audit log when the file is
+    built (共享模式); the caller is taken now, while this browser's session is at hand. In
+    单机模式 (no accounts, no audit) ``build`` itself, or its bytes when ``eager``."""
+    if not shared():
+        return build() if eager else build
+    who, base = caller(), _base()
+
+    def run() -> bytes:
+        try:
+            Users(base).record(who, action, target)
+        except StoreError:
+            log.exception("audit record for %s failed", action)
+        return build()
+
+    return run
 
 
 def scoped(store: Store) -> Store | ScopedStore:
@@ -95,6 +143,28 @@ def _login_form(users: Users) -> None:
             s.must_change = info.must_change
             s.login_at = s.seen_at = now
             users.record(s.account, "登录")
+            st.rerun()
+
+
+def _join_form(base: Store) -> None:
+    st.subheader("参加培训班", anchor=False)
+    st.caption("学员无需账户：输入培训教师给出的培训班代码和您的姓名，即可进入示例练习。")
+    with st.form("join"):
+        code = st.text_input("培训班代码", key="join.code", max_chars=100)
+        name = st.text_input("您的姓名", key="join.name", max_chars=100)
+        if st.form_submit_button("加入培训班"):
+            try:
+                who = Workshops(base).join(code, name, _address())
+            except AccountError as exc:
+                st.error(str(exc), icon=":material/lock:")
+                return
+            except StoreError as exc:
+                st.error(f"暂时无法加入：{exc}")
+                return
+            now = datetime.now(UTC)
+            s = session()
+            s.account, s.must_change = who, False
+            s.login_at = s.seen_at = now
             st.rerun()
 
 
@@ -156,8 +226,12 @@ def gate() -> None:
     now = datetime.now(UTC)
     if s.account is not None and session_expired(s.login_at, s.seen_at, now):
         _logout("登录已过期，请重新登录。")
+    trainee = s.account is not None and s.account.role == TRAINEE
+    if trainee and not Workshops(base).is_active(s.account.workshop):
+        _logout("培训班已结束。")
     if s.account is None:
         _login_form(users)
+        _join_form(base)
         st.stop()
     s.seen_at = now
     if s.must_change:
@@ -165,13 +239,14 @@ def gate() -> None:
         st.stop()
     _refuse_foreign_link(base)
     with st.sidebar:
-        role = ROLE_LABELS.get(s.account.role, s.account.role)
+        role = CALLER_LABELS.get(s.account.role, s.account.role)
         st.caption(f"已登录：{plain(s.account.name)}（{role}）")
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             _logout("已退出登录。")
             st.rerun()
-        with st.expander("修改密码"):
-            _password_form(users, forced=False)
+        if s.account.role != TRAINEE:
+            with st.expander("修改密码"):
+                _password_form(users, forced=False)
 
 
 def mode_caption() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from jiguan.accounts import TRAINEE
 from jiguan.charts import radar_overlay
 from jiguan.format import CHINA_TZ, points, today
 from jiguan.scoring import score
@@ -19,7 +20,7 @@ from jiguan.training import (
     PROFILE_WORKSHOP,
     compare_with_key,
 )
-from pages import routes, state
+from pages import access, routes, state
 from pages.session import session
 from pages.training_ui import get_samples, is_practice, samples_by_id
 from pages.ui import plain
@@ -30,6 +31,9 @@ ss = st.session_state
 def _start() -> None:
     name = " ".join((ss.get("practice.name") or "").split())
     workshop = " ".join((ss.get("practice.workshop") or "").split())
+    me = access.caller()
+    if me.role == TRAINEE:  # joined with a code: the practice is theirs, in their workshop
+        name, workshop = me.name, me.workshop
     sample = samples_by_id().get(ss.get("practice.sample") or "")
     if not name or sample is None:
         ss["practice.msg"] = "请填写姓名并选择一个示例单位。"
@@ -84,12 +88,16 @@ def _start_form() -> None:
     with st.container(border=True):
         st.subheader("开始新的练习", anchor=False)
         cols = st.columns(2)
-        cols[0].text_input("您的姓名（仅培训教师可见，导出时匿名）", key="practice.name")
-        cols[1].text_input(
-            "培训班代码（由培训教师告知）",
-            key="practice.workshop",
-            placeholder="如：2026-12 南京培训班",
-        )
+        me = access.caller()
+        if me.role == TRAINEE:
+            st.caption(f"学员：{plain(me.name)}　培训班：{plain(me.workshop)}")
+        else:
+            cols[0].text_input("您的姓名（仅培训教师可见，导出时匿名）", key="practice.name")
+            cols[1].text_input(
+                "培训班代码（由培训教师告知）",
+                key="practice.workshop",
+                placeholder="如：2026-12 南京培训班",
+            )
         st.radio(
             "示例单位",
             [s.id for s in samples],

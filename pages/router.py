@@ -38,7 +38,7 @@ def main() -> None:
             f"评估指引配置无法使用，请联系管理员修正后重启：\n\n{exc}", icon=":material/error:"
         )
         st.stop()
-    page = st.navigation(routes.navigation(rubric), position="top")
+    page = st.navigation(routes.navigation(rubric, access.nav_role()), position="top")
     s = session()
     s.shown_page = page.url_path
     try:

@@ -86,6 +86,14 @@ REVIEW_ROUTES = (
 )
 
 
+# 共享模式 only, by role (pages/access.nav_role): each page checks the role again when drawn.
+ADMIN_ROUTES = (
+    Route("accounts", "账户与单位", ":material/manage_accounts:", "pages.admin"),
+    Route("audit-log", "审计日志", ":material/policy:", "pages.admin_audit"),
+)
+WORKSHOPS_ROUTE = Route("workshops", "培训班管理", ":material/key:", "pages.workshops")
+
+
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
     return tuple(
         Route(
@@ -107,7 +115,14 @@ def _page(route: Route) -> st.Page:
 
 
 def _all(rubric: Rubric) -> tuple[Route, ...]:
-    return (*MAIN_ROUTES, *item_routes(rubric), *REVIEW_ROUTES, *TRAINING_ROUTES)
+    return (
+        *MAIN_ROUTES,
+        *item_routes(rubric),
+        *REVIEW_ROUTES,
+        *TRAINING_ROUTES,
+        *ADMIN_ROUTES,
+        WORKSHOPS_ROUTE,
+    )
 
 
 def page(rubric: Rubric, url_path: str) -> st.Page:
@@ -118,14 +133,21 @@ def page(rubric: Rubric, url_path: str) -> st.Page:
     raise KeyError(url_path)
 
 
-def navigation(rubric: Rubric) -> dict[str, list[st.Page]]:
-    """The sections of the top navigation."""
-    return {
+def navigation(rubric: Rubric, role: str | None = None) -> dict[str, list[st.Page]]:
+    """The sections of the top navigation; ``role`` (共享模式's logged-in role) adds the
+    administrator's pages (``admin``) or a trainer's 培训班管理 (``trainer``)."""
+    training = list(TRAINING_ROUTES)
+    if role == "trainer":
+        training.append(WORKSHOPS_ROUTE)
+    sections = {
         "": [_page(r) for r in MAIN_ROUTES],
         "评估项目": [_page(r) for r in item_routes(rubric)],
         "正式评估": [_page(r) for r in REVIEW_ROUTES],
-        "培训与比较": [_page(r) for r in TRAINING_ROUTES],
+        "培训与比较": [_page(r) for r in training],
     }
+    if role == "admin":
+        sections["管理"] = [_page(r) for r in (*ADMIN_ROUTES, WORKSHOPS_ROUTE)]
+    return sections
 
 
 def walk(rubric: Rubric) -> list[str]:

@@ -10,8 +10,8 @@ from jiguan.profile import ASSESSMENT_DATE
 from jiguan.scoring import score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
+from pages import access, state
 from pages import answers as answer_path
-from pages import state
 from pages.session import session
 from pages.ui import banners, plain, require_assessment, wrong_type
 
@@ -24,6 +24,10 @@ except ImportError:  # the reports module has not landed yet
     REPORT_FORMATS = {}
 
 ss = st.session_state
+
+
+def _target(info) -> str:
+    return f"#{info.id} {info.unit_name} · {info.round_name}"
 
 
 def render() -> None:
@@ -67,7 +71,9 @@ def render() -> None:
     )
     st.download_button(
         "下载答题表（CSV）",
-        data=write_sheet(rubric, answers),
+        data=access.audited(
+            partial(write_sheet, rubric, answers), "导出答题表", _target(info), eager=True
+        ),
         file_name=sheet_filename(info.unit_name, date),
         mime="text/csv",
         on_click="ignore",
@@ -84,7 +90,11 @@ def render() -> None:
         for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
             col.download_button(
                 spec.label,
-                data=partial(build_report, fmt, rubric, dict(answers), report_profile, files=names),
+                data=access.audited(
+                    partial(build_report, fmt, rubric, dict(answers), report_profile, files=names),
+                    f"导出{spec.label}",
+                    _target(info),
+                ),
                 file_name=report_filename(fmt, info.unit_name, report_profile.assessment_date),
                 mime=spec.mime,
                 on_click="ignore",
@@ -203,7 +213,7 @@ def evidence_package_download(rubric, info, answers) -> None:
     )
     st.download_button(
         "下载佐证材料汇编（ZIP）",
-        data=build,
+        data=access.audited(build, "导出佐证材料汇编", _target(info)),
         file_name=package_filename(info.unit_name, info.round_name),
         mime="application/zip",
         on_click="ignore",

@@ -3,17 +3,20 @@ outside the caller's scope, and an id out of scope looks exactly like an id that
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER, Caller
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import DENIED, AccessDenied, ScopedStore
 from jiguan.store.users import Users
-from jiguan.training import PROFILE_SAMPLE
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests import store_support
 
 db_url = store_support.db_url
@@ -27,8 +30,9 @@ PASSWORD = "一个足够长的密码123"
 
 @pytest.fixture
 def world(store: Store, rubric: Rubric) -> dict:
-    """Two assessments per unit and one practice assessment, each with an answer and a file;
-    a 填报人 of 甲局, an 评估组 member assigned 乙局, a 培训师 and an administrator."""
+    """Two assessments per unit and four practice assessments (two trainees of workshop WS-A,
+    one of another trainer's WS-B, one of no workshop), each with a file; a 填报人 of 甲局, an
+    评估组 member assigned 乙局, the 培训师 of WS-A, a trainee 小王 of WS-A and an administrator."""
     users = Users(store)
     cid = next(iter(rubric.criteria))
     aids = {}
@@ -38,19 +42,31 @@ def world(store: Store, rubric: Rubric) -> dict:
             store.save_answer(info.id, cid, Answer("yes"), expected_version=0, user="x")
             store.add_file(info.id, cid, "a.pdf", PDF, user="x")
             aids[info.id] = unit
-    practice = store.create_assessment("示例单位", "练习", profile={PROFILE_SAMPLE: "s1"})
-    store.add_file(practice.id, cid, "a.pdf", PDF, user="x")
-    aids[practice.id] = "示例单位"
+    trainer = users.add("培", TRAINER, PASSWORD).caller()
+    other_trainer = users.add("培二", TRAINER, PASSWORD).caller()
+    workshops = Workshops(store)
+    until = datetime.now(UTC) + timedelta(days=1)
+    workshops.open(trainer, "WS-A", "甲班", until)
+    workshops.open(other_trainer, "WS-B", "乙班", until)
+    practices = {}
+    for workshop, trainee in (("WS-A", "小王"), ("WS-A", "小李"), ("WS-B", "小王"), ("", "小赵")):
+        profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: workshop, PROFILE_TRAINEE: trainee}
+        info = store.create_assessment("示例单位", f"练习 {workshop} {trainee}", profile=profile)
+        store.add_file(info.id, cid, "a.pdf", PDF, user="x")
+        aids[info.id] = "示例单位"
+        practices[(workshop, trainee)] = info.id
     callers = {
         FILLER: users.add("甲", FILLER, PASSWORD, unit="甲局").caller(),
         REVIEWER: users.add("乙审", REVIEWER, PASSWORD, unit="乙局").caller(),
-        TRAINER: users.add("培", TRAINER, PASSWORD).caller(),
+        TRAINER: trainer,
+        TRAINEE: workshops.join("WS-A", "小王"),
         ADMIN: users.add("管", ADMIN, PASSWORD).caller(),
     }
     readable = {
         FILLER: {a for a, u in aids.items() if u == "甲局"},
         REVIEWER: {a for a, u in aids.items() if u == "乙局"},
-        TRAINER: {practice.id},
+        TRAINER: {practices[("WS-A", "小王")], practices[("WS-A", "小李")]},
+        TRAINEE: {practices[("WS-A", "小王")]},
         ADMIN: set(aids),
     }
     writable = {**readable, REVIEWER: set()}
@@ -59,7 +75,11 @@ def world(store: Store, rubric: Rubric) -> dict:
 
 def in_scope(role: str, info) -> bool:
     if role == TRAINER:
-        return PROFILE_SAMPLE in info.profile
+        return info.profile.get(PROFILE_WORKSHOP) == "WS-A"
+    if role == TRAINEE:
+        return (
+            info.profile.get(PROFILE_WORKSHOP) == "WS-A" and info.profile[PROFILE_TRAINEE] == "小王"
+        )
     return info.unit_name == {FILLER: "甲局", REVIEWER: "乙局"}[role]
 
 
@@ -135,7 +155,7 @@ def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    role=st.sampled_from([FILLER, REVIEWER, TRAINER]),
+    role=st.sampled_from([FILLER, REVIEWER, TRAINER, TRAINEE]),
     op=st.sampled_from(OPS),
     pick=st.integers(0, 10**6),
 )
@@ -197,7 +217,7 @@ def test_deletes_purges_and_imports_are_audited(world: dict, store: Store) -> No
     admin.replace_answers(aid, {}, user="")
     admin.delete_assessment(aid)
     admin.purge_assessment(aid)
-    log = Users(store).audit_log()
+    log = Users(store).audit_log(actor="管")
     assert [e.action for e in log] == ["彻底清除自评", "删除自评", "导入答题表"]
     assert {(e.actor, e.address) for e in log} == {("管", "10.0.0.7")}
 
@@ -220,3 +240,56 @@ def test_only_the_assigned_review_panel_writes_a_review(store: Store, world: dic
     unit.reviews.get(other)  # but may read its own review
     with pytest.raises(AccessDenied):
         unit.reviews.get(mine)  # and nobody else's
+
+
+def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
+    world: dict, store: Store
+) -> None:
+    trainee = ScopedStore(store, world["callers"][TRAINEE])
+    mine = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
+    for profile in (
+        {**mine, PROFILE_WORKSHOP: "WS-B"},
+        {**mine, PROFILE_TRAINEE: "小李"},
+        {PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"},  # not a practice
+    ):
+        with pytest.raises(AccessDenied):
+            trainee.create_assessment("示例单位", "偷偷建的", profile=profile)
+    with pytest.raises(AccessDenied):
+        trainee.create_assessment("甲局", "偷偷建的")
+    info = trainee.create_assessment("示例单位", "第二次练习", profile=mine)
+    with pytest.raises(AccessDenied, match="培训班"):
+        trainee.update_assessment(info.id, profile={**mine, PROFILE_WORKSHOP: "WS-B"})
+    assert info.id in {a.id for a in trainee.list_assessments()}
+    Workshops(store).close(world["callers"][TRAINER], "WS-A")
+    after = ScopedStore(store, world["callers"][TRAINEE])
+    assert after.list_assessments() == []
+    with pytest.raises(AccessDenied):
+        after.get_assessment(info.id)
+    with pytest.raises(StoreError, match="培训班代码不正确或培训班已结束"):
+        Workshops(store).join("WS-A", "小王")
+    # the trainer still sees the workshop's practices after it ends, and may clear them
+    trainer = ScopedStore(store, world["callers"][TRAINER])
+    assert info.id in {a.id for a in trainer.list_assessments()}
+    trainer.delete_assessment(info.id)
+    trainer.purge_assessment(info.id)
+
+
+def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
+    workshops = Workshops(store)
+    trainer = world["callers"][TRAINER]
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    with pytest.raises(StoreError, match="已被使用"):
+        workshops.open(trainer, "WS-B", "抢别人的代码", soon)
+    with pytest.raises(StoreError, match="至少 4 个字符"):
+        workshops.open(trainer, "AB", "短", soon)
+    with pytest.raises(StoreError, match="晚于现在"):
+        workshops.open(trainer, "WS-C", "过去", datetime.now(UTC) - timedelta(hours=1))
+    with pytest.raises(StoreError, match="只有培训师"):
+        workshops.open(world["callers"][FILLER], "WS-D", "填报人", soon)
+    assert [w.code for w in workshops.list(trainer)] == ["WS-A"]
+    with pytest.raises(StoreError, match="姓名不能为空"):
+        workshops.join("WS-A", "  ")
+    sixty = {workshops.join("WS-A", f"学员{n:02d}").name for n in range(60)}
+    assert len(sixty) == 60
+    actions = [e.action for e in Users(store).audit_log(actor="学员07")]
+    assert actions == ["加入培训班"]

@@ -230,3 +230,21 @@ audit_t = sa.Table(
     sa.Column("address", sa.String(64), nullable=False, default=""),
     sqlite_autoincrement=True,
 )
+
+# ---- workshops (issue 13, migration 0006) ---------------------------------------------------
+
+# A 培训师's workshop: trainees join with its code (the practice profile key 培训班) and a
+# display name until it expires; no account is created for them.
+workshops_t = sa.Table(
+    "workshops",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column(
+        "trainer_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)

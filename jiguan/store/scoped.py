@@ -9,7 +9,11 @@ id guessed or typed into ``?a=`` reveals nothing, not even existence. Scope by r
 * 填报人: the assessments of their unit (``user_units``), read and write; purge is the
   administrator's;
 * 评估组: the assessments of the units assigned to them, read only;
-* 培训师: practice assessments (profile key 练习样例) and their assigned units.
+* 培训师: the practice assessments (profile key 练习样例) of their own workshops (profile key
+  培训班 = a code of `jiguan.store.workshops`), and their assigned units; may purge those
+  practices (a workshop's reset);
+* 学员 (``trainee``, no account: joined with a workshop code): their own practice assessments
+  (培训班 = their workshop, 学员 = their display name) while the workshop is open.
 
 Deletes, restores, purges and imports are written to the audit log. A method this class does
 not know (added to `Store` later) is refused to everyone but the administrator until it is
@@ -23,14 +27,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from jiguan.accounts import FILLER, REVIEWER, TRAINER, Caller
+from jiguan.accounts import FILLER, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.scoring import Answer
 from jiguan.store.errors import NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import files_t
 from jiguan.store.users import Users
-from jiguan.training import PROFILE_SAMPLE
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 
 DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
@@ -49,6 +54,7 @@ class ScopedStore:
         self._users = users or Users(store)
         self.caller = caller
         self._unit_names: frozenset[str] | None = None
+        self._workshops: frozenset[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
         if name in _PLAIN_ATTRIBUTES:
@@ -67,10 +73,30 @@ class ScopedStore:
                 self._unit_names = frozenset(self._users.get(self.caller.user_id).units)
         return self._unit_names
 
+    def _workshop_codes(self) -> frozenset[str]:
+        """A trainer's own workshop codes; a trainee's one code while the workshop is open."""
+        if self._workshops is None:
+            workshops = Workshops(self._store)
+            if self.caller.role == TRAINER:
+                self._workshops = workshops.codes_of(self.caller.user_id)
+            elif self.caller.role == TRAINEE and workshops.is_active(self.caller.workshop):
+                self._workshops = frozenset({self.caller.workshop})
+            else:
+                self._workshops = frozenset()
+        return self._workshops
+
+    def _practice_of_mine(self, profile: Mapping[str, str] | None) -> bool:
+        profile = profile or {}
+        if PROFILE_SAMPLE not in profile or self.caller.role not in (TRAINER, TRAINEE):
+            return False
+        if profile.get(PROFILE_WORKSHOP, "") not in self._workshop_codes():
+            return False
+        return self.caller.role == TRAINER or profile.get(PROFILE_TRAINEE) == self.caller.name
+
     def can_read(self, info: AssessmentInfo) -> bool:
         if self.caller.all_powerful:
             return True
-        if self.caller.role == TRAINER and PROFILE_SAMPLE in info.profile:
+        if self._practice_of_mine(info.profile):
             return True
         return self.caller.role in (FILLER, REVIEWER, TRAINER) and info.unit_name in self._units()
 
@@ -92,9 +118,7 @@ class ScopedStore:
         return [info for info in self._store.rounds(aid) if self.can_read(info)]
 
     def _may_create(self, unit_name: str, profile: Mapping[str, str] | None) -> bool:
-        if self.caller.all_powerful:
-            return True
-        if self.caller.role == TRAINER and PROFILE_SAMPLE in (profile or {}):
+        if self.caller.all_powerful or self._practice_of_mine(profile):
             return True
         in_unit = " ".join(unit_name.split()) in self._units()
         return self.caller.role in (FILLER, TRAINER) and in_unit
@@ -157,6 +181,8 @@ class ScopedStore:
         moved = unit_name is not None and " ".join(unit_name.split()) != info.unit_name
         if moved and not self._may_create(unit_name, info.profile):
             raise AccessDenied("无权把自评改到其他单位名下")
+        if profile is not None and not self._may_create(unit_name or info.unit_name, profile):
+            raise AccessDenied("无权把自评改到其他单位或培训班名下")
         return self._store.update_assessment(
             aid, unit_name=unit_name, round_name=round_name, profile=profile
         )
@@ -178,7 +204,8 @@ class ScopedStore:
 
     def purge_assessment(self, aid: int) -> None:
         info = self._write(aid)
-        if not self.caller.all_powerful:
+        workshop_reset = self.caller.role == TRAINER and self._practice_of_mine(info.profile)
+        if not (self.caller.all_powerful or workshop_reset):
             raise StoreError("彻底清除只能由管理员进行")
         self._store.purge_assessment(aid)
         self._audit("彻底清除自评", info)

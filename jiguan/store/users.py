@@ -7,6 +7,8 @@ it holds across browsers and server processes.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from jiguan import accounts
 from jiguan.accounts import AccountError, Caller
+from jiguan.format import format_time
 from jiguan.store.assessments import _unit_id
 from jiguan.store.errors import guard
 from jiguan.store.facade import Store
@@ -141,17 +144,66 @@ class Users:
             conn.execute(sa.insert(user_units_t).values(user_id=user_id, unit_id=unit_id))
 
     @guard("分配单位")
-    def assign(self, user_id: int, unit: str) -> UserInfo:
+    def assign(self, user_id: int, unit: str, *, by: Caller | None = None) -> UserInfo:
+        """Give the account a unit: a 填报人's own unit, or one an 评估组 member reads."""
         with self._db.write() as conn:
             self._assign(conn, user_id, unit, now())
-        return self.get(user_id)
+        info = self.get(user_id)
+        if by is not None:
+            self.record(by, "分配单位", info.name, " ".join(unit.split()))
+        return info
+
+    @guard("取消分配单位")
+    def unassign(self, user_id: int, unit: str, *, by: Caller | None = None) -> UserInfo:
+        with self._db.write() as conn:
+            unit_id = conn.execute(sa.select(units.c.id).where(units.c.name == unit)).scalar()
+            conn.execute(
+                sa.delete(user_units_t).where(
+                    user_units_t.c.user_id == user_id, user_units_t.c.unit_id == unit_id
+                )
+            )
+        info = self.get(user_id)
+        if by is not None:
+            self.record(by, "取消分配单位", info.name, unit)
+        return info
 
     @guard("修改角色")
-    def set_role(self, user_id: int, role: str) -> UserInfo:
+    def set_role(self, user_id: int, role: str, *, by: Caller | None = None) -> UserInfo:
+        """A new role; written to the audit log with the old one."""
         role = accounts.check_role(role)
+        before = self.get(user_id)
+        if before.role == accounts.ADMIN and role != accounts.ADMIN:
+            self._keep_an_admin(user_id)
         with self._db.write() as conn:
             conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
+        if by is not None:
+            self.record(by, "修改角色", before.name, f"{before.role} → {role}")
         return self.get(user_id)
+
+    @guard("停用账户")
+    def set_disabled(self, user_id: int, disabled: bool, *, by: Caller | None = None) -> UserInfo:
+        """Disable (the account can no longer log in) or enable an account again."""
+        before = self.get(user_id)
+        if disabled and before.role == accounts.ADMIN:
+            self._keep_an_admin(user_id)
+        with self._db.write() as conn:
+            conn.execute(
+                sa.update(users_t)
+                .where(users_t.c.id == user_id)
+                .values(disabled_at=now() if disabled else None)
+            )
+        if by is not None:
+            self.record(by, "停用账户" if disabled else "启用账户", before.name)
+        return self.get(user_id)
+
+    def _keep_an_admin(self, user_id: int) -> None:
+        others = [
+            u
+            for u in self.list()
+            if u.role == accounts.ADMIN and not u.disabled and u.id != user_id
+        ]
+        if not others:
+            raise AccountError("这是最后一个可用的管理员账户，不能停用或改为其他角色")
 
     @guard("登录")
     def login(self, name: str, password: str, *, at: datetime | None = None) -> UserInfo:
@@ -243,8 +295,58 @@ class Users:
             )
 
     @guard("读取审计日志")
-    def audit_log(self, limit: int = 1000) -> list[AuditEntry]:
-        """The newest ``limit`` entries, newest first."""
+    def audit_log(
+        self,
+        limit: int = 1000,
+        *,
+        actor: str = "",
+        action: str = "",
+        text: str = "",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """The newest ``limit`` entries, newest first, optionally filtered: ``actor`` and
+        ``action`` exactly, ``text`` anywhere in target or detail, ``since ≤ at < until``."""
+        query = sa.select(audit_t)
+        if actor:
+            query = query.where(audit_t.c.actor == actor)
+        if action:
+            query = query.where(audit_t.c.action == action)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(
+                audit_t.c.target.like(pattern, escape="\\")
+                | audit_t.c.detail.like(pattern, escape="\\")
+            )
+        if since is not None:
+            query = query.where(audit_t.c.at >= since)
+        if until is not None:
+            query = query.where(audit_t.c.at < until)
         with self._db.read() as conn:
-            rows = conn.execute(sa.select(audit_t).order_by(audit_t.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(query.order_by(audit_t.c.id.desc()).limit(limit)).all()
         return [AuditEntry(r.at, r.actor, r.action, r.target, r.detail, r.address) for r in rows]
+
+    @guard("读取审计日志")
+    def audit_actions(self) -> list[str]:
+        with self._db.read() as conn:
+            query = sa.select(audit_t.c.action).distinct().order_by(audit_t.c.action)
+            return list(conn.execute(query).scalars())
+
+
+AUDIT_HEADERS = ("时间", "账户", "操作", "对象", "详情", "地址")
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def audit_csv(entries: list[AuditEntry]) -> bytes:
+    """The audit log as CSV (UTF-8 with BOM, Chinese headers, times in 北京时间)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_HEADERS)
+    for e in entries:
+        cells = (format_time(e.at), e.actor, e.action, e.target, e.detail, e.address)
+        writer.writerow([_cell(str(c)) for c in cells])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,176 @@
+"""账户与单位 (共享模式, 管理员 only): accounts (add, disable, reset password, change role) and
+their units (a 填报人's unit, an 评估组 member's assigned units). Every change is written to the
+audit log by jiguan.store.users, with this administrator as the actor."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
+from jiguan.format import format_time
+from jiguan.store import StoreError
+from jiguan.store.users import UserInfo, Users
+from pages import access, state
+from pages.ui import plain
+
+ss = st.session_state
+
+
+def _users() -> Users:
+    return Users(state.base_store())
+
+
+def _say(kind: str, text: str) -> None:
+    ss["admin.msg"] = (kind, text)
+
+
+def _do(action, done: str) -> None:
+    try:
+        action()
+    except (AccountError, StoreError) as exc:
+        _say("error", str(exc))
+        return
+    _say("success", done)
+
+
+def _add(me: Caller) -> None:
+    name = ss.get("admin.new.name") or ""
+    role = ss.get("admin.new.role") or FILLER
+    unit = " ".join((ss.get("admin.new.unit") or "").split())
+    password = ss.get("admin.new.password") or ""
+
+    def add() -> None:
+        users = _users()
+        info = users.add(name, role, password, unit=unit or None)
+        users.record(me, "新建账户", info.name, ROLE_LABELS[role] + (f" · {unit}" if unit else ""))
+
+    _do(add, f"已新建账户「{' '.join(name.split())}」，首次登录须修改密码。")
+
+
+def _unit_names() -> list[str]:
+    infos = state.attempt(lambda: state.get_store().list_assessments(), "读取单位失败") or []
+    names = {i.unit_name for i in infos if not i.unit_name.startswith("【示例】")}
+    for user in state.attempt(lambda: _users().list(), "读取账户失败") or []:
+        names.update(user.units)
+    return sorted(names)
+
+
+def _table(users: list[UserInfo]) -> None:
+    rows = [
+        {
+            "用户名": u.name,
+            "角色": ROLE_LABELS.get(u.role, u.role),
+            "单位": "、".join(u.units) or "—",
+            "状态": "已停用" if u.disabled else ("须改密码" if u.must_change else "正常"),
+            "锁定至": format_time(u.locked_until) if u.locked_until else "",
+        }
+        for u in users
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _add_form(me: Caller) -> None:
+    expander = st.expander("新建账户", icon=":material/person_add:")
+    with expander, st.form("admin.add", clear_on_submit=True):
+        cols = st.columns(2)
+        cols[0].text_input("用户名", key="admin.new.name", max_chars=100)
+        cols[1].selectbox(  # 填报人 first: the safe default
+            "角色",
+            sorted(ROLE_LABELS, key=lambda r: r == ADMIN),
+            format_func=ROLE_LABELS.get,
+            key="admin.new.role",
+        )
+        cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=100)
+        cols[1].text_input(
+            "初始密码（至少 10 个字符，首次登录须修改）",
+            type="password",
+            key="admin.new.password",
+            max_chars=256,
+        )
+        st.form_submit_button("新建", type="primary", on_click=_add, args=(me,))
+
+
+def _manage(me: Caller, users: list[UserInfo]) -> None:
+    by_name = {u.name: u for u in users}
+    name = st.selectbox(
+        "选择账户", list(by_name), key="admin.pick", index=None, placeholder="请选择账户"
+    )
+    if name is None:
+        return
+    user = by_name[name]
+    with st.container(border=True):
+        cols = st.columns([2, 1])
+        role = cols[0].selectbox(
+            "角色",
+            list(ROLE_LABELS),
+            index=list(ROLE_LABELS).index(user.role),
+            format_func=ROLE_LABELS.get,
+            key=f"admin.role.{user.id}",
+        )
+        if cols[1].button("保存角色", key=f"admin.setrole.{user.id}", disabled=role == user.role):
+            _do(
+                lambda: _users().set_role(user.id, role, by=me),
+                f"已将「{name}」改为{ROLE_LABELS[role]}。",
+            )
+            st.rerun()
+        label = "启用账户" if user.disabled else "停用账户"
+        if cols[1].button(label, key=f"admin.disable.{user.id}"):
+            _do(
+                lambda: _users().set_disabled(user.id, not user.disabled, by=me),
+                f"已{label}「{name}」。",
+            )
+            st.rerun()
+
+        st.markdown("**单位**")
+        units = _unit_names()
+        cols = st.columns([2, 1])
+        unit = cols[0].selectbox(
+            "分配单位（可输入新单位名称）",
+            units,
+            index=None,
+            accept_new_options=True,
+            placeholder="选择或输入单位名称",
+            key=f"admin.unit.{user.id}",
+        )
+        if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit):
+            _do(lambda: _users().assign(user.id, unit, by=me), f"已为「{name}」分配单位。")
+            st.rerun()
+        for held in user.units:
+            row = st.columns([2, 1])
+            row[0].text(held)
+            if row[1].button("取消分配", key=f"admin.unassign.{user.id}.{held}"):
+                _do(lambda h=held: _users().unassign(user.id, h, by=me), "已取消分配。")
+                st.rerun()
+
+        st.markdown("**重设密码**")
+        cols = st.columns([2, 1])
+        new = cols[0].text_input(
+            "新密码（用户下次登录须修改）",
+            type="password",
+            key=f"admin.reset.{user.id}",
+            max_chars=256,
+        )
+        if cols[1].button("重设密码", key=f"admin.doreset.{user.id}", disabled=not new):
+
+            def reset() -> None:
+                _users().reset_password(user.id, new)
+                _users().record(me, "重设密码", name)
+
+            _do(reset, f"已重设「{name}」的密码。")
+            st.rerun()
+
+
+def render() -> None:
+    me = access.require(ADMIN)
+    st.title("账户与单位", anchor=False)
+    st.caption("填报人只能看到本单位的自评；评估组只读分配给他们的单位。所有修改都记入审计日志。")
+    msg = ss.pop("admin.msg", None)
+    if msg:
+        (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
+    users = state.attempt(lambda: _users().list(), "读取账户失败")
+    if users is None:
+        return
+    _table(users)
+    _add_form(me)
+    st.subheader("修改账户", anchor=False)
+    _manage(me, users)

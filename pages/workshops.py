@@ -1,0 +1,91 @@
+"""培训班管理 (共享模式, 培训师 and 管理员): open a workshop with a join code, see who may join
+until when, end it early. Trainees join on the login page with the code and their name; the
+practices they make carry the code as 培训班 and are visible to this trainer only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
+from jiguan.format import CHINA_TZ, format_time
+from jiguan.store import StoreError
+from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
+from pages import access, routes, state
+from pages.ui import plain
+
+ss = st.session_state
+
+
+def _workshops() -> Workshops:
+    return Workshops(state.base_store())
+
+
+def _open(me: Caller) -> None:
+    day = ss.get("ws.until") or dt.datetime.now(CHINA_TZ).date()
+    until = dt.datetime.combine(day, dt.time(23, 59), tzinfo=CHINA_TZ)
+    try:
+        info = _workshops().open(me, ss.get("ws.code") or "", ss.get("ws.name") or "", until)
+    except (AccountError, StoreError) as exc:
+        ss["ws.msg"] = ("error", str(exc))
+        return
+    ss["ws.msg"] = ("success", f"已开设培训班，学员在登录页输入代码「{info.code}」即可加入。")
+
+
+def _close(me: Caller, code: str) -> None:
+    try:
+        _workshops().close(me, code)
+    except (AccountError, StoreError) as exc:
+        ss["ws.msg"] = ("error", str(exc))
+        return
+    ss["ws.msg"] = ("success", f"培训班「{code}」已结束，学员不能再加入或作答。")
+
+
+def render() -> None:
+    me = access.require(TRAINER, ADMIN)
+    st.title("培训班管理", anchor=False)
+    st.caption(
+        "学员无需账户：在登录页输入培训班代码和姓名即可做示例练习，只能看到自己的练习；"
+        "培训班结束后学员的练习仍保留在「培训班结果」中，直到您清除。"
+    )
+    msg = ss.pop("ws.msg", None)
+    if msg:
+        (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
+    with st.form("ws.open", clear_on_submit=True):
+        cols = st.columns(3)
+        cols[0].text_input("培训班代码（至少 4 个字符）", key="ws.code", max_chars=100)
+        cols[1].text_input("培训班名称", key="ws.name", max_chars=100)
+        today = dt.datetime.now(CHINA_TZ).date()
+        cols[2].date_input(
+            "结束日期（当天 23:59 结束）",
+            today,
+            min_value=today,
+            max_value=today + dt.timedelta(days=MAX_WORKSHOP_DAYS - 1),
+            key="ws.until",
+            format="YYYY-MM-DD",
+        )
+        st.form_submit_button("开设培训班", type="primary", on_click=_open, args=(me,))
+    mine = state.attempt(lambda: _workshops().list(me), "读取培训班失败")
+    if not mine:
+        st.info("还没有培训班。")
+        return
+    for info in mine:
+        with st.container(border=True):
+            cols = st.columns([3, 1])
+            state_text = "进行中" if info.active() else "已结束"
+            cols[0].markdown(f"**{plain(info.code)}**　{state_text}")
+            cols[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
+            cols[0].text(f"培训教师：{info.trainer}")
+            if info.active():
+                cols[1].button(
+                    "结束培训班",
+                    key=f"ws.close.{info.id}",
+                    on_click=_close,
+                    args=(me, info.code),
+                )
+    st.page_link(
+        routes.page(state.get_rubric(), "workshop-room"),
+        label="查看培训班结果",
+        icon=":material/groups:",
+    )

@@ -1,0 +1,133 @@
+"""共享模式's administrator pages and workshop join codes through the app (issue 13): the
+account page (add, role change audited), the audit log with its export, a trainer's workshop
+and a trainee who joins with its code and sees only their own practice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER
+from jiguan.store import Store
+from jiguan.store.users import Users
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from tests.app_support import HARNESS, goto, sess
+
+PASSWORD = "一个足够长的密码123"
+NEW_PASSWORD = "另一个足够长的密码456"
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+
+
+def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
+    users = Users(store)
+    info = users.add(name, role, PASSWORD, unit=unit)
+    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
+    return info.id
+
+
+def _login(name: str) -> AppTest:
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="login.name").set_value(name)
+    at.text_input(key="login.password").set_value(NEW_PASSWORD)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_administrator_adds_an_account_and_changes_its_role(
+    shared: None, other_store: Store
+) -> None:
+    _account(other_store, "管理员", ADMIN)
+    at = goto(_login("管理员"), "accounts")
+    at.text_input(key="admin.new.name").set_value("甲填报")
+    at.selectbox(key="admin.new.role").set_value(FILLER)
+    at.text_input(key="admin.new.unit").set_value("甲局")
+    at.text_input(key="admin.new.password").set_value("短")
+    at.button(key="FormSubmitter:admin.add-新建").click().run()
+    assert "至少 10 个字符" in " ".join(e.value for e in at.error)
+    at.text_input(key="admin.new.name").set_value("甲填报")
+    at.selectbox(key="admin.new.role").set_value(FILLER)
+    at.text_input(key="admin.new.unit").set_value("甲局")
+    at.text_input(key="admin.new.password").set_value(PASSWORD)
+    at.button(key="FormSubmitter:admin.add-新建").click().run()
+    assert not at.exception, at.exception
+    user = next(u for u in Users(other_store).list() if u.name == "甲填报")
+    assert (user.role, user.units, user.must_change) == (FILLER, ("甲局",), True)
+    at.selectbox(key="admin.pick").set_value("甲填报").run()
+    at.selectbox(key=f"admin.role.{user.id}").set_value(REVIEWER).run()
+    at.button(key=f"admin.setrole.{user.id}").click().run()
+    assert not at.exception, at.exception
+    assert Users(other_store).get(user.id).role == REVIEWER
+    changed = Users(other_store).audit_log(action="修改角色")
+    assert [(e.actor, e.target) for e in changed] == [("管理员", "甲填报")]
+    at = goto(at, "audit-log")
+    assert not at.exception, at.exception
+    assert "修改角色" in at.selectbox(key="audit.action").options
+
+
+def test_a_filler_cannot_draw_the_administrator_page(shared: None, other_store: Store) -> None:
+    _account(other_store, "管理员", ADMIN)
+    _account(other_store, "甲填报", FILLER, "甲局")
+    at = _login("甲填报")
+    at = goto(at, "accounts")
+    assert not [w for w in at.text_input if w.key == "admin.new.name"]
+
+
+def test_trainee_joins_with_a_code_and_sees_only_their_practice(
+    shared: None, other_store: Store
+) -> None:
+    _account(other_store, "管理员", ADMIN)
+    trainer_id = _account(other_store, "培训师", TRAINER)
+    trainer = Users(other_store).get(trainer_id).caller()
+    Workshops(other_store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    for who in ("小王", "小李"):
+        other_store.create_assessment(
+            "【示例】某单位",
+            f"练习 · {who}",
+            profile={PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: who},
+        )
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="join.code").set_value("WRONG-CODE")
+    at.text_input(key="join.name").set_value("小王")
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert "培训班代码不正确" in " ".join(e.value for e in at.error)
+    at.text_input(key="join.code").set_value("NJ-2026")
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert not at.exception, at.exception
+    me = sess(at).account
+    assert (me.role, me.name, me.workshop) == (TRAINEE, "小王", "NJ-2026")
+    assert "学员" in " ".join(c.value for c in at.sidebar.caption)
+    Workshops(other_store).close(trainer, "NJ-2026")
+    at.run()
+    assert sess(at).account is None  # the workshop ended: the trainee is out
+
+
+def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) -> None:
+    _account(other_store, "管理员", ADMIN)
+    _account(other_store, "王老师", TRAINER)
+    at = goto(_login("王老师"), "workshops")
+    at.text_input(key="ws.code").set_value("AB")
+    at.text_input(key="ws.name").set_value("南京班")
+    at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
+    assert "至少 4 个字符" in " ".join(e.value for e in at.error)
+    at.text_input(key="ws.code").set_value("NJ-2026")
+    at.text_input(key="ws.name").set_value("南京班")
+    at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
+    assert not at.exception, at.exception
+    assert "已开设培训班" in " ".join(s.value for s in at.success)
+    info = Workshops(other_store).get("NJ-2026")
+    assert (info.trainer, info.active()) == ("王老师", True)
+    at.button(key=f"ws.close.{info.id}").click().run()
+    assert not Workshops(other_store).get("NJ-2026").active()
+    assert [e.action for e in Users(other_store).audit_log(actor="王老师")][:2] == [
+        "结束培训班",
+        "新建培训班",
+    ]

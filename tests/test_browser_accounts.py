@@ -1,0 +1,300 @@
+"""共享模式 in a real Chromium (issue 13): login, lockout, a unit's user who cannot open, list or
+change another unit's assessment (URL, guessed id, CSV import), a trainer who sees only their
+own workshop, a trainee who joins with a code; and 单机模式 listening on loopback only.
+Screenshots go to artifacts/screenshots/accounts_*.png."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jiguan import PROJECT_ROOT
+from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS, TRAINER
+from jiguan.rubric import load_rubric
+from jiguan.samples import load_samples
+from jiguan.scoring import Answer, all_yes
+from jiguan.sheet import write_sheet
+from jiguan.store import Store
+from jiguan.store.users import Users
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from tests.browser_support import (
+    CHROMIUM,
+    TIMEOUT,
+    VIEWPORT,
+    AppServer,
+    _free_port,
+    _open_top,
+    _settle,
+)
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.browser
+PASSWORD = "一个足够长的密码123"
+READY = "另一个足够长的密码456"
+
+
+@pytest.fixture
+def shots(artifacts_dir: Path) -> Path:
+    path = artifacts_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def shared_server(tmp_path: Path) -> Iterator[AppServer]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def store(shared_server: AppServer) -> Iterator[Store]:
+    s = Store(
+        f"sqlite:///{(shared_server.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=shared_server.data_dir / "files",
+    )
+    s.migrate()
+    users = Users(s)
+    users.add("管理员", ADMIN, PASSWORD)
+    yield s
+    s.close()
+
+
+def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
+    users = Users(store)
+    info = users.add(name, role, PASSWORD, unit=unit)
+    users.change_password(info.id, PASSWORD, READY)
+    return info.id
+
+
+def _page(browser, url: str):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.goto(url)
+    _settle(page)
+    return page
+
+
+def _login(page, name: str, password: str = READY, *, ok: bool = True) -> None:
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    if ok:  # the form is gone once the page behind it has been drawn
+        page.get_by_role("button", name="登录", exact=True).wait_for(state="detached")
+    _settle(page)
+
+
+def test_login_and_lockout(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
+    _account(store, "甲填报", FILLER, "甲局")
+    page = _page(browser, shared_server.url)
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    page.screenshot(path=str(shots / "accounts_login.png"))
+    for _ in range(MAX_FAILED_LOGINS):
+        _login(page, "甲填报", "错误的密码错误的密码", ok=False)
+    page.get_by_text(re.compile("账户已锁定")).wait_for()
+    page.screenshot(path=str(shots / "accounts_locked.png"))
+    _login(page, "甲填报", ok=False)  # the right password, too late
+    page.get_by_text(re.compile("已暂时锁定")).wait_for()
+    assert page.get_by_text("已登录：").count() == 0
+
+    other = _page(browser, shared_server.url)  # the lock holds in another browser too
+    _login(other, "甲填报", ok=False)
+    other.get_by_text(re.compile("已暂时锁定")).wait_for()
+    _account(store, "乙填报", FILLER, "乙局")
+    _login(other, "乙填报")
+    other.get_by_text(re.compile("已登录：乙填报（填报人）")).wait_for()
+    other.screenshot(path=str(shots / "accounts_logged_in.png"))
+
+
+def test_unit_a_cannot_open_list_or_change_unit_b(
+    shared_server: AppServer, store: Store, browser, shots: Path, tmp_path: Path
+) -> None:
+    rubric = store.rubric
+    _account(store, "甲填报", FILLER, "甲局")
+    mine = store.create_assessment("甲局", "甲的第一次自评")
+    theirs = store.create_assessment("乙局", "乙的秘密自评")
+    store.replace_answers(theirs.id, {"1.1": Answer("no")}, user="乙")
+    before = store.load_answers(theirs.id)
+
+    page = _page(browser, f"{shared_server.url}/?a={theirs.id}")
+    _login(page, "甲填报")
+    page.get_by_text(re.compile("无权访问")).first.wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "accounts_foreign_link.png"))
+    body = page.locator("body").inner_text()
+    assert "乙局" not in body and "乙的秘密自评" not in body
+
+    guessed = _page(browser, f"{shared_server.url}/?a={theirs.id + 100}")
+    _login(guessed, "甲填报")
+    guessed.get_by_text(re.compile("无权访问")).first.wait_for()
+    denied = guessed.get_by_text(re.compile("无权访问")).first.inner_text()
+    assert denied == page.get_by_text(re.compile("无权访问")).first.inner_text()
+
+    # after the refused link, a CSV imported on 导入导出 lands in 甲局's own assessment only
+    csv_path = tmp_path / "all_yes.csv"
+    csv_path.write_bytes(write_sheet(rubric, all_yes(rubric, evidence="文件")))
+    _open_top(page, "导入导出")
+    body = page.locator("body").inner_text()
+    assert "乙的秘密自评" not in body and "乙局" not in body
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv_path))
+    confirm = page.get_by_role("button", name="确认导入")
+    confirm.wait_for()
+    confirm.click()
+    _settle(page)
+    page.screenshot(path=str(shots / "accounts_import_own_unit.png"))
+    assert store.load_answers(theirs.id) == before
+    assert len(store.answers(mine.id)) == len(rubric.criteria)
+    log = Users(store).audit_log(action="导入答题表")
+    assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
+    with page.expect_download() as download:  # an export is audited when the file is built
+        page.get_by_role("button", name="下载答题表（CSV）").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    log = Users(store).audit_log(action="导出答题表")
+    assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
+
+
+def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
+    shared_server: AppServer, store: Store, browser, shots: Path
+) -> None:
+    users = Users(store)
+    workshops = Workshops(store)
+    until = datetime.now(UTC) + timedelta(days=1)
+    for trainer, code in (("王老师", "NJ-2026"), ("李老师", "SH-2026")):
+        caller = users.get(_account(store, trainer, TRAINER)).caller()
+        workshops.open(caller, code, f"{code} 班", until)
+    sample = load_samples(store.rubric)[0]
+    for code, trainee in (("NJ-2026", "南京学员甲"), ("SH-2026", "上海学员乙")):
+        profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: code, PROFILE_TRAINEE: trainee}
+        store.create_assessment(f"【示例】{sample.unit}", f"练习 · {trainee}", profile=profile)
+
+    page = _page(browser, shared_server.url)
+    _login(page, "王老师")
+    page.get_by_text("培训与比较", exact=True).click()
+    page.get_by_role("menuitem", name="培训班结果").click()
+    page.get_by_role("heading", level=1, name="培训班结果").wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "accounts_trainer_room.png"))
+    body = page.locator("body").inner_text()
+    assert "SH-2026" not in body and "上海学员乙" not in body
+    page.get_by_label("培训班代码").click()
+    page.get_by_role("option").first.wait_for()
+    assert page.get_by_role("option").all_inner_texts() == ["NJ-2026"]
+    page.keyboard.press("Escape")
+
+    trainee = _page(browser, shared_server.url)
+    trainee.get_by_label("培训班代码").fill("NJ-2026")
+    trainee.get_by_label("您的姓名").fill("南京学员丙")
+    trainee.get_by_role("button", name="加入培训班").click()
+    _settle(trainee)
+    trainee.get_by_text(re.compile("已登录：南京学员丙（学员）")).wait_for()
+    trainee.get_by_text("培训与比较", exact=True).click()
+    trainee.get_by_role("menuitem", name="示例练习").click()
+    trainee.get_by_role("heading", level=1, name="示例练习").wait_for()
+    trainee.get_by_role("button", name="载入示例单位，开始练习").click()
+    _settle(trainee)
+    trainee.screenshot(path=str(shots / "accounts_trainee_practice.png"))
+    body = trainee.locator("body").inner_text()
+    assert "南京学员甲" not in body and "上海学员乙" not in body
+    mine = [a for a in store.list_assessments() if a.profile.get(PROFILE_TRAINEE) == "南京学员丙"]
+    assert [a.profile[PROFILE_WORKSHOP] for a in mine] == ["NJ-2026"]
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on ``port`` (Linux /proc/net/tcp{,6})."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def _other_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: only picks the outgoing interface
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
+    """`make run` with the project's own config (.streamlit/config.toml), no address given."""
+    port = _free_port()
+    env = dict(os.environ, JIGUAN_DATA_DIR=str(tmp_path / "data"))
+    env.pop("JIGUAN_MODE", None)
+    env.pop("JIGUAN_DATABASE_URL", None)
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "server.log"
+                ).read_text()
+                time.sleep(0.2)
+        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
+        other = _other_address()
+        if other is not None:
+            with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
+                pass
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def test_administrator_pages(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
+    users = Users(store)
+    admin = users.list()[0]
+    users.change_password(admin.id, PASSWORD, READY)
+    _account(store, "甲填报", FILLER, "甲局")
+    page = _page(browser, shared_server.url)
+    _login(page, "管理员")
+    page.get_by_text("管理", exact=True).click()
+    page.get_by_role("menuitem", name="账户与单位").click()
+    page.get_by_role("heading", level=1, name="账户与单位").wait_for()
+    page.get_by_label("选择账户").click()
+    page.get_by_role("option", name="甲填报").click()
+    page.get_by_role("button", name="保存角色").wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "accounts_admin_users.png"))
+    page.get_by_text("管理", exact=True).click()
+    page.get_by_role("menuitem", name="审计日志").click()
+    page.get_by_role("heading", level=1, name="审计日志").wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "accounts_admin_audit.png"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出审计日志（CSV）").click()
+    assert "登录" in download.value.path().read_bytes().decode("utf-8-sig")
+    assert [e.actor for e in users.audit_log(action="导出审计日志")] == ["管理员"]
