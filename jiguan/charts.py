@@ -38,11 +38,16 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         height: figure height in pixels (small in the sidebar, large on 汇总).
         labels: show the item names around the radar (off for very small figures).
     """
-    items = result.items
+    return radar_of(result.items, height=height, labels=labels)
+
+
+def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = True) -> go.Figure:
+    """`radar` from the item results alone (what the figure depends on), for callers that
+    keep figures by their items."""
     theta = [_wrap(item.name) for item in items]
     trace = dict(
         type="scatterpolar",
-        r=item_percentages(result),
+        r=[round(item.pct, 1) for item in items],
         theta=theta,
         fill="toself",
         fillcolor="rgba(31, 95, 168, 0.25)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,10 +57,25 @@ def _store(url: str, files_dir: str, max_file_bytes: int) -> Store:
     return store
 
 
+def _settings() -> tuple[str, str, int]:
+    return database_url(), str(default_files_dir()), upload_limit_bytes()
+
+
+# st.cache_resource hashes its arguments on every call (~0.1 ms for these); the pages ask for
+# the store and the journal several times per run, so the resources are also kept here by the
+# same arguments (bench/README.md, "Profile").
+_stores: dict[tuple[str, str, int], Store] = {}
+_savings: dict[tuple[str, str, str, int], Saving] = {}
+
+
 def base_store() -> Store:
     """The store for the configured database, migrated on first use (raises StoreError).
     Keyed by URL, so a test (or a second configuration) gets its own store."""
-    return _store(database_url(), str(default_files_dir()), upload_limit_bytes())
+    args = _settings()
+    store = _stores.get(args)
+    if store is None:
+        store = _stores[args] = _store(*args)
+    return store
 
 
 def get_store() -> Store:
@@ -115,12 +131,11 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
 
 
 def saving() -> Saving:
-    return _saving(
-        str(resolve_data_dir() / "journal"),
-        database_url(),
-        str(default_files_dir()),
-        upload_limit_bytes(),
-    )
+    args = (str(resolve_data_dir() / "journal"), *_settings())
+    found = _savings.get(args)
+    if found is None:
+        found = _savings[args] = _saving(*args)
+    return found
 
 
 @st.cache_resource(show_spinner=False)
@@ -242,6 +257,7 @@ def sync() -> list[str]:
         return []  # keep working on the view; reads would only wait for the timeout
     store = get_store()
     try:
+        s.stamp_checked = time.monotonic()
         if s.loaded_aid == s.aid and store.get_assessment(s.aid).updated_at == s.seen_stamp:
             return []
         fresh = s.loaded_aid != s.aid
