@@ -25,7 +25,6 @@ one shown last saves the value and then continues to the page the user asked for
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -95,16 +94,6 @@ def forget(cid: str, *fields: str) -> None:
     """Drop widget values so they are seeded again from the saved answer when next drawn."""
     for field in fields or ("ans", "pts", "ev", "note"):
         ss.pop(key(field, cid), None)
-
-
-def forget_all(criteria: Collection[str]) -> None:
-    """`forget` every field of every criterion in ``criteria`` (another assessment opened):
-    one pass over the widget values there are rather than four lookups per criterion."""
-    fields = ("ans", "pts", "ev", "note")
-    for k in [k for k in ss if isinstance(k, str)]:
-        field, _, cid = k.partition(".")
-        if field in fields and cid in criteria:
-            del ss[k]
 
 
 def take_remote(changed: list[str]) -> None:

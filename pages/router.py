@@ -51,7 +51,8 @@ def main() -> None:
     loaded = s.loaded_aid
     changed = state.sync()
     if s.loaded_aid != loaded:  # another assessment (or the first): every widget anew
-        answers.forget_all(rubric.criteria)
+        for cid in rubric.criteria:
+            answers.forget(cid)
     else:
         answers.take_remote(changed)
     if s.aid is not None and st.query_params.get("a") != str(s.aid):
