@@ -270,6 +270,10 @@ class Session:
         self.pages: dict[str, str] = {}  # url_pathname -> page_script_hash
         self.page_script_hash = ""
         self.page_not_found = False
+        # Fragments the server asked the browser to rerun on a timer (st.fragment(run_every=)):
+        # fragment id -> seconds. A browser sends those reruns; `poll` does the same.
+        self.auto_reruns: dict[str, float] = {}
+        self.lock = asyncio.Lock()  # one rerun at a time, as the frontend queues them
 
     async def connect(self) -> None:
         # The frontend offers ["streamlit", <xsrf token>, <session id>]; with no Origin header the
@@ -326,6 +330,17 @@ class Session:
         fragment_id: str = "",
         marker: re.Pattern[str] | None = None,
     ) -> Run:
+        async with self.lock:
+            return await self._rerun(query_string, page_name, page_script_hash, fragment_id, marker)
+
+    async def _rerun(
+        self,
+        query_string: str,
+        page_name: str,
+        page_script_hash: str,
+        fragment_id: str,
+        marker: re.Pattern[str] | None,
+    ) -> Run:
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = query_string
@@ -381,6 +396,34 @@ class Session:
                 self.page_script_hash = nav.page_script_hash
             elif kind == "page_not_found":
                 self.page_not_found = True
+            elif kind == "auto_rerun":
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fid in msg.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fid, None)
+
+    async def poll(self, query_string: str, stop: asyncio.Event, rng: random.Random) -> int:
+        """Send the timed fragment reruns a browser would send, until ``stop``; returns how
+        many ran. The first one comes after a random part of its interval (tabs opened at
+        different times do not poll in step)."""
+        done = 0
+        due = {fid: time.perf_counter() + rng.uniform(0, t) for fid, t in self.auto_reruns.items()}
+        while not stop.is_set() and due:
+            fid, at = min(due.items(), key=lambda kv: kv[1])
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), max(0.0, at - time.perf_counter()))
+            if stop.is_set():
+                break
+            await self.rerun(
+                query_string=query_string, page_script_hash=self.page_script_hash, fragment_id=fid
+            )
+            done += 1
+            interval = self.auto_reruns.get(fid)
+            if interval is None:
+                del due[fid]
+            else:
+                due[fid] = time.perf_counter() + interval
+        return done
 
     def set_widget(self, key: str, value: Any) -> Widget:
         """Record a new value for a watched widget; it goes out with the next rerun."""

@@ -7,7 +7,8 @@ Reuses bench_app.py's protocol client (no browser). On one PostgreSQL schema cre
   (``200~3000``): answer→total and page load p50/p95, errors, and *lost answers*: answers the
   client saw confirmed minus the answer-history rows in the database afterwards;
 * **saturation** — S sessions answering back to back: answers per second, 2 processes / 1;
-* **idle memory** — resident memory of one process before and after opening M idle sessions.
+* **idle memory** — on a fresh process of its own: resident memory before and after opening M
+  sessions that then sit idle, and the CPU they cost while idle.
 
     python bench/bench_proxy.py                       # the issue's levels
     python bench/bench_proxy.py --quick               # a short run
@@ -147,44 +148,76 @@ def lost_answers(url: str, ids: list[int], confirmed: int) -> int:
     return confirmed - int(rows)
 
 
-async def idle_memory(target: Target, n: int, timeout: float) -> dict[str, Any]:
+async def idle_memory(target: Target, n: int, idle_s: float, timeout: float) -> dict[str, Any]:
+    """On a process that has served only its warm-up: resident memory before and after opening
+    ``n`` sessions that then sit idle (one page load each, websocket kept open), and the server
+    CPU they cost while idle (the sidebar's poll, every 5 s per session)."""
     server: ClusterServer = target.server  # type: ignore[assignment]
+    await asyncio.sleep(1)
     before = server.rss_mib()
     samples = Samples()
     rng = random.Random(7)
     opened = []
-    for q in target.claim(n):  # a few at a time: this measures memory, not a rush
+    queries = target.claim(n)
+    for q in queries:  # one at a time: this measures memory, not a rush
         opened.append(
             await load_pages(target, samples, query=q, loads=1, think_s=0, timeout=timeout, rng=rng)
         )
     await asyncio.sleep(2)
     after = server.rss_mib()
-    for s in opened:
-        if s is not None:
-            await s.close()
+    stop = asyncio.Event()
+    live = [s for s in opened if s is not None]
+    polls = [
+        asyncio.create_task(s.poll(q, stop, random.Random(i)))
+        for i, (s, q) in enumerate(
+            zip(live, [q for q, s in zip(queries, opened, strict=True) if s], strict=True)
+        )
+    ]
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(idle_s)
+    cpu1, t1 = server.cpu_seconds(), time.perf_counter()
+    stop.set()
+    polled = sum(await asyncio.gather(*polls, return_exceptions=False))
+    for s in live:
+        await s.close()
     return {
         "sessions": n,
+        "open": sum(s is not None for s in opened),
         "rss_before_mib": before,
         "rss_after_mib": after,
         "mib_per_session": (sum(after) - sum(before)) / n,
+        "idle_s": t1 - t0,
+        "idle_cpu_pct": 100 * (cpu1 - cpu0) / (t1 - t0),
+        "polls": polled,
+        "cpu_ms_per_poll": 1000 * (cpu1 - cpu0) / polled if polled else None,
         "errors": samples.errors[:3],
     }
+
+
+def fresh_schema(admin: sa.Engine) -> tuple[str, str, dict[str, str]]:
+    schema = f"jiguan_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_s = url.render_as_string(hide_password=False)
+    env = {**os.environ, "JIGUAN_DATABASE_URL": url_s, "JIGUAN_DATA_DIR": f"/tmp/{schema}"}
+    return schema, url_s, env
+
+
+def drop_schema(admin: sa.Engine, schema: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     results: dict[str, Any] = {}
     for processes, proxy in args.setups:
-        schema = f"jiguan_bench_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        url_s = url.render_as_string(hide_password=False)
-        env = {**os.environ, "JIGUAN_DATABASE_URL": url_s, "JIGUAN_DATA_DIR": f"/tmp/{schema}"}
+        schema, url_s, env = fresh_schema(admin)
         label = f"{processes}p{'+nginx' if proxy else ''}"
         try:
             with Cluster(processes, env=env, proxy=proxy) as cluster:
-                need = 2 + args.paced + args.saturation * 2 + args.idle
+                need = 2 + args.paced + args.saturation * 2
                 target = target_for(cluster, env, need)
                 await sessions_phase(target, 2, 2, 0, args.timeout, 0)  # warm-up
                 out: dict[str, Any] = {}
@@ -198,13 +231,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     paced["lost_answers"] = lost_answers(url_s, paced["ids"], paced["answers"])
                     out["paced"] = paced
-                if args.idle and processes == 1:
-                    out["idle"] = await idle_memory(target, args.idle, args.timeout)
                 results[label] = out
                 print(label, json.dumps(_brief(out), ensure_ascii=False), flush=True)
         finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            drop_schema(admin, schema)
+    if args.idle:
+        # A process of its own: in one that has served the other phases, the new sessions
+        # reuse the heap those freed, and the probe reads ~0 MiB per session.
+        schema, _, env = fresh_schema(admin)
+        try:
+            with Cluster(1, env=env, proxy=False) as cluster:
+                target = target_for(cluster, env, 2 + args.idle)
+                await sessions_phase(target, 2, 2, 0, args.timeout, 0)  # imports, caches
+                idle = await idle_memory(target, args.idle, args.idle_seconds, args.timeout)
+                results["idle"] = idle
+                print("idle", json.dumps(_brief({"idle": idle}), ensure_ascii=False), flush=True)
+        finally:
+            drop_schema(admin, schema)
     admin.dispose()
     sat = {k: v.get("saturation", {}).get("answers_per_s") for k, v in results.items()}
     if sat.get("2p+nginx") and sat.get("1p+nginx"):
@@ -216,7 +259,14 @@ def _brief(out: dict[str, Any]) -> dict[str, Any]:
     brief = {}
     for phase, data in out.items():
         if phase == "idle":
-            brief[phase] = round(data["mib_per_session"], 2)
+            brief[phase] = {
+                "MiB/session": round(data["mib_per_session"], 2),
+                "rss": [round(data["rss_before_mib"][0]), round(data["rss_after_mib"][0])],
+                "idle cpu %": round(data["idle_cpu_pct"], 1),
+                "polls": data["polls"],
+                "cpu/poll": data["cpu_ms_per_poll"] and round(data["cpu_ms_per_poll"], 2),
+                "open": data["open"],
+            }
             continue
         brief[phase] = {
             "total_p95": data["answer_total"].get("p95_ms"),
@@ -238,11 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--saturation", type=int, default=40, help="back-to-back sessions")
     p.add_argument("--answers", type=int, default=6, help="answers per session")
     p.add_argument("--idle", type=int, default=200, help="idle sessions for the memory probe")
+    p.add_argument("--idle-seconds", type=float, default=20, help="how long they sit idle")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument(
+        "--setups",
+        default="1,1+nginx,2+nginx",
+        help="comma list of N or N+nginx for the saturation and paced phases ('' for none)",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.paced, args.saturation, args.answers, args.idle = 10, 4, 2, 5
-    args.setups = [(1, False), (1, True), (2, True)]
+        args.idle_seconds = 2
+    args.setups = [
+        (int(part.split("+")[0]), part.endswith("+nginx"))
+        for part in args.setups.split(",")
+        if part.strip()
+    ]
     results = asyncio.run(run(args))
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -38,7 +38,12 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         height: figure height in pixels (small in the sidebar, large on 汇总).
         labels: show the item names around the radar (off for very small figures).
     """
-    items = result.items
+    return radar_of(result.items, height=height, labels=labels)
+
+
+def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = True) -> go.Figure:
+    """`radar` from the item results alone (what the figure depends on), for callers that
+    keep figures by their items."""
     small = height < 300
     # Large: each item's % under its name, outside the shape (radial tick labels would sit on
     # the filled area); small (the sidebar): names only.
@@ -48,7 +53,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
     ]
     trace = dict(
         type="scatterpolar",
-        r=item_percentages(result),
+        r=[round(item.pct, 1) for item in items],
         theta=theta,
         fill="toself",
         fillcolor="rgba(31, 95, 168, 0.25)",

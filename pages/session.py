@@ -42,6 +42,7 @@ class Session:
     meta: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)  # by, at
     files: dict[str, list[EvidenceFile]] = field(default_factory=dict)
     seen_stamp: datetime | None = None  # the assessment's updated_at when last loaded
+    stamp_checked: float = 0.0  # time.monotonic() when updated_at was last compared
 
     # Messages: per criterion (kind, text); text conflicts; what others just changed.
     notices: dict[str, tuple[str, str]] = field(default_factory=dict)

@@ -3,15 +3,22 @@ light poll that brings in what colleagues save (keyed fragments; see pages/refre
 
 from __future__ import annotations
 
+import time
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from jiguan.charts import radar
+from jiguan.charts import radar_of
 from jiguan.format import format_time, points
-from jiguan.scoring import NO_EVIDENCE, UNANSWERED
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
 from jiguan.store import StoreError, StoreUnavailable
 from pages import access, answers, refresh, routes, state
 from pages.session import session
 from pages.ui import plain
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 POLL_SECONDS = 5
 
@@ -101,9 +108,17 @@ def _item_row(index: int) -> None:
         st.progress(item.score / item.max if item.max else 0.0)
 
 
+@lru_cache(maxsize=512)
+def _radar_figure(items: tuple[GroupResult, ...]) -> go.Figure:
+    """The sidebar radar for these item scores, shared by the sessions of this process: every
+    full run draws it, mostly for scores it has drawn before. Never changed after it is built
+    (st.plotly_chart reads it through ``to_dict()``, a copy)."""
+    return radar_of(items, height=230)
+
+
 def _radar() -> None:
     st.plotly_chart(
-        radar(state.result(), height=230), key="radar.sidebar", config={"displayModeBar": False}
+        _radar_figure(state.result().items), key="radar.sidebar", config={"displayModeBar": False}
     )
 
 
@@ -113,6 +128,9 @@ def _poll() -> None:
     s = session()
     if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
         return
+    if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)
+        return
+    s.stamp_checked = time.monotonic()
     try:
         stamp = state.get_store().get_assessment(s.aid).updated_at
     except StoreUnavailable:

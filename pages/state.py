@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from jiguan.journal import Change, Journal, Outage, Replayer, save_change
 from jiguan.rubric import Rubric, load_rubric
 from jiguan.scoring import Answer, Result, score
 from jiguan.store import (
+    AssessmentInfo,
     ConflictError,
     NotFoundError,
     Store,
@@ -56,10 +58,25 @@ def _store(url: str, files_dir: str, max_file_bytes: int) -> Store:
     return store
 
 
+def _settings() -> tuple[str, str, int]:
+    return database_url(), str(default_files_dir()), upload_limit_bytes()
+
+
+# st.cache_resource hashes its arguments on every call (~0.1 ms for these); the pages ask for
+# the store and the journal several times per run, so the resources are also kept here by the
+# same arguments (bench/README.md, "Profile").
+_stores: dict[tuple[str, str, int], Store] = {}
+_savings: dict[tuple[str, str, str, int], Saving] = {}
+
+
 def base_store() -> Store:
     """The store for the configured database, migrated on first use (raises StoreError).
     Keyed by URL, so a test (or a second configuration) gets its own store."""
-    return _store(database_url(), str(default_files_dir()), upload_limit_bytes())
+    args = _settings()
+    store = _stores.get(args)
+    if store is None:
+        store = _stores[args] = _store(*args)
+    return store
 
 
 def get_store() -> Store:
@@ -115,12 +132,11 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
 
 
 def saving() -> Saving:
-    return _saving(
-        str(resolve_data_dir() / "journal"),
-        database_url(),
-        str(default_files_dir()),
-        upload_limit_bytes(),
-    )
+    args = (str(resolve_data_dir() / "journal"), *_settings())
+    found = _savings.get(args)
+    if found is None:
+        found = _savings[args] = _saving(*args)
+    return found
 
 
 @st.cache_resource(show_spinner=False)
@@ -205,9 +221,11 @@ def _files_by_criterion(store: Store, aid: int) -> dict[str, list]:
     return files
 
 
-def load(s: Session, store: Store, aid: int) -> list[str]:
-    """Read the assessment into the view; returns the criteria whose saved version changed."""
-    info = store.get_assessment(aid)
+def load(s: Session, store: Store, aid: int, info: AssessmentInfo | None = None) -> list[str]:
+    """Read the assessment into the view; returns the criteria whose saved version changed.
+    ``info``: the assessment as just read by the caller (saves reading it again)."""
+    if info is None or info.id != aid:
+        info = store.get_assessment(aid)
     if info.deleted:
         raise NotFoundError("这份自评已被删除")
     saved = store.load_answers(aid)
@@ -233,8 +251,7 @@ def sync() -> list[str]:
     """Top of every full run: pick the assessment, bring in what others saved. Returns the
     criteria that changed since this browser last looked (their widgets are re-seeded)."""
     s = session()
-    if s.aid is None:
-        _pick_default()
+    picked = _pick_default() if s.aid is None else None
     if s.aid is None:
         return []
     _settle_journal(s)
@@ -242,10 +259,11 @@ def sync() -> list[str]:
         return []  # keep working on the view; reads would only wait for the timeout
     store = get_store()
     try:
+        s.stamp_checked = time.monotonic()
         if s.loaded_aid == s.aid and store.get_assessment(s.aid).updated_at == s.seen_stamp:
             return []
         fresh = s.loaded_aid != s.aid
-        changed = load(s, store, s.aid)
+        changed = load(s, store, s.aid, picked)
         s.loaded_aid = s.aid
         saving().outage.ok()
         s.store_error = ""
@@ -261,8 +279,9 @@ def sync() -> list[str]:
     return []
 
 
-def _pick_default() -> None:
-    """A new session continues the assessment in the URL (?a=), or the only one there is."""
+def _pick_default() -> AssessmentInfo | None:
+    """A new session continues the assessment in the URL (?a=), or the only one there is;
+    returns it as read."""
     wanted = st.query_params.get("a", "")
     try:
         store = get_store()
@@ -273,14 +292,16 @@ def _pick_default() -> None:
                 info = None
             if info is not None and not info.deleted:
                 select_assessment(info.id)
-                return
+                return info
         active = store.list_assessments()
     except StoreUnavailable as exc:
         saving().outage.fail()
         session().store_error = str(exc)
-        return
+        return None
     if len(active) == 1:
         select_assessment(active[0].id)
+        return active[0]
+    return None
 
 
 def _settle_journal(s: Session) -> None:

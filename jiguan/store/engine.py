@@ -42,6 +42,7 @@ log = logging.getLogger("jiguan.store")
 # Key of the PostgreSQL advisory lock that lets one process at a time run migrations
 # (any constant works; it only has to be the same in every process of this app).
 MIGRATION_LOCK_KEY = 4242004
+POOL_SIZE = 10  # PostgreSQL connections kept per process (as many again while busy)
 WATCHDOG_GRACE = 1.0  # seconds after op_timeout: server-side timeouts, clearer, come first
 
 
@@ -67,6 +68,11 @@ def make_engine(url: str, *, op_timeout: float = 5.0) -> Engine:
                 _with_server_timeouts(parsed, op_timeout),
                 connect_args=_client_timeouts(op_timeout),
                 json_serializer=_json_dumps,
+                # Streamlit runs each session's script in a thread of its own: with the default
+                # 5 kept connections, 200 open tabs polling made ~1 new PostgreSQL connection
+                # (a server process) per poll, closed again after it (bench/README.md).
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_SIZE,
             )
         else:
             engine = sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
@@ -175,6 +181,45 @@ class _Operation:
                 _shut(conn)
 
 
+class _Watchdog:
+    """Expires PostgreSQL operations that outlive their time: one thread per database, started
+    on first use. (A ``threading.Timer`` per operation started an OS thread for every query:
+    ~20 % of the server CPU of a sidebar poll, bench/README.md.)"""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[_Operation, float] = {}  # insertion order = deadline order
+        self._thread: threading.Thread | None = None
+
+    def add(self, op: _Operation, seconds: float) -> None:
+        with self._cond:
+            wake = not self._due  # every operation has the same limit: only a first one is
+            self._due[op] = time.monotonic() + seconds  # due sooner than what is waited for
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="jiguan-db-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif wake:
+                self._cond.notify()
+
+    def remove(self, op: _Operation) -> None:
+        with self._cond:
+            self._due.pop(op, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                expired = [op for op, at in self._due.items() if at <= now]
+                for op in expired:
+                    del self._due[op]
+                if not expired:
+                    self._cond.wait(min(self._due.values()) - now if self._due else None)
+            for op in expired:
+                op.expire()
+
+
 def _shut(dbapi_conn: Any) -> None:
     """Wake a driver call blocked on this connection: shut its socket down (both ways)."""
     try:
@@ -193,6 +238,7 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._writer_lock = _sqlite_writer_lock(self.engine) if self.dialect == "sqlite" else None
         self._local = threading.local()
+        self._watchdog = _Watchdog()
         if self.dialect == "postgresql":
             sa.event.listen(self.engine, "checkout", self._on_checkout)
 
@@ -238,10 +284,8 @@ class Database:
             yield  # SQLite has its busy timeout; a nested call runs under the outer deadline
             return
         op = _Operation()
-        timer = threading.Timer(self.op_timeout + WATCHDOG_GRACE, op.expire)
-        timer.daemon = True
         self._local.op = op
-        timer.start()
+        self._watchdog.add(op, self.op_timeout + WATCHDOG_GRACE)
         try:
             yield
         except Exception as exc:
@@ -249,7 +293,7 @@ class Database:
                 raise DatabaseTimeout(self.op_timeout) from exc
             raise
         finally:
-            timer.cancel()
+            self._watchdog.remove(op)
             self._local.op = None
         if op.expired:  # finished, but only after the socket was shut: the result is unknown
             raise DatabaseTimeout(self.op_timeout)
