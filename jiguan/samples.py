@@ -18,7 +18,7 @@ import yaml
 
 from jiguan import PROJECT_ROOT
 from jiguan.rubric import Rubric
-from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer, score
+from jiguan.scoring import Answer, answer_words, score
 from jiguan.sheet import SheetError, read_sheet
 
 SAMPLES_DIR = PROJECT_ROOT / "config" / "samples"
@@ -69,7 +69,7 @@ class Sample:
 
     def claim(self, rubric: Rubric, criterion_id: str) -> str:
         """The unit's own answer to one criterion in words (符合 / 3 项 / 部分符合 1 分)."""
-        return answer_words(rubric, criterion_id, self.sheet.get(criterion_id))
+        return answer_words(rubric.criteria[criterion_id], self.sheet.get(criterion_id))
 
     def practice_sheet(self, rubric: Rubric) -> dict[str, Answer]:
         """What a trainee starts from: the unit's evidence, its claim in the note, no answers.
@@ -82,19 +82,6 @@ class Sample:
             note = f"单位自评：{self.claim(rubric, cid)}"
             sheet[cid] = Answer(None, evidence=claimed.evidence, note=note)
         return sheet
-
-
-def answer_words(rubric: Rubric, criterion_id: str, answer: Answer | None) -> str:
-    """An answer in plain words for a criterion: 符合, 部分符合（1 分）, 2 项, 未评."""
-    if answer is None or answer.value is None:
-        return ANSWER_LABELS[None]
-    criterion = rubric.criteria[criterion_id]
-    if criterion.kind == "count":
-        return f"{answer.value} {criterion.unit or '项'}"
-    label = ANSWER_LABELS.get(answer.value, str(answer.value))
-    if answer.value == PARTIAL and answer.points is not None:
-        return f"{label}（{answer.points:g} 分）"
-    return label
 
 
 def _read(path: Path, rubric: Rubric) -> dict[str, Answer]:

@@ -61,6 +61,21 @@ PARTIAL_NOT_ALLOWED = "本评估指引不设「部分符合」，请填写符合
 PARTIAL_NOTE = "「部分符合」及其分值是本工具沿用的评审做法，附件2 原文每项只规定「得 N 分」。"
 
 
+def answer_words(criterion: Criterion, answer: object | None) -> str:
+    """An answer (or a review verdict: anything with ``value`` and ``points``) in words:
+    符合, 部分符合（1.5 分）, 2 项, 未评."""
+    value = getattr(answer, "value", None)
+    if value is None:
+        return ANSWER_LABELS[None]
+    if criterion.kind == "count":
+        return f"{value} {criterion.unit or '项'}"
+    label = ANSWER_LABELS.get(value, str(value))
+    points = getattr(answer, "points", None)
+    if value == PARTIAL and points is not None:
+        return f"{label}（{points:g} 分）"
+    return label
+
+
 def answer_problem(
     criterion: Criterion, answer: Answer, *, allow_partial: bool = True
 ) -> str | None:

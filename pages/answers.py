@@ -30,10 +30,9 @@ from typing import Any
 
 import streamlit as st
 
-from jiguan.format import points
 from jiguan.journal import Change, save_change
 from jiguan.rubric import Criterion
-from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer
+from jiguan.scoring import PARTIAL, Answer, answer_words
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
 from pages import refresh, state
 from pages.session import TextConflict, session
@@ -55,18 +54,6 @@ def key(field: str, cid: str) -> str:
 def partial_options(criterion: Criterion) -> list[float]:
     """The points 部分符合 may give: 0.5 steps strictly between 0 and the criterion's points."""
     return [n / 2 for n in range(1, math.ceil(criterion.points * 2))]
-
-
-def describe(criterion: Criterion, answer: Answer | None) -> str:
-    """An answer in words, for notices, history and previews."""
-    if answer is None or answer.value is None:
-        return "未评"
-    if criterion.kind == "count":
-        return f"{answer.value} {criterion.unit or '项'}"
-    label = ANSWER_LABELS.get(answer.value, str(answer.value))
-    if answer.value == PARTIAL and answer.points is not None:
-        return f"{label}（{points(answer.points)} 分）"
-    return label
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +232,8 @@ def _conflict(change: Change, exc: ConflictError) -> None:
     forget(cid, "ans", "pts")
     s.notices[cid] = (
         "warning",
-        f"评分项 {cid}：{exc}　当前内容：{describe(criterion, s.answers[cid])}"
-        f"（您选择的「{describe(criterion, change.answer)}」未保存）。",
+        f"评分项 {cid}：{exc}　当前内容：{answer_words(criterion, s.answers[cid])}"
+        f"（您选择的「{answer_words(criterion, change.answer)}」未保存）。",
     )
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
+from jiguan.scoring import answer_words
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
 from pages import answers, state
 from pages.session import session
@@ -96,8 +97,8 @@ def _what_changed(criterion: Criterion, entry) -> tuple[str, str]:
     old, new = entry.old, entry.new
     parts_old, parts_new = [], []
     if old is None or (old.value, old.points) != (new.value, new.points):
-        parts_old.append(answers.describe(criterion, old))
-        parts_new.append(answers.describe(criterion, new))
+        parts_old.append(answer_words(criterion, old))
+        parts_new.append(answer_words(criterion, new))
     for name, label in (("evidence", "佐证"), ("note", "备注")):
         before = getattr(old, name) if old is not None else ""
         after = getattr(new, name)
@@ -105,8 +106,8 @@ def _what_changed(criterion: Criterion, entry) -> tuple[str, str]:
             parts_old.append(f"{label}：{_short(before) or '（空）'}")
             parts_new.append(f"{label}：{_short(after) or '（空）'}")
     if not parts_new:
-        parts_old.append(answers.describe(criterion, old))
-        parts_new.append(answers.describe(criterion, new))
+        parts_old.append(answer_words(criterion, old))
+        parts_new.append(answer_words(criterion, new))
     return "；".join(parts_old), "；".join(parts_new)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.rubric import Rubric
-from jiguan.samples import answer_words
+from jiguan.scoring import answer_words
 from jiguan.training import KIND_LABELS, indicator_kind, rule_explanation, worked_examples
 from pages import state
 from pages.routes import chinese_number
@@ -128,9 +128,7 @@ def _sample(rubric: Rubric, ind_id: int) -> None:
     for c in ind.criteria:
         claimed = sample.sheet.get(c.id)
         evidence = (claimed.evidence.strip() if claimed else "") or "（无佐证）"
-        lines.append(
-            f"- {c.id} 自评：{plain(answer_words(rubric, c.id, claimed))}　佐证：{plain(evidence)}"
-        )
+        lines.append(f"- {c.id} 自评：{plain(answer_words(c, claimed))}　佐证：{plain(evidence)}")
     key = sample.key[ind_id]
     lines.append(f"- **答案：{points(key.score)} 分**　{plain(key.reason)}")
     st.markdown("\n".join(lines))

@@ -20,7 +20,7 @@ from jiguan.reports.review import (
 )
 from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
-from jiguan.scoring import PARTIAL
+from jiguan.scoring import PARTIAL, answer_words
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
 from pages import answers, review_input, routes, state
 from pages.review_input import act, key, on_change
@@ -181,7 +181,7 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
         st.warning(plain(notice), icon=":material/sync_problem:")
     st.markdown(
         badge(
-            f"单位自评：{answers.describe(criterion, claim)}",
+            f"单位自评：{answer_words(criterion, claim)}",
             color="gray",
             icon=":material/person:",
         )
@@ -349,4 +349,4 @@ def _verdict_words(event) -> str:
     criterion = state.get_rubric().criteria.get(event.criterion_id or "")
     if criterion is None or event.new is None:
         return "评审意见"
-    return f"评定为 {answers.describe(criterion, event.new.answer)}"
+    return f"评定为 {answer_words(criterion, event.new.answer)}"

@@ -10,7 +10,8 @@ import streamlit as st
 
 from jiguan.charts import radar_overlay
 from jiguan.format import format_time, points
-from jiguan.reports.review import answer_words, signed
+from jiguan.reports.review import signed
+from jiguan.scoring import answer_words
 from pages import review_input, state
 from pages.session import session
 from pages.ui import banners, plain, require_assessment

@@ -7,11 +7,10 @@ import streamlit as st
 from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
 from jiguan.format import points, today
 from jiguan.profile import ASSESSMENT_DATE
-from jiguan.scoring import score
+from jiguan.scoring import answer_words, score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
 from pages import access, state
-from pages import answers as answer_path
 from pages.session import session
 from pages.ui import banners, plain, require_assessment, wrong_type
 
@@ -158,12 +157,8 @@ def render() -> None:
                     {
                         "评分项": [c.criterion_id for c in changes],
                         "变更": [CHANGE_LABELS[c.kind] for c in changes],
-                        "原答案": [
-                            answer_path.describe(crit[c.criterion_id], c.old) for c in changes
-                        ],
-                        "新答案": [
-                            answer_path.describe(crit[c.criterion_id], c.new) for c in changes
-                        ],
+                        "原答案": [answer_words(crit[c.criterion_id], c.old) for c in changes],
+                        "新答案": [answer_words(crit[c.criterion_id], c.new) for c in changes],
                         "原佐证": [(c.old.evidence if c.old else "") for c in changes],
                         "新佐证": [(c.new.evidence if c.new else "") for c in changes],
                     }

@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from jiguan.format import format_time, points
-from jiguan.scoring import FLAG_LABELS, UNANSWERED
+from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
 from pages import answers, routes, state
 from pages.session import session
 
@@ -227,7 +227,7 @@ def _kept_conflicts(aid: int) -> None:
             st.warning(
                 f"数据库中断期间 {plain(change.user)} 于 {format_time(change.made_at)} 对评分项 "
                 f"{criterion.id} 的修改未能写入：{plain(entry.reason)}　这份修改是："
-                f"{plain(answers.describe(criterion, change.answer))}"
+                f"{plain(answer_words(criterion, change.answer))}"
                 + "".join(
                     f"；{label}「{plain(str(change.fields[name]))}」"
                     for name, label in (("evidence", "佐证"), ("note", "备注"))

@@ -37,8 +37,8 @@ from jiguan.reports._docx import (
 from jiguan.reports._xlsx import Styles, _header, row_height
 from jiguan.reports.word import MAIN_WIDTHS, score_text
 from jiguan.review import CriterionRow, ReviewComparison, Verdict
-from jiguan.rubric import Criterion, Rubric
-from jiguan.scoring import ANSWER_LABELS, PARTIAL, Answer
+from jiguan.rubric import Rubric
+from jiguan.scoring import answer_words
 from jiguan.text import clean_text
 
 LAYOUTS = {"both": "评估组得分与自评得分并列", "panel": "官方单栏表（仅评估组得分）"}
@@ -55,18 +55,6 @@ class PanelInfo:
     reviewers: str = ""
     review_date: str = ""
     final: bool = False
-
-
-def answer_words(criterion: Criterion, answer: Answer | Verdict | None) -> str:
-    """符合 / 部分符合（1.5 分）/ 3 项 / 未评."""
-    if answer is None or answer.value is None:
-        return "未评"
-    if criterion.kind == "count":
-        return f"{answer.value} {criterion.unit or '项'}"
-    label = ANSWER_LABELS.get(answer.value, str(answer.value))
-    if answer.value == PARTIAL and answer.points is not None:
-        return f"{label}（{pts(answer.points)} 分）"
-    return label
 
 
 def signed(x: float) -> str:
