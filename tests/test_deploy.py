@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,29 +77,39 @@ def add_admin(url: str, rubric: Rubric, files_dir: Path) -> None:
     store.close()
 
 
-def login_if_asked(page) -> None:
+def login_if_asked(page, radio, seconds: float = 60) -> None:
     """Behind the proxy the app is in 共享模式. Sessions live in the process that served them:
-    after a failover the browser signs in again and stays on its URL (assessment and page)."""
+    after a failover the browser reconnects, signs in again and stays on its URL (assessment and
+    page). Wait until either the sign-in form or a usable page is there."""
     form = page.get_by_role("button", name="登录", exact=True)
-    try:
-        form.wait_for(timeout=4000)
-    except PlaywrightTimeout:
-        return
-    page.get_by_label("用户名").fill(ADMIN_NAME)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    form.click()
-    page.get_by_role("button", name="登录", exact=True).wait_for(state="detached")
-    page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
-    _settle(page)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / "failover_signed_in_again.png"))
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if form.count() and form.first.is_visible():
+            page.get_by_label("用户名").fill(ADMIN_NAME)
+            page.get_by_label("密码", exact=True).fill(PASSWORD)
+            form.first.click()
+            form.first.wait_for(state="detached")
+            page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
+            _settle(page)
+            page.screenshot(path=str(ARTIFACTS / "screenshots" / "failover_signed_in_again.png"))
+            return
+        if radio.count() and radio.is_enabled():
+            return
+        time.sleep(0.5)
+    raise AssertionError("the page neither reconnected nor asked to sign in again")
 
 
-def answer_until_saved(page, radio, total: str, attempts: int = 4) -> None:
+def answer_until_saved(page, radio, total: str, attempts: int = 6) -> None:
     """Click as a user would: a click made while the page is reconnecting is not applied (the
-    radio stays unselected and the total unchanged, so nothing is shown as saved); click again."""
+    radio stays unselected and the total unchanged, so nothing is shown as saved); sign in
+    again if asked, and click again."""
     shown = page.locator(TOTAL).first.filter(has_text=re.compile(rf"^{re.escape(total)}$"))
     for _ in range(attempts):
-        radio.click()
+        login_if_asked(page, radio)
+        try:
+            radio.click(timeout=5000)
+        except PlaywrightTimeout:
+            continue
         try:
             shown.wait_for(timeout=6000)
         except PlaywrightTimeout:
@@ -152,7 +163,6 @@ def test_browser_survives_processes_dying(
     for victim in (0, 1):  # the session is on one of them: at least one kill moves it
         c.kill(victim)
         expected += 2
-        login_if_asked(page)
         answer_until_saved(page, radios.nth(victim + 1), f"{expected} / 100")
         assert page.url == at
         page.get_by_role("heading", level=1, name="一、组织管理").wait_for()
