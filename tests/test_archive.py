@@ -222,7 +222,8 @@ def test_backup_while_writing_then_restore(store: Store, rubric: Rubric, tmp_pat
     restored = Store(store.url, rubric, files_dir=store.files_dir)
     saved = list(restored.load_answers(aid))
     # A consistent snapshot: a prefix of what the writer saved, taken during the backup.
-    assert at_start <= len(saved) <= max(at_end, at_start) + 1 < len(criteria)
+    # (On a quick machine the writer may finish before pg_dump does: no upper bound but that.)
+    assert at_start <= len(saved) <= max(at_end, at_start) + 1
     assert saved == criteria[: len(saved)]
     answered = {h.criterion_id for h in restored.history(aid) if h.event == "answer"}
     assert answered == set(saved)
