@@ -1,8 +1,8 @@
 """机关事务标准化试点 自评 — what the user runs (`streamlit run app.py`, or any ASGI server).
 
 The Streamlit script is pages/router.py; this module serves it through st.App, with start-up
-work (migrations, warm-up), a /healthz route for load balancers and monitoring, and security
-headers on every response.
+work (migrations, warm-up), a /healthz route for load balancers and monitoring, the login
+cookie's route, and security headers on every response.
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from __future__ import annotations
 import streamlit as st
 from starlette.routing import Route
 
-from jiguan.web import PROJECT_ROUTER, healthz, lifespan, security_headers
+from jiguan.web import PROJECT_ROUTER, auth_session, healthz, lifespan, security_headers
 
 app = st.App(
     str(PROJECT_ROUTER),
     lifespan=lifespan,
-    routes=[Route("/healthz", healthz)],
+    routes=[
+        Route("/healthz", healthz),
+        Route("/auth/session", auth_session, methods=["POST", "DELETE"]),
+    ],
     middleware=[security_headers()],
 )

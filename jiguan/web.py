@@ -1,4 +1,5 @@
-"""The server around the Streamlit script (app.py): start-up, /healthz, security headers.
+"""The server around the Streamlit script (app.py): start-up, /healthz, the login cookie
+(/auth/session) and security headers.
 
 Plain Starlette/ASGI, no streamlit import, so it is testable on its own.
 """
@@ -13,13 +14,14 @@ from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiguan import PROJECT_ROOT
+from jiguan import PROJECT_ROOT, accounts
 from jiguan.journal import Change, Journal, Replayer, save_change
 from jiguan.rubric import load_rubric
 from jiguan.store import ConflictError, Store, StoreError, StoreUnavailable, resolve_data_dir
+from jiguan.store.logins import COOKIE, Logins
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,49 @@ async def healthz(request: Request) -> JSONResponse:
         reason = "数据库无响应" if isinstance(exc, TimeoutError) else str(exc)
         return JSONResponse({"status": "error", "database": reason}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "schema": revision})
+
+
+def _same_origin(request: Request) -> bool:
+    """A request the app's own page made (fetch from the same origin), not another site's."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("origin")
+    return origin is not None and origin.split("://", 1)[-1] == request.headers.get("host")
+
+
+def _cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    response.set_cookie(
+        COOKIE, token, max_age=max_age, path="/", secure=https, httponly=True, samesite="lax"
+    )
+
+
+async def auth_session(request: Request) -> Response:
+    """The login cookie. POST (body: the token of a login just made on the page): set it, once
+    per login; DELETE: end the login and clear the cookie. Same-origin requests only."""
+    store: Store | None = _state.get("store")
+    if not _same_origin(request):
+        return Response(status_code=403)
+    if store is None:
+        return Response(status_code=503)
+    logins = Logins(store)
+    try:
+        if request.method == "DELETE":
+            token = request.cookies.get(COOKIE, "")
+            if token:
+                await asyncio.to_thread(logins.end, token)
+            response = Response(status_code=204)
+            _cookie(response, request, "", 0)
+            return response
+        token = (await request.body())[:200].decode("ascii", "replace").strip()
+        if not await asyncio.to_thread(logins.bind_cookie, token):
+            return Response(status_code=403)
+    except StoreError:
+        return Response(status_code=503)
+    response = Response(status_code=204)
+    _cookie(response, request, token, int(accounts.SESSION_MAX.total_seconds()))
+    return response
 
 
 class _SecurityHeaders:

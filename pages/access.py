@@ -10,6 +10,7 @@ would otherwise be open to everyone.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from jiguan.accounts import (
     session_expired,
 )
 from jiguan.store import Store, StoreError
+from jiguan.store.logins import COOKIE, RECHECK, Login, Logins
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
@@ -106,10 +108,18 @@ def _address() -> str:
     return str(st.context.ip_address or "")
 
 
-def _logout(message: str = "") -> None:
+def _logout(message: str = "", *, ended: bool = False) -> None:
+    """Forget this browser's login (``ended``: it has ended already, e.g. expired elsewhere)."""
     s = session()
-    if s.account is not None:
+    if s.account is not None and not ended:
         Users(_base()).record(s.account, "退出登录")
+    if s.login_token is not None:
+        if not ended:
+            try:
+                Logins(_base()).end(s.login_token)
+            except StoreError:
+                log.exception("ending a login failed")
+        s.login_token, s.cookie_action = None, "clear"
     s.account = None
     s.aid = None
     s.loaded_aid = None
@@ -137,12 +147,8 @@ def _login_form(users: Users) -> None:
                 users.record(who, "登录失败", who.name, str(exc))
                 st.error(str(exc), icon=":material/lock:")
                 return
-            now = datetime.now(UTC)
-            s = session()
-            s.account = info.caller(_address())
-            s.must_change = info.must_change
-            s.login_at = s.seen_at = now
-            users.record(s.account, "登录")
+            _signed_in(info.caller(_address()), info.must_change)
+            users.record(session().account, "登录")
             st.rerun()
 
 
@@ -161,11 +167,62 @@ def _join_form(base: Store) -> None:
             except StoreError as exc:
                 st.error(f"暂时无法加入：{exc}")
                 return
-            now = datetime.now(UTC)
-            s = session()
-            s.account, s.must_change = who, False
-            s.login_at = s.seen_at = now
+            _signed_in(who, False)
             st.rerun()
+
+
+def _signed_in(who: Caller, must_change: bool) -> None:
+    """This browser is now ``who``; the login is kept in the database and its token goes to a
+    cookie, so a reload or another server process finds it (a failure to keep it only means
+    signing in again later)."""
+    s = session()
+    s.account, s.must_change = who, must_change
+    s.login_at = s.seen_at = s.login_checked = datetime.now(UTC)
+    try:
+        s.login_token = Logins(_base()).open(who)
+        s.cookie_action = "set"
+    except StoreError:
+        log.exception("keeping a login failed")
+        s.login_token = None
+
+
+def _resume(login: Login) -> None:
+    s = session()
+    s.account, s.must_change, s.login_token = login.caller, login.must_change, login.token
+    s.login_at = login.login_at
+    s.seen_at = datetime.now(UTC)
+
+
+def _check_login(base: Store) -> None:
+    """Take up this browser's login from its cookie, and re-read it at least every `RECHECK`,
+    so an ended login, a disabled account or a new role reaches every open page."""
+    s = session()
+    now = datetime.now(UTC)
+    token = s.login_token or (st.context.cookies or {}).get(COOKIE)
+    if not token or (s.login_checked is not None and now - s.login_checked < RECHECK):
+        return
+    try:
+        login = Logins(base).resume(token, _address())
+    except StoreError:
+        return  # the database is away: keep what this session knows
+    s.login_checked = now
+    if login is not None:
+        _resume(login)
+    elif s.account is not None:
+        _logout("登录已失效（已退出、密码已修改或账户已停用），请重新登录。", ended=True)
+
+
+def _cookie_script() -> None:
+    """Set or clear the login cookie from the page (HttpOnly: only the server can set it)."""
+    s = session()
+    if s.cookie_action == "set" and s.login_token:
+        call = f'{{method: "POST", body: {json.dumps(s.login_token)}, credentials: "same-origin"}}'
+    elif s.cookie_action == "clear":
+        call = '{method: "DELETE", credentials: "same-origin"}'
+    else:
+        return
+    s.cookie_action = ""
+    st.html(f'<script>fetch("/auth/session", {call});</script>', unsafe_allow_javascript=True)
 
 
 def _password_form(users: Users, forced: bool) -> None:
@@ -183,7 +240,7 @@ def _password_form(users: Users, forced: bool) -> None:
                 st.error("两次输入的新密码不一致")
                 return
             try:
-                users.change_password(s.account.user_id, old, new)
+                users.change_password(s.account.user_id, old, new, keep_login=s.login_token)
             except AccountError as exc:
                 st.error(str(exc))
                 return
@@ -223,12 +280,15 @@ def gate() -> None:
         st.error(NO_ADMIN, icon=":material/admin_panel_settings:")
         st.stop()
     s = session()
+    _check_login(base)
     now = datetime.now(UTC)
     if s.account is not None and session_expired(s.login_at, s.seen_at, now):
         _logout("登录已过期，请重新登录。")
     trainee = s.account is not None and s.account.role == TRAINEE
-    if trainee and not Workshops(base).is_active(s.account.workshop):
+    unkept = trainee and s.login_token is None  # a kept login's workshop is re-read with it
+    if unkept and not Workshops(base).is_active(s.account.workshop):
         _logout("培训班已结束。")
+    _cookie_script()
     if s.account is None:
         _login_form(users)
         _join_form(base)

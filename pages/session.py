@@ -62,6 +62,11 @@ class Session:
     must_change: bool = False
     login_at: datetime | None = None
     seen_at: datetime | None = None
+    # The login's token (its cookie; jiguan/store/logins.py), when it was last re-read, and a
+    # cookie to set ("set") or clear ("clear") from the page on the next run.
+    login_token: str | None = None
+    login_checked: datetime | None = None
+    cookie_action: str = ""
 
     # Navigation: the page drawn last (a blur that arrives after the user left it, see
     # pages/answers.py) and an indicator to scroll to once.

@@ -25,6 +25,7 @@ from jiguan.samples import load_samples
 from jiguan.scoring import Answer, all_yes
 from jiguan.sheet import write_sheet
 from jiguan.store import Store
+from jiguan.store.logins import COOKIE
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
@@ -298,3 +299,49 @@ def test_administrator_pages(shared_server: AppServer, store: Store, browser, sh
         page.get_by_role("button", name="导出审计日志（CSV）").click()
     assert "登录" in download.value.path().read_bytes().decode("utf-8-sig")
     assert [e.actor for e in users.audit_log(action="导出审计日志")] == ["管理员"]
+
+
+def _login_cookie(page) -> dict | None:
+    return next((c for c in page.context.cookies() if c["name"] == COOKIE), None)
+
+
+def test_a_login_survives_a_reload_and_a_server_restart(
+    shared_server: AppServer, store: Store, browser, shots: Path
+) -> None:
+    """The login is kept in the database and named by an HttpOnly cookie: a reload, a new tab
+    and a restarted server process find it; 退出登录 ends it everywhere."""
+    _account(store, "甲填报", FILLER, "甲局")
+    page = _page(browser, shared_server.url)
+    _login(page, "甲填报")
+    page.get_by_text("已登录：甲填报").wait_for()
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while _login_cookie(page) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cookie = _login_cookie(page)
+    assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find(COOKIE) == -1  # no script can read it
+
+    shared_server.kill()  # as in a crash: nothing of the session survives in memory
+    shared_server.start()
+    page.reload()
+    _settle(page)
+    page.get_by_text("已登录：甲填报").wait_for()
+    assert page.get_by_role("button", name="登录", exact=True).count() == 0
+    page.get_by_role("button", name="退出登录").wait_for()
+    page.get_by_role("button", name="开始自评").wait_for()
+    page.screenshot(path=str(shots / "accounts_after_restart.png"))
+
+    tab = page.context.new_page()  # the same browser, another tab: signed in too
+    tab.goto(shared_server.url)
+    _settle(tab)
+    tab.get_by_text("已登录：甲填报").wait_for()
+
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录", exact=True).wait_for()
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while _login_cookie(page) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _login_cookie(page) is None
+    page.reload()
+    _settle(page)
+    page.get_by_role("button", name="登录", exact=True).wait_for()

@@ -248,3 +248,26 @@ workshops_t = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sqlite_autoincrement=True,
 )
+
+# ---- logins (issue 13, migration 0007) ------------------------------------------------------
+
+# A browser's login, so that it survives a reload and a server process that dies (the Streamlit
+# session lives in one process's memory; this row is in the database every process shares).
+# The browser holds the token in an HttpOnly cookie; only its SHA-256 is kept here. A trainee's
+# login has no user_id and names its workshop.
+logins_t = sa.Table(
+    "logins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("workshop", sa.String(100), nullable=False, default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.Column("cookie_set_at", UTCDateTime, nullable=True),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Index("ix_logins_user_id", "user_id"),
+    sqlite_autoincrement=True,
+)

@@ -21,6 +21,7 @@ from jiguan.format import format_time
 from jiguan.store.assessments import _unit_id
 from jiguan.store.errors import guard
 from jiguan.store.facade import Store
+from jiguan.store.logins import end_logins
 from jiguan.store.records import clean_name, now
 from jiguan.store.schema import audit_t, units, user_units_t, users_t
 
@@ -176,6 +177,7 @@ class Users:
             self._keep_an_admin(user_id)
         with self._db.write() as conn:
             conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
+            end_logins(conn, user_id)
         if by is not None:
             self.record(by, "修改角色", before.name, f"{before.role} → {role}")
         return self.get(user_id)
@@ -192,6 +194,7 @@ class Users:
                 .where(users_t.c.id == user_id)
                 .values(disabled_at=now() if disabled else None)
             )
+            end_logins(conn, user_id)
         if by is not None:
             self.record(by, "停用账户" if disabled else "启用账户", before.name)
         return self.get(user_id)
@@ -242,7 +245,10 @@ class Users:
         return info
 
     @guard("修改密码")
-    def change_password(self, user_id: int, old: str, new: str) -> None:
+    def change_password(
+        self, user_id: int, old: str, new: str, *, keep_login: str | None = None
+    ) -> None:
+        """A new password; ends the account's other logins (all but ``keep_login``)."""
         with self._db.write() as conn:
             row = conn.execute(sa.select(users_t).where(users_t.c.id == user_id)).first()
             if row is None or not accounts.verify_password(row.password_hash, old):
@@ -259,6 +265,7 @@ class Users:
                     password_changed_at=now(),
                 )
             )
+            end_logins(conn, user_id, keep=keep_login)
 
     @guard("重设密码")
     def reset_password(self, user_id: int, new: str) -> None:
@@ -277,6 +284,7 @@ class Users:
                     password_changed_at=now(),
                 )
             )
+            end_logins(conn, user_id)
 
     # ---- audit log ----------------------------------------------------------------------
 
