@@ -27,7 +27,8 @@ from jiguan.accounts import (
     session_expired,
 )
 from jiguan.store import Store, StoreError
-from jiguan.store.logins import COOKIE, RECHECK, Login, Logins
+from jiguan.store import logins as kept
+from jiguan.store.logins import COOKIE, Login, Logins
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
@@ -136,6 +137,10 @@ def _base() -> Store:
 def _login_form(users: Users) -> None:
     st.title("机关事务标准化试点 自评")
     st.caption("共享模式：请用管理员分配的账户登录。")
+    s = session()
+    if s.home_msg is not None:  # why this browser was signed out
+        st.info(s.home_msg[1], icon=":material/info:")
+        s.home_msg = None
     with st.form("login"):
         name = st.text_input("用户名", key="login.name", max_chars=100)
         password = st.text_input("密码", type="password", key="login.password", max_chars=256)
@@ -194,12 +199,12 @@ def _resume(login: Login) -> None:
 
 
 def _check_login(base: Store) -> None:
-    """Take up this browser's login from its cookie, and re-read it at least every `RECHECK`,
+    """Take up this browser's login from its cookie, and re-read it at least every `logins.RECHECK`,
     so an ended login, a disabled account or a new role reaches every open page."""
     s = session()
     now = datetime.now(UTC)
     token = s.login_token or (st.context.cookies or {}).get(COOKIE)
-    if not token or (s.login_checked is not None and now - s.login_checked < RECHECK):
+    if not token or (s.login_checked is not None and now - s.login_checked < kept.RECHECK):
         return
     try:
         login = Logins(base).resume(token, _address())
@@ -285,8 +290,7 @@ def gate() -> None:
     if s.account is not None and session_expired(s.login_at, s.seen_at, now):
         _logout("登录已过期，请重新登录。")
     trainee = s.account is not None and s.account.role == TRAINEE
-    unkept = trainee and s.login_token is None  # a kept login's workshop is re-read with it
-    if unkept and not Workshops(base).is_active(s.account.workshop):
+    if trainee and not Workshops(base).is_active(s.account.workshop):
         _logout("培训班已结束。")
     _cookie_script()
     if s.account is None:

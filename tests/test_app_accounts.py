@@ -4,6 +4,7 @@ unit's user who cannot reach another unit's assessment by ?a= (issue 13)."""
 from __future__ import annotations
 
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,27 @@ def test_unit_a_cannot_open_unit_b_by_url(shared: None, other_store: Store) -> N
     assert _errors(guessed) == _errors(at)  # a missing id reads exactly like a foreign one
     assert sess(at).aid in (None, mine.id)
     assert sess(at).aid != theirs.id
+
+
+def test_an_ended_login_reaches_the_open_page(
+    shared: None, other_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Disabling an account (or a password reset, a role change, a logout elsewhere) ends its
+    logins in the database; an open page re-reads its login and asks to sign in again."""
+    users = Users(other_store)
+    admin = users.add("管理员", ADMIN, PASSWORD)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.change_password(who.id, PASSWORD, NEW_PASSWORD)
+    at = _login(_open(), "甲填报", NEW_PASSWORD)
+    assert sess(at).account is not None and sess(at).account.name == "甲填报"
+    assert sess(at).login_token  # kept in the database for its cookie
+    at.run()
+    assert sess(at).account is not None  # within the recheck interval nothing is re-read
+
+    users.set_disabled(who.id, True, by=admin.caller())
+    monkeypatch.setattr("jiguan.store.logins.RECHECK", timedelta(0))
+    at.run()
+    assert not at.exception
+    assert sess(at).account is None
+    assert [w for w in at.text_input if w.key == "login.name"]
+    assert any("登录已失效" in i.value for i in at.info), [i.value for i in at.info]
