@@ -258,8 +258,16 @@ def widget_options(kind: str, proto: Any) -> list[str]:
 class Session:
     """One browser-tab-equivalent: a websocket speaking BackMsg/ForwardMsg."""
 
-    def __init__(self, url: str, *, timeout: float, watch: re.Pattern[str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        watch: re.Pattern[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
+        self.headers = headers or {}  # e.g. the login cookie of 共享模式
         self.timeout = timeout
         self.watch = watch
         self.ws: Any = None
@@ -274,6 +282,7 @@ class Session:
         # fragment id -> seconds. A browser sends those reruns; `poll` does the same.
         self.auto_reruns: dict[str, float] = {}
         self.lock = asyncio.Lock()  # one rerun at a time, as the frontend queues them
+        self.alerts: list[str] = []  # st.error/warning/info texts seen, for error messages
 
     async def connect(self) -> None:
         # The frontend offers ["streamlit", <xsrf token>, <session id>]; with no Origin header the
@@ -281,6 +290,7 @@ class Session:
         self.ws = await websockets.connect(
             self.url,
             subprotocols=["streamlit"],
+            additional_headers=self.headers,
             max_size=None,
             open_timeout=self.timeout,
             ping_interval=None,
@@ -378,6 +388,8 @@ class Session:
                 if delta.WhichOneof("type") == "new_element":
                     el = delta.new_element
                     self._on_element(el, delta.fragment_id)
+                    if el.WhichOneof("type") == "alert":
+                        self.alerts = [*self.alerts[-4:], el.alert.body[:200]]
                     if marker is not None and marker_t is None:
                         text = element_text(el)
                         if text and marker.search(text):
@@ -520,6 +532,7 @@ class Target:
     marker: re.Pattern[str]
     query_strings: list[str] = field(default_factory=list)  # one per session, used up in order
     claimed: int = 0
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per query string
 
     def claim(self, n: int) -> list[str]:
         """Query strings for `n` new sessions: each starts on an assessment nobody used yet."""
@@ -574,7 +587,12 @@ async def load_pages(
                 await asyncio.sleep(rng.uniform(0, think_s))
             if session is not None:
                 await session.close()
-            session = Session(target.server.ws_url, timeout=timeout, watch=target.answer_keys)
+            session = Session(
+                target.server.ws_url,
+                timeout=timeout,
+                watch=target.answer_keys,
+                headers=target.headers.get(query),
+            )
             t0 = time.perf_counter()
             await session.connect()
             run = await session.rerun(query_string=query, page_name=target.page)
@@ -610,6 +628,7 @@ async def answer(
         if not session.widgets:
             raise BenchError(
                 f"{target.name}: no widget matching {target.answer_keys.pattern!r} "
+                f"(alerts: {session.alerts}) "
                 f"on page {target.page!r}"
             )
         last_text = None

@@ -1,7 +1,10 @@
 """200 people on one server: the app behind nginx with 1 and 2 processes (deploy/cluster.py).
 
 Reuses bench_app.py's protocol client (no browser). On one PostgreSQL schema created for the run
-(dropped after), it measures:
+(dropped after), every setup in 共享模式 (behind nginx it always is; the direct process is put in
+it with JIGUAN_MODE=shared, so the setups do the same work): each session is a 填报人 of its own
+unit, signed in by its login cookie (jiguan/store/logins.py), as a browser is after its login. It
+measures:
 
 * **paced** — N sessions each pausing a random 0..T ms before every page load and answer
   (``200~3000``): answer→total and page load p50/p95, errors, and *lost answers*: answers the
@@ -77,6 +80,32 @@ class ClusterServer:
         return out
 
 
+def sign_in(env: dict[str, str], ids: list[int]) -> dict[str, dict[str, str]]:
+    """An administrator (共享模式 refuses to start without one) and a 填报人 per assessment's
+    unit, signed in: the cookie header each session sends, by its query string."""
+    from jiguan.accounts import ADMIN, FILLER
+    from jiguan.rubric import load_rubric
+    from jiguan.store import Store, default_files_dir
+    from jiguan.store.logins import COOKIE, Logins
+    from jiguan.store.schema import users_t
+    from jiguan.store.users import Users
+
+    store = Store(env["JIGUAN_DATABASE_URL"], load_rubric(), files_dir=default_files_dir(env))
+    users, logins = Users(store), Logins(store)
+    password = "基准测试的密码0123456789"
+    if not users.has_admin():
+        users.add("基准管理员", ADMIN, password)
+    headers = {}
+    for aid in ids:
+        unit = store.get_assessment(aid).unit_name
+        who = users.add(f"填报{aid:04d}", FILLER, password, unit=unit)
+        headers[f"a={aid}"] = {"Cookie": f"{COOKIE}={logins.open(who.caller())}"}
+    with store.engine.begin() as conn:  # as if each had changed the first password already
+        conn.execute(sa.update(users_t).values(must_change=False))
+    store.close()
+    return headers
+
+
 def target_for(cluster: Cluster, env: dict[str, str], count: int) -> Target:
     ids = prepare_assessments(env, count)
     return Target(
@@ -88,6 +117,7 @@ def target_for(cluster: Cluster, env: dict[str, str], count: int) -> Target:
         answer_mode="random",
         marker=re.compile(r"/\s*100"),
         query_strings=[f"a={i}" for i in ids],
+        headers=sign_in(env, ids),
     )
 
 
@@ -200,7 +230,12 @@ def fresh_schema(admin: sa.Engine) -> tuple[str, str, dict[str, str]]:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     url_s = url.render_as_string(hide_password=False)
-    env = {**os.environ, "JIGUAN_DATABASE_URL": url_s, "JIGUAN_DATA_DIR": f"/tmp/{schema}"}
+    env = {
+        **os.environ,
+        "JIGUAN_DATABASE_URL": url_s,
+        "JIGUAN_DATA_DIR": f"/tmp/{schema}",
+        "JIGUAN_MODE": "shared",
+    }
     return schema, url_s, env
 
 

@@ -208,7 +208,10 @@ def _check_login(base: Store) -> None:
         return
     try:
         login = Logins(base).resume(token, _address())
-    except StoreError:
+    except StoreError as exc:
+        if s.account is None:  # not a sign-in form for a browser that is signed in
+            st.error(f"暂时无法确认登录状态：{exc}。请稍后刷新页面。", icon=":material/cloud_off:")
+            st.stop()
         return  # the database is away: keep what this session knows
     s.login_checked = now
     if login is not None:
