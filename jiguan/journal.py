@@ -34,6 +34,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from jiguan.accounts import Caller
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, SavedAnswer, Store, StoreUnavailable
 
@@ -49,7 +50,10 @@ class Change:
 
     ``fields`` maps names of `ANSWER_FIELDS` to their new values (``value`` and ``points``
     travel together: an answer and its partial points are one choice). ``base`` is the answer
-    the user saw, saved as ``expected_version`` (0: nothing was saved).
+    the user saw, saved as ``expected_version`` (0: nothing was saved). ``user`` is the name
+    history records; ``caller`` is who made the change (its scope applies when it is replayed).
+    ``caller`` is None only for a change read from a journal entry written before changes
+    carried their caller: such an entry is replayed as it was then, through the store itself.
     """
 
     assessment_id: int
@@ -58,6 +62,7 @@ class Change:
     base: Answer
     expected_version: int
     user: str
+    caller: Caller | None
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -76,6 +81,8 @@ class Change:
         data = json.loads(text)
         data["made_at"] = datetime.fromisoformat(data["made_at"])
         data["base"] = Answer(**data["base"])
+        caller = data.get("caller")
+        data["caller"] = None if caller is None else Caller(**caller)
         return cls(**data)
 
 

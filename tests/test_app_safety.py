@@ -159,6 +159,7 @@ def test_a_tab_on_a_purged_assessment_says_so_and_writes_nothing(
 def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
     app: AppTest, other_store: Store, data_dir: Path
 ) -> None:
+    from jiguan.accounts import LOCAL_CALLER
     from jiguan.journal import Change, Journal
 
     goto(app, "item1")
@@ -167,7 +168,7 @@ def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
         aid, "1.1", Answer("no", evidence="李四的"), expected_version=0, user="李四"
     )
     journal = Journal(data_dir / "journal")
-    journal.append(Change(aid, "1.1", {"evidence": "张三的"}, Answer(), 0, "张三"))
+    journal.append(Change(aid, "1.1", {"evidence": "张三的"}, Answer(), 0, "张三", LOCAL_CALLER))
     assert _wait(lambda: journal.conflicts(aid))  # replayed in the background: a conflict
     nxt = goto(start(data_dir), "item1")
     banner = " ".join(w.value for w in nxt.warning)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from jiguan.accounts import FILLER, LOCAL_CALLER, TRAINEE, Caller
 from jiguan.journal import Change, Journal, Outage, Replayer, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
@@ -18,7 +21,51 @@ store = store_support.store
 
 
 def change(aid: int, cid: str, base: Answer, version: int, **fields) -> Change:
-    return Change(aid, cid, fields, base, version, "张三")
+    return Change(aid, cid, fields, base, version, "张三", LOCAL_CALLER)
+
+
+def test_a_change_keeps_its_caller_through_the_journal_file(tmp_path: Path) -> None:
+    filler = Caller("张三", FILLER, user_id=7, address="10.0.0.8")
+    trainee = Caller("小王", TRAINEE, address="10.0.0.9", workshop="WS-A")
+    made = [
+        Change(3, "1.1", {"evidence": "发文"}, Answer("yes"), 2, "张三", who)
+        for who in (filler, trainee, LOCAL_CALLER)
+    ]
+    assert [Change.from_json(c.to_json()) for c in made] == made
+    journal = Journal(tmp_path)
+    for c in made:
+        journal.append(c)
+    assert [e.change.caller for e in Journal(tmp_path).pending()] == [filler, trainee, LOCAL_CALLER]
+
+
+def test_a_journal_entry_written_before_changes_carried_their_caller_still_reads(
+    store: Store, tmp_path: Path
+) -> None:
+    """A server upgraded during an outage finds entries without "caller": they are read, and
+    replayed as they would have been then (through the store itself)."""
+    aid = store.create_assessment("某局", "第一轮").id
+    journal = Journal(tmp_path)
+    old = {
+        "assessment_id": aid,
+        "criterion_id": "1.1",
+        "fields": {"value": "yes", "points": None},
+        "base": {"value": None, "points": None, "evidence": "", "note": "", "attachments": 0},
+        "expected_version": 0,
+        "user": "张三",
+        "made_at": datetime(2024, 5, 1, 8, 0, tzinfo=UTC).isoformat(),
+    }
+    (journal.pending_dir / "00000000000000000001-1-000000.json").write_text(
+        json.dumps(old, ensure_ascii=False), encoding="utf-8"
+    )
+    (entry,) = journal.pending(aid)
+    assert (entry.change.caller, entry.change.user, entry.change.fields["value"]) == (
+        None,
+        "张三",
+        "yes",
+    )
+    result = journal.replay(lambda c: save_change(store, c) and None)
+    assert (result.applied, result.conflicts) == (1, 0)
+    assert store.load_answers(aid)["1.1"].updated_by == "张三"
 
 
 def test_save_change_writes_over_the_version_seen(store: Store) -> None:
