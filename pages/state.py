@@ -19,12 +19,11 @@ from typing import TypeVar
 import streamlit as st
 
 from jiguan.accounts import LOCAL_CALLER, Caller
-from jiguan.journal import Change, Journal, Outage, Replayer, save_change
+from jiguan.journal import Journal, Outage, Replayer, replay_with
 from jiguan.rubric import Rubric, load_rubric
 from jiguan.scoring import Answer, Result, score
 from jiguan.store import (
     AssessmentInfo,
-    ConflictError,
     NotFoundError,
     Store,
     StoreError,
@@ -108,19 +107,6 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
     store = _store(url, files_dir, max_file_bytes)
     outage = Outage()
 
-    def replay_one(change: Change) -> str | None:
-        try:
-            save_change(store, change)
-        except ConflictError as exc:
-            return str(exc)
-        except StoreUnavailable:
-            outage.fail()
-            raise
-        except StoreError as exc:  # deleted or purged meanwhile, or the answer no longer fits
-            return str(exc)
-        outage.ok()
-        return None
-
     def probe() -> None:
         if outage.down:
             try:
@@ -130,7 +116,8 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
             outage.ok()
 
     journal = Journal(Path(journal_dir))
-    return Saving(journal, Replayer(journal, replay_one, probe=probe).start(), outage)
+    replayer = Replayer(journal, replay_with(store, outage), probe=probe)
+    return Saving(journal, replayer.start(), outage)
 
 
 def saving() -> Saving:

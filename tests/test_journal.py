@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from jiguan.accounts import ADMIN, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Caller
-from jiguan.journal import Change, Journal, Outage, Replayer, save_change
+from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
 from jiguan.store.users import Users
@@ -68,8 +68,8 @@ def test_a_journal_entry_written_before_changes_carried_their_caller_still_reads
         "张三",
         "yes",
     )
-    result = journal.replay(lambda c: save_change(store, c) and None)
-    assert (result.applied, result.conflicts) == (1, 0)
+    result = journal.replay(replay_with(store))
+    assert (result.applied, result.conflicts, result.refused) == (1, 0, 0)
     assert store.load_answers(aid)["1.1"].updated_by == "张三"
 
 
@@ -224,7 +224,6 @@ def _serve_until_replayed(journal: Journal, db_url: str, data_dir: Path, monkeyp
     assert not journal.pending()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: replay applies a change outside its scope")
 def test_the_server_replays_no_change_outside_its_callers_scope(
     store: Store, db_url: str, scoped_world: dict, tmp_path: Path, monkeypatch
 ) -> None:
@@ -254,3 +253,48 @@ def test_the_server_replays_no_change_outside_its_callers_scope(
         ("小王", "10.0.0.9"),
         ("甲填", "10.0.0.8"),
     ]
+
+
+def test_replay_counts_what_it_refused_and_saves_what_was_in_scope(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    w = scoped_world
+    journal = Journal(tmp_path)
+    journal.append(by(w["trainee"], w["practice"], value="yes"))  # their own practice
+    journal.append(by(w["filler"], w["乙"], evidence="越权"))
+    journal.append(by(w["filler"], w["甲"], "2.1", note="本单位"))
+    journal.append(by(w["admin"], w["乙"], "3.1", value="no"))  # the administrator: anywhere
+    outage = Outage()
+    outage.fail()
+
+    result = journal.replay(replay_with(store, outage))
+
+    assert (result.applied, result.conflicts, result.refused) == (3, 0, 1)
+    assert not outage.down  # the database answered
+    assert store.answers(w["practice"])["1.1"].value == "yes"
+    assert store.load_answers(w["practice"])["1.1"].updated_by == "小王"
+    assert store.answers(w["甲"])["2.1"].note == "本单位"
+    assert store.answers(w["乙"]) == {"3.1": Answer("no")}
+    (refused,) = journal.refused()
+    assert refused.change.fields == {"evidence": "越权"} and journal.conflicts(w["乙"]) == []
+    (audit,) = Users(store).audit_log(action=REFUSED)
+    assert (audit.actor, audit.target) == ("甲填", f"#{w['乙']} 乙局 · 第一轮")
+
+
+def test_a_change_whose_author_lost_the_scope_before_replay_is_refused(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    """Scope is checked when the change is replayed: the filler's unit was taken away (or
+    the trainee's workshop closed) while the change waited."""
+    w = scoped_world
+    journal = Journal(tmp_path)
+    journal.append(by(w["filler"], w["甲"], value="yes"))
+    journal.append(by(w["trainee"], w["practice"], value="yes"))
+    admin = w["admin"]
+    Users(store).unassign(w["filler"].user_id, "甲局", by=admin)
+    Workshops(store).close(admin, "WS-A")
+
+    result = journal.replay(replay_with(store))
+
+    assert (result.applied, result.conflicts, result.refused) == (0, 0, 2)
+    assert store.answers(w["甲"]) == {} and store.answers(w["practice"]) == {}
