@@ -134,10 +134,10 @@ def test_changes_during_an_outage_are_journaled_and_saved_when_it_returns(
 
     del app  # the tab is closed; nothing of it is needed any more
     monkeypatch.setattr(Store, "save_answer", real_save)  # the database is back
-    assert _wait(lambda: "1.1" in other_store.answers(aid))
+    # both changes replayed (waiting for the first alone raced the second one's replay)
+    assert _wait(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
     saved = other_store.answers(aid)["1.1"]
     assert (saved.value, saved.evidence) == ("yes", "发文")
-    assert _wait(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
 
 
 def test_a_tab_on_a_purged_assessment_says_so_and_writes_nothing(
