@@ -321,8 +321,10 @@ def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change]
 def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
     # No caller: an entry journaled by a version whose changes did not carry one. It is
     # replayed as that version would have replayed it, through the store itself: refusing it
-    # would drop work its author was told is kept, and in 单机模式 (the only mode before
-    # accounts) its author was the all-powerful local user anyway.
+    # would drop work its author was told is kept, and before accounts (单机模式) its author
+    # was the all-powerful local user anyway. The one gap: an entry journaled in 共享模式 by the
+    # version just before this one, during an outage that lasts across the upgrade, is not
+    # scope-checked either; to check such entries, look at journal/pending/ before upgrading.
     if caller is None or caller.all_powerful:
         return store
     return ScopedStore(store, caller)
