@@ -13,9 +13,15 @@ snapshot of a whole form: replay merges those fields into what is saved now. A c
 criterion moved on since its author saw it (someone else saved in between) is not applied: it is
 kept as a conflict and shown to the next person who opens that criterion, who decides.
 
-Files: ``<dir>/pending/<time>-<pid>-<n>.json`` and ``<dir>/conflicts/…``. Several server
-processes may share the directory; replay takes an exclusive file lock, so each change is
-applied once.
+A change is replayed as its author (`replay_with`): through their scope in 共享模式
+(`jiguan.store.scoped.ScopedStore`), checked when it is replayed, since it could not be checked
+while the database was away. A change its author had no right to make is never applied and
+never shown to anyone as a conflict: it is kept under refused/ with the reason, for the
+administrator, and written to the audit log.
+
+Files: ``<dir>/pending/<time>-<pid>-<n>.json``, ``<dir>/conflicts/…`` and ``<dir>/refused/…``.
+Several server processes may share the directory; replay takes an exclusive file lock, so each
+change is applied once.
 """
 
 from __future__ import annotations
@@ -34,12 +40,23 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from jiguan.accounts import AccountError, Caller
 from jiguan.scoring import Answer
-from jiguan.store import ConflictError, SavedAnswer, Store, StoreUnavailable
+from jiguan.store import (
+    ConflictError,
+    NotFoundError,
+    SavedAnswer,
+    Store,
+    StoreError,
+    StoreUnavailable,
+)
+from jiguan.store.scoped import AccessDenied, ScopedStore
+from jiguan.store.users import Users
 
 log = logging.getLogger(__name__)
 
 ANSWER_FIELDS = ("value", "points", "evidence", "note")
+REFUSED_ACTION = "拒绝重放的修改"  # the audit log's action for a change refused on replay
 _sequence = count()
 
 
@@ -49,7 +66,10 @@ class Change:
 
     ``fields`` maps names of `ANSWER_FIELDS` to their new values (``value`` and ``points``
     travel together: an answer and its partial points are one choice). ``base`` is the answer
-    the user saw, saved as ``expected_version`` (0: nothing was saved).
+    the user saw, saved as ``expected_version`` (0: nothing was saved). ``user`` is the name
+    history records; ``caller`` is who made the change (its scope applies when it is replayed).
+    ``caller`` is None only for a change read from a journal entry written before changes
+    carried their caller: such an entry is replayed as it was then, through the store itself.
     """
 
     assessment_id: int
@@ -58,6 +78,7 @@ class Change:
     base: Answer
     expected_version: int
     user: str
+    caller: Caller | None
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -76,6 +97,8 @@ class Change:
         data = json.loads(text)
         data["made_at"] = datetime.fromisoformat(data["made_at"])
         data["base"] = Answer(**data["base"])
+        caller = data.get("caller")
+        data["caller"] = None if caller is None else Caller(**caller)
         return cls(**data)
 
 
@@ -116,7 +139,12 @@ class Entry:
 
     name: str
     change: Change
-    reason: str = ""  # for conflicts: what happened on replay
+    reason: str = ""  # for conflicts and refused changes: what happened on replay
+
+
+class Refused(Exception):
+    """Raised by a replay ``save``: the change's author may not make it (see `replay_with`).
+    The message says why."""
 
 
 class Journal:
@@ -126,8 +154,9 @@ class Journal:
         self.dir = Path(directory)
         self.pending_dir = self.dir / "pending"
         self.conflict_dir = self.dir / "conflicts"
-        self.pending_dir.mkdir(parents=True, exist_ok=True)
-        self.conflict_dir.mkdir(parents=True, exist_ok=True)
+        self.refused_dir = self.dir / "refused"
+        for directory in (self.pending_dir, self.conflict_dir, self.refused_dir):
+            directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 
     # -- writing -------------------------------------------------------------------------
@@ -158,7 +187,7 @@ class Journal:
         for path in sorted(directory.glob("*.json")):
             try:
                 text = path.read_text(encoding="utf-8")
-                if directory == self.conflict_dir:
+                if directory != self.pending_dir:  # kept with the reason
                     data = json.loads(text)
                     yield Entry(path.name, Change.from_json(data["change"]), data["reason"])
                 else:
@@ -182,6 +211,11 @@ class Journal:
             if e.change.assessment_id == assessment_id
             and (criterion_id is None or e.change.criterion_id == criterion_id)
         ]
+
+    def refused(self) -> list[Entry]:
+        """Changes replay refused (their author had no right to them), for the administrator;
+        never offered to anyone to apply."""
+        return list(self._entries(self.refused_dir))
 
     def dismiss_conflict(self, name: str) -> None:
         """The user has decided about a conflict (kept theirs or took the saved one)."""
@@ -212,10 +246,11 @@ class Journal:
     def replay(self, save: Callable[[Change], str | None]) -> ReplayResult:
         """Apply waiting changes in order through ``save``.
 
-        ``save(change)`` saves one change and returns None, or returns a Chinese reason why it
-        cannot be applied (a conflict; the change is then kept under conflicts/), or raises
-        `jiguan.store.StoreUnavailable` (the database is still away: replay stops, the change
-        and all after it keep waiting).
+        ``save(change)`` (normally `replay_with`'s) saves one change and returns None, or
+        returns a Chinese reason why it cannot be applied (a conflict; the change is then kept
+        under conflicts/), or raises `Refused` (its author may not make it: kept under
+        refused/, never a conflict), or raises `jiguan.store.StoreUnavailable` (the database is
+        still away: replay stops, the change and all after it keep waiting).
         """
         result = ReplayResult()
         with self._exclusive() as mine:
@@ -227,23 +262,94 @@ class Journal:
                 except StoreUnavailable:
                     result.still_down = True
                     break
-                if reason is not None:
-                    data = {"change": entry.change.to_json(), "reason": reason}
-                    self._write(
-                        self.conflict_dir / entry.name, json.dumps(data, ensure_ascii=False)
-                    )
-                    result.conflicts += 1
+                except Refused as refused:
+                    log.warning("journal: %s refused on replay: %s", entry.name, refused)
+                    self._keep(self.refused_dir, entry, str(refused))
+                    result.refused += 1
                 else:
-                    result.applied += 1
+                    if reason is not None:
+                        self._keep(self.conflict_dir, entry, reason)
+                        result.conflicts += 1
+                    else:
+                        result.applied += 1
                 (self.pending_dir / entry.name).unlink(missing_ok=True)
         return result
+
+    def _keep(self, directory: Path, entry: Entry, reason: str) -> None:
+        data = {"change": entry.change.to_json(), "reason": reason}
+        self._write(directory / entry.name, json.dumps(data, ensure_ascii=False))
 
 
 @dataclass
 class ReplayResult:
     applied: int = 0
     conflicts: int = 0
+    refused: int = 0
     still_down: bool = False
+
+
+def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change], str | None]:
+    """The ``save`` both replayers use (the server's in `jiguan.web`, the app's in
+    pages/state.py): `save_change` as the change's author, through their scope.
+
+    Returns None when saved; a Chinese reason when it cannot be applied (a conflict, the
+    assessment deleted meanwhile, the answer no longer fits); raises `Refused` when the
+    author's scope refuses it (audited), `StoreUnavailable` while the database is away.
+    ``outage``, if given, follows what replay finds out about the database.
+    """
+
+    def save(change: Change) -> str | None:
+        try:
+            try:
+                save_change(_as_author(store, change.caller), change)
+            except (AccessDenied, AccountError) as exc:  # out of scope, or no such account
+                _audit_refusal(store, change, str(exc))
+                raise Refused(str(exc)) from exc
+        except StoreUnavailable:
+            if outage is not None:
+                outage.fail()
+            raise
+        except StoreError as exc:  # ConflictError, NotFoundError, a refused value
+            return str(exc)
+        if outage is not None:
+            outage.ok()
+        return None
+
+    return save
+
+
+def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
+    # No caller: an entry journaled by a version whose changes did not carry one. It is
+    # replayed as that version would have replayed it, through the store itself: refusing it
+    # would drop work its author was told is kept, and before accounts (单机模式) its author
+    # was the all-powerful local user anyway. The one gap: an entry journaled in 共享模式 by the
+    # version just before this one, during an outage that lasts across the upgrade, is not
+    # scope-checked either; to check such entries, look at journal/pending/ before upgrading.
+    if caller is None or caller.all_powerful:
+        return store
+    return ScopedStore(store, caller)
+
+
+def _audit_refusal(store: Store, change: Change, reason: str) -> None:
+    """Write a refused change to the audit log; raises only StoreUnavailable (then the change
+    keeps waiting and is refused, and audited, on a later replay)."""
+    aid = change.assessment_id
+    caller = change.caller or Caller(change.user, "")  # (never None here: see _as_author)
+    try:
+        try:
+            info = store.get_assessment(aid)
+            target = f"#{aid} {info.unit_name} · {info.round_name}"
+        except NotFoundError:
+            target = f"#{aid}"
+        detail = (
+            f"{reason}（{change.user} 在数据库不可用时对评分项 {change.criterion_id} 所做的修改，"
+            "未写入；留存于服务器日志目录 journal/refused/）"
+        )
+        Users(store).record(caller, REFUSED_ACTION, target, detail)
+    except StoreUnavailable:
+        raise
+    except StoreError:
+        log.exception("journal: could not audit a change refused on replay")
 
 
 class Outage:

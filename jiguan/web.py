@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiguan import PROJECT_ROOT, accounts
-from jiguan.journal import Change, Journal, Replayer, save_change
+from jiguan.journal import Journal, Replayer, replay_with
 from jiguan.rubric import load_rubric
-from jiguan.store import ConflictError, Store, StoreError, StoreUnavailable, resolve_data_dir
+from jiguan.store import Store, StoreError, resolve_data_dir
 from jiguan.store.logins import COOKIE, Logins
 
 log = logging.getLogger(__name__)
@@ -36,19 +36,6 @@ SECURITY_HEADERS = {
 _state: dict[str, Any] = {}
 
 
-def _replay_with(store: Store):
-    def save(change: Change) -> str | None:
-        try:
-            save_change(store, change)
-        except StoreUnavailable:
-            raise
-        except (ConflictError, StoreError) as exc:
-            return str(exc)
-        return None
-
-    return save
-
-
 @asynccontextmanager
 async def lifespan(app: object) -> AsyncIterator[dict[str, Any]]:
     """Migrate the database and replay changes journaled before a restart, before the first
@@ -59,7 +46,7 @@ async def lifespan(app: object) -> AsyncIterator[dict[str, Any]]:
         store = Store.from_environment(load_rubric())
         await asyncio.to_thread(store.migrate)
         journal = Journal(resolve_data_dir() / "journal")
-        replayer = Replayer(journal, _replay_with(store)).start()
+        replayer = Replayer(journal, replay_with(store)).start()
     except StoreError as exc:  # the script shows its own Chinese message to visitors
         log.warning("start-up: database not ready: %s", exc)
     _state["store"] = store

@@ -158,7 +158,8 @@ def on_change(
     if s.aid is None or all(getattr(base, name) == value for name, value in fields.items()):
         return
     before = state.result()
-    commit(Change(s.aid, cid, fields, replace(base, attachments=0), version, state.who()))
+    seen_answer = replace(base, attachments=0)
+    commit(Change(s.aid, cid, fields, seen_answer, version, state.who(), state.caller()))
     state.follow_navigation(page_url)
     if in_fragment:
         refresh.after_change(criterion, before, state.result())
@@ -244,10 +245,9 @@ def keep_mine(cid: str) -> None:
     if conflict is None or s.aid is None:
         return
     base = s.answers.get(cid, Answer())
-    change = Change(
-        s.aid, cid, {conflict.field: conflict.mine}, base, s.versions.get(cid, 0), state.who()
-    )
-    commit(change)
+    mine = {conflict.field: conflict.mine}
+    version = s.versions.get(cid, 0)
+    commit(Change(s.aid, cid, mine, base, version, state.who(), state.caller()))
 
 
 def keep_saved(cid: str) -> None:
@@ -267,7 +267,8 @@ def apply_kept(name: str) -> None:
         return
     cid = entry.change.criterion_id
     base = s.answers.get(cid, Answer())
-    commit(Change(s.aid, cid, dict(entry.change.fields), base, s.versions.get(cid, 0), state.who()))
+    fields, version = dict(entry.change.fields), s.versions.get(cid, 0)
+    commit(Change(s.aid, cid, fields, base, version, state.who(), state.caller()))
     journal.dismiss_conflict(name)
     forget(cid)
 

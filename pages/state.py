@@ -18,12 +18,12 @@ from typing import TypeVar
 
 import streamlit as st
 
-from jiguan.journal import Change, Journal, Outage, Replayer, save_change
+from jiguan.accounts import LOCAL_CALLER, Caller
+from jiguan.journal import Journal, Outage, Replayer, replay_with
 from jiguan.rubric import Rubric, load_rubric
 from jiguan.scoring import Answer, Result, score
 from jiguan.store import (
     AssessmentInfo,
-    ConflictError,
     NotFoundError,
     Store,
     StoreError,
@@ -33,6 +33,7 @@ from jiguan.store import (
     resolve_data_dir,
     upload_limit_bytes,
 )
+from jiguan.store.scoped import ScopedStore
 from pages import access, routes
 from pages.session import Session, session
 
@@ -106,19 +107,6 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
     store = _store(url, files_dir, max_file_bytes)
     outage = Outage()
 
-    def replay_one(change: Change) -> str | None:
-        try:
-            save_change(store, change)
-        except ConflictError as exc:
-            return str(exc)
-        except StoreUnavailable:
-            outage.fail()
-            raise
-        except StoreError as exc:  # deleted or purged meanwhile, or the answer no longer fits
-            return str(exc)
-        outage.ok()
-        return None
-
     def probe() -> None:
         if outage.down:
             try:
@@ -128,7 +116,8 @@ def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> 
             outage.ok()
 
     journal = Journal(Path(journal_dir))
-    return Saving(journal, Replayer(journal, replay_one, probe=probe).start(), outage)
+    replayer = Replayer(journal, replay_with(store, outage), probe=probe)
+    return Saving(journal, replayer.start(), outage)
 
 
 def saving() -> Saving:
@@ -157,6 +146,16 @@ def who() -> str:
     if access.shared():
         return access.caller().name
     return session().user.strip() or ANONYMOUS
+
+
+def caller() -> Caller:
+    """Who this browser's changes are made for: the caller of the store pages get (in 共享模式
+    the logged-in account, a caller with no scope before login), `LOCAL_CALLER` in 单机模式.
+    Taken from `get_store` rather than `access.caller`, which is `LOCAL_CALLER` for a 共享模式
+    browser with no account: a widget callback runs before the login gate, and a change
+    journaled then must not be replayed as the all-powerful local user."""
+    store = get_store()
+    return store.caller if isinstance(store, ScopedStore) else LOCAL_CALLER
 
 
 def result() -> Result:

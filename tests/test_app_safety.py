@@ -134,10 +134,10 @@ def test_changes_during_an_outage_are_journaled_and_saved_when_it_returns(
 
     del app  # the tab is closed; nothing of it is needed any more
     monkeypatch.setattr(Store, "save_answer", real_save)  # the database is back
-    assert _wait(lambda: "1.1" in other_store.answers(aid))
+    # both changes replayed (waiting for the first alone raced the second one's replay)
+    assert _wait(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
     saved = other_store.answers(aid)["1.1"]
     assert (saved.value, saved.evidence) == ("yes", "发文")
-    assert _wait(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
 
 
 def test_a_tab_on_a_purged_assessment_says_so_and_writes_nothing(
@@ -159,6 +159,7 @@ def test_a_tab_on_a_purged_assessment_says_so_and_writes_nothing(
 def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
     app: AppTest, other_store: Store, data_dir: Path
 ) -> None:
+    from jiguan.accounts import LOCAL_CALLER
     from jiguan.journal import Change, Journal
 
     goto(app, "item1")
@@ -167,7 +168,7 @@ def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
         aid, "1.1", Answer("no", evidence="李四的"), expected_version=0, user="李四"
     )
     journal = Journal(data_dir / "journal")
-    journal.append(Change(aid, "1.1", {"evidence": "张三的"}, Answer(), 0, "张三"))
+    journal.append(Change(aid, "1.1", {"evidence": "张三的"}, Answer(), 0, "张三", LOCAL_CALLER))
     assert _wait(lambda: journal.conflicts(aid))  # replayed in the background: a conflict
     nxt = goto(start(data_dir), "item1")
     banner = " ".join(w.value for w in nxt.warning)
@@ -179,3 +180,25 @@ def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
     assert other_store.answers(aid)["1.1"].value == "no"
     assert not journal.conflicts(aid)
     assert not [b for b in nxt.button if b.key == f"kept.use.{name}"]
+
+
+def test_a_change_its_author_had_no_right_to_is_not_saved_nor_offered_to_the_next_person(
+    app: AppTest, other_store: Store, data_dir: Path
+) -> None:
+    """The app's replayer (pages/state.py) replays a change as its author: a 填报人 of another
+    unit journaled a change to this assessment while the database was away."""
+    from jiguan.accounts import FILLER
+    from jiguan.journal import Change, Journal
+    from jiguan.store.users import Users
+
+    goto(app, "item1")
+    aid = sess(app).aid
+    stranger = Users(other_store).add("外单位", FILLER, "一个足够长的密码123", unit="外局").caller()
+    journal = Journal(data_dir / "journal")
+    journal.append(Change(aid, "1.1", {"evidence": "越权的"}, Answer(), 0, "外单位", stranger))
+    assert _wait(lambda: journal.refused())  # replayed in the background: refused
+    assert not journal.pending() and not journal.conflicts(aid)
+    assert "1.1" not in other_store.answers(aid)
+    nxt = goto(start(data_dir), "item1")
+    assert "越权的" not in " ".join(w.value for w in nxt.warning)
+    assert not [b for b in nxt.button if (b.key or "").startswith("kept.use.")]

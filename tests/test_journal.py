@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from jiguan.journal import Change, Journal, Outage, Replayer, save_change
+from jiguan.accounts import ADMIN, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Caller
+from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
+from jiguan.store.users import Users
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from jiguan.web import lifespan
 from tests import store_support
 
 db_url = store_support.db_url
@@ -18,7 +26,51 @@ store = store_support.store
 
 
 def change(aid: int, cid: str, base: Answer, version: int, **fields) -> Change:
-    return Change(aid, cid, fields, base, version, "张三")
+    return Change(aid, cid, fields, base, version, "张三", LOCAL_CALLER)
+
+
+def test_a_change_keeps_its_caller_through_the_journal_file(tmp_path: Path) -> None:
+    filler = Caller("张三", FILLER, user_id=7, address="10.0.0.8")
+    trainee = Caller("小王", TRAINEE, address="10.0.0.9", workshop="WS-A")
+    made = [
+        Change(3, "1.1", {"evidence": "发文"}, Answer("yes"), 2, "张三", who)
+        for who in (filler, trainee, LOCAL_CALLER)
+    ]
+    assert [Change.from_json(c.to_json()) for c in made] == made
+    journal = Journal(tmp_path)
+    for c in made:
+        journal.append(c)
+    assert [e.change.caller for e in Journal(tmp_path).pending()] == [filler, trainee, LOCAL_CALLER]
+
+
+def test_a_journal_entry_written_before_changes_carried_their_caller_still_reads(
+    store: Store, tmp_path: Path
+) -> None:
+    """A server upgraded during an outage finds entries without "caller": they are read, and
+    replayed as they would have been then (through the store itself)."""
+    aid = store.create_assessment("某局", "第一轮").id
+    journal = Journal(tmp_path)
+    old = {
+        "assessment_id": aid,
+        "criterion_id": "1.1",
+        "fields": {"value": "yes", "points": None},
+        "base": {"value": None, "points": None, "evidence": "", "note": "", "attachments": 0},
+        "expected_version": 0,
+        "user": "张三",
+        "made_at": datetime(2024, 5, 1, 8, 0, tzinfo=UTC).isoformat(),
+    }
+    (journal.pending_dir / "00000000000000000001-1-000000.json").write_text(
+        json.dumps(old, ensure_ascii=False), encoding="utf-8"
+    )
+    (entry,) = journal.pending(aid)
+    assert (entry.change.caller, entry.change.user, entry.change.fields["value"]) == (
+        None,
+        "张三",
+        "yes",
+    )
+    result = journal.replay(replay_with(store))
+    assert (result.applied, result.conflicts, result.refused) == (1, 0, 0)
+    assert store.load_answers(aid)["1.1"].updated_by == "张三"
 
 
 def test_save_change_writes_over_the_version_seen(store: Store) -> None:
@@ -125,3 +177,124 @@ def test_replayer_saves_in_the_background_when_the_database_returns(
         replayer.stop()
     assert store.answers(aid)["2.1"].value == "yes"
     assert not outage.down
+
+
+# ---- replay through the caller's scope (issue 13) -----------------------------------------
+
+PASSWORD = "一个足够长的密码123"
+REFUSED = "拒绝重放的修改"
+
+
+@pytest.fixture
+def scoped_world(store: Store) -> dict:
+    """甲局's and 乙局's assessments; a 填报人 of 甲局; the trainee 小王 of workshop WS-A with
+    a practice of their own; the administrator."""
+    users = Users(store)
+    trainer = users.add("培", TRAINER, PASSWORD).caller()
+    Workshops(store).open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
+    profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
+    return {
+        "甲": store.create_assessment("甲局", "第一轮").id,
+        "乙": store.create_assessment("乙局", "第一轮").id,
+        "practice": store.create_assessment("示例单位", "练习", profile=profile).id,
+        "filler": users.add("甲填", FILLER, PASSWORD, unit="甲局").caller("10.0.0.8"),
+        "trainee": Workshops(store).join("WS-A", "小王", "10.0.0.9"),
+        "admin": users.add("管", ADMIN, PASSWORD).caller(),
+    }
+
+
+def by(caller: Caller, aid: int, cid: str = "1.1", **fields) -> Change:
+    return Change(aid, cid, fields, Answer(), 0, caller.name, caller)
+
+
+def _serve_until_replayed(journal: Journal, db_url: str, data_dir: Path, monkeypatch) -> None:
+    """Start the server's lifespan (jiguan.web) on this database and data directory; stop it
+    once its replayer has emptied the journal."""
+    monkeypatch.setenv("JIGUAN_DATABASE_URL", db_url)
+    monkeypatch.setenv("JIGUAN_DATA_DIR", str(data_dir))
+
+    async def serve() -> None:
+        async with lifespan(object()):
+            for _ in range(300):
+                if not journal.pending():
+                    return
+                await asyncio.sleep(0.05)
+
+    asyncio.run(serve())
+    assert not journal.pending()
+
+
+def test_the_server_replays_no_change_outside_its_callers_scope(
+    store: Store, db_url: str, scoped_world: dict, tmp_path: Path, monkeypatch
+) -> None:
+    """The database was down, so the scope check could not run when these were journaled: a
+    filler of 甲局 wrote to 乙局's assessment, the trainee to 甲局's. On replay neither is
+    applied, neither is offered to anyone as a conflict (用我的), both are kept for the
+    administrator and audited; the filler's change to their own unit is saved."""
+    w = scoped_world
+    journal = Journal(tmp_path / "journal")
+    journal.append(by(w["filler"], w["乙"], value="no"))
+    journal.append(by(w["trainee"], w["甲"], evidence="学员写的"))
+    journal.append(by(w["filler"], w["甲"], value="yes"))
+
+    _serve_until_replayed(journal, db_url, tmp_path, monkeypatch)
+
+    assert store.answers(w["乙"]) == {}
+    assert store.answers(w["甲"])["1.1"] == Answer("yes")
+    assert journal.conflicts(w["乙"]) == [] and journal.conflicts(w["甲"]) == []
+    refused = journal.refused()
+    assert [(e.change.caller, e.change.assessment_id) for e in refused] == [
+        (w["filler"], w["乙"]),
+        (w["trainee"], w["甲"]),
+    ]
+    assert all("无权" in e.reason for e in refused)
+    audit = Users(store).audit_log(action=REFUSED)
+    assert sorted((e.actor, e.address) for e in audit) == [
+        ("小王", "10.0.0.9"),
+        ("甲填", "10.0.0.8"),
+    ]
+
+
+def test_replay_counts_what_it_refused_and_saves_what_was_in_scope(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    w = scoped_world
+    journal = Journal(tmp_path)
+    journal.append(by(w["trainee"], w["practice"], value="yes"))  # their own practice
+    journal.append(by(w["filler"], w["乙"], evidence="越权"))
+    journal.append(by(w["filler"], w["甲"], "2.1", note="本单位"))
+    journal.append(by(w["admin"], w["乙"], "3.1", value="no"))  # the administrator: anywhere
+    outage = Outage()
+    outage.fail()
+
+    result = journal.replay(replay_with(store, outage))
+
+    assert (result.applied, result.conflicts, result.refused) == (3, 0, 1)
+    assert not outage.down  # the database answered
+    assert store.answers(w["practice"])["1.1"].value == "yes"
+    assert store.load_answers(w["practice"])["1.1"].updated_by == "小王"
+    assert store.answers(w["甲"])["2.1"].note == "本单位"
+    assert store.answers(w["乙"]) == {"3.1": Answer("no")}
+    (refused,) = journal.refused()
+    assert refused.change.fields == {"evidence": "越权"} and journal.conflicts(w["乙"]) == []
+    (audit,) = Users(store).audit_log(action=REFUSED)
+    assert (audit.actor, audit.target) == ("甲填", f"#{w['乙']} 乙局 · 第一轮")
+
+
+def test_a_change_whose_author_lost_the_scope_before_replay_is_refused(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    """Scope is checked when the change is replayed: the filler's unit was taken away (or
+    the trainee's workshop closed) while the change waited."""
+    w = scoped_world
+    journal = Journal(tmp_path)
+    journal.append(by(w["filler"], w["甲"], value="yes"))
+    journal.append(by(w["trainee"], w["practice"], value="yes"))
+    admin = w["admin"]
+    Users(store).unassign(w["filler"].user_id, "甲局", by=admin)
+    Workshops(store).close(admin, "WS-A")
+
+    result = journal.replay(replay_with(store))
+
+    assert (result.applied, result.conflicts, result.refused) == (0, 0, 2)
+    assert store.answers(w["甲"]) == {} and store.answers(w["practice"]) == {}
