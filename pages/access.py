@@ -53,9 +53,15 @@ def shared() -> bool:
     return bool(headers.get("X-Forwarded-For") or headers.get("Forwarded"))
 
 
+NOBODY = Caller("未登录", "none")  # 共享模式 before login: a caller with no scope at all
+
+
 def caller() -> Caller:
-    s = session()
-    return s.account if shared() and s.account is not None else LOCAL_CALLER
+    """Who this browser acts as: the logged-in account in 共享模式 (`NOBODY` before login, e.g.
+    in a widget callback that runs before the gate), `LOCAL_CALLER` in 单机模式."""
+    if not shared():
+        return LOCAL_CALLER
+    return session().account or NOBODY
 
 
 def nav_role() -> str | None:
@@ -97,12 +103,7 @@ def audited(
 
 def scoped(store: Store) -> Store | ScopedStore:
     """What pages get from pages/state.get_store: the caller's view in 共享模式."""
-    if not shared():
-        return store
-    account = session().account
-    if account is None:  # before login nothing is visible
-        account = Caller("未登录", "none")
-    return ScopedStore(store, account)
+    return ScopedStore(store, caller()) if shared() else store
 
 
 def _address() -> str:

@@ -34,7 +34,7 @@ from jiguan.journal import Change, save_change
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
-from pages import refresh, state
+from pages import access, refresh, state
 from pages.session import TextConflict, session
 
 UNANSWERED = "none"  # the 未评 option of a check criterion's control
@@ -159,7 +159,7 @@ def on_change(
         return
     before = state.result()
     seen_answer = replace(base, attachments=0)
-    commit(Change(s.aid, cid, fields, seen_answer, version, state.who(), state.caller()))
+    commit(Change(s.aid, cid, fields, seen_answer, version, state.who(), access.caller()))
     state.follow_navigation(page_url)
     if in_fragment:
         refresh.after_change(criterion, before, state.result())
@@ -247,7 +247,7 @@ def keep_mine(cid: str) -> None:
     base = s.answers.get(cid, Answer())
     mine = {conflict.field: conflict.mine}
     version = s.versions.get(cid, 0)
-    commit(Change(s.aid, cid, mine, base, version, state.who(), state.caller()))
+    commit(Change(s.aid, cid, mine, base, version, state.who(), access.caller()))
 
 
 def keep_saved(cid: str) -> None:
@@ -268,7 +268,7 @@ def apply_kept(name: str) -> None:
     cid = entry.change.criterion_id
     base = s.answers.get(cid, Answer())
     fields, version = dict(entry.change.fields), s.versions.get(cid, 0)
-    commit(Change(s.aid, cid, fields, base, version, state.who(), state.caller()))
+    commit(Change(s.aid, cid, fields, base, version, state.who(), access.caller()))
     journal.dismiss_conflict(name)
     forget(cid)
 

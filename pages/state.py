@@ -18,7 +18,6 @@ from typing import TypeVar
 
 import streamlit as st
 
-from jiguan.accounts import LOCAL_CALLER, Caller
 from jiguan.journal import Journal, Outage, Replayer, replay_with
 from jiguan.rubric import Rubric, load_rubric
 from jiguan.scoring import Answer, Result, score
@@ -33,7 +32,6 @@ from jiguan.store import (
     resolve_data_dir,
     upload_limit_bytes,
 )
-from jiguan.store.scoped import ScopedStore
 from pages import access, routes
 from pages.session import Session, session
 
@@ -146,16 +144,6 @@ def who() -> str:
     if access.shared():
         return access.caller().name
     return session().user.strip() or ANONYMOUS
-
-
-def caller() -> Caller:
-    """Who this browser's changes are made for: the caller of the store pages get (in 共享模式
-    the logged-in account, a caller with no scope before login), `LOCAL_CALLER` in 单机模式.
-    Taken from `get_store` rather than `access.caller`, which is `LOCAL_CALLER` for a 共享模式
-    browser with no account: a widget callback runs before the login gate, and a change
-    journaled then must not be replayed as the all-powerful local user."""
-    store = get_store()
-    return store.caller if isinstance(store, ScopedStore) else LOCAL_CALLER
 
 
 def result() -> Result:
