@@ -32,6 +32,7 @@ from jiguan.store.logins import COOKIE, Login, Logins
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
+from pages import oidc
 from pages.session import session
 from pages.ui import plain
 
@@ -156,6 +157,34 @@ def _login_form(users: Users) -> None:
             _signed_in(info.caller(_address()), info.must_change)
             users.record(session().account, "登录")
             st.rerun()
+    if oidc.providers():
+        if s.oidc_refused:
+            st.error(
+                f"统一身份认证账户「{plain(s.oidc_refused)}」未在本系统开通或已停用，请联系管理员。",
+                icon=":material/block:",
+            )
+            if st.button("换一个统一身份认证账户", key="oidc.switch"):
+                s.oidc_refused = ""
+                oidc.logout()
+        else:
+            oidc.login_buttons()
+
+
+def _oidc_sign_in(users: Users) -> None:
+    """The identity provider has vouched for this browser: sign in the account of that name
+    (once per identity: a refusal is shown, not retried and audited on every run)."""
+    s = session()
+    name = oidc.identity()
+    if name is None or name == s.oidc_refused:
+        return
+    try:
+        info = users.oidc_login(name)
+    except AccountError as exc:
+        s.oidc_refused = name
+        users.record(Caller(name[:100], "none", None, _address()), "登录失败", name, str(exc))
+        return
+    _signed_in(info.caller(_address()), False)
+    users.record(session().account, "登录", detail="统一身份认证")
 
 
 def _join_form(base: Store) -> None:
@@ -296,6 +325,8 @@ def gate() -> None:
     trainee = s.account is not None and s.account.role == TRAINEE
     if trainee and not Workshops(base).is_active(s.account.workshop):
         _logout("培训班已结束。")
+    if s.account is None:
+        _oidc_sign_in(users)
     _cookie_script()
     if s.account is None:
         _login_form(users)
@@ -311,8 +342,9 @@ def gate() -> None:
         st.caption(f"已登录：{plain(s.account.name)}（{role}）")
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             _logout("已退出登录。")
+            oidc.logout()
             st.rerun()
-        if s.account.role != TRAINEE:
+        if s.account.role != TRAINEE and oidc.identity() is None:
             with st.expander("修改密码"):
                 _password_form(users, forced=False)
 

@@ -67,6 +67,7 @@ class Session:
     login_token: str | None = None
     login_checked: datetime | None = None
     cookie_action: str = ""
+    oidc_refused: str = ""  # an identity the provider vouched for that has no account here
 
     # Navigation: the page drawn last (a blur that arrives after the user left it, see
     # pages/answers.py) and an indicator to scroll to once.

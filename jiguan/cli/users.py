@@ -1,9 +1,11 @@
-"""`python -m jiguan user add [--admin | --role ROLE] [--unit UNIT] NAME`: accounts for 共享模式.
+"""`python -m jiguan user add [--admin | --role ROLE] [--unit UNIT] [--oidc] NAME`: accounts for
+共享模式.
 
 The password is read from the terminal twice (or one line on stdin with ``--password-stdin``),
 never from the command line, where other users could see it in the process list. The account
-must change it at its first login. Same database as the app (JIGUAN_DATABASE_URL or the
-SQLite file in the data directory).
+must change it at its first login. With ``--oidc`` the account has no password and signs in
+only through the identity provider (NAME is the e-mail or user name the provider reports).
+Same database as the app (JIGUAN_DATABASE_URL or the SQLite file in the data directory).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     add.add_argument("--unit", metavar="UNIT", help="所属单位（填报人）或负责评估的单位（评估组）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    add.add_argument(
+        "--oidc",
+        action="store_true",
+        help="只用统一身份认证（OIDC）登录、没有密码的账户；NAME 为身份提供方给出的邮箱或用户名",
+    )
     p.set_defaults(run=run)
 
 
@@ -57,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     role = accounts.ADMIN if args.admin else (args.role or accounts.FILLER)
     try:
         accounts.check_name(args.name)
-        password = _password(args)
-        accounts.check_password(password, args.name)
+        password = None if args.oidc else _password(args)
+        if password is not None:
+            accounts.check_password(password, args.name)
         store = Store.from_environment(load_rubric())
         try:
             store.migrate()
@@ -70,5 +78,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     label = accounts.ROLE_LABELS[role]
-    print(f"已新建{label}账户「{info.name}」。首次登录时须修改密码。")
+    how = "用统一身份认证登录" if args.oidc else "首次登录时须修改密码"
+    print(f"已新建{label}账户「{info.name}」。{how}。")
     return EXIT_OK

@@ -107,12 +107,17 @@ class Users:
             return frozenset(conn.execute(query).scalars())
 
     @guard("新建账户")
-    def add(self, name: str, role: str, password: str, *, unit: str | None = None) -> UserInfo:
-        """A new account that must change its password at first login."""
+    def add(
+        self, name: str, role: str, password: str | None, *, unit: str | None = None
+    ) -> UserInfo:
+        """A new account that must change its password at first login; with ``password``
+        None, an account that signs in only through the identity provider (`oidc_login`)."""
         name = accounts.check_name(name)
         role = accounts.check_role(role)
-        accounts.check_password(password, name)
-        hashed = accounts.hash_password(password)
+        hashed = None
+        if password is not None:
+            accounts.check_password(password, name)
+            hashed = accounts.hash_password(password)
         at = now()
         with self._db.write() as conn:
             if self._row(conn, name) is not None:
@@ -123,7 +128,7 @@ class Users:
                     name=name,
                     role=role,
                     password_hash=hashed,
-                    must_change=True,
+                    must_change=hashed is not None,
                     failed_logins=0,
                     password_changed_at=at,
                     created_at=at,
@@ -243,6 +248,24 @@ class Users:
         if not ok:
             raise AccountError(error)
         return info
+
+    @guard("登录")
+    def oidc_login(self, identity: str) -> UserInfo:
+        """The account whose name is the identity the provider vouched for (its e-mail or user
+        name claim): an administrator opens the account first, so a provider's user is not
+        let in by being known to the provider alone.
+
+        Raises:
+            AccountError: no such account, or it is disabled.
+        """
+        name = " ".join(str(identity or "").split())
+        with self._db.read() as conn:
+            row = self._row(conn, name) if name else None
+            if row is None or row.disabled_at is not None:
+                raise AccountError(
+                    f"统一身份认证账户「{name[:100]}」未在本系统开通或已停用，请联系管理员"
+                )
+            return _info(conn, row)
 
     @guard("修改密码")
     def change_password(
