@@ -17,7 +17,7 @@ app = st.App(
     lifespan=lifespan,
     routes=[
         Route("/healthz", healthz),
-        Route("/auth/session", auth_session, methods=["POST", "DELETE"]),
+        Route("/jiguan/login-cookie", auth_session, methods=["POST", "DELETE"]),
     ],
     middleware=[security_headers()],
 )

@@ -1,5 +1,5 @@
 """The server around the Streamlit script (app.py): start-up, /healthz, the login cookie
-(/auth/session) and security headers.
+(/jiguan/login-cookie) and security headers.
 
 Plain Starlette/ASGI, no streamlit import, so it is testable on its own.
 """

@@ -260,7 +260,7 @@ def _cookie_script() -> None:
     else:
         return
     s.cookie_action = ""
-    st.html(f'<script>fetch("/auth/session", {call});</script>', unsafe_allow_javascript=True)
+    st.html(f'<script>fetch("/jiguan/login-cookie", {call});</script>', unsafe_allow_javascript=True)
 
 
 def _password_form(users: Users, forced: bool) -> None:

@@ -167,7 +167,7 @@ def test_the_cookie_route_sets_an_httponly_cookie_once_for_the_same_origin(serve
     srv, db = served
     logins = Logins(db)
     token = logins.open(_user(db))
-    url = srv.url + "/auth/session"
+    url = srv.url + "/jiguan/login-cookie"
     host = srv.url.split("://", 1)[1]
     own = {"Origin": srv.url, "Host": host}
 
