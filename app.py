@@ -10,14 +10,14 @@ from __future__ import annotations
 import streamlit as st
 from starlette.routing import Route
 
-from jiguan.web import PROJECT_ROUTER, auth_session, healthz, lifespan, security_headers
+from jiguan.web import PROJECT_ROUTER, healthz, lifespan, login_cookie, security_headers
 
 app = st.App(
     str(PROJECT_ROUTER),
     lifespan=lifespan,
     routes=[
         Route("/healthz", healthz),
-        Route("/jiguan/login-cookie", auth_session, methods=["POST", "DELETE"]),
+        Route("/jiguan/login-cookie", login_cookie, methods=["POST", "DELETE"]),
     ],
     middleware=[security_headers()],
 )

@@ -91,7 +91,7 @@ def _cookie(response: Response, request: Request, token: str, max_age: int) -> N
     )
 
 
-async def auth_session(request: Request) -> Response:
+async def login_cookie(request: Request) -> Response:
     """The login cookie. POST (body: the token of a login just made on the page): set it, once
     per login; DELETE: end the login and clear the cookie. Same-origin requests only."""
     store: Store | None = _state.get("store")

@@ -260,7 +260,8 @@ def _cookie_script() -> None:
     else:
         return
     s.cookie_action = ""
-    st.html(f'<script>fetch("/jiguan/login-cookie", {call});</script>', unsafe_allow_javascript=True)
+    script = f'<script>fetch("/jiguan/login-cookie", {call});</script>'
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def _password_form(users: Users, forced: bool) -> None:
