@@ -103,8 +103,15 @@ def audited(
 
 
 def scoped(store: Store) -> Store | ScopedStore:
-    """What pages get from pages/state.get_store: the caller's view in 共享模式."""
-    return ScopedStore(store, caller()) if shared() else store
+    """What pages get from pages/state.get_store: the caller's view in 共享模式. Kept for the
+    session, so the account's units are read once per login check (`logins.RECHECK`), not on
+    every store call."""
+    if not shared():
+        return store
+    s, who = session(), caller()
+    if s.scope is None or s.scope[0] != (id(store), who):
+        s.scope = ((id(store), who), ScopedStore(store, who))
+    return s.scope[1]
 
 
 def _address() -> str:
@@ -244,6 +251,7 @@ def _check_login(base: Store) -> None:
             st.stop()
         return  # the database is away: keep what this session knows
     s.login_checked = now
+    s.scope = None  # units, role and workshops are read again
     if login is not None:
         _resume(login)
     elif s.account is not None:

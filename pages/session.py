@@ -68,6 +68,8 @@ class Session:
     login_checked: datetime | None = None
     cookie_action: str = ""
     oidc_refused: str = ""  # an identity the provider vouched for that has no account here
+    # The store as this account may see it (pages/access.scoped), kept between login checks.
+    scope: tuple[tuple[int, Caller], Any] | None = None
 
     # Navigation: the page drawn last (a blur that arrives after the user left it, see
     # pages/answers.py) and an indicator to scroll to once.
