@@ -111,3 +111,14 @@ def test_unit_a_cannot_open_unit_b_by_url(shared: None, other_store: Store) -> N
     assert _errors(guessed) == _errors(at)  # a missing id reads exactly like a foreign one
     assert sess(at).aid in (None, mine.id)
     assert sess(at).aid != theirs.id
+
+
+def test_an_audit_entry_from_this_machine_names_its_address(
+    shared: None, other_store: Store
+) -> None:
+    """Streamlit reports no address for a loopback client (nor under AppTest): the entry
+    says 127.0.0.1 rather than nothing."""
+    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    _login(_open(), "管理员", PASSWORD)
+    (entry,) = Users(other_store).audit_log(action="登录")
+    assert entry.address == "127.0.0.1"
