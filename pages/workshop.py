@@ -19,7 +19,7 @@ from jiguan.training import (
     Practice,
     room_results,
 )
-from pages import state
+from pages import access, state
 from pages.session import session
 from pages.training_ui import samples_by_id
 from pages.ui import plain
@@ -146,7 +146,12 @@ def render() -> None:
     cols = st.columns(2)
     cols[0].download_button(
         "下载 CSV",
-        data=frame.to_csv(index=False).encode("utf-8-sig"),
+        data=access.audited(
+            lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+            "导出培训班结果（CSV）",
+            code,
+            eager=True,
+        ),
         file_name=f"培训班练习结果_{code}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -155,7 +160,7 @@ def render() -> None:
     )
     cols[1].download_button(
         "下载 Excel",
-        data=lambda: _excel(rows),
+        data=access.audited(lambda: _excel(rows), "导出培训班结果（Excel）", code),
         file_name=f"培训班练习结果_{code}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
