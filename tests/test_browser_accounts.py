@@ -205,9 +205,12 @@ def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     trainee.get_by_role("button", name="加入培训班").click()
     _settle(trainee)
     trainee.get_by_text(re.compile("已登录：南京学员丙（学员）")).wait_for()
-    trainee.get_by_text("培训与比较", exact=True).click()
-    trainee.get_by_role("menuitem", name="示例练习").click()
-    trainee.get_by_role("heading", level=1, name="示例练习").wait_for()
+    trainee.get_by_role("heading", level=1, name="示例练习").wait_for()  # a trainee's start
+    top = trainee.locator('[data-testid="stTopNavLink"]').all_inner_texts()
+    assert [t.split()[-1] for t in top] == ["示例练习", "评估指引"], top  # and 评估项目's items
+    assert trainee.get_by_text("培训与比较", exact=True).count() == 0
+    assert trainee.get_by_text(re.compile("Page not found|找不到")).count() == 0
+    trainee.screenshot(path=str(shots / "accounts_trainee_start.png"))
     trainee.get_by_role("button", name="载入示例单位，开始练习").click()
     _settle(trainee)
     trainee.screenshot(path=str(shots / "accounts_trainee_practice.png"))
