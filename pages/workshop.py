@@ -75,6 +75,9 @@ def _excel(rows: list[dict]) -> bytes:
 def render() -> None:
     """The room's results for one workshop code."""
     st.title("培训班结果")
+    msg = ss.pop("workshop.msg", None)
+    if msg:
+        getattr(st, msg[0])(plain(msg[1]))
     rubric = state.get_rubric()
     samples = samples_by_id()
     codes = _codes()
@@ -182,6 +185,3 @@ def render() -> None:
             disabled=not ss.get("workshop.confirm"),
             key="workshop.reset",
         )
-    msg = ss.pop("workshop.msg", None)
-    if msg:
-        getattr(st, msg[0])(msg[1])
