@@ -6,6 +6,8 @@ Plain values and rules; the tables are in `jiguan.store.users`, the scope each r
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,6 +50,44 @@ class Caller:
 
 
 LOCAL_CALLER = Caller("本机用户", LOCAL)
+LOOPBACK_ADDRESS = "127.0.0.1"  # what the audit log says for a client on this machine
+
+
+def _ip(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip()) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def client_address(
+    peer: object, real_ip: Sequence[str] = (), forwarded_for: Sequence[str] = ()
+) -> str:
+    """The address an audit entry records for a browser's connection.
+
+    Args:
+        peer: the connection's own address as Streamlit reports it (``st.context.ip_address``),
+            None for a loopback client; anything that is not an IP address counts as local.
+        real_ip: the ``X-Real-IP`` header values; our nginx (deploy/) sets it to the browser's
+            address, replacing whatever the browser sent.
+        forwarded_for: the ``X-Forwarded-For`` header values; a proxy appends the address it
+            saw, so only the last hop is its own word.
+
+    Returns:
+        ``peer`` when it is a network address. A local peer is this machine or our proxy: then
+        the address the proxy reports (``X-Real-IP``, else the last hop of
+        ``X-Forwarded-For``), else ``LOOPBACK_ADDRESS``. The headers are believed only from a
+        local peer: anyone who connects directly can send them.
+    """
+    address = _ip(peer)
+    if address is not None and not address.is_loopback:
+        return str(address)
+    hops = [hop for value in forwarded_for for hop in value.split(",")]
+    for reported in (real_ip[-1:], hops[-1:]):
+        address = _ip(reported[0]) if reported else None
+        if address is not None:
+            return str(address)
+    return LOOPBACK_ADDRESS
 
 
 def check_name(name: str) -> str:

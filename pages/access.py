@@ -24,6 +24,7 @@ from jiguan.accounts import (
     TRAINEE,
     AccountError,
     Caller,
+    client_address,
     session_expired,
 )
 from jiguan.store import Store, StoreError
@@ -115,7 +116,10 @@ def scoped(store: Store) -> Store | ScopedStore:
 
 
 def _address() -> str:
-    return str(st.context.ip_address or "")
+    headers = st.context.headers
+    return client_address(
+        st.context.ip_address, headers.get_all("X-Real-IP"), headers.get_all("X-Forwarded-For")
+    )
 
 
 def _logout(message: str = "", *, ended: bool = False) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 from jiguan.format import points
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL, PARTIAL_NOTE
-from pages import answers, refresh, routes, state
+from pages import access, answers, refresh, routes, state
 from pages.evidence_block import evidence_block
 from pages.session import session
 from pages.ui import (
@@ -238,7 +238,7 @@ def _go(url_path: str) -> None:
 
 def _prev_next(index: int) -> None:
     rubric = state.get_rubric()
-    order = routes.walk(rubric)
+    order = routes.walk(rubric, access.nav_role())
     here = order.index(routes.item_url(index))
     before, after = order[here - 1], order[here + 1]
     st.divider()

@@ -22,7 +22,7 @@ from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import PARTIAL, answer_words
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
-from pages import answers, review_input, routes, state
+from pages import access, answers, review_input, routes, state
 from pages.review_input import act, key, on_change
 from pages.session import session
 from pages.ui import badge, banners, plain, require_assessment
@@ -256,32 +256,48 @@ def _documents() -> None:
         "Word 版式", list(LAYOUTS), format_func=LAYOUTS.get, key="rv.layout", horizontal=True
     )
     stem = f"正式评估_{s.info.unit_name}_{s.info.round_name}"
+    target = s.info.audit_name
     with st.container(horizontal=True):
         st.download_button(
             "下载 Word（附件2 + 评估意见）",
-            data=lambda: build_review_docx(rubric, cmp, profile, panel, layout=layout),
+            data=access.audited(
+                lambda: build_review_docx(rubric, cmp, profile, panel, layout=layout),
+                "导出评审文书（Word）",
+                target,
+            ),
             file_name=f"{stem}.docx",
             mime=DOCX_MIME,
             on_click="ignore",
             icon=":material/description:",
+            key="rv.download.docx",
         )
         st.download_button(
             "下载 Excel 对照表",
-            data=lambda: build_review_xlsx(rubric, cmp, profile, panel),
+            data=access.audited(
+                lambda: build_review_xlsx(rubric, cmp, profile, panel),
+                "导出评审对照表（Excel）",
+                target,
+            ),
             file_name=f"{stem}.xlsx",
             mime=XLSX_MIME,
             on_click="ignore",
             icon=":material/table:",
+            key="rv.download.xlsx",
         )
         st.download_button(
             "下载 CSV（含评审列）",
-            data=lambda: write_sheet(
-                rubric, review_input.claims(), {c: v.verdict for c, v in s.verdicts.items()}
+            data=access.audited(
+                lambda: write_sheet(
+                    rubric, review_input.claims(), {c: v.verdict for c, v in s.verdicts.items()}
+                ),
+                "导出评审答题表（CSV）",
+                target,
             ),
             file_name=f"{stem}.csv",
             mime="text/csv",
             on_click="ignore",
             icon=":material/download:",
+            key="rv.download.csv",
         )
     if review is not None and review.final:
         return

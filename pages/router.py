@@ -38,9 +38,10 @@ def main() -> None:
             f"评估指引配置无法使用，请联系管理员修正后重启：\n\n{exc}", icon=":material/error:"
         )
         st.stop()
-    page = st.navigation(routes.navigation(rubric, access.nav_role()), position="top")
+    role = access.nav_role()
+    page = st.navigation(routes.navigation(rubric, role), position="top")
     s = session()
-    s.shown_page = page.url_path
+    s.shown_page = page.url_path or routes.home_url(role)  # the default page's url_path is ""
     try:
         state.get_store()
     except StoreError as exc:

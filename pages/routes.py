@@ -14,12 +14,15 @@ from functools import partial
 
 import streamlit as st
 
+from jiguan.accounts import ADMIN, TRAINEE, TRAINER
 from jiguan.rubric import Item, Rubric
 
 HOME_URL = ""
 SUMMARY_URL = "results"
 EVIDENCE_URL = "readiness"
 TRANSFER_URL = "import-export"
+GUIDE_URL = "criteria-guide"
+PRACTICE_URL = "practise"
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -70,10 +73,12 @@ MAIN_ROUTES = (
 )
 
 
+GUIDE_ROUTE = Route(GUIDE_URL, "评估指引", ":material/menu_book:", "pages.guide")
+PRACTICE_ROUTE = Route(PRACTICE_URL, "示例练习", ":material/school:", "pages.practice")
 TRAINING_ROUTES = (
-    Route("criteria-guide", "评估指引", ":material/menu_book:", "pages.guide"),
+    GUIDE_ROUTE,
     Route("presentation", "演示模式", ":material/co_present:", "pages.present"),
-    Route("practise", "示例练习", ":material/school:", "pages.practice"),
+    PRACTICE_ROUTE,
     Route("workshop-room", "培训班结果", ":material/groups:", "pages.workshop"),
     Route("unit-comparison", "单位比较", ":material/compare:", "pages.compare"),
 )
@@ -103,14 +108,14 @@ def item_routes(rubric: Rubric) -> tuple[Route, ...]:
     )
 
 
-def _page(route: Route) -> st.Page:
+def _page(route: Route, *, default: bool = False) -> st.Page:
     run: Callable[[], None] = partial(_run, route.module, route.function, *route.args)
     return st.Page(
         run,
         title=route.title,
         icon=route.icon,
         url_path=route.url_path or None,
-        default=route.url_path == HOME_URL,
+        default=default or route.url_path == HOME_URL,
     )
 
 
@@ -133,26 +138,44 @@ def page(rubric: Rubric, url_path: str) -> st.Page:
     raise KeyError(url_path)
 
 
+def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, ...]]:
+    """The sections of the top navigation for ``role`` (共享模式's logged-in role, else None).
+
+    A trainee (joined a workshop with its code) gets only what a practice needs: 示例练习
+    (their first page), 评估指引 and the item pages they score the sample unit on; every other
+    page is one the store would refuse them. ``admin`` adds the administrator's pages,
+    ``trainer`` 培训班管理.
+    """
+    items = item_routes(rubric)
+    if role == TRAINEE:
+        return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}
+    training = (*TRAINING_ROUTES, WORKSHOPS_ROUTE) if role == TRAINER else TRAINING_ROUTES
+    out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": REVIEW_ROUTES, "培训与比较": training}
+    if role == ADMIN:
+        out["管理"] = (*ADMIN_ROUTES, WORKSHOPS_ROUTE)
+    return out
+
+
 def navigation(rubric: Rubric, role: str | None = None) -> dict[str, list[st.Page]]:
-    """The sections of the top navigation; ``role`` (共享模式's logged-in role) adds the
-    administrator's pages (``admin``) or a trainer's 培训班管理 (``trainer``)."""
-    training = list(TRAINING_ROUTES)
-    if role == "trainer":
-        training.append(WORKSHOPS_ROUTE)
-    sections = {
-        "": [_page(r) for r in MAIN_ROUTES],
-        "评估项目": [_page(r) for r in item_routes(rubric)],
-        "正式评估": [_page(r) for r in REVIEW_ROUTES],
-        "培训与比较": [_page(r) for r in training],
+    """`sections` as st.Page objects, ``home_url(role)`` the default page."""
+    start = home_url(role)
+    return {
+        name: [_page(r, default=r.url_path == start) for r in section]
+        for name, section in sections(rubric, role).items()
     }
-    if role == "admin":
-        sections["管理"] = [_page(r) for r in (*ADMIN_ROUTES, WORKSHOPS_ROUTE)]
-    return sections
 
 
-def walk(rubric: Rubric) -> list[str]:
-    """The order 上一部分 / 下一部分 follow: 首页, every item, 汇总 (url paths)."""
-    return [HOME_URL, *(item_url(i) for i in range(len(rubric.items))), SUMMARY_URL]
+def home_url(role: str | None = None) -> str:
+    """The page ``role`` starts on: 首页, or 示例练习 for a trainee."""
+    return PRACTICE_URL if role == TRAINEE else HOME_URL
+
+
+def walk(rubric: Rubric, role: str | None = None) -> list[str]:
+    """The order 上一部分 / 下一部分 follow (url paths): 首页, every item, 汇总; for a
+    trainee 示例练习, every item, back to 示例练习 to hand in."""
+    home = home_url(role)
+    last = home if role == TRAINEE else SUMMARY_URL
+    return [home, *(item_url(i) for i in range(len(rubric.items))), last]
 
 
 def title(rubric: Rubric, url_path: str) -> str:

@@ -29,7 +29,10 @@ def score_panel(url_path: str) -> None:
     s = session()
     _who(url_path)
     if s.aid is None or s.info is None:
-        st.caption("尚未选择自评。请在首页新建或继续一份自评。")
+        if routes.home_url(access.nav_role()) == routes.HOME_URL:
+            st.caption("尚未选择自评。请在首页新建或继续一份自评。")
+        else:
+            st.caption("尚未开始练习。请在「示例练习」页载入示例单位。")
         return
     st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
     with st.container(key="sidebar-total"):  # sticky (pages/ui.py _STYLE)

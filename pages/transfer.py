@@ -25,10 +25,6 @@ except ImportError:  # the reports module has not landed yet
 ss = st.session_state
 
 
-def _target(info) -> str:
-    return f"#{info.id} {info.unit_name} · {info.round_name}"
-
-
 def render() -> None:
     """导入导出: CSV and report downloads, CSV upload with preview."""
     st.title("导入导出")
@@ -71,7 +67,7 @@ def render() -> None:
     st.download_button(
         "下载答题表（CSV）",
         data=access.audited(
-            partial(write_sheet, rubric, answers), "导出答题表", _target(info), eager=True
+            partial(write_sheet, rubric, answers), "导出答题表", info.audit_name, eager=True
         ),
         file_name=sheet_filename(info.unit_name, date),
         mime="text/csv",
@@ -92,7 +88,7 @@ def render() -> None:
                 data=access.audited(
                     partial(build_report, fmt, rubric, dict(answers), report_profile, files=names),
                     f"导出{spec.label}",
-                    _target(info),
+                    info.audit_name,
                 ),
                 file_name=report_filename(fmt, info.unit_name, report_profile.assessment_date),
                 mime=spec.mime,
@@ -208,7 +204,7 @@ def evidence_package_download(rubric, info, answers) -> None:
     )
     st.download_button(
         "下载佐证材料汇编（ZIP）",
-        data=access.audited(build, "导出佐证材料汇编", _target(info)),
+        data=access.audited(build, "导出佐证材料汇编", info.audit_name),
         file_name=package_filename(info.unit_name, info.round_name),
         mime="application/zip",
         on_click="ignore",

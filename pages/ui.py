@@ -9,7 +9,7 @@ import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
-from pages import answers, routes, state
+from pages import access, answers, routes, state
 from pages.session import session
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
@@ -257,8 +257,11 @@ def require_assessment() -> bool:
         st.error(plain(s.gone), icon=":material/delete_forever:")
     if s.aid is not None and s.info is not None:
         return True
-    st.info("请先在首页新建或选择一份自评，再开始填写。", icon=":material/info:")
-    st.page_link(
-        routes.page(state.get_rubric(), routes.HOME_URL), label="前往首页", icon=":material/home:"
-    )
+    rubric = state.get_rubric()
+    home = routes.home_url(access.nav_role())
+    if home == routes.HOME_URL:
+        st.info("请先在首页新建或选择一份自评，再开始填写。", icon=":material/info:")
+    else:
+        st.info("请先在「示例练习」页载入示例单位，开始练习。", icon=":material/info:")
+    st.page_link(routes.page(rubric, home), label=f"前往{routes.title(rubric, home)}")
     return False

@@ -19,7 +19,7 @@ from jiguan.training import (
     Practice,
     room_results,
 )
-from pages import state
+from pages import access, state
 from pages.session import session
 from pages.training_ui import samples_by_id
 from pages.ui import plain
@@ -75,6 +75,9 @@ def _excel(rows: list[dict]) -> bytes:
 def render() -> None:
     """The room's results for one workshop code."""
     st.title("培训班结果")
+    msg = ss.pop("workshop.msg", None)
+    if msg:
+        getattr(st, msg[0])(plain(msg[1]))
     rubric = state.get_rubric()
     samples = samples_by_id()
     codes = _codes()
@@ -146,7 +149,12 @@ def render() -> None:
     cols = st.columns(2)
     cols[0].download_button(
         "下载 CSV",
-        data=frame.to_csv(index=False).encode("utf-8-sig"),
+        data=access.audited(
+            lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+            "导出培训班结果（CSV）",
+            code,
+            eager=True,
+        ),
         file_name=f"培训班练习结果_{code}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -155,7 +163,7 @@ def render() -> None:
     )
     cols[1].download_button(
         "下载 Excel",
-        data=lambda: _excel(rows),
+        data=access.audited(lambda: _excel(rows), "导出培训班结果（Excel）", code),
         file_name=f"培训班练习结果_{code}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
@@ -177,6 +185,3 @@ def render() -> None:
             disabled=not ss.get("workshop.confirm"),
             key="workshop.reset",
         )
-    msg = ss.pop("workshop.msg", None)
-    if msg:
-        getattr(st, msg[0])(msg[1])

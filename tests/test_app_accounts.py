@@ -136,3 +136,14 @@ def test_an_ended_login_reaches_the_open_page(
     assert sess(at).account is None
     assert [w for w in at.text_input if w.key == "login.name"]
     assert any("登录已失效" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_an_audit_entry_from_this_machine_names_its_address(
+    shared: None, other_store: Store
+) -> None:
+    """Streamlit reports no address for a loopback client (nor under AppTest): the entry
+    says 127.0.0.1 rather than nothing."""
+    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    _login(_open(), "管理员", PASSWORD)
+    (entry,) = Users(other_store).audit_log(action="登录")
+    assert entry.address == "127.0.0.1"

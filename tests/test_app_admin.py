@@ -1,6 +1,7 @@
 """共享模式's administrator pages and workshop join codes through the app (issue 13): the
 account page (add, role change audited), the audit log with its export, a trainer's workshop
-and a trainee who joins with its code and sees only their own practice."""
+and a trainee who joins with its code, sees only their own practice and only the pages a
+trainee can use."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER
+from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from pages import routes
 from tests.app_support import HARNESS, goto, sess
 
 PASSWORD = "一个足够长的密码123"
@@ -131,3 +134,84 @@ def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) 
         "结束培训班",
         "新建培训班",
     ]
+
+
+def _every_route(rubric: Rubric) -> list[routes.Route]:
+    return [
+        *routes.MAIN_ROUTES,
+        *routes.item_routes(rubric),
+        *routes.REVIEW_ROUTES,
+        *routes.TRAINING_ROUTES,
+        *routes.ADMIN_ROUTES,
+        routes.WORKSHOPS_ROUTE,
+    ]
+
+
+def _titles(rubric: Rubric, role: str | None) -> dict[str, list[str]]:
+    return {name: [r.title for r in rs] for name, rs in routes.sections(rubric, role).items()}
+
+
+def test_navigation_of_a_trainee_and_of_a_filler(rubric: Rubric) -> None:
+    items = [routes.item_title(i, item) for i, item in enumerate(rubric.items)]
+    assert _titles(rubric, TRAINEE) == {"": ["示例练习", "评估指引"], "评估项目": items}
+    assert _titles(rubric, FILLER) == _titles(rubric, None)
+    assert _titles(rubric, FILLER) == {
+        "": ["首页", "汇总", "佐证检查", "导入导出"],
+        "评估项目": items,
+        "正式评估": ["评审录入", "评审对照", "历轮进展"],
+        "培训与比较": ["评估指引", "演示模式", "示例练习", "培训班结果", "单位比较"],
+    }
+
+
+def _join(code: str, name: str) -> AppTest:
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="join.code").set_value(code)
+    at.text_input(key="join.name").set_value(name)
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_trainee_reaches_only_the_practice_pages(
+    shared: None, other_store: Store, rubric: Rubric
+) -> None:
+    _account(other_store, "管理员", ADMIN)
+    trainer = Users(other_store).get(_account(other_store, "培训师", TRAINER)).caller()
+    Workshops(other_store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    at = _join("NJ-2026", "小王")
+    assert sess(at).shown_page == "practise"  # a trainee starts on 示例练习
+    assert at.title[0].value == "示例练习"
+    assert "尚未开始练习" in " ".join(c.value for c in at.sidebar.caption)
+    mine = {"practise", "criteria-guide", *(routes.item_url(i) for i in range(len(rubric.items)))}
+    for route in _every_route(rubric):  # a typed URL of any other page: Streamlit's default
+        goto(at, route.url_path)
+        assert sess(at).shown_page == (route.url_path if route.url_path in mine else "practise")
+    goto(at, "item1")  # no practice yet: sent to 示例练习, not to 首页
+    assert [link.label for link in at.get("page_link")][-1] == "前往示例练习"
+    goto(at, "practise")
+    at.button(key="practice.start").click().run()
+    assert not at.exception, at.exception
+    assert sess(at).aid is not None
+    last = routes.item_url(len(rubric.items) - 1)
+    goto(at, "item1")
+    assert at.button(key="nav.prev").label == "上一部分：示例练习"
+    goto(at, last)
+    assert at.button(key="nav.next").label == "下一部分：示例练习"  # back to hand in
+    at.button(key="nav.next").click().run()
+    assert not at.exception, at.exception
+    assert sess(at).shown_page == "practise"
+
+
+def test_a_filler_reaches_the_usual_pages_but_not_the_administrators(
+    shared: None, other_store: Store, rubric: Rubric
+) -> None:
+    _account(other_store, "管理员", ADMIN)
+    _account(other_store, "甲填报", FILLER, "甲局")
+    mine = other_store.create_assessment("甲局", "第一次自评")
+    at = _login("甲填报")  # the unit's only assessment is opened
+    assert sess(at).aid == mine.id
+    assert sess(at).shown_page == ""
+    admin_only = {r.url_path for r in (*routes.ADMIN_ROUTES, routes.WORKSHOPS_ROUTE)}
+    for route in _every_route(rubric):
+        goto(at, route.url_path)
+        assert sess(at).shown_page == ("" if route.url_path in admin_only else route.url_path)

@@ -1,6 +1,7 @@
 """共享模式 in a real Chromium (issue 13): login, lockout, a unit's user who cannot open, list or
 change another unit's assessment (URL, guessed id, CSV import), a trainer who sees only their
-own workshop, a trainee who joins with a code; and 单机模式 listening on loopback only.
+own workshop, a trainee who joins with a code, exports audited with the browser's address; and
+单机模式 listening on loopback only.
 Screenshots go to artifacts/screenshots/accounts_*.png."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from jiguan import PROJECT_ROOT
-from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS, TRAINER
+from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer, all_yes
@@ -205,9 +206,12 @@ def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     trainee.get_by_role("button", name="加入培训班").click()
     _settle(trainee)
     trainee.get_by_text(re.compile("已登录：南京学员丙（学员）")).wait_for()
-    trainee.get_by_text("培训与比较", exact=True).click()
-    trainee.get_by_role("menuitem", name="示例练习").click()
-    trainee.get_by_role("heading", level=1, name="示例练习").wait_for()
+    trainee.get_by_role("heading", level=1, name="示例练习").wait_for()  # a trainee's start
+    top = trainee.locator('[data-testid="stTopNavLink"]').all_inner_texts()
+    assert [t.split()[-1] for t in top] == ["示例练习", "评估指引"], top  # and 评估项目's items
+    assert trainee.get_by_text("培训与比较", exact=True).count() == 0
+    assert trainee.get_by_text(re.compile("Page not found|找不到")).count() == 0
+    trainee.screenshot(path=str(shots / "accounts_trainee_start.png"))
     trainee.get_by_role("button", name="载入示例单位，开始练习").click()
     _settle(trainee)
     trainee.screenshot(path=str(shots / "accounts_trainee_practice.png"))
@@ -345,3 +349,54 @@ def test_a_login_survives_a_reload_and_a_server_restart(
     page.reload()
     _settle(page)
     page.get_by_role("button", name="登录", exact=True).wait_for()
+
+
+def _download(page, label: str) -> None:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=label).click()
+    assert download.value.path().stat().st_size > 0
+
+
+def test_room_and_review_exports_are_audited(
+    shared_server: AppServer, store: Store, browser
+) -> None:
+    """Each download is written to the audit log when the file is built, with who, what,
+    which workshop or assessment, and the address (a browser on this machine: 127.0.0.1)."""
+    users = Users(store)
+    trainer = users.get(_account(store, "王老师", TRAINER)).caller()
+    Workshops(store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    sample = load_samples(store.rubric)[0]
+    profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
+    practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)
+    store.replace_answers(practice.id, dict(sample.key_sheet), user="学员甲")
+    _account(store, "评估组甲", REVIEWER, "甲局")
+    unit = store.create_assessment("甲局", "第一次自评")
+    store.replace_answers(unit.id, all_yes(store.rubric, evidence="制度文件"), user="甲")
+
+    room = _page(browser, shared_server.url)
+    _login(room, "王老师")
+    room.get_by_text("培训与比较", exact=True).click()
+    room.get_by_role("menuitem", name="培训班结果").click()
+    room.get_by_role("heading", level=1, name="培训班结果").wait_for()
+    _settle(room)
+    _download(room, "下载 CSV")
+    _download(room, "下载 Excel")
+    assert [(e.action, e.target, e.address) for e in users.audit_log(actor="王老师")][:2] == [
+        ("导出培训班结果（Excel）", "NJ-2026", "127.0.0.1"),
+        ("导出培训班结果（CSV）", "NJ-2026", "127.0.0.1"),
+    ]
+
+    review = _page(browser, f"{shared_server.url}/?a={unit.id}")
+    _login(review, "评估组甲")
+    review.get_by_text("正式评估", exact=True).click()
+    review.get_by_role("menuitem", name="评审录入").click()
+    review.get_by_role("heading", level=1, name="评审录入").wait_for()
+    _settle(review)
+    for label in ("下载 Word", "下载 Excel 对照表", "下载 CSV（含评审列）"):
+        _download(review, label)
+    target = f"#{unit.id} 甲局 · 第一次自评"
+    assert [(e.action, e.target, e.address) for e in users.audit_log(actor="评估组甲")][:3] == [
+        ("导出评审答题表（CSV）", target, "127.0.0.1"),
+        ("导出评审对照表（Excel）", target, "127.0.0.1"),
+        ("导出评审文书（Word）", target, "127.0.0.1"),
+    ]

@@ -39,6 +39,11 @@ class AssessmentInfo:
         """「单位 · 轮次」 for lists and headings."""
         return f"{self.unit_name} · {self.round_name}"
 
+    @property
+    def audit_name(self) -> str:
+        """「#id 单位 · 轮次」: how the audit log names the assessment."""
+        return f"#{self.id} {self.title}"
+
 
 @dataclass(frozen=True, slots=True)
 class SavedAnswer:

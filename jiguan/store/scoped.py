@@ -148,8 +148,7 @@ class ScopedStore:
         return int(aid)
 
     def _audit(self, action: str, info: AssessmentInfo, detail: str = "") -> None:
-        target = f"#{info.id} {info.unit_name} · {info.round_name}"
-        self._users.record(self.caller, action, target, detail)
+        self._users.record(self.caller, action, info.audit_name, detail)
 
     # ---- the Store's methods, scoped ------------------------------------------------------
 
