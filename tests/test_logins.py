@@ -150,16 +150,18 @@ def _request(url: str, method: str, body: bytes = b"", headers: dict | None = No
 def served(tmp_path: Path):
     srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
     srv.start()
-    db = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    db.migrate()
     try:
-        yield srv, db
+        db = Store(
+            f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+            load_rubric(),
+            files_dir=srv.data_dir / "files",
+        )
+        db.migrate()
+        try:
+            yield srv, db
+        finally:
+            db.close()
     finally:
-        db.close()
         srv.stop()
 
 
