@@ -39,6 +39,7 @@ from pages.ui import plain
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_HAS_ADMIN: set[str] = set()  # databases known to hold an administrator, per process
 NO_ADMIN = (
     "共享模式下尚无管理员账户，应用不能启动。请在服务器上运行：\n\n"
     "`python -m jiguan user add --admin 用户名`\n\n然后刷新本页。"
@@ -323,11 +324,13 @@ def gate() -> None:
     try:
         base = _base()
         users = Users(base)
-        has_admin = users.has_admin()
+        has_admin = base.url in _HAS_ADMIN or users.has_admin()
     except StoreError as exc:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
         st.stop()
-    if not has_admin:
+    if has_admin:
+        _HAS_ADMIN.add(base.url)  # the app keeps one (Users refuses to disable the last)
+    else:
         st.error(NO_ADMIN, icon=":material/admin_panel_settings:")
         st.stop()
     s = session()
@@ -357,9 +360,10 @@ def gate() -> None:
             _logout("已退出登录。")
             oidc.logout()
             st.rerun()
-        if s.account.role != TRAINEE and oidc.identity() is None:
-            with st.expander("修改密码"):
-                _password_form(users, forced=False)
+        # Drawn only while open: a form of three fields on every run is not free.
+        may_change = s.account.role != TRAINEE and oidc.identity() is None
+        if may_change and st.expander("修改密码", key="pw.open", on_change="rerun").open:
+            _password_form(users, forced=False)
 
 
 def mode_caption() -> None:

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from jiguan import PROJECT_ROOT
 from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS
 from jiguan.store import Store
+from jiguan.store.logins import Logins
 from jiguan.store.users import Users
 from tests.app_support import HARNESS, sess
 
@@ -147,3 +148,29 @@ def test_an_audit_entry_from_this_machine_names_its_address(
     _login(_open(), "管理员", PASSWORD)
     (entry,) = Users(other_store).audit_log(action="登录")
     assert entry.address == "127.0.0.1"
+
+
+def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
+    shared: None, other_store: Store
+) -> None:
+    """修改密码 in the sidebar (drawn only while opened): the new password works, this browser
+    stays signed in, the account's other logins end."""
+    users = Users(other_store)
+    users.add("管理员", ADMIN, PASSWORD)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.change_password(who.id, PASSWORD, NEW_PASSWORD)
+    elsewhere = Logins(other_store).open(who.caller())
+    at = _login(_open(), "甲填报", NEW_PASSWORD)
+    assert not [w for w in at.text_input if w.key == "pw.old"]  # closed: not drawn
+    at.session_state["pw.open"] = True
+    at.run()
+    third = "第三个足够长的密码789"
+    at.text_input(key="pw.old").set_value(NEW_PASSWORD)
+    at.text_input(key="pw.new").set_value(third)
+    at.text_input(key="pw.again").set_value(third)
+    at.button(key="FormSubmitter:password-修改密码").click().run()
+    assert not at.exception, at.exception
+    assert sess(at).account is not None and sess(at).account.name == "甲填报"
+    assert Logins(other_store).resume(sess(at).login_token) is not None
+    assert Logins(other_store).resume(elsewhere) is None
+    assert users.login("甲填报", third).id == who.id

@@ -55,6 +55,10 @@ class ScopedStore:
         self.caller = caller
         self._unit_names: frozenset[str] | None = None
         self._workshops: frozenset[str] | None = None
+        # Assessments found in scope, for the reads and writes of answers and files that follow
+        # (a page load makes several): like the units, kept as long as this object, which pages
+        # rebuild at every login check. Lifecycle changes and get_assessment read afresh.
+        self._in_scope: dict[int, AssessmentInfo] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name in _PLAIN_ATTRIBUTES:
@@ -123,17 +127,22 @@ class ScopedStore:
         in_unit = " ".join(unit_name.split()) in self._units()
         return self.caller.role in (FILLER, TRAINER) and in_unit
 
-    def _read(self, aid: int) -> AssessmentInfo:
+    def _read(self, aid: int, *, fresh: bool = True) -> AssessmentInfo:
+        if not fresh and aid in self._in_scope:
+            return self._in_scope[aid]
         try:
             info = self._store.get_assessment(aid)
         except NotFoundError:
+            self._in_scope.pop(aid, None)
             raise AccessDenied() from None
         if not self.can_read(info):
+            self._in_scope.pop(aid, None)
             raise AccessDenied()
+        self._in_scope[aid] = info
         return info
 
-    def _write(self, aid: int) -> AssessmentInfo:
-        info = self._read(aid)
+    def _write(self, aid: int, *, fresh: bool = True) -> AssessmentInfo:
+        info = self._read(aid, fresh=fresh)
         if not self.can_write(info):
             raise AccessDenied("无权修改这份自评（只读）")
         return info
@@ -210,17 +219,17 @@ class ScopedStore:
         self._audit("彻底清除自评", info)
 
     def load_answers(self, aid: int) -> dict[str, SavedAnswer]:
-        self._read(aid)
+        self._read(aid, fresh=False)
         return self._store.load_answers(aid)
 
     def answers(self, aid: int) -> dict[str, Answer]:
-        self._read(aid)
+        self._read(aid, fresh=False)
         return self._store.answers(aid)
 
     def save_answer(
         self, aid: int, criterion_id: str, answer: Answer, *, expected_version: int, user: str
     ) -> SavedAnswer:
-        self._write(aid)
+        self._write(aid, fresh=False)
         return self._store.save_answer(
             aid, criterion_id, answer, expected_version=expected_version, user=self.caller.name
         )
@@ -231,19 +240,19 @@ class ScopedStore:
         self._audit("导入答题表", info, f"{len(answers)} 项")
 
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:
-        self._read(aid)
+        self._read(aid, fresh=False)
         return self._store.history(aid, criterion_id)
 
     def add_file(
         self, aid: int, criterion_id: str, filename: str | bytes, data: bytes, *, user: str
     ) -> EvidenceFile:
-        self._write(aid)
+        self._write(aid, fresh=False)
         return self._store.add_file(aid, criterion_id, filename, data, user=self.caller.name)
 
     def list_files(
         self, aid: int, criterion_id: str | None = None, *, include_removed: bool = False
     ) -> list[EvidenceFile]:
-        self._read(aid)
+        self._read(aid, fresh=False)
         return self._store.list_files(aid, criterion_id, include_removed=include_removed)
 
     def get_file(self, file_id: int) -> EvidenceFile:
