@@ -71,6 +71,23 @@ class ClusterServer:
             total += int(fields[11]) + int(fields[12])
         return total / tick
 
+    def others_cpu(self) -> dict[str, float]:
+        """CPU seconds so far of what shares the machine with the app processes: this client,
+        PostgreSQL (all its processes) and nginx (master and workers)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = {"client": sum(os.times()[:2]), "postgres": 0.0, "nginx": 0.0}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            key = "postgres" if name.startswith("postgres") else "nginx" if name == "nginx" else ""
+            if key:
+                fields = text.rsplit(")", 1)[1].split()
+                out[key] += (int(fields[11]) + int(fields[12])) / tick
+        return out
+
     def rss_mib(self) -> list[float]:
         out = []
         for pid in self.cluster.pids():
@@ -137,6 +154,7 @@ async def sessions_phase(
         ]
     )
     cpu1, t1 = server.cpu_seconds(), time.perf_counter()
+    others1 = server.others_cpu()
     await asyncio.gather(
         *[
             answer(target, samples, s, query=q, answers=answers, think_s=think_s, rng=r)
@@ -145,6 +163,11 @@ async def sessions_phase(
         ]
     )
     wall, cpu2 = time.perf_counter() - t1, server.cpu_seconds()
+    others2 = server.others_cpu()
+    # Cores each part of the machine used while the sessions answered: on 2 cores the client,
+    # PostgreSQL and nginx take their share from what a second app process could use.
+    cores = {k: round((others2[k] - others1[k]) / wall, 2) for k in others2} if wall else {}
+    cores["app"] = round((cpu2 - cpu1) / wall, 2) if wall else 0
     for s in opened:
         if s is not None:
             await s.close()
@@ -158,6 +181,7 @@ async def sessions_phase(
         "answers_per_s": done / wall if wall else None,
         "cpu_ms_per_page_load": 1000 * (cpu1 - cpu0) / max(1, len(samples.page_load)),
         "cpu_ms_per_answer": 1000 * (cpu2 - cpu1) / max(1, done),
+        "cores_used_answering": cores,
         "errors": samples.errors[:5],
         "error_count": len(samples.errors),
         "ids": [int(q.split("=")[1]) for q in queries],
@@ -311,6 +335,7 @@ def _brief(out: dict[str, Any]) -> dict[str, Any]:
             "cpu/load": round(data["cpu_ms_per_page_load"], 1),
             "errors": data["error_count"],
             "lost": data.get("lost_answers"),
+            "cores": data.get("cores_used_answering"),
         }
     return brief
 
