@@ -283,6 +283,7 @@ class Session:
         self.auto_reruns: dict[str, float] = {}
         self.lock = asyncio.Lock()  # one rerun at a time, as the frontend queues them
         self.alerts: list[str] = []  # st.error/warning/info texts seen, for error messages
+        self.exceptions: list[str] = []  # exception elements the server sent
 
     async def connect(self) -> None:
         # The frontend offers ["streamlit", <xsrf token>, <session id>]; with no Origin header the
@@ -319,6 +320,8 @@ class Session:
 
     def _on_element(self, element: Any, fragment_id: str) -> None:
         kind = element.WhichOneof("type")
+        if kind == "exception":  # the page showed a traceback box: an error, whatever follows
+            self.exceptions.append(element.exception.message[:200])
         if kind is None or self.watch is None:
             return
         sub = getattr(element, kind)
@@ -602,6 +605,8 @@ async def load_pages(
             wanted = session.pages.get(target.page)
             if session.pages and wanted != session.page_script_hash:
                 raise BenchError(f"{target.name}: page {target.page!r} not found")
+            if session.exceptions:
+                raise BenchError(f"{target.name}: the page showed an error: {session.exceptions}")
             if session.page_not_found:
                 # The page ran, but the browser would also show a "page not found" notice.
                 samples.page_not_found += 1

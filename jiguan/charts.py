@@ -17,6 +17,18 @@ MUTED = "#d9dee7"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 
+def warm_up(result: Result) -> None:
+    """Build and serialise one radar before any visitor does, in the server's start-up.
+
+    plotly finds pandas by peeking into ``sys.modules`` without importing it; on a cold process
+    where many sessions draw their first radar at once, one thread's half-done ``import pandas``
+    was taken for the module by another ("partially initialized module 'pandas' has no attribute
+    'Series'"; tests/test_cold_start.py). Importing it here, whole, first, closes that window."""
+    import pandas  # noqa: F401  (see above)
+
+    radar(result).to_dict()
+
+
 def item_percentages(result: Result) -> list[float]:
     """Each item's score as a percentage of its maximum, in rubric order."""
     return [round(item.pct, 1) for item in result.items]

@@ -18,8 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiguan import PROJECT_ROOT, accounts
+from jiguan.charts import warm_up
 from jiguan.journal import Journal, Replayer, replay_with
 from jiguan.rubric import load_rubric
+from jiguan.scoring import score
 from jiguan.store import Store, StoreError, resolve_data_dir
 from jiguan.store.logins import COOKIE, Logins
 
@@ -43,7 +45,9 @@ async def lifespan(app: object) -> AsyncIterator[dict[str, Any]]:
     store: Store | None = None
     replayer: Replayer | None = None
     try:
-        store = Store.from_environment(load_rubric())
+        rubric = load_rubric()
+        await asyncio.to_thread(warm_up, score(rubric, {}))
+        store = Store.from_environment(rubric)
         await asyncio.to_thread(store.migrate)
         journal = Journal(resolve_data_dir() / "journal")
         replayer = Replayer(journal, replay_with(store)).start()
