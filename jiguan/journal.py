@@ -338,7 +338,7 @@ def _audit_refusal(store: Store, change: Change, reason: str) -> None:
     try:
         try:
             info = store.get_assessment(aid)
-            target = f"#{aid} {info.unit_name} · {info.round_name}"
+            target = info.audit_name
         except NotFoundError:
             target = f"#{aid}"
         detail = (

@@ -97,7 +97,7 @@ def _cookie(response: Response, request: Request, token: str, max_age: int) -> N
 
 async def login_cookie(request: Request) -> Response:
     """The login cookie. POST (body: the token of a login just made on the page): set it, once
-    per login; DELETE: end the login and clear the cookie. Same-origin requests only."""
+    per login; DELETE: clear it (the page has ended its login). Same-origin requests only."""
     store: Store | None = _state.get("store")
     if not _same_origin(request):
         return Response(status_code=403)
@@ -106,11 +106,11 @@ async def login_cookie(request: Request) -> Response:
     logins = Logins(store)
     try:
         if request.method == "DELETE":
-            token = request.cookies.get(COOKIE, "")
-            if token:
-                await asyncio.to_thread(logins.end, token)
             response = Response(status_code=204)
-            _cookie(response, request, "", 0)
+            # The page ended its own login; a cookie naming another tab's newer one stays.
+            token = request.cookies.get(COOKIE, "")
+            if not token or not await asyncio.to_thread(logins.is_open, token):
+                _cookie(response, request, "", 0)
             return response
         token = (await request.body())[:200].decode("ascii", "replace").strip()
         if not await asyncio.to_thread(logins.bind_cookie, token):

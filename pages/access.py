@@ -110,10 +110,56 @@ def scoped(store: Store) -> Store | ScopedStore:
     every store call."""
     if not shared():
         return store
+    _keep_current(store)
     s, who = session(), caller()
     if s.scope is None or s.scope[0] != (id(store), who):
         s.scope = ((id(store), who), ScopedStore(store, who))
     return s.scope[1]
+
+
+def _keep_current(base: Store) -> None:
+    """Every store call of a signed-in session, full run or not (widget callbacks and fragment
+    reruns do not pass the gate): an idle session expires, and the login is re-read when due,
+    so a disabled account or a lost unit stops writing within `logins.RECHECK`. (Activity is
+    marked by `active`; the sidebar's timed poll is not activity.)"""
+    s = session()
+    if s.account is None:
+        return
+    now = datetime.now(UTC)
+    if s.login_at and s.seen_at and session_expired(s.login_at, s.seen_at, now):
+        _logout("登录已过期，请重新登录。")
+        return
+    if s.login_token is not None:
+        _check_login(base)
+
+
+def active() -> None:
+    """The user did something (a full run, a saved change): the idle clock starts again."""
+    session().seen_at = datetime.now(UTC)
+
+
+def lapsed() -> bool:
+    """共享模式, seen from a widget callback or a fragment (which do not pass the gate): is this
+    session signed out (its login re-read now, when due)? Then the page must be redrawn."""
+    if not shared():
+        return False
+    try:
+        _keep_current(_base())
+    except StoreError:
+        return False
+    return session().account is None
+
+
+def take_up_login() -> None:
+    """Before the navigation is built: a new session of a signed-in browser takes up its login
+    from the cookie, so the menu (and the page a reload asks for) is the account's."""
+    if not shared():
+        return
+    try:
+        base = _base()
+    except StoreError:
+        return  # the router says so
+    _check_login(base)
 
 
 def _address() -> str:
@@ -136,6 +182,7 @@ def _logout(message: str = "", *, ended: bool = False) -> None:
                 log.exception("ending a login failed")
         s.login_token, s.cookie_action = None, "clear"
     s.account = None
+    s.oidc_signed_out = oidc.identity() or ""  # not signed in again from the provider's cookie
     s.aid = None
     s.loaded_aid = None
     s.info = None
@@ -187,7 +234,7 @@ def _oidc_sign_in(users: Users) -> None:
     (once per identity: a refusal is shown, not retried and audited on every run)."""
     s = session()
     name = oidc.identity()
-    if name is None or name == s.oidc_refused:
+    if name is None or name in (s.oidc_refused, s.oidc_signed_out):
         return
     try:
         info = users.oidc_login(name)
@@ -195,6 +242,11 @@ def _oidc_sign_in(users: Users) -> None:
         s.oidc_refused = name
         users.record(Caller(name[:100], "none", None, _address()), "登录失败", name, str(exc))
         return
+    except StoreError as exc:
+        st.error(
+            f"暂时无法完成统一身份认证登录：{exc}。请稍后刷新页面。", icon=":material/cloud_off:"
+        )
+        st.stop()
     _signed_in(info.caller(_address()), False)
     users.record(session().account, "登录", detail="统一身份认证")
 
@@ -245,7 +297,9 @@ def _check_login(base: Store) -> None:
     so an ended login, a disabled account or a new role reaches every open page."""
     s = session()
     now = datetime.now(UTC)
-    token = s.login_token or (st.context.cookies or {}).get(COOKIE)
+    token = s.login_token
+    if token is None and s.account is None:  # never another account's cookie for this tab
+        token = (st.context.cookies or {}).get(COOKIE)
     if not token or (s.login_checked is not None and now - s.login_checked < kept.RECHECK):
         return
     try:
@@ -334,10 +388,8 @@ def gate() -> None:
         st.error(NO_ADMIN, icon=":material/admin_panel_settings:")
         st.stop()
     s = session()
-    _check_login(base)
-    now = datetime.now(UTC)
-    if s.account is not None and session_expired(s.login_at, s.seen_at, now):
-        _logout("登录已过期，请重新登录。")
+    _check_login(base)  # a new session takes up its browser's login from the cookie
+    _keep_current(base)  # expiry
     trainee = s.account is not None and s.account.role == TRAINEE
     if trainee and not Workshops(base).is_active(s.account.workshop):
         _logout("培训班已结束。")
@@ -348,7 +400,7 @@ def gate() -> None:
         _login_form(users)
         _join_form(base)
         st.stop()
-    s.seen_at = now
+    active()
     if s.must_change:
         _password_form(users, forced=True)
         st.stop()

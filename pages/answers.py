@@ -168,6 +168,11 @@ def on_change(
 def commit(change: Change) -> None:
     """Save a change (or journal it while the database is away) and update the view."""
     s = session()
+    if access.lapsed():  # signed out since the page was drawn: say so, save nothing
+        why = s.home_msg[1] if s.home_msg else "登录已失效。"
+        s.home_msg = ("info", f"{why}刚才的修改没有保存，请重新登录后再填写。")
+        st.rerun()
+    access.active()
     cid = change.criterion_id
     s.notices.pop(cid, None)
     s.remote_notice = ""

@@ -7,8 +7,9 @@ Configured as Streamlit documents it, in ``.streamlit/secrets.toml``: an ``[auth
 section per provider. Without it nothing here shows and nothing is fetched.
 
 The provider only vouches for who the person is. What they may do comes from an account of the
-same name (the e-mail, else the user name the provider reports), which an administrator opens
-first: `python -m jiguan user add --oidc NAME` (no password) or any existing account.
+same name (the e-mail, unless the provider says it is unverified, else the user name, else the
+subject id), which an administrator opens for the provider first: `python -m jiguan user add
+--oidc NAME` (an account without a password; accounts with a password never sign in this way).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def identity() -> str | None:
     if not providers() or not st.user.get("is_logged_in", False):
         return None
     for claim in ("email", "preferred_username", "sub"):
+        if claim == "email" and st.user.get("email_verified") is False:
+            continue  # the provider itself says it has not checked this address
         value = st.user.get(claim)
         if isinstance(value, str) and value.strip():
             return value.strip()

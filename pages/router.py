@@ -38,6 +38,7 @@ def main() -> None:
             f"评估指引配置无法使用，请联系管理员修正后重启：\n\n{exc}", icon=":material/error:"
         )
         st.stop()
+    access.take_up_login()  # before the menu: a reload of a signed-in browser keeps its pages
     role = access.nav_role()
     page = st.navigation(routes.navigation(rubric, role), position="top")
     s = session()

@@ -68,6 +68,7 @@ class Session:
     login_checked: datetime | None = None
     cookie_action: str = ""
     oidc_refused: str = ""  # an identity the provider vouched for that has no account here
+    oidc_signed_out: str = ""  # an identity this session signed out: not signed in again
     # The store as this account may see it (pages/access.scoped), kept between login checks.
     scope: tuple[tuple[int, Caller], Any] | None = None
 

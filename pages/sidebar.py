@@ -129,6 +129,8 @@ def _poll() -> None:
     """Every few seconds: has anyone saved to this assessment? If so, bring it in and say who
     changed what; the page is redrawn (fields being typed into are left alone)."""
     s = session()
+    if access.lapsed():  # signed out meanwhile (expired, disabled, …): show the sign-in form
+        st.rerun(scope="app")
     if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
         return
     if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)

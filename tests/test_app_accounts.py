@@ -15,7 +15,7 @@ from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS
 from jiguan.store import Store
 from jiguan.store.logins import Logins
 from jiguan.store.users import Users
-from tests.app_support import HARNESS, sess
+from tests.app_support import HARNESS, answer, goto, sess
 
 PASSWORD = "一个足够长的密码123"
 NEW_PASSWORD = "另一个足够长的密码456"
@@ -174,3 +174,28 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
     assert Logins(other_store).resume(sess(at).login_token) is not None
     assert Logins(other_store).resume(elsewhere) is None
     assert users.login("甲填报", third).id == who.id
+
+
+def test_a_disabled_account_stops_writing_from_the_page_it_is_on(
+    shared: None, other_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers are saved in widget callbacks and fragment reruns, which do not pass the login
+    gate: the store the page uses re-reads the login there too, so an account disabled while
+    its page is open saves nothing more once the check is due."""
+    users = Users(other_store)
+    admin = users.add("管理员", ADMIN, PASSWORD)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.change_password(who.id, PASSWORD, NEW_PASSWORD)
+    mine = other_store.create_assessment("甲局", "第一次")
+    at = goto(_login(_open({"a": str(mine.id)}), "甲填报", NEW_PASSWORD), "item1")
+    answer(at, "1.1", "yes")
+    assert other_store.answers(mine.id)["1.1"].value == "yes"  # signed in: saved
+
+    users.set_disabled(who.id, True, by=admin.caller())
+    monkeypatch.setattr("jiguan.store.logins.RECHECK", timedelta(0))
+    at.button_group(key="ans.2.1").set_value("yes").run()
+    assert not at.exception, at.exception
+    assert "2.1" not in other_store.answers(mine.id)
+    assert sess(at).account is None
+    assert [w for w in at.text_input if w.key == "login.name"]
+    assert any("刚才的修改没有保存" in i.value for i in at.info)  # not lost silently

@@ -185,7 +185,13 @@ def test_the_cookie_route_sets_an_httponly_cookie_once_for_the_same_origin(serve
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert _request(url, "POST", token.encode(), own)[0] == 403  # once only
 
+    # A logged-out page clears its cookie: the login it names has ended (the page ends it).
+    logins.end(token)
     status, headers = _request(url, "DELETE", headers={**own, "Cookie": f"{COOKIE}={token}"})
     assert status == 204
     assert "max-age=0" in headers["Set-Cookie"].lower()
-    assert logins.resume(token) is None  # logging out ends the login, not only the cookie
+    # A cookie that names another tab's newer, open login is left alone.
+    newer = logins.open(_user(db, "乙填报"))
+    status, headers = _request(url, "DELETE", headers={**own, "Cookie": f"{COOKIE}={newer}"})
+    assert status == 204 and "Set-Cookie" not in headers
+    assert logins.resume(newer) is not None

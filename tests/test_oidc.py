@@ -79,7 +79,8 @@ def test_the_provider_identity_needs_an_account(store: Store) -> None:
     sso = users.add("zhang.san@jgj.example.gov.cn", FILLER, None, unit="甲局")
     assert not sso.must_change  # no password to change
     assert users.oidc_login(" zhang.san@jgj.example.gov.cn ").id == sso.id
-    assert users.oidc_login("管理员").id == admin.id  # an account with a password may use it too
+    with pytest.raises(AccountError, match="未在本系统开通"):
+        users.oidc_login("管理员")  # a password account (an administrator's!) never signs in so
     with pytest.raises(AccountError, match="未在本系统开通"):
         users.oidc_login("li.si@jgj.example.gov.cn")  # known to the provider only
     with pytest.raises(AccountError, match="用户名或密码不正确"):

@@ -125,6 +125,17 @@ class Logins:
             return None
         return Caller(user.name, user.role, user.id, address), bool(user.must_change)
 
+    @guard("读取登录")
+    def is_open(self, token: str) -> bool:
+        """Whether the login of this token has not been ended (expiry is `resume`'s concern)."""
+        with self._db.read() as conn:
+            found = conn.execute(
+                sa.select(logins_t.c.id).where(
+                    logins_t.c.token_hash == token_hash(token), logins_t.c.ended_at.is_(None)
+                )
+            ).first()
+        return found is not None
+
     @guard("退出登录")
     def end(self, token: str) -> None:
         with self._db.write() as conn:

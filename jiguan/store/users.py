@@ -252,16 +252,17 @@ class Users:
     @guard("登录")
     def oidc_login(self, identity: str) -> UserInfo:
         """The account whose name is the identity the provider vouched for (its e-mail or user
-        name claim): an administrator opens the account first, so a provider's user is not
-        let in by being known to the provider alone.
+        name claim). Only an account an administrator opened for the provider (`add` with no
+        password: ``user add --oidc``) may sign in this way, so a provider's user whose claim
+        happens to equal a local account's name (an administrator's, say) gets nothing.
 
         Raises:
-            AccountError: no such account, or it is disabled.
+            AccountError: no such account opened for the provider, or it is disabled.
         """
         name = " ".join(str(identity or "").split())
         with self._db.read() as conn:
             row = self._row(conn, name) if name else None
-            if row is None or row.disabled_at is not None:
+            if row is None or row.disabled_at is not None or row.password_hash is not None:
                 raise AccountError(
                     f"统一身份认证账户「{name[:100]}」未在本系统开通或已停用，请联系管理员"
                 )
