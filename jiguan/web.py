@@ -96,8 +96,9 @@ def _cookie(response: Response, request: Request, token: str, max_age: int) -> N
 
 
 async def login_cookie(request: Request) -> Response:
-    """The login cookie. POST (body: the token of a login just made on the page): set it, once
-    per login; DELETE: clear it (the page has ended its login). Same-origin requests only."""
+    """The login cookie. POST (body: the one-time code of a login just made on the page): make
+    its token and set it, once per login; DELETE: clear it (the page has ended its login).
+    Same-origin requests only."""
     store: Store | None = _state.get("store")
     if not _same_origin(request):
         return Response(status_code=403)
@@ -112,8 +113,9 @@ async def login_cookie(request: Request) -> Response:
             if not token or not await asyncio.to_thread(logins.is_open, token):
                 _cookie(response, request, "", 0)
             return response
-        token = (await request.body())[:200].decode("ascii", "replace").strip()
-        if not await asyncio.to_thread(logins.bind_cookie, token):
+        code = (await request.body())[:200].decode("ascii", "replace").strip()
+        token = await asyncio.to_thread(logins.bind_cookie, code)
+        if token is None:
             return Response(status_code=403)
     except StoreError:
         return Response(status_code=503)

@@ -129,7 +129,7 @@ def _keep_current(base: Store) -> None:
     if s.login_at and s.seen_at and session_expired(s.login_at, s.seen_at, now):
         _logout("登录已过期，请重新登录。")
         return
-    if s.login_token is not None:
+    if s.login_id is not None:
         _check_login(base)
 
 
@@ -174,13 +174,13 @@ def _logout(message: str = "", *, ended: bool = False) -> None:
     s = session()
     if s.account is not None and not ended:
         Users(_base()).record(s.account, "退出登录")
-    if s.login_token is not None:
+    if s.login_id is not None:
         if not ended:
             try:
-                Logins(_base()).end(s.login_token)
+                Logins(_base()).end(s.login_id)
             except StoreError:
                 log.exception("ending a login failed")
-        s.login_token, s.cookie_action = None, "clear"
+        s.login_id, s.cookie_action = None, "clear"
     s.account = None
     s.oidc_signed_out = oidc.identity() or ""  # not signed in again from the provider's cookie
     s.aid = None
@@ -278,16 +278,16 @@ def _signed_in(who: Caller, must_change: bool) -> None:
     s.account, s.must_change = who, must_change
     s.login_at = s.seen_at = s.login_checked = datetime.now(UTC)
     try:
-        s.login_token = Logins(_base()).open(who)
-        s.cookie_action = "set"
+        opened = Logins(_base()).open(who)
+        s.login_id, s.cookie_code, s.cookie_action = opened.id, opened.code, "set"
     except StoreError:
         log.exception("keeping a login failed")
-        s.login_token = None
+        s.login_id = None
 
 
 def _resume(login: Login) -> None:
     s = session()
-    s.account, s.must_change, s.login_token = login.caller, login.must_change, login.token
+    s.account, s.must_change, s.login_id = login.caller, login.must_change, login.id
     s.login_at = login.login_at
     s.seen_at = datetime.now(UTC)
 
@@ -297,13 +297,18 @@ def _check_login(base: Store) -> None:
     so an ended login, a disabled account or a new role reaches every open page."""
     s = session()
     now = datetime.now(UTC)
-    token = s.login_token
-    if token is None and s.account is None:  # never another account's cookie for this tab
-        token = (st.context.cookies or {}).get(COOKIE)
-    if not token or (s.login_checked is not None and now - s.login_checked < kept.RECHECK):
+    # This tab's own login by id; the cookie only for a tab not signed in (never another
+    # account's login for a signed-in tab).
+    token = (st.context.cookies or {}).get(COOKIE) if s.account is None else None
+    if s.login_id is None and not token:
+        return
+    if s.login_checked is not None and now - s.login_checked < kept.RECHECK:
         return
     try:
-        login = Logins(base).resume(token, _address())
+        if s.login_id is not None:
+            login = Logins(base).check(s.login_id, _address())
+        else:
+            login = Logins(base).resume(token, _address())
     except StoreError as exc:
         if s.account is None:  # not a sign-in form for a browser that is signed in
             st.error(f"暂时无法确认登录状态：{exc}。请稍后刷新页面。", icon=":material/cloud_off:")
@@ -320,8 +325,8 @@ def _check_login(base: Store) -> None:
 def _cookie_script() -> None:
     """Set or clear the login cookie from the page (HttpOnly: only the server can set it)."""
     s = session()
-    if s.cookie_action == "set" and s.login_token:
-        call = f'{{method: "POST", body: {json.dumps(s.login_token)}, credentials: "same-origin"}}'
+    if s.cookie_action == "set" and s.cookie_code:
+        call = f'{{method: "POST", body: {json.dumps(s.cookie_code)}, credentials: "same-origin"}}'
     elif s.cookie_action == "clear":
         call = '{method: "DELETE", credentials: "same-origin"}'
     else:
@@ -346,7 +351,7 @@ def _password_form(users: Users, forced: bool) -> None:
                 st.error("两次输入的新密码不一致")
                 return
             try:
-                users.change_password(s.account.user_id, old, new, keep_login=s.login_token)
+                users.change_password(s.account.user_id, old, new, keep_login=s.login_id)
             except AccountError as exc:
                 st.error(str(exc))
                 return

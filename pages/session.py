@@ -62,11 +62,12 @@ class Session:
     must_change: bool = False
     login_at: datetime | None = None
     seen_at: datetime | None = None
-    # The login's token (its cookie; jiguan/store/logins.py), when it was last re-read, and a
-    # cookie to set ("set") or clear ("clear") from the page on the next run.
-    login_token: str | None = None
+    # The login kept in the database (jiguan/store/logins.py), when it was last re-read, and
+    # the cookie to set (with the login's one-time code) or clear from the page on the next run.
+    login_id: int | None = None
     login_checked: datetime | None = None
-    cookie_action: str = ""
+    cookie_action: str = ""  # "set" or "clear"
+    cookie_code: str = ""
     oidc_refused: str = ""  # an identity the provider vouched for that has no account here
     oidc_signed_out: str = ""  # an identity this session signed out: not signed in again
     # The store as this account may see it (pages/access.scoped), kept between login checks.

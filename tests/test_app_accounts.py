@@ -126,7 +126,7 @@ def test_an_ended_login_reaches_the_open_page(
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
     at = _login(_open(), "甲填报", NEW_PASSWORD)
     assert sess(at).account is not None and sess(at).account.name == "甲填报"
-    assert sess(at).login_token  # kept in the database for its cookie
+    assert sess(at).login_id  # kept in the database for its cookie
     at.run()
     assert sess(at).account is not None  # within the recheck interval nothing is re-read
 
@@ -159,7 +159,7 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
     users.add("管理员", ADMIN, PASSWORD)
     who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
-    elsewhere = Logins(other_store).open(who.caller())
+    elsewhere = Logins(other_store).open(who.caller()).id
     at = _login(_open(), "甲填报", NEW_PASSWORD)
     assert not [w for w in at.text_input if w.key == "pw.old"]  # closed: not drawn
     at.session_state["pw.open"] = True
@@ -171,8 +171,8 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
     at.button(key="FormSubmitter:password-修改密码").click().run()
     assert not at.exception, at.exception
     assert sess(at).account is not None and sess(at).account.name == "甲填报"
-    assert Logins(other_store).resume(sess(at).login_token) is not None
-    assert Logins(other_store).resume(elsewhere) is None
+    assert Logins(other_store).check(sess(at).login_id) is not None
+    assert Logins(other_store).check(elsewhere) is None
     assert users.login("甲填报", third).id == who.id
 
 

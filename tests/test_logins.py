@@ -41,12 +41,20 @@ def _user(store: Store, name: str = "甲填报", role: str = FILLER) -> Caller:
     return Users(store).add(name, role, PASSWORD).caller()
 
 
+def _browser(logins: Logins, who: Caller) -> tuple[int, str]:
+    """A login as a browser holds it: its id (the page's) and its cookie's token."""
+    opened = logins.open(who)
+    token = logins.bind_cookie(opened.code)
+    assert token is not None
+    return opened.id, token
+
+
 def test_a_login_resumes_as_the_account_stands_now(store: Store) -> None:
     logins, users = Logins(store), Users(store)
     who = _user(store)
-    token = logins.open(who)
+    login_id, token = _browser(logins, who)
     login = logins.resume(token, "10.0.0.7")
-    assert login is not None
+    assert login is not None and login.id == login_id
     assert (login.caller.name, login.caller.role, login.caller.user_id) == (
         "甲填报",
         FILLER,
@@ -54,24 +62,25 @@ def test_a_login_resumes_as_the_account_stands_now(store: Store) -> None:
     )
     assert login.caller.address == "10.0.0.7"
     assert login.must_change  # a new account must change its password first
-    users.change_password(who.user_id, PASSWORD, NEW, keep_login=token)
-    assert logins.resume(token).must_change is False
+    users.change_password(who.user_id, PASSWORD, NEW, keep_login=login_id)
+    assert logins.check(login_id).must_change is False  # the page re-reads it by id
     assert logins.resume("not-a-token") is None
-    logins.end(token)
+    logins.end(login_id)
     assert logins.resume(token) is None
+    assert logins.check(login_id) is None
 
 
 def test_idle_and_too_long_logins_expire(store: Store) -> None:
     logins = Logins(store)
     who = _user(store)
-    idle, old = logins.open(who), logins.open(who)
-    assert logins.resume(idle, at=now() + SESSION_IDLE - timedelta(minutes=1)) is not None
-    assert logins.resume(idle, at=now() + 2 * SESSION_IDLE + timedelta(minutes=1)) is None
-    assert logins.resume(idle) is None  # ended for good, not only too late that once
+    idle, old = logins.open(who).id, logins.open(who).id
+    assert logins.check(idle, at=now() + SESSION_IDLE - timedelta(minutes=1)) is not None
+    assert logins.check(idle, at=now() + 2 * SESSION_IDLE + timedelta(minutes=1)) is None
+    assert logins.check(idle) is None  # ended for good, not only too late that once
     at = now()
     for _ in range(int(SESSION_MAX / SESSION_IDLE) + 1):  # active all along, yet too long
         at += SESSION_IDLE - timedelta(minutes=1)
-        if logins.resume(old, at=at) is None:
+        if logins.check(old, at=at) is None:
             break
     else:
         pytest.fail("a login outlived SESSION_MAX")
@@ -84,7 +93,7 @@ def test_account_changes_end_its_logins(store: Store, how: str) -> None:
     admin = _user(store, "管理员", ADMIN)
     who = _user(store)
     other = _user(store, "乙填报")
-    token, others = logins.open(who), logins.open(other)
+    (login_id, token), others = _browser(logins, who), logins.open(other).id
     if how == "disable":
         users.set_disabled(who.user_id, True, by=admin)
     elif how == "role":
@@ -92,16 +101,17 @@ def test_account_changes_end_its_logins(store: Store, how: str) -> None:
     else:
         users.reset_password(who.user_id, NEW)
     assert logins.resume(token) is None
-    assert logins.resume(others) is not None  # nobody else's
+    assert logins.check(login_id) is None
+    assert logins.check(others) is not None  # nobody else's
 
 
 def test_a_password_change_ends_the_other_logins_only(store: Store) -> None:
     logins, users = Logins(store), Users(store)
     who = _user(store)
-    here, elsewhere = logins.open(who), logins.open(who)
+    here, elsewhere = logins.open(who).id, logins.open(who).id
     users.change_password(who.user_id, PASSWORD, NEW, keep_login=here)
-    assert logins.resume(here) is not None
-    assert logins.resume(elsewhere) is None
+    assert logins.check(here) is not None
+    assert logins.check(elsewhere) is None
 
 
 def test_a_trainees_login_ends_with_the_workshop(store: Store) -> None:
@@ -109,7 +119,7 @@ def test_a_trainees_login_ends_with_the_workshop(store: Store) -> None:
     trainer = _user(store, "王老师", TRAINER)
     workshops.open(trainer, "PX-2026", "十一月培训班", now() + timedelta(days=1))
     trainee = workshops.join("PX-2026", "学员甲")
-    token = logins.open(trainee)
+    login_id, token = _browser(logins, trainee)
     login = logins.resume(token)
     assert login is not None
     assert (login.caller.role, login.caller.workshop, login.caller.name) == (
@@ -118,20 +128,22 @@ def test_a_trainees_login_ends_with_the_workshop(store: Store) -> None:
         "学员甲",
     )
     workshops.close(trainer, "PX-2026")
-    assert logins.resume(token) is None
+    assert logins.check(login_id) is None
 
 
-def test_a_token_reaches_one_cookie_once_and_soon(store: Store) -> None:
+def test_a_code_makes_one_cookie_once_and_soon(store: Store) -> None:
     logins = Logins(store)
     who = _user(store)
-    token, late = logins.open(who), logins.open(who)
-    assert logins.bind_cookie(token)
-    assert not logins.bind_cookie(token)  # not planted in a second browser
-    assert not logins.bind_cookie(late, at=now() + BIND_WITHIN + timedelta(seconds=1))
-    assert not logins.bind_cookie("unknown")
+    opened, late = logins.open(who), logins.open(who)
+    token = logins.bind_cookie(opened.code)
+    assert token and token != opened.code  # the token is made by the route, never in a page
+    assert logins.bind_cookie(opened.code) is None  # not planted in a second browser
+    assert logins.bind_cookie(late.code, at=now() + BIND_WITHIN + timedelta(seconds=1)) is None
+    assert logins.bind_cookie("unknown") is None
+    assert logins.resume(opened.code) is None  # a code is not a token
     ended = logins.open(who)
-    logins.end(ended)
-    assert not logins.bind_cookie(ended)
+    logins.end(ended.id)
+    assert logins.bind_cookie(ended.code) is None
 
 
 # ---- the served route ---------------------------------------------------------------------
@@ -168,30 +180,33 @@ def served(tmp_path: Path):
 def test_the_cookie_route_sets_an_httponly_cookie_once_for_the_same_origin(served) -> None:
     srv, db = served
     logins = Logins(db)
-    token = logins.open(_user(db))
+    opened = logins.open(_user(db))
     url = srv.url + "/jiguan/login-cookie"
     host = srv.url.split("://", 1)[1]
     own = {"Origin": srv.url, "Host": host}
+    code = opened.code.encode()
 
-    assert _request(url, "POST", token.encode())[0] == 403  # no Origin: not the app's page
-    assert _request(url, "POST", token.encode(), {"Origin": "http://evil.example"})[0] == 403
-    status, headers = _request(url, "POST", token.encode(), own)
+    assert _request(url, "POST", code)[0] == 403  # no Origin: not the app's page
+    assert _request(url, "POST", code, {"Origin": "http://evil.example"})[0] == 403
+    status, headers = _request(url, "POST", code, own)
     assert status == 204
     cookie = headers["Set-Cookie"]
-    assert cookie.startswith(f"{COOKIE}={token};")
+    token = cookie.split(";", 1)[0].removeprefix(f"{COOKIE}=")
+    assert token and token != opened.code
+    assert logins.resume(token).id == opened.id
     for part in ("HttpOnly", "SameSite=lax", "Path=/"):
         assert part.lower() in cookie.lower()
     assert "secure" not in cookie.lower()  # plain HTTP here; behind HTTPS it is Secure
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert _request(url, "POST", token.encode(), own)[0] == 403  # once only
+    assert _request(url, "POST", code, own)[0] == 403  # once only
 
     # A logged-out page clears its cookie: the login it names has ended (the page ends it).
-    logins.end(token)
+    logins.end(opened.id)
     status, headers = _request(url, "DELETE", headers={**own, "Cookie": f"{COOKIE}={token}"})
     assert status == 204
     assert "max-age=0" in headers["Set-Cookie"].lower()
     # A cookie that names another tab's newer, open login is left alone.
-    newer = logins.open(_user(db, "乙填报"))
+    newer = logins.bind_cookie(logins.open(_user(db, "乙填报")).code)
     status, headers = _request(url, "DELETE", headers={**own, "Cookie": f"{COOKIE}={newer}"})
     assert status == 204 and "Set-Cookie" not in headers
     assert logins.resume(newer) is not None

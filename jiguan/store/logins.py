@@ -2,12 +2,13 @@
 tab and a server process that dies behind the proxy.
 
 A Streamlit session lives in one process's memory, so a login kept only there is lost with the
-process. Here a login is a row every process can read. The browser holds a random token in an
-HttpOnly cookie (`COOKIE`, set by `jiguan.web`); the row keeps only the token's SHA-256. A new
-session of the same browser finds the cookie and `resume`s the login, re-reading the account,
-so a disabled account, a changed role or an ended workshop takes effect at the next resume
-(pages resume at least every `RECHECK`). Logging out, a password change or reset, a role change
-and disabling an account end the logins concerned.
+process. Here a login is a row every process can read. The page that signed in hands a one-time
+code to the cookie route (`jiguan.web`), which makes a random token and sets it as the HttpOnly
+cookie `COOKIE`; the row keeps only SHA-256s of code and token. A new session of the same
+browser finds the cookie and `resume`s the login; the page that made it re-reads it by id
+(`check`) at least every `RECHECK`. Both re-read the account, so a disabled account, a changed
+role or an ended workshop takes effect at once. Logging out, a password change or reset, a role
+change and disabling an account end the logins concerned.
 """
 
 from __future__ import annotations
@@ -29,12 +30,21 @@ from jiguan.store.schema import logins_t, users_t, workshops_t
 
 COOKIE = "jiguan_login"
 RECHECK = timedelta(minutes=1)  # how stale a page's view of its login may get
-BIND_WITHIN = timedelta(minutes=5)  # a new login's token must reach its cookie by then
+BIND_WITHIN = timedelta(minutes=5)  # a new login's code must reach the cookie route by then
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A new login: its id (the page that made it re-reads it by id) and the one-time code the
+    page hands to the cookie route, which makes the token. The token itself is never in a page."""
+
+    id: int
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    token: str
+    id: int
     caller: Caller
     must_change: bool
     login_at: datetime
@@ -44,12 +54,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def end_logins(conn: Connection, user_id: int, *, keep: str | None = None) -> None:
-    """End every login of an account (except the one with token ``keep``)."""
+def end_logins(conn: Connection, user_id: int, *, keep: int | None = None) -> None:
+    """End every login of an account (except the login with id ``keep``)."""
     query = sa.update(logins_t).where(logins_t.c.user_id == user_id, logins_t.c.ended_at.is_(None))
-    if keep:
-        query = query.where(logins_t.c.token_hash != token_hash(keep))
+    if keep is not None:
+        query = query.where(logins_t.c.id != keep)
     conn.execute(query.values(ended_at=now()))
+
+
+def _secret(text: str) -> bool:
+    return bool(text) and len(text) <= 200
 
 
 class Logins:
@@ -57,9 +71,9 @@ class Logins:
         self._db = store._db  # same package: one pool, one set of time limits
 
     @guard("记录登录")
-    def open(self, caller: Caller) -> str:
-        """A new login for ``caller`` (an account or a trainee); returns its token."""
-        token = secrets.token_urlsafe(32)
+    def open(self, caller: Caller) -> Opened:
+        """A new login for ``caller`` (an account or a trainee)."""
+        code = secrets.token_urlsafe(32)
         at = now()
         with self._db.write() as conn:
             # Rows that can no longer be resumed: ended, or older than the longest login.
@@ -71,9 +85,10 @@ class Logins:
                     )
                 )
             )
-            conn.execute(
-                sa.insert(logins_t).values(
-                    token_hash=token_hash(token),
+            login_id = conn.execute(
+                sa.insert(logins_t)
+                .values(
+                    code_hash=token_hash(code),
                     user_id=caller.user_id,
                     name=caller.name[:100],
                     role=caller.role,
@@ -81,21 +96,32 @@ class Logins:
                     created_at=at,
                     seen_at=at,
                 )
-            )
-        return token
+                .returning(logins_t.c.id)
+            ).scalar_one()
+        return Opened(login_id, code)
 
     @guard("读取登录")
     def resume(self, token: str, address: str = "", *, at: datetime | None = None) -> Login | None:
-        """The login this token belongs to, as it stands now, marked as seen; None when it has
-        ended, expired (`accounts.session_expired`), or its account or workshop is gone."""
-        at = at or now()
-        if not token or len(token) > 200:
+        """The login a cookie's token names, as it stands now (see `check`)."""
+        if not _secret(token):
             return None
+        return self._take(logins_t.c.token_hash == token_hash(token), address, at)
+
+    @guard("读取登录")
+    def check(
+        self, login_id: int, address: str = "", *, at: datetime | None = None
+    ) -> Login | None:
+        """The login as it stands now, marked as seen; None when it has ended, expired
+        (`accounts.session_expired`), or its account or workshop is gone."""
+        return self._take(logins_t.c.id == login_id, address, at)
+
+    def _take(
+        self, which: sa.ColumnElement[bool], address: str, at: datetime | None
+    ) -> Login | None:
+        at = at or now()
         with self._db.write() as conn:
             row = conn.execute(
-                sa.select(logins_t).where(
-                    logins_t.c.token_hash == token_hash(token), logins_t.c.ended_at.is_(None)
-                )
+                sa.select(logins_t).where(which, logins_t.c.ended_at.is_(None))
             ).first()
             if row is None:
                 return None
@@ -105,7 +131,7 @@ class Logins:
         if found is None:
             return None
         caller, must_change = found
-        return Login(token, caller, must_change, row.created_at)
+        return Login(row.id, caller, must_change, row.created_at)
 
     @staticmethod
     def _current(
@@ -127,7 +153,9 @@ class Logins:
 
     @guard("读取登录")
     def is_open(self, token: str) -> bool:
-        """Whether the login of this token has not been ended (expiry is `resume`'s concern)."""
+        """Whether the login of this token has not been ended (expiry is `check`'s concern)."""
+        if not _secret(token):
+            return False
         with self._db.read() as conn:
             found = conn.execute(
                 sa.select(logins_t.c.id).where(
@@ -137,32 +165,32 @@ class Logins:
         return found is not None
 
     @guard("退出登录")
-    def end(self, token: str) -> None:
+    def end(self, login_id: int) -> None:
         with self._db.write() as conn:
             conn.execute(
                 sa.update(logins_t)
-                .where(logins_t.c.token_hash == token_hash(token), logins_t.c.ended_at.is_(None))
+                .where(logins_t.c.id == login_id, logins_t.c.ended_at.is_(None))
                 .values(ended_at=now())
             )
 
     @guard("记录登录")
-    def bind_cookie(self, token: str, *, at: datetime | None = None) -> bool:
-        """Whether ``token`` may be set as this browser's cookie: once, soon after its login.
-
-        Once only, so a token cannot be planted in another browser (login CSRF) after its own
-        browser has taken it."""
+    def bind_cookie(self, code: str, *, at: datetime | None = None) -> str | None:
+        """The token for the cookie of the login whose one-time ``code`` the page sent: made
+        here, once, within `BIND_WITHIN` of the login (None otherwise), so a code cannot be
+        replayed to plant the login in another browser (login CSRF)."""
         at = at or now()
-        if not token or len(token) > 200:
-            return False
+        if not _secret(code):
+            return None
+        token = secrets.token_urlsafe(32)
         with self._db.write() as conn:
             done = conn.execute(
                 sa.update(logins_t)
                 .where(
-                    logins_t.c.token_hash == token_hash(token),
+                    logins_t.c.code_hash == token_hash(code),
                     logins_t.c.ended_at.is_(None),
                     logins_t.c.cookie_set_at.is_(None),
                     logins_t.c.created_at > at - BIND_WITHIN,
                 )
-                .values(cookie_set_at=at)
+                .values(token_hash=token_hash(token), code_hash=None, cookie_set_at=at)
             )
-            return done.rowcount == 1
+            return token if done.rowcount == 1 else None

@@ -253,13 +253,14 @@ workshops_t = sa.Table(
 
 # A browser's login, so that it survives a reload and a server process that dies (the Streamlit
 # session lives in one process's memory; this row is in the database every process shares).
-# The browser holds the token in an HttpOnly cookie; only its SHA-256 is kept here. A trainee's
+# The browser holds the token in an HttpOnly cookie; only SHA-256s are kept here. A trainee's
 # login has no user_id and names its workshop.
 logins_t = sa.Table(
     "logins",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),  # set with the cookie
+    sa.Column("code_hash", sa.String(64), nullable=True, unique=True),  # until then
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),

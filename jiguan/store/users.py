@@ -270,7 +270,7 @@ class Users:
 
     @guard("修改密码")
     def change_password(
-        self, user_id: int, old: str, new: str, *, keep_login: str | None = None
+        self, user_id: int, old: str, new: str, *, keep_login: int | None = None
     ) -> None:
         """A new password; ends the account's other logins (all but ``keep_login``)."""
         with self._db.write() as conn:

@@ -22,7 +22,8 @@ def upgrade() -> None:
     op.create_table(
         "logins",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=True),
+        sa.Column("code_hash", sa.String(64), nullable=True),
         sa.Column("user_id", sa.Integer, nullable=True),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_logins"),
         sa.UniqueConstraint("token_hash", name="uq_logins_token_hash"),
+        sa.UniqueConstraint("code_hash", name="uq_logins_code_hash"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_logins_user_id_users", ondelete="CASCADE"
         ),
