@@ -302,7 +302,7 @@ def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change]
         try:
             try:
                 save_change(_as_author(store, change.caller), change)
-            except (AccessDenied, AccountError) as exc:  # out of scope, or no such account
+            except (AccessDenied, AccountError) as exc:  # out of scope; no (enabled) account
                 _audit_refusal(store, change, str(exc))
                 raise Refused(str(exc)) from exc
         except StoreUnavailable:
@@ -325,7 +325,14 @@ def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
     # was the all-powerful local user anyway. The one gap: an entry journaled in 共享模式 by the
     # version just before this one, during an outage that lasts across the upgrade, is not
     # scope-checked either; to check such entries, look at journal/pending/ before upgrading.
-    if caller is None or caller.all_powerful:
+    if caller is None:
+        return store
+    if caller.user_id is not None:  # the account as it is now: disabled or demoted meanwhile
+        account = Users(store).get(caller.user_id)  # AccountError: gone
+        if account.disabled:
+            raise AccountError(f"账户「{account.name}」已停用")
+        caller = replace(caller, name=account.name, role=account.role)
+    if caller.all_powerful:
         return store
     return ScopedStore(store, caller)
 

@@ -298,3 +298,26 @@ def test_a_change_whose_author_lost_the_scope_before_replay_is_refused(
 
     assert (result.applied, result.conflicts, result.refused) == (0, 0, 2)
     assert store.answers(w["甲"]) == {} and store.answers(w["practice"]) == {}
+
+
+def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    """The account is read again at replay: a disabled author's change is refused, and an
+    administrator demoted to 填报人 of 甲局 no longer writes to 乙局."""
+    w = scoped_world
+    users = Users(store)
+    other_admin = users.add("另一位管理员", ADMIN, PASSWORD).caller()
+    journal = Journal(tmp_path)
+    journal.append(by(w["filler"], w["甲"], value="yes"))
+    journal.append(by(w["admin"], w["乙"], value="no"))
+    journal.append(by(w["admin"], w["甲"], "2.1", note="降级后仍在范围内"))
+    users.set_disabled(w["filler"].user_id, True, by=other_admin)
+    users.set_role(w["admin"].user_id, FILLER, by=other_admin)
+    users.assign(w["admin"].user_id, "甲局", by=other_admin)
+
+    result = journal.replay(replay_with(store))
+
+    assert (result.applied, result.conflicts, result.refused) == (1, 0, 2)
+    assert "1.1" not in store.answers(w["甲"]) and store.answers(w["乙"]) == {}
+    assert store.answers(w["甲"])["2.1"].note == "降级后仍在范围内"
