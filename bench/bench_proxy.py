@@ -53,6 +53,12 @@ PG_URL = os.environ.get("JIGUAN_TEST_PG_URL", "postgresql+psycopg://postgres@127
 RESULTS_DIR = ROOT / "bench" / "results"
 
 
+def _cpu(stat: str) -> float:
+    """User + system CPU seconds from the text of a /proc/<pid>/stat."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class ClusterServer:
     """What bench_app's Target needs of a server: a websocket URL and CPU seconds (all apps)."""
 
@@ -64,17 +70,11 @@ class ClusterServer:
         return self.cluster.url.replace("http://", "ws://") + "/_stcore/stream"
 
     def cpu_seconds(self) -> float:
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.cluster.pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        return total / tick
+        return sum(_cpu(Path(f"/proc/{pid}/stat").read_text()) for pid in self.cluster.pids())
 
     def others_cpu(self) -> dict[str, float]:
         """CPU seconds so far of what shares the machine with the app processes: this client,
         PostgreSQL (all its processes) and nginx (master and workers)."""
-        tick = os.sysconf("SC_CLK_TCK")
         out = {"client": sum(os.times()[:2]), "postgres": 0.0, "nginx": 0.0}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -84,8 +84,7 @@ class ClusterServer:
             name = text[text.index("(") + 1 : text.rindex(")")]
             key = "postgres" if name.startswith("postgres") else "nginx" if name == "nginx" else ""
             if key:
-                fields = text.rsplit(")", 1)[1].split()
-                out[key] += (int(fields[11]) + int(fields[12])) / tick
+                out[key] += _cpu(text)
         return out
 
     def rss_mib(self) -> list[float]:

@@ -21,6 +21,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,18 @@ MAX_PROBLEMS = 10  # listed in one refusal; the rest are counted
 
 class ArchiveError(Exception):
     """The archive cannot be written or is refused; the message is Chinese and says where."""
+
+
+@contextmanager
+def zip_errors(path: Path) -> Iterator[None]:
+    """Reading ``path`` as a ZIP (an archive or a backup): a missing or broken file becomes an
+    `ArchiveError` that says so; other errors pass on to the caller's own wording."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise ArchiveError(f"找不到文件：{path}") from None
+    except (zipfile.BadZipFile, EOFError):
+        raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
 
 
 @dataclass(frozen=True)
@@ -232,7 +245,7 @@ def read_archive(path: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str,
     """
     problems = _Problems()
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zip_errors(path), zipfile.ZipFile(path) as zf:
             try:
                 manifest = _read_json(zf, MANIFEST)
             except KeyError:
@@ -268,12 +281,6 @@ def read_archive(path: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str,
                     problems.add(f"佐证材料文件 files/{sha} 已损坏（校验不符）")
                     continue
                 files[sha] = data
-    except ArchiveError:
-        raise
-    except FileNotFoundError:
-        raise ArchiveError(f"找不到文件：{path}") from None
-    except (zipfile.BadZipFile, EOFError):
-        raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveError(f"{path} 中的数据无法解读（{exc}）") from None
     except OSError as exc:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from jiguan.archive import ArchiveError
+from jiguan.archive import ArchiveError, zip_errors
 from jiguan.store import Store, StoreError
 from jiguan.store.blobs import BlobStore
 
@@ -186,7 +186,11 @@ def restore(store: Store, path: Path) -> BackupSummary:
         ArchiveError: the backup is refused (nothing changed) or a tool failed.
     """
     try:
-        with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory(prefix="jiguan-") as tmp:
+        with (
+            zip_errors(path),
+            zipfile.ZipFile(path) as zf,
+            tempfile.TemporaryDirectory(prefix="jiguan-") as tmp,
+        ):
             name = _read_manifest(zf, path, store.dialect)
             dump = Path(zf.extract(name, tmp))
             blobs = [n for n in zf.namelist() if n.startswith("files/") and not n.endswith("/")]
@@ -209,12 +213,6 @@ def restore(store: Store, path: Path) -> BackupSummary:
                     continue  # not a file this program wrote; never a path outside files_dir
                 if not files.path(sha).exists():
                     files.write(sha, zf.read(member))
-    except ArchiveError:
-        raise
-    except FileNotFoundError:
-        raise ArchiveError(f"找不到文件：{path}") from None
-    except (zipfile.BadZipFile, EOFError):
-        raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
     except (OSError, sqlite3.Error) as exc:
         raise ArchiveError(f"恢复失败：{getattr(exc, 'strerror', None) or exc}") from None
     return BackupSummary(store.dialect, len(blobs), path.stat().st_size)

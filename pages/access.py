@@ -129,8 +129,7 @@ def _keep_current(base: Store) -> None:
     if s.login_at and s.seen_at and session_expired(s.login_at, s.seen_at, now):
         _logout("登录已过期，请重新登录。")
         return
-    if s.login_id is not None:
-        _check_login(base)
+    _check_login(base)
 
 
 def active() -> None:
@@ -393,8 +392,7 @@ def gate() -> None:
         st.error(NO_ADMIN, icon=":material/admin_panel_settings:")
         st.stop()
     s = session()
-    _check_login(base)  # a new session takes up its browser's login from the cookie
-    _keep_current(base)  # expiry
+    _keep_current(base)  # expiry, and the login re-read when due (taken up: take_up_login)
     trainee = s.account is not None and s.account.role == TRAINEE
     if trainee and not Workshops(base).is_active(s.account.workshop):
         _logout("培训班已结束。")
