@@ -17,12 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiguan import PROJECT_ROOT, accounts
+from jiguan import PROJECT_ROOT, accounts, runtime
 from jiguan.charts import warm_up
-from jiguan.journal import Journal, Replayer, replay_with
-from jiguan.rubric import load_rubric
 from jiguan.scoring import score
-from jiguan.store import Store, StoreError, resolve_data_dir
+from jiguan.store import Store, StoreError
 from jiguan.store.logins import COOKIE, Logins
 
 log = logging.getLogger(__name__)
@@ -35,38 +33,34 @@ SECURITY_HEADERS = {
     b"x-frame-options": b"SAMEORIGIN",
 }
 
-_state: dict[str, Any] = {}
-
 
 @asynccontextmanager
 async def lifespan(app: object) -> AsyncIterator[dict[str, Any]]:
-    """Migrate the database and replay changes journaled before a restart, before the first
-    visitor arrives; keep a store for /healthz."""
-    store: Store | None = None
-    replayer: Replayer | None = None
+    """Before the first visitor arrives: warm up, migrate the database and start replaying
+    changes journaled before a restart (`jiguan.runtime`, shared with the pages)."""
+    rubric = runtime.rubric()
+    await asyncio.to_thread(warm_up, score(rubric, {}))
     try:
-        rubric = load_rubric()
-        await asyncio.to_thread(warm_up, score(rubric, {}))
-        store = Store.from_environment(rubric)
-        await asyncio.to_thread(store.migrate)
-        journal = Journal(resolve_data_dir() / "journal")
-        replayer = Replayer(journal, replay_with(store)).start()
+        await asyncio.to_thread(runtime.held)
     except StoreError as exc:  # the script shows its own Chinese message to visitors
         log.warning("start-up: database not ready: %s", exc)
-    _state["store"] = store
     try:
-        yield {"store": store}
+        yield {}
     finally:
-        if replayer is not None:
-            replayer.stop()
-        if store is not None:
-            store.close()
-        _state.clear()
+        runtime.close()
+
+
+def _store() -> Store | None:
+    """The process's store, or None while the database can't be opened (tried again)."""
+    try:
+        return runtime.store()
+    except StoreError:
+        return None
 
 
 async def healthz(request: Request) -> JSONResponse:
     """200 when the app can read its database; 503 with the reason otherwise."""
-    store: Store | None = _state.get("store")
+    store = await asyncio.to_thread(_store)
     if store is None:
         return JSONResponse({"status": "error", "database": "未连接"}, status_code=503)
     try:
@@ -99,9 +93,9 @@ async def login_cookie(request: Request) -> Response:
     """The login cookie. POST (body: the one-time code of a login just made on the page): make
     its token and set it, once per login; DELETE: clear it (the page has ended its login).
     Same-origin requests only."""
-    store: Store | None = _state.get("store")
     if not _same_origin(request):
         return Response(status_code=403)
+    store = await asyncio.to_thread(_store)
     if store is None:
         return Response(status_code=503)
     logins = Logins(store)

@@ -16,12 +16,16 @@ if ROOT not in sys.path:  # run as a script: make `jiguan` and `pages` importabl
 
 import streamlit as st  # noqa: E402
 
+from jiguan import runtime  # noqa: E402
 from jiguan.rubric import RubricError  # noqa: E402
 from jiguan.store import StoreError  # noqa: E402
-from pages import access, answers, routes, state  # noqa: E402
-from pages.session import session  # noqa: E402
-from pages.sidebar import score_panel  # noqa: E402
-from pages.ui import apply_style  # noqa: E402
+from pages import navigation  # noqa: E402
+from pages.common import access, answers, routes, state  # noqa: E402
+from pages.common.session import session  # noqa: E402
+from pages.common.sidebar import score_panel  # noqa: E402
+from pages.common.ui import apply_style  # noqa: E402
+
+routes.install(navigation.renderer)
 
 
 def main() -> None:
@@ -49,7 +53,7 @@ def main() -> None:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
         st.stop()
     access.gate()
-    state.settle_process()
+    runtime.settle()
     loaded = s.loaded_aid
     changed = state.sync()
     if s.loaded_aid != loaded:  # another assessment (or the first): every widget anew

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from jiguan import PROJECT_ROOT
 from jiguan.rubric import Rubric
 from jiguan.store import Store, database_url, default_files_dir
-from pages.session import KEY, Session
+from pages.common.session import KEY, Session
 
 HARNESS = str(PROJECT_ROOT / "tests" / "harness_app.py")
 UNIT = "某某市机关事务管理局"

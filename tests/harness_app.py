@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from pages import routes, state
+from pages.common import routes, state
 from pages.router import main
 
 main()

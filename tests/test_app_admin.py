@@ -17,7 +17,7 @@ from jiguan.store import Store
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
-from pages import routes
+from pages.common import routes
 from tests.app_support import HARNESS, goto, sess
 
 PASSWORD = "一个足够长的密码123"

@@ -15,7 +15,6 @@ from jiguan.reports import Profile, build_xlsx
 from jiguan.rubric import RUBRIC_ENV, load_rubric
 from jiguan.scoring import PARTIAL_NOTE, Answer
 from jiguan.sheet import SheetError, read_sheet, write_sheet
-from pages import state
 from tests.app_support import (
     answer,
     create,
@@ -95,10 +94,8 @@ def no_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
     path.write_text(text.replace("allow_partial: true", "allow_partial: false"), encoding="utf-8")
     monkeypatch.setenv(RUBRIC_ENV, str(path))
-    state.get_rubric.clear()
     yield path
     monkeypatch.delenv(RUBRIC_ENV)
-    state.get_rubric.clear()
 
 
 def test_the_rubric_allows_partial_by_default(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.charts import item_percentages
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, all_yes, score
@@ -126,22 +127,19 @@ def test_download_sheet_is_a_csv_that_does_not_rerun_the_page(app: AppTest) -> N
 
 def test_rubric_error_is_shown_without_traceback(
     data_dir: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from jiguan.rubric import RubricError
-    from pages import state
+    from jiguan.rubric import RUBRIC_ENV
 
-    def broken() -> None:
-        raise RubricError("评估指引配置有误（x.yaml）：\nitems[0].max: 应为正数")
-
-    state.get_rubric.clear()
-    monkeypatch.setattr(state, "load_rubric", broken)
-    try:
-        at = AppTest.from_file(HARNESS, default_timeout=60).run()
-        assert not at.exception
-        assert "items[0].max" in at.error[0].value
-    finally:
-        state.get_rubric.clear()
+    broken = tmp_path / "indicators.yaml"
+    text = DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8")
+    broken.write_text(text.replace("max: 10", "max: -10", 1), encoding="utf-8")
+    monkeypatch.setenv(RUBRIC_ENV, str(broken))
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    assert not at.exception
+    assert "评估指引配置无法使用" in at.error[0].value
+    assert str(broken) in at.error[0].value
 
 
 def test_database_down_at_start_is_explained(

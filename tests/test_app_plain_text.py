@@ -20,7 +20,7 @@ from jiguan.store import Store
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
-from pages import routes
+from pages.common import routes
 from tests.app_support import goto, start
 
 PAYLOAD = "![x](http://evil.example/t.png)**粗**<img src=x>$x^2$:red[红]"

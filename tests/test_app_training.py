@@ -72,7 +72,7 @@ def add_practice(store: Store, rubric: Rubric, sample, name: str, answers, *, su
 
 
 def test_training_pages_are_in_the_navigation(data_dir: Path) -> None:
-    from pages.routes import TRAINING_ROUTES
+    from pages.common.routes import TRAINING_ROUTES
 
     at = start()
     assert [(r.url_path, r.title) for r in TRAINING_ROUTES] == [

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from jiguan import runtime
 from jiguan.accounts import (
     CALLER_LABELS,
     LOCAL_CALLER,
@@ -33,9 +34,9 @@ from jiguan.store.logins import COOKIE, Login, Logins
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
-from pages import oidc
-from pages.session import session
-from pages.ui import plain
+from pages.common import oidc
+from pages.common.session import session
+from pages.common.text import plain
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -189,9 +190,7 @@ def _logout(message: str = "", *, ended: bool = False) -> None:
 
 
 def _base() -> Store:
-    from pages import state
-
-    return state.base_store()
+    return runtime.store()
 
 
 def _login_form(users: Users) -> None:

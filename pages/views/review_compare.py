@@ -12,9 +12,10 @@ from jiguan.charts import radar_overlay
 from jiguan.format import format_time, points
 from jiguan.reports.review import signed
 from jiguan.scoring import answer_words
-from pages import review_input, state
-from pages.session import session
-from pages.ui import banners, plain, require_assessment
+from pages.common import review_input, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import banners, require_assessment
 
 
 def render() -> None:

@@ -17,8 +17,8 @@ from jiguan.review import Verdict, compare_review
 from jiguan.scoring import PARTIAL
 from jiguan.store import StoreError, StoreUnavailable
 from jiguan.store.review_records import VerdictConflict
-from pages import answers, state
-from pages.session import session
+from pages.common import answers, state
+from pages.common.session import session
 
 ss = st.session_state
 FIELDS = ("ans", "pts", "reason", "site")

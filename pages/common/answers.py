@@ -34,8 +34,8 @@ from jiguan.journal import Change, save_change
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
-from pages import access, refresh, state
-from pages.session import TextConflict, session
+from pages.common import access, refresh, state
+from pages.common.session import TextConflict, session
 
 UNANSWERED = "none"  # the 未评 option of a check criterion's control
 CHECK_OPTIONS = ("yes", "partial", "no", UNANSWERED)

@@ -2,8 +2,9 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
-from pages import routes, state
-from pages.ui import banners, flag_badge_line, page_total, plain, require_assessment
+from pages.common import routes, state
+from pages.common.text import plain
+from pages.common.ui import banners, flag_badge_line, page_total, require_assessment
 
 # What each 评估方式 asks the unit to prepare; methods not listed here get a general hint.
 PREPARE = {

@@ -12,8 +12,8 @@ from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
 from jiguan.format import CHINA_TZ, format_time
 from jiguan.store import StoreError
 from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
-from pages import access, routes, state
-from pages.ui import plain
+from pages.common import access, routes, state
+from pages.common.text import plain
 
 ss = st.session_state
 

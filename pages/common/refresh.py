@@ -14,7 +14,7 @@ from streamlit.errors import StreamlitAPIException
 
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import Result
-from pages import state
+from pages.common import state
 
 SIDEBAR_TOTALS = "sidebar_totals"
 SIDEBAR_RADAR = "sidebar_radar"

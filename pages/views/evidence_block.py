@@ -16,9 +16,9 @@ from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
-from pages import answers, state
-from pages.session import session
-from pages.ui import plain
+from pages.common import answers, state
+from pages.common.session import session
+from pages.common.text import plain
 
 EVENTS = {"answer": "修改", "file_added": "上传文件", "file_removed": "移除文件", "copied": "复制"}
 SHORT = 40  # characters of a text shown in the history table

@@ -9,9 +9,10 @@ import streamlit as st
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
 from jiguan.store import AssessmentInfo
-from pages import access, routes, state
-from pages.session import session
-from pages.ui import banners, plain
+from pages.common import access, routes, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import banners
 
 ss = st.session_state
 PROFILE_WIDGETS = {"prof.date": ASSESSMENT_DATE, "prof.filler": FILLED_BY, "prof.contact": CONTACT}

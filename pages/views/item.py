@@ -15,18 +15,18 @@ import streamlit as st
 from jiguan.format import points
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL, PARTIAL_NOTE
-from pages import access, answers, refresh, routes, state
-from pages.evidence_block import evidence_block
-from pages.session import session
-from pages.ui import (
+from pages.common import access, answers, refresh, routes, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import (
     badge,
     banners,
     flag_badge_line,
     page_total,
-    plain,
     require_assessment,
     scroll_to,
 )
+from pages.views.evidence_block import evidence_block
 
 
 def render(index: int) -> None:

@@ -13,9 +13,9 @@ from jiguan.charts import radar_of
 from jiguan.format import format_time, points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
 from jiguan.store import StoreError, StoreUnavailable
-from pages import access, answers, refresh, routes, state
-from pages.session import session
-from pages.ui import plain
+from pages.common import access, answers, refresh, routes, state
+from pages.common.session import session
+from pages.common.text import plain
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -8,18 +8,17 @@ which saves through `jiguan.journal.save_change` and keeps the view in step.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import TypeVar
 
 import streamlit as st
 
-from jiguan.journal import Journal, Outage, Replayer, replay_with
-from jiguan.rubric import Rubric, load_rubric
+from jiguan import runtime
+from jiguan.rubric import Rubric
+from jiguan.runtime import Held
 from jiguan.scoring import Answer, Result, score
 from jiguan.store import (
     AssessmentInfo,
@@ -27,13 +26,9 @@ from jiguan.store import (
     Store,
     StoreError,
     StoreUnavailable,
-    database_url,
-    default_files_dir,
-    resolve_data_dir,
-    upload_limit_bytes,
 )
-from pages import access, routes
-from pages.session import Session, session
+from pages.common import access, routes
+from pages.common.session import Session, session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,41 +36,17 @@ ANONYMOUS = "未署名"
 
 
 # ---------------------------------------------------------------------------------------------
-# Process-wide resources
+# Process-wide resources: held by jiguan.runtime, shared with the server's lifespan
 
 
-@st.cache_resource(show_spinner=False)
 def get_rubric() -> Rubric:
     """The rubric, loaded once per process (raises RubricError)."""
-    return load_rubric()
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str, files_dir: str, max_file_bytes: int) -> Store:
-    store = Store(url, get_rubric(), files_dir=Path(files_dir), max_file_bytes=max_file_bytes)
-    store.migrate()
-    return store
-
-
-def _settings() -> tuple[str, str, int]:
-    return database_url(), str(default_files_dir()), upload_limit_bytes()
-
-
-# st.cache_resource hashes its arguments on every call (~0.1 ms for these); the pages ask for
-# the store and the journal several times per run, so the resources are also kept here by the
-# same arguments (bench/README.md, "Profile").
-_stores: dict[tuple[str, str, int], Store] = {}
-_savings: dict[tuple[str, str, str, int], Saving] = {}
+    return runtime.rubric()
 
 
 def base_store() -> Store:
-    """The store for the configured database, migrated on first use (raises StoreError).
-    Keyed by URL, so a test (or a second configuration) gets its own store."""
-    args = _settings()
-    store = _stores.get(args)
-    if store is None:
-        store = _stores[args] = _store(*args)
-    return store
+    """The store for the configured database, migrated on first use (raises StoreError)."""
+    return runtime.store()
 
 
 def get_store() -> Store:
@@ -90,50 +61,9 @@ def may_review(info: object) -> bool:
     return check(info) if check is not None else True
 
 
-@dataclass(frozen=True)
-class Saving:
-    """What keeps edits safe for one database and data directory: the journal of changes
-    made while the database was away, the thread that replays it, and whether it is away."""
-
-    journal: Journal
-    replayer: Replayer
-    outage: Outage
-
-
-@st.cache_resource(show_spinner=False)
-def _saving(journal_dir: str, url: str, files_dir: str, max_file_bytes: int) -> Saving:
-    store = _store(url, files_dir, max_file_bytes)
-    outage = Outage()
-
-    def probe() -> None:
-        if outage.down:
-            try:
-                store.schema_revision()
-            except StoreError:
-                return
-            outage.ok()
-
-    journal = Journal(Path(journal_dir))
-    replayer = Replayer(journal, replay_with(store, outage), probe=probe)
-    return Saving(journal, replayer.start(), outage)
-
-
-def saving() -> Saving:
-    args = (str(resolve_data_dir() / "journal"), *_settings())
-    found = _savings.get(args)
-    if found is None:
-        found = _savings[args] = _saving(*args)
-    return found
-
-
-@st.cache_resource(show_spinner=False)
-def settle_process() -> bool:
-    """Once per server process, after start-up: move what exists now (modules, the rubric,
-    plotly's and pandas' tables) out of the garbage collector's reach, so its full collections
-    stop walking them under load (numbers in bench/README.md)."""
-    gc.collect()
-    gc.freeze()
-    return True
+def saving() -> Held:
+    """The journal, its replayer and the outage flag for the configured database."""
+    return runtime.held()
 
 
 # ---------------------------------------------------------------------------------------------

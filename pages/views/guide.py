@@ -17,9 +17,10 @@ from jiguan.training import (
     rule_explanation,
     worked_examples,
 )
-from pages import state
-from pages.routes import chinese_number
-from pages.ui import badge, plain
+from pages.common import state
+from pages.common.routes import chinese_number
+from pages.common.text import plain
+from pages.common.ui import badge
 
 
 def _searchable(rubric: Rubric, indicator: Indicator) -> str:

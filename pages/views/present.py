@@ -9,10 +9,10 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import answer_words
 from jiguan.training import KIND_LABELS, indicator_kind, rule_explanation, worked_examples
-from pages import state
-from pages.routes import chinese_number
-from pages.training_ui import get_samples
-from pages.ui import plain
+from pages.common import state
+from pages.common.routes import chinese_number
+from pages.common.text import plain
+from pages.common.training_ui import get_samples
 
 ss = st.session_state
 

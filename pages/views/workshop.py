@@ -19,10 +19,10 @@ from jiguan.training import (
     Practice,
     room_results,
 )
-from pages import access, state
-from pages.session import session
-from pages.training_ui import samples_by_id
-from pages.ui import plain
+from pages.common import access, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.training_ui import samples_by_id
 
 ss = st.session_state
 

@@ -10,7 +10,7 @@ import streamlit as st
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
 from jiguan.store.users import Users, audit_csv
-from pages import access, state
+from pages.common import access, state
 
 LIMIT = 5000
 

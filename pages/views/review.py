@@ -22,10 +22,11 @@ from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import PARTIAL, answer_words
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
-from pages import access, answers, review_input, routes, state
-from pages.review_input import act, key, on_change
-from pages.session import session
-from pages.ui import badge, banners, plain, require_assessment
+from pages.common import access, answers, review_input, routes, state
+from pages.common.review_input import act, key, on_change
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import badge, banners, require_assessment
 
 ss = st.session_state
 

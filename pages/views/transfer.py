@@ -10,9 +10,10 @@ from jiguan.profile import ASSESSMENT_DATE
 from jiguan.scoring import answer_words, score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
-from pages import access, state
-from pages.session import session
-from pages.ui import banners, plain, require_assessment, wrong_type
+from pages.common import access, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import banners, require_assessment, wrong_type
 
 SHEET_TYPES = ("csv", "txt")
 

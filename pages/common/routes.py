@@ -1,16 +1,14 @@
 """Every page's url path, title and icon, and the `st.Page` objects built from them.
 
-Page modules import this module to link to each other; it imports no page (a page's render
-function is imported when the page runs), so there is no import cycle. The 7 item pages come
-from the rubric: adding an item to the YAML adds a page.
+Page modules import this module to link to each other, so it imports no page: the function that
+draws each url is given to it once by `pages/navigation.py` (`install`), which imports every page
+directly. The 7 item pages come from the rubric: adding an item to the YAML adds a page.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import streamlit as st
 
@@ -56,62 +54,63 @@ class Route:
     url_path: str
     title: str
     icon: str
-    module: str  # the pages module whose render function draws it
-    function: str = "render"
-    args: tuple = ()
 
 
-def _run(module: str, function: str, *args: object) -> None:
-    getattr(importlib.import_module(module), function)(*args)
+Renderer = Callable[[str], Callable[[], None]]
+_renderer: list[Renderer] = []
+
+
+def install(renderer: Renderer) -> None:
+    """Give the module the function that draws each url path (`pages.navigation.renderer`)."""
+    _renderer[:] = [renderer]
 
 
 MAIN_ROUTES = (
-    Route(HOME_URL, "首页", ":material/home:", "pages.home"),
-    Route(SUMMARY_URL, "汇总", ":material/leaderboard:", "pages.summary"),
-    Route(EVIDENCE_URL, "佐证检查", ":material/fact_check:", "pages.evidence"),
-    Route(TRANSFER_URL, "导入导出", ":material/swap_vert:", "pages.transfer"),
+    Route(HOME_URL, "首页", ":material/home:"),
+    Route(SUMMARY_URL, "汇总", ":material/leaderboard:"),
+    Route(EVIDENCE_URL, "佐证检查", ":material/fact_check:"),
+    Route(TRANSFER_URL, "导入导出", ":material/swap_vert:"),
 )
 
 
-GUIDE_ROUTE = Route(GUIDE_URL, "评估指引", ":material/menu_book:", "pages.guide")
-PRACTICE_ROUTE = Route(PRACTICE_URL, "示例练习", ":material/school:", "pages.practice")
+GUIDE_ROUTE = Route(GUIDE_URL, "评估指引", ":material/menu_book:")
+PRACTICE_ROUTE = Route(PRACTICE_URL, "示例练习", ":material/school:")
 TRAINING_ROUTES = (
     GUIDE_ROUTE,
-    Route("presentation", "演示模式", ":material/co_present:", "pages.present"),
+    Route("presentation", "演示模式", ":material/co_present:"),
     PRACTICE_ROUTE,
-    Route("workshop-room", "培训班结果", ":material/groups:", "pages.workshop"),
-    Route("unit-comparison", "单位比较", ":material/compare:", "pages.compare"),
+    Route("workshop-room", "培训班结果", ":material/groups:"),
+    Route("unit-comparison", "单位比较", ":material/compare:"),
 )
 
 
 REVIEW_ROUTES = (
-    Route("panel-review", "评审录入", ":material/rate_review:", "pages.review"),
-    Route("review-comparison", "评审对照", ":material/compare_arrows:", "pages.review_compare"),
-    Route("round-progress", "历轮进展", ":material/trending_up:", "pages.progress"),
+    Route("panel-review", "评审录入", ":material/rate_review:"),
+    Route("review-comparison", "评审对照", ":material/compare_arrows:"),
+    Route("round-progress", "历轮进展", ":material/trending_up:"),
 )
 
 
 # 共享模式 only, by role (pages/access.nav_role): each page checks the role again when drawn.
 ADMIN_ROUTES = (
-    Route("accounts", "账户与单位", ":material/manage_accounts:", "pages.admin"),
-    Route("audit-log", "审计日志", ":material/policy:", "pages.admin_audit"),
+    Route("accounts", "账户与单位", ":material/manage_accounts:"),
+    Route("audit-log", "审计日志", ":material/policy:"),
 )
-WORKSHOPS_ROUTE = Route("workshops", "培训班管理", ":material/key:", "pages.workshops")
+WORKSHOPS_ROUTE = Route("workshops", "培训班管理", ":material/key:")
 
 
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
     return tuple(
-        Route(
-            item_url(i), item_title(i, item), ":material/checklist:", "pages.item", "render", (i,)
-        )
+        Route(item_url(i), item_title(i, item), ":material/checklist:")
         for i, item in enumerate(rubric.items)
     )
 
 
 def _page(route: Route, *, default: bool = False) -> st.Page:
-    run: Callable[[], None] = partial(_run, route.module, route.function, *route.args)
+    if not _renderer:
+        raise RuntimeError("pages.navigation has not installed the page renderer")
     return st.Page(
-        run,
+        _renderer[0](route.url_path),
         title=route.title,
         icon=route.icon,
         url_path=route.url_path or None,

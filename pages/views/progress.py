@@ -11,9 +11,10 @@ from jiguan.format import points
 from jiguan.reports.review import signed
 from jiguan.review import panel_sheet, round_progress
 from jiguan.store import StoreError
-from pages import state
-from pages.session import session
-from pages.ui import banners, plain, require_assessment
+from pages.common import state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.ui import banners, require_assessment
 
 PANEL, SELF = "评估组定稿", "单位自评"
 

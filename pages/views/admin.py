@@ -10,8 +10,8 @@ from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
 from jiguan.format import format_time
 from jiguan.store import StoreError
 from jiguan.store.users import UserInfo, Users
-from pages import access, state
-from pages.ui import plain
+from pages.common import access, state
+from pages.common.text import plain
 
 ss = st.session_state
 

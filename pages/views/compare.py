@@ -14,9 +14,10 @@ from jiguan.format import points
 from jiguan.scoring import Answer
 from jiguan.sheet import SheetError, read_sheet
 from jiguan.store import StoreError
-from pages import state
-from pages.training_ui import get_samples
-from pages.ui import plain, wrong_type
+from pages.common import state
+from pages.common.text import plain
+from pages.common.training_ui import get_samples
+from pages.common.ui import wrong_type
 
 ss = st.session_state
 MAX_UNITS = 60

@@ -20,10 +20,10 @@ from jiguan.training import (
     PROFILE_WORKSHOP,
     compare_with_key,
 )
-from pages import access, routes, state
-from pages.session import session
-from pages.training_ui import get_samples, is_practice, samples_by_id
-from pages.ui import plain
+from pages.common import access, routes, state
+from pages.common.session import session
+from pages.common.text import plain
+from pages.common.training_ui import get_samples, is_practice, samples_by_id
 
 ss = st.session_state
 

@@ -8,8 +8,8 @@ from jiguan.charts import content_bars, radar
 from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import Result, room
-from pages import routes, state
-from pages.ui import banners, page_total, require_assessment
+from pages.common import routes, state
+from pages.common.ui import banners, page_total, require_assessment
 
 GAP_INDICATORS_SHOWN = 12  # the rest of 提分空间 behind an expander
 RADAR_WIDTH = 540  # px: readable labels; beside the table from 1366 px, above it at 1024

@@ -6,7 +6,7 @@ import streamlit as st
 
 from jiguan.samples import Sample, load_samples
 from jiguan.training import PROFILE_SAMPLE
-from pages import state
+from pages.common import state
 
 
 @st.cache_resource(show_spinner=False)

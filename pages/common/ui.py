@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 
 import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
-from pages import access, answers, routes, state
-from pages.session import session
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
+from pages.common import access, answers, routes, state
+from pages.common.session import session
+from pages.common.text import plain
 
 # Static CSS and script only (never user text). The CSS tightens the page top for laptops and
 # projectors and gives the file uploader Chinese wording (Streamlit does not let an app change
@@ -145,11 +142,6 @@ def scroll_to(container_key: str) -> None:
         "if (++n > 50) clearInterval(t); }, 100); })();</script>",
         unsafe_allow_javascript=True,
     )
-
-
-def plain(text: str) -> str:
-    """User text made inert for st.markdown: every markdown character escaped, no HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
 def page_total() -> None:
