@@ -11,12 +11,12 @@ about the blank criteria, `room` (提分空间) about every criterion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from jiguan.limits import MAX_COUNT
-from jiguan.rubric import Criterion, Rubric
+from jiguan.rubric import Criterion, Indicator, Rubric
 
 YES, NO, PARTIAL = "yes", "no", "partial"
 UNANSWERED = "unanswered"
@@ -324,6 +324,31 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         items=tuple(item_results),
         pass_line=rubric.pass_line,
     )
+
+
+def indicator_score(indicator: Indicator, earned: Sequence[float]) -> float:
+    """An indicator's score from its criteria's own points (in rubric order): summed or the
+    highest level only, then capped. `score` inlines the same rule on its hot path."""
+    raw = max(earned, default=0.0) if indicator.combine == "max" else float(sum(earned))
+    return min(raw, indicator.cap) if indicator.cap is not None else raw
+
+
+def counted_points(rubric: Rubric, result: Result) -> dict[str, float]:
+    """Each criterion's share of the total: its points after its indicator's rule.
+
+    A capped indicator's criteria count in rubric order until the cap is reached (17.1 = 6 and
+    17.3 = 6 under a cap of 10 count 6 and 4); a highest-level-only indicator counts its first
+    criterion with the highest points and 0 for the others. So the values sum to the total.
+    """
+    counted: dict[str, float] = {}
+    for _, _, ind in rubric.indicators():
+        left = result.indicators[ind.id].score
+        for c in ind.criteria:
+            own = result.criteria[c.id]
+            share = min(own, left) if ind.combine == "sum" or own >= left else 0.0
+            counted[c.id] = share
+            left -= share
+    return counted
 
 
 def points_at_stake(rubric: Rubric, result: Result, indicator_id: int) -> float:

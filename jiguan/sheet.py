@@ -19,6 +19,7 @@ Chinese header             English header    content
 评估组部分得分             review_points     with 部分符合, as 部分得分
 评审意见                   review_reason     扣分理由 / 评审意见 (free text)
 评估组得分: readable (the panel's counted points), ignored on import
+对总分的影响: readable (`CriterionRow.effect` where the verdict differs), ignored on import
 =========================  ================  ==========================================
 
 The review columns are optional: `read_sheet` checks but does not return them;
