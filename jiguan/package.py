@@ -8,11 +8,11 @@ Layout::
     一、组织管理/指标01/1-2_领导小组成员名单.pdf
     四、标准实施与监督/指标26/26-1_现场照片.jpg
 
-Each indicator's evidence is numbered ``<indicator>-<n>`` in rubric order: per criterion, the
-evidence lines typed into its answer, then its attached files. A typed line that names an
-attached file is not listed twice; the other typed lines are listed as 「纸质/现场材料」 (shown
-to the panel on paper or on site) and have no file. Every attached file is in the ZIP once, under
-its number.
+Numbers are the one numbering of `jiguan.evidence` (the report's catalogues use it too): per
+indicator ``<indicator>-<n>``, per criterion its typed evidence lines, then its attached files;
+a typed line naming an attached file is that file's entry. Typed lines without a file are
+listed as 「纸质/现场材料」 (shown to the panel on paper or on site). Every attached file is in
+the ZIP once, under its number, even when two share a name.
 
 Names are safe on Windows: NFC, only characters GBK can represent (others become ``_``), no
 reserved characters or device names, every path under `MAX_PATH_CHARS`. The ZIP marks names as
@@ -36,7 +36,8 @@ from typing import BinaryIO, NamedTuple, Protocol
 
 import xlsxwriter
 
-from jiguan.reports._common import EvidenceEntry, EvidenceGroup, Profile, clean_inputs, lines
+from jiguan.evidence import EvidenceEntry, EvidenceGroup, file_name, number_evidence
+from jiguan.reports._common import Profile, clean_inputs
 from jiguan.reports._xlsx import row_height
 from jiguan.reports.catalogue import build_catalogue_docx
 from jiguan.rubric import Rubric
@@ -120,40 +121,22 @@ def plan_package(
     answers: Mapping[str, Answer],
     files: Mapping[str, Sequence[StoredFile]],
 ) -> list[tuple[EvidenceGroup, list[PackageEntry]]]:
-    """The catalogue: per indicator with any evidence, its numbered entries and ZIP paths."""
+    """The catalogue: the one numbering (`jiguan.evidence.number_evidence`) with ZIP paths."""
+    folders = {id(item): item_folder(n, item.name) for n, item in enumerate(rubric.items)}
     plan = []
-    for n_item, item in enumerate(rubric.items):
-        folder = item_folder(n_item, item.name)
-        for content in item.contents:
-            for ind in content.indicators:
-                entries: list[PackageEntry] = []
-                base = f"{folder}/指标{ind.id:02d}/"
-                for c in ind.criteria:
-                    attached = list(files.get(c.id, ()))
-                    names = {clean_text(f.filename) for f in attached}
-                    names |= {Path(n).stem for n in names}
-                    a = answers.get(c.id)
-                    for text in lines(a.evidence if a else ""):
-                        if text not in names:
-                            number = f"{ind.id}-{len(entries) + 1}"
-                            entries.append(PackageEntry(number, ind.id, c.id, text, "", None))
-                    for f in attached:
-                        number = f"{ind.id}-{len(entries) + 1}"
-                        room = MAX_PATH_CHARS - len(base) - len(number) - 1
-                        name = f"{number}_{safe_name(f.filename, limit=min(room, NAME_CHARS))}"
-                        title = clean_text(f.filename)
-                        entries.append(PackageEntry(number, ind.id, c.id, title, base + name, f))
-                if entries:
-                    group = EvidenceGroup(
-                        ind,
-                        item,
-                        content,
-                        tuple(
-                            EvidenceEntry(e.number, e.title, e.criterion_id, bool(e.path))
-                            for e in entries
-                        ),
-                    )
-                    plan.append((group, entries))
+    for group in number_evidence(rubric, answers, files):
+        base = f"{folders[id(group.item)]}/指标{group.indicator.id:02d}/"
+        entries = []
+        for e in group.entries:
+            path = ""
+            if e.file is not None:
+                room = MAX_PATH_CHARS - len(base) - len(e.number) - 1
+                name = safe_name(file_name(e.file), limit=min(room, NAME_CHARS))
+                path = f"{base}{e.number}_{name}"
+            entries.append(
+                PackageEntry(e.number, group.indicator.id, e.criterion_id, e.text, path, e.file)
+            )
+        plan.append((group, entries))
     return plan
 
 

@@ -13,3 +13,8 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 def clean_text(text: str) -> str:
     """`text` without XML-illegal and control characters; tab, newline and CR are kept."""
     return _ILLEGAL.sub("", text)
+
+
+def lines(text: str) -> list[str]:
+    """Non-blank lines of a multi-line entry, stripped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

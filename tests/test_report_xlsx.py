@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from jiguan import PROJECT_ROOT
+from jiguan.evidence import number_evidence as evidence_index
 from jiguan.reports import build_xlsx
-from jiguan.reports._common import evidence_index
 from jiguan.reports._xlsx import LINE_PT
 from jiguan.reports.excel import (
     ANSWER_COL,

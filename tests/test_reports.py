@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Length
 from pypdf import PdfReader
 
+from jiguan.evidence import number_evidence as evidence_index
 from jiguan.reports import (
     REPORT_FORMATS,
     Profile,
@@ -28,7 +29,6 @@ from jiguan.reports import (
     report_filename,
 )
 from jiguan.reports import pdf as pdf_module
-from jiguan.reports._common import evidence_index
 from jiguan.reports.excel import ANSWERS
 from jiguan.reports.word import score_text
 from jiguan.rubric import Rubric

@@ -20,7 +20,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from jiguan.reports._common import lines
+from jiguan.text import lines
 
 # Fonts every Chinese Windows, WPS and Word install has; the font table below tells an
 # application without them (macOS, Linux) what to substitute: any GB2312 serif / sans font.

@@ -14,7 +14,8 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.shared import Pt
 
-from jiguan.reports._common import EvidenceEntry, EvidenceGroup, Profile, lines
+from jiguan.evidence import EvidenceEntry, EvidenceGroup
+from jiguan.reports._common import Profile
 from jiguan.reports._docx import (
     HEI,
     _add_row,
@@ -25,6 +26,7 @@ from jiguan.reports._docx import (
     _setup,
     _write,
 )
+from jiguan.text import lines
 
 INDEX_WIDTHS = (1.6, 12.7, 2.7)  # 编号, 佐证材料, 评分项 (cm)
 INDEX_HEAD = ["编号", "佐证材料（名称、文号）", "对应评分项"]

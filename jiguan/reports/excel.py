@@ -28,7 +28,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, pts
+from jiguan.evidence import number_evidence
+from jiguan.reports._common import Files, Profile, clean_inputs, pts
 from jiguan.reports._xlsx import Styles, _header, _ranges, row_height
 from jiguan.rubric import Criterion, Indicator, Rubric
 from jiguan.scoring import PARTIAL, YES, Answer, Result, score
@@ -384,7 +385,7 @@ def _evidence_sheet(
 ) -> None:
     _header(ws, styles, EVIDENCE_HEAD)
     r = 1
-    for group in evidence_index(rubric, answers, files):
+    for group in number_evidence(rubric, answers, files):
         for entry in group.entries:
             ws.write_string(r, 0, entry.number, styles.center)
             ws.write_number(r, 1, group.indicator.id, styles.center)

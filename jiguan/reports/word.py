@@ -18,7 +18,8 @@ from docx.shared import Cm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, lines, notes, pts
+from jiguan.evidence import number_evidence
+from jiguan.reports._common import Files, Profile, clean_inputs, notes, pts
 from jiguan.reports._docx import (
     BODY_PT,
     HEI,
@@ -35,6 +36,7 @@ from jiguan.reports._docx import (
 from jiguan.reports.catalogue import add_evidence_index
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, IndicatorResult, Result, score
+from jiguan.text import lines
 
 # Column widths (cm) of the main table: 评估项目, 评估内容, 序号, 指标, 评估方式, 得分.
 # They sum to the text width of A4 with 2 cm side margins (17 cm).
@@ -78,7 +80,7 @@ def build_docx(
     _heading(doc, "佐证材料目录", page_break=True)
     add_evidence_index(
         doc,
-        evidence_index(rubric, answers, files),
+        number_evidence(rubric, answers, files),
         lambda e: f"{e.text}（附件）" if e.is_file else e.text,
     )
 
