@@ -286,14 +286,21 @@ def test_docx_fonts_are_chinese(docx_bytes) -> None:
     document = docx.Document(io.BytesIO(docx_bytes))
     defaults = document.styles.element.find(qn("w:docDefaults"))
     fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    assert fonts.get(qn("w:eastAsia")) == "仿宋"  # GB/T 9704 body
     assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override it
     lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     assert lang.get(qn("w:eastAsia")) == "zh-CN"
     cell_run = _main_table(document).rows[1].cells[3].paragraphs[0].runs[0]
-    assert cell_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    assert cell_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    title = next(p for p in document.paragraphs if p.text == "机关事务标准化试点工作评估指引")
+    assert title.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
     names = re.findall(rb'w:name="([^"]+)"', _font_table_blob(document))
-    assert "宋体".encode() in names and "黑体".encode() in names
+    for name in ("仿宋", "黑体", "方正小标宋简体"):
+        assert name.encode() in names
+    section = document.sections[0]
+    margins = [round(m.cm, 1) for m in (section.top_margin, section.bottom_margin,
+               section.left_margin, section.right_margin)]  # fmt: skip
+    assert margins == [3.7, 3.5, 2.8, 2.6]  # GB/T 9704
 
 
 def _font_table_blob(document) -> bytes:

@@ -25,10 +25,11 @@ from jiguan.reports._docx import (
     _para,
     _setup,
     _write,
+    set_properties,
 )
 from jiguan.text import lines
 
-INDEX_WIDTHS = (1.6, 12.7, 2.7)  # 编号, 佐证材料, 评分项 (cm)
+INDEX_WIDTHS = (1.6, 11.4, 2.6)  # 编号, 佐证材料, 评分项 (cm): `_docx.TEXT_WIDTH`
 INDEX_HEAD = ["编号", "佐证材料（名称、文号）", "对应评分项"]
 
 
@@ -81,6 +82,7 @@ def build_catalogue_docx(
     if note:
         _para(doc, note, size=10.5, space_after=6)
     add_evidence_index(doc, groups, entry_text)
+    set_properties(doc, title, profile.filled_by or profile.unit_name)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

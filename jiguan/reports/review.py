@@ -33,7 +33,9 @@ from jiguan.reports._docx import (
     _para,
     _run,
     _setup,
+    _title,
     _write,
+    set_properties,
 )
 from jiguan.reports._xlsx import Styles, _header, row_height
 from jiguan.reports.word import MAIN_WIDTHS, score_text
@@ -43,8 +45,8 @@ from jiguan.scoring import answer_words
 from jiguan.text import clean_text
 
 LAYOUTS = {"both": "评估组得分与自评得分并列", "panel": "官方单栏表（仅评估组得分）"}
-# 评估项目, 评估内容, 序号, 指标, 评估方式, 得分 (panel), 自评得分: 17 cm as MAIN_WIDTHS.
-BOTH_WIDTHS = (2.1, 2.1, 0.9, 6.6, 2.0, 1.6, 1.7)
+# 评估项目, 评估内容, 序号, 指标, 评估方式, 得分 (panel), 自评得分: 15.6 cm as MAIN_WIDTHS.
+BOTH_WIDTHS = (1.9, 1.9, 0.9, 6.0, 1.8, 1.5, 1.6)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -83,7 +85,7 @@ def build_review_docx(
     doc = Document()
     _setup(doc)
     _para(doc, rubric.source or "附件2", font=HEI, size=16, space_after=6)
-    _para(doc, rubric.title, font=HEI, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    _title(doc, rubric.title, space_after=4)
     _para(doc, "（正式评估）", size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=14)
     _field_line(doc, "承担单位：", profile.unit_name)
     total = f"{pts(comparison.panel_result.total)} 分"
@@ -98,11 +100,8 @@ def build_review_docx(
     _opinions(doc, rubric, comparison)
     _signatures(doc, panel)
 
-    core = doc.core_properties
-    core.title = f"{rubric.source} {rubric.title}（正式评估）".strip()
-    core.author = core.last_modified_by = clean_text(panel.reviewers) or profile.unit_name
-    core.subject = profile.unit_name
-    core.comments = core.keywords = ""
+    title = f"{rubric.source} {rubric.title}（正式评估）".strip()
+    set_properties(doc, title, clean_text(panel.reviewers) or profile.unit_name)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
