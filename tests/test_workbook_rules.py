@@ -17,8 +17,6 @@ from jiguan.review import Verdict, compare_review
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO, PARTIAL, YES, Answer, all_yes, score
 
-pytestmark = pytest.mark.xfail(strict=True, reason="issue 22: workbook rules")
-
 LONG = "\n".join(f"第{n}项：关于印发机关事务标准化试点工作实施方案的通知" * 3 for n in range(1, 14))
 
 
