@@ -86,7 +86,7 @@ def answer_problem(
     value = answer.value
     if value is None:
         if answer.points is not None:
-            return "未作答时不应填写得分（points）"
+            return "未作答时不应填写部分得分"
         return None
     if criterion.kind == "count":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -96,22 +96,22 @@ def answer_problem(
         if value > MAX_COUNT:
             return f"计数超过上限 {MAX_COUNT:,}，实为 {value:,}（请核对是否多填了数字）"
         if answer.points is not None:
-            return "计数评分项不填写得分（points），得分按数量自动计算"
+            return "计数评分项不填写部分得分，得分按数量自动计算"
         return None
     if value not in (YES, NO, PARTIAL):
-        return f"答案应为 yes/no/partial（是/否/部分），实为「{value}」"
+        return f"评定应为 符合、部分符合 或 不符合，实为「{value}」"
     if value == PARTIAL:
         if not allow_partial:
             return PARTIAL_NOT_ALLOWED
         p = answer.points
         if p is None:
-            return "部分符合（partial）须填写所给分数（points）"
+            return "部分符合须填写部分得分"
         if not 0 < p < criterion.points:
             return f"部分符合的得分须大于 0 且小于满分 {criterion.points:g}，实为 {p:g}"
         if (p * 2) != int(p * 2):
             return f"部分符合的得分须以 0.5 为单位，实为 {p:g}"
     elif answer.points is not None:
-        return "只有部分符合（partial）才填写得分（points）"
+        return "只有部分符合才填写部分得分"
     return None
 
 

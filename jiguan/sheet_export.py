@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from jiguan.review import Verdict, compare_review
 from jiguan.rubric import Rubric
@@ -42,6 +42,7 @@ EXPORT_HEADERS: dict[str, str] = {
     "points": "部分得分（仅部分符合时填）",
     "evidence": "佐证材料（每行一项）",
     "note": "备注",
+    "attachments": "附件（已上传的佐证文件，每行一个）",
     "分值": "分值（计数项为每项分值）",
     "得分": "得分（已按指标上限和只取最高档计算，本列合计即总分）",
     "review_answer": "评估组评定（符合/部分符合/不符合；计数项填数量）",
@@ -85,6 +86,7 @@ def export_rows(
     rubric: Rubric,
     answers: Mapping[str, Answer],
     verdicts: Mapping[str, Verdict] | None = None,
+    files: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, object]]:
     """The export rows, one per criterion in rubric order, with `EXPORT_COLUMNS` keys.
 
@@ -118,6 +120,7 @@ def export_rows(
                     "points": a.points if a is not None else None,
                     "evidence": a.evidence if a is not None else "",
                     "note": a.note if a is not None else "",
+                    "attachments": _attached(a, (files or {}).get(c.id, ())),
                     "评估项目": item.name,
                     "评估内容": content.name,
                     "指标": ind.id,
@@ -141,6 +144,15 @@ def export_rows(
     return rows
 
 
+def _attached(answer: Answer | None, names: Sequence[str]) -> str:
+    """The 附件 cell: the files' names, one per line (a line per file when names are not
+    given), so that `read_sheet` counts them back."""
+    if names:
+        return "\n".join(n.replace("\n", " ") for n in names)
+    n = answer.attachments if answer is not None else 0
+    return "\n".join(f"已上传文件 {k}" for k in range(1, n + 1))
+
+
 def neutralise(text: str) -> str:
     """Make a cell safe from formula injection (reversed by `read_sheet`)."""
     return "'" + text if _NEEDS_QUOTE.match(text) else text
@@ -160,7 +172,11 @@ def _cell(value: object) -> str:
 
 
 def write_sheet(
-    rubric: Rubric, answers: Mapping[str, Answer], verdicts: Mapping[str, Verdict] | None = None
+    rubric: Rubric,
+    answers: Mapping[str, Answer],
+    verdicts: Mapping[str, Verdict] | None = None,
+    *,
+    files: Mapping[str, Sequence[str]] | None = None,
 ) -> bytes:
     """The answer sheet as CSV bytes: UTF-8 with BOM, one row per criterion.
 
@@ -174,7 +190,7 @@ def write_sheet(
     writer = csv.writer(buf, lineterminator="\r\n")
     headers = EXPORT_HEADERS if rubric.allow_partial else {**EXPORT_HEADERS, **NO_PARTIAL_HEADERS}
     writer.writerow([headers.get(c, c) for c in columns])
-    for row in export_rows(rubric, answers, verdicts):
+    for row in export_rows(rubric, answers, verdicts, files):
         for key in ("answer", "review_answer"):
             if key in row:
                 row[key] = ANSWER_WORDS_OUT.get(row[key], row[key])  # type: ignore[arg-type]

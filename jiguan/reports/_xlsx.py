@@ -3,6 +3,7 @@ the header row with print set-up, and cell references."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -92,6 +93,18 @@ def split_for_rows(text: str, width: int) -> list[str]:
         text_part = chunk[0][1] + "".join(("\n" if new else "") + s for new, s in chunk[1:])
         parts.append(text_part)
     return parts or [""]
+
+
+def workbook_properties(title: str, profile: object) -> dict:
+    """XlsxWriter properties that tell the truth: the document's name, 填表人 or the unit as
+    author, created now."""
+    author = getattr(profile, "filled_by", "") or getattr(profile, "unit_name", "")
+    return {
+        "title": title,
+        "author": author,
+        "created": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "comments": "",
+    }
 
 
 def _header(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, int]]) -> None:

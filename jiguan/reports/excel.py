@@ -54,7 +54,14 @@ from jiguan.reports._formulas import (
     rule_text,
     status_formula,
 )
-from jiguan.reports._xlsx import Styles, _header, _ranges, row_height, split_for_rows
+from jiguan.reports._xlsx import (
+    Styles,
+    _header,
+    _ranges,
+    row_height,
+    split_for_rows,
+    workbook_properties,
+)
 from jiguan.rubric import Criterion, Rubric
 from jiguan.scoring import (
     Answer,
@@ -100,8 +107,7 @@ def build_xlsx(
     _evidence_sheet(evidence_ws, styles, rubric, answers, files)
     wb.set_properties(
         {
-            "title": f"{rubric.title} 自评工作簿",
-            "author": profile.unit_name or "机关事务标准化试点自评",
+            **workbook_properties(f"{rubric.title} 自评工作簿", profile),
             "subject": profile.round_name or "自评",
         }
     )

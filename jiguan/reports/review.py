@@ -37,7 +37,7 @@ from jiguan.reports._docx import (
     _write,
     set_properties,
 )
-from jiguan.reports._xlsx import Styles, _header, row_height
+from jiguan.reports._xlsx import Styles, _header, row_height, workbook_properties
 from jiguan.reports.word import MAIN_WIDTHS, score_text
 from jiguan.review import CriterionRow, ReviewComparison, Verdict, signed
 from jiguan.rubric import Rubric
@@ -257,7 +257,10 @@ def build_review_xlsx(
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})
     wb.set_properties(
-        {"title": f"{profile.unit_name} 正式评估对照", "author": clean_text(panel.reviewers)}
+        workbook_properties(
+            f"{profile.unit_name} 正式评估对照".strip(),
+            Profile(clean_text(panel.reviewers) or profile.unit_name),
+        )
     )
     styles = Styles(wb)
     _criteria_sheet(wb.add_worksheet("评审对照"), styles, rubric, comparison)
