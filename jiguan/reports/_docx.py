@@ -315,10 +315,15 @@ _AFTER_SHD = (
 )
 
 
-def _header_row(table: Table, widths: tuple[float, ...], titles: list[str]) -> list[_Cell]:
-    cells = _add_row(table, widths, header=True)
+def _header_row(
+    table: Table, widths: tuple[float, ...], titles: list[str], *, repeat: bool = True
+) -> list[_Cell]:
+    """The shaded header row, kept with the first row below it; ``repeat``: on every page."""
+    cells = _add_row(table, widths, header=repeat)
     for cell, title in zip(cells, titles, strict=True):
         if title:
             _write(cell, title, font=HEI)
         _shade(cell, "E7E6E6")
+        for p in cell.paragraphs:
+            p.paragraph_format.keep_with_next = True
     return cells

@@ -72,9 +72,8 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
     heading = [
         Paragraph(escape(rubric.source or "附件2"), styles["source"]),
         Paragraph(escape(rubric.title), styles["title"]),
-        Paragraph(
-            f"承担单位：{BLANK_FIELD * 2}　　　　总得分：{BLANK_FIELD[:6]} 分", styles["field"]
-        ),
+        Paragraph(f"承担单位：{BLANK_FIELD}", styles["field"]),  # two lines, as the Word form
+        Paragraph(f"总得分：{BLANK_FIELD}", styles["field"]),
         Spacer(1, 0.2 * cm),
     ]
     width = doc.width

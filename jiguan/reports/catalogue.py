@@ -57,7 +57,9 @@ def add_evidence_index(
         p.paragraph_format.space_before = Pt(8)
         p.paragraph_format.keep_with_next = True
         table = _new_table(doc, INDEX_WIDTHS)
-        _header_row(table, INDEX_WIDTHS, INDEX_HEAD)
+        # A one-entry table gets no repeated heading: LibreOffice could drop a lone row that
+        # may not split from the foot of a page when its heading row repeats.
+        _header_row(table, INDEX_WIDTHS, INDEX_HEAD, repeat=len(group.entries) > 1)
         for entry in group.entries:
             cells = _add_row(table, INDEX_WIDTHS)
             _write(cells[0], entry.number)
