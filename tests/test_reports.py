@@ -321,7 +321,9 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
             "佐证材料（名称、文号）",
             "对应评分项",
         ]
-        assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        # the heading repeats on a new page, except over a lone row (LibreOffice could drop it)
+        repeats = index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        assert repeats == (len(index.rows) > 2)
         rows += [[c.text for c in r.cells] for r in index.rows[1:]]
     entries = [r for r in rows if re.fullmatch(r"\d+-\d+", r[0])]
     expected = [
