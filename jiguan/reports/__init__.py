@@ -29,7 +29,7 @@ from jiguan.reports._common import Files, Profile, ReportError
 from jiguan.reports.blank_pdf import build_blank_form_pdf
 from jiguan.reports.excel import build_xlsx
 from jiguan.reports.pdf import build_pdf
-from jiguan.reports.word import build_docx
+from jiguan.reports.word import build_blank_docx, build_docx
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 
@@ -64,12 +64,8 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
 _DOCX_MIME = REPORT_FORMATS["docx"].mime
 
 
-def _blank_docx(rubric: Rubric) -> bytes:
-    return build_docx(rubric, {}, Profile())
-
-
 BLANK_FORMATS: dict[str, ReportFormat] = {
-    "docx": ReportFormat("空白附件2（Word）", ".docx", _DOCX_MIME, _blank_docx),
+    "docx": ReportFormat("空白附件2（Word）", ".docx", _DOCX_MIME, build_blank_docx),
     "pdf": ReportFormat("空白附件2（PDF）", ".pdf", "application/pdf", build_blank_form_pdf),
 }
 """The blank 附件2 form; each ``.build`` takes only the rubric."""

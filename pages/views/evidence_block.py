@@ -12,6 +12,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from jiguan.evidence import number_evidence
 from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
@@ -137,12 +138,23 @@ def _history(criterion: Criterion) -> None:
     )
 
 
+def _file_numbers() -> dict[int, str]:
+    """File id -> its number in the 佐证材料目录 and the evidence package (one numbering)."""
+    s = session()
+    groups = number_evidence(state.get_rubric(), s.answers, s.files)
+    return {e.file.id: e.number for g in groups for e in g.entries if e.file is not None}
+
+
 def _files(cid: str) -> None:
     s = session()
     store = state.get_store()
+    numbers = _file_numbers() if s.files.get(cid) else {}
     for f in s.files.get(cid, ()):
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
-        name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")
+        number = f"材料 {numbers[f.id]}　" if f.id in numbers else ""
+        name.markdown(
+            f":material/description: {number}{plain(f.filename)} :gray[{size_text(f.size)}]"
+        )
         dl.download_button(
             "下载",
             data=partial(store.read_file, f.id),

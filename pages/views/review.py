@@ -17,6 +17,7 @@ from jiguan.reports.review import (
     PanelInfo,
     build_review_docx,
     build_review_xlsx,
+    review_docx_filename,
 )
 from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
@@ -266,7 +267,7 @@ def _documents() -> None:
                 "导出评审文书（Word）",
                 target,
             ),
-            file_name=f"{stem}.docx",
+            file_name=review_docx_filename(layout, s.info.unit_name, s.info.round_name),
             mime=DOCX_MIME,
             on_click="ignore",
             icon=":material/description:",
