@@ -29,6 +29,7 @@ from jiguan.reports._common import Files, Profile, ReportError
 from jiguan.reports.blank_pdf import build_blank_form_pdf
 from jiguan.reports.excel import build_xlsx
 from jiguan.reports.pdf import build_pdf
+from jiguan.reports.self_report import build_self_report
 from jiguan.reports.word import build_blank_docx, build_docx
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
@@ -59,6 +60,12 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
         build_xlsx,
     ),
     "pdf": ReportFormat("PDF 自评摘要", ".pdf", "application/pdf", build_pdf),
+    "self-report": ReportFormat(
+        "自评报告（Word 草稿）",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        build_self_report,
+    ),
 }
 
 _DOCX_MIME = REPORT_FORMATS["docx"].mime
@@ -70,7 +77,12 @@ BLANK_FORMATS: dict[str, ReportFormat] = {
 }
 """The blank 附件2 form; each ``.build`` takes only the rubric."""
 
-_FILENAME_STEM = {"docx": "附件2评估表", "xlsx": "自评工作簿", "pdf": "自评摘要"}
+_FILENAME_STEM = {
+    "docx": "附件2评估表",
+    "xlsx": "自评工作簿",
+    "pdf": "自评摘要",
+    "self-report": "自评报告",
+}
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 
