@@ -5,7 +5,7 @@ the queries themselves live in `assessments`, `answers`, `files` and `history`."
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store import files as files_q
+from jiguan.store import overview as overview_q
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.config import (
     DEFAULT_MAX_FILE_BYTES,
@@ -29,6 +30,7 @@ from jiguan.store.config import (
 from jiguan.store.engine import Database
 from jiguan.store.errors import ConflictError, StoreError, assessment_deleted, guard
 from jiguan.store.history import read_history
+from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
     EvidenceFile,
@@ -319,6 +321,12 @@ class Store:
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)
             answers_q.replace(conn, self.rubric, aid, answers, user, now())
+
+    @guard("读取自评汇总")
+    def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]:
+        """Answer sheets and reviews of many assessments at once (总览), in a few queries."""
+        with self._db.read() as conn:
+            return overview_q.read_sheets(conn, aids)
 
     @guard("读取修改记录")
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:

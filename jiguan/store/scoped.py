@@ -22,7 +22,7 @@ given a scope here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from jiguan.accounts import FILLER, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.scoring import Answer
 from jiguan.store.errors import NotFoundError, StoreError
 from jiguan.store.facade import Store
+from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import files_t
 from jiguan.store.users import Users
@@ -238,6 +239,11 @@ class ScopedStore:
         info = self._write(aid)
         self._store.replace_answers(aid, answers, user=self.caller.name)
         self._audit("导入答题表", info, f"{len(answers)} 项")
+
+    def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]:
+        """Only the assessments this caller may read (others are left out, not refused)."""
+        readable = {a.id for a in self.list_assessments(include_deleted=True)}
+        return self._store.sheets([aid for aid in aids if aid in readable])
 
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:
         self._read(aid, fresh=False)

@@ -84,7 +84,9 @@ TRAINING_ROUTES = (
 )
 
 
+OVERVIEW_URL = "overview"
 REVIEW_ROUTES = (
+    Route(OVERVIEW_URL, "总览", ":material/dashboard:"),
     Route("panel-review", "评审录入", ":material/rate_review:"),
     Route("review-comparison", "评审对照", ":material/compare_arrows:"),
     Route("round-progress", "历轮进展", ":material/trending_up:"),
