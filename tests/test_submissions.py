@@ -157,3 +157,15 @@ def test_the_hash_depends_on_content_not_on_order(rubric: Rubric) -> None:
     assert content_hash(one) == content_hash(two)
     three = make_snapshot(rubric, {a: Answer("yes"), b: Answer("no", note="x")}, [])
     assert content_hash(three) != content_hash(one)
+
+
+def test_the_panel_judges_what_was_submitted(store: Store, rubric: Rubric, aid: int) -> None:
+    """Adopting the claims and finalising use the submitted snapshot, not later live answers."""
+    first = next(iter(rubric.criteria))
+    submitted = store.submissions.submit(aid, user="张三", **WHO)
+    store.submissions.give_back(aid, user="审", reason="再看看")
+    saved = store.load_answers(aid)[first]
+    store.save_answer(aid, first, Answer("no"), expected_version=saved.version, user="x")
+    store.reviews.adopt_claims(aid, user="审")
+    verdict = store.reviews.verdicts(aid)[first].verdict
+    assert verdict.value == submitted.answers[first].value == "yes"

@@ -84,6 +84,11 @@ def _latest_row(conn: Connection, aid: int) -> Any:
     ).first()
 
 
+def latest_submission(conn: Connection, aid: int) -> SubmissionInfo | None:
+    row = _latest_row(conn, aid)
+    return None if row is None else _info(row)
+
+
 def check_open(conn: Connection, aid: int) -> None:
     """Raises StoreError when the unit's side is read-only (submitted, not returned)."""
     row = _latest_row(conn, aid)
@@ -120,8 +125,7 @@ class Submissions:
     def latest(self, aid: int) -> SubmissionInfo | None:
         with self._db.read() as conn:
             assessments_q.get_info(conn, aid)
-            row = _latest_row(conn, aid)
-            return None if row is None else _info(row)
+            return latest_submission(conn, aid)
 
     @guard("读取提交记录")
     def history(self, aid: int) -> list[SubmissionInfo]:

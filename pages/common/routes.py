@@ -19,6 +19,7 @@ HOME_URL = ""
 SUMMARY_URL = "results"
 EVIDENCE_URL = "readiness"
 TRANSFER_URL = "import-export"
+SUBMIT_URL = "submit"
 GUIDE_URL = "criteria-guide"
 PRACTICE_URL = "practise"
 
@@ -70,6 +71,7 @@ MAIN_ROUTES = (
     Route(SUMMARY_URL, "汇总", ":material/leaderboard:"),
     Route(EVIDENCE_URL, "佐证检查", ":material/fact_check:"),
     Route(TRANSFER_URL, "导入导出", ":material/swap_vert:"),
+    Route(SUBMIT_URL, "提交自评", ":material/send:"),
 )
 
 
