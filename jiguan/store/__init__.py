@@ -39,6 +39,7 @@ from jiguan.store.errors import (
     translate_error,
 )
 from jiguan.store.facade import Store
+from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import metadata
 from jiguan.store.uploads import (
@@ -60,6 +61,7 @@ __all__ = [
     "HistoryEntry",
     "NotFoundError",
     "SavedAnswer",
+    "Sheets",
     "Store",
     "StoreConfig",
     "StoreError",

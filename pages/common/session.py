@@ -16,6 +16,7 @@ from jiguan.accounts import Caller
 from jiguan.scoring import Answer, Result
 from jiguan.store import AssessmentInfo, EvidenceFile
 from jiguan.store.review_records import ReviewInfo, SavedVerdict
+from jiguan.store.submissions import SubmissionInfo
 
 KEY = "jiguan"
 
@@ -90,6 +91,7 @@ class Session:
     # per criterion and for the page, a CSV import waiting for confirmation.
     review_aid: int | None = None
     review: ReviewInfo | None = None
+    submitted: SubmissionInfo | None = None  # the latest 提交自评 of the reviewed assessment
     verdicts: dict[str, SavedVerdict] = field(default_factory=dict)
     review_notices: dict[str, str] = field(default_factory=dict)
     review_msg: tuple[str, str] | None = None

@@ -147,6 +147,7 @@ def load(s: Session, store: Store, aid: int, info: AssessmentInfo | None = None)
         raise NotFoundError("这份自评已被删除")
     saved = store.load_answers(aid)
     files = _files_by_criterion(store, aid)
+    s.submitted = store.submissions.latest(aid)
     changed = [
         cid
         for cid in set(saved) | set(s.versions)
