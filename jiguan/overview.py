@@ -20,8 +20,9 @@ from jiguan.scoring import NO_EVIDENCE, UNANSWERED, score
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo
 
-DRAFT, IN_REVIEW, FINALISED = "自评中", "评审中", "已定稿"
-STATUSES = (DRAFT, IN_REVIEW, FINALISED)
+DRAFT, SUBMITTED, RETURNED = "自评中", "已提交", "退回修改"
+IN_REVIEW, FINALISED = "评审中", "已定稿"
+STATUSES = (DRAFT, SUBMITTED, RETURNED, IN_REVIEW, FINALISED)
 COLUMNS = (
     "单位",
     "轮次",
@@ -64,9 +65,16 @@ class UnitRow:
 
 
 def status_of(sheets: Sheets) -> str:
-    if sheets.review is None:
-        return DRAFT
-    return FINALISED if sheets.review.state == FINAL else IN_REVIEW
+    """已定稿 once the review is final; 退回修改 while the unit revises a returned submission;
+    评审中 while a review is open; 已提交 before the panel starts; else 自评中."""
+    review, submitted = sheets.review, sheets.submitted
+    if review is not None and review.state == FINAL:
+        return FINALISED
+    if submitted is not None and not submitted.standing:
+        return RETURNED
+    if review is not None:
+        return IN_REVIEW
+    return SUBMITTED if submitted is not None else DRAFT
 
 
 def overview_rows(
@@ -86,6 +94,8 @@ def overview_rows(
         updated = info.updated_at
         if found.review is not None and found.review.updated_at > updated:
             updated = found.review.updated_at
+        if found.submitted is not None and found.submitted.at > updated:
+            updated = found.submitted.at
         rows.append(
             UnitRow(
                 info.id,

@@ -14,6 +14,8 @@ from jiguan.overview import (
     DRAFT,
     FINALISED,
     IN_REVIEW,
+    RETURNED,
+    SUBMITTED,
     overview_rows,
     overview_workbook,
     status_counts,
@@ -86,7 +88,25 @@ def test_rows_status_scores_and_flags(store: Store, rubric: Rubric, three: dict[
     assert rows["甲局"].panel_total is None
     assert rows["乙局"].panel_total == 0  # its one verdict is 不符合
     assert rows["丙局"].panel_total == rows["丙局"].self_total  # adopted the claims
-    assert status_counts(rows.values()) == {DRAFT: 1, IN_REVIEW: 1, FINALISED: 1}
+    counts = status_counts(rows.values())
+    assert counts == {DRAFT: 1, SUBMITTED: 0, RETURNED: 0, IN_REVIEW: 1, FINALISED: 1}
+
+
+def test_status_follows_submission_and_return(store: Store, rubric: Rubric) -> None:
+    aid = store.create_assessment("丁局", "2026年").id
+
+    def status() -> str:
+        info = store.get_assessment(aid)
+        return overview_rows(rubric, [info], store.sheets([aid]))[0].status
+
+    assert status() == DRAFT
+    store.submissions.submit(aid, user="x", filled_by="张三", leader="李四")
+    assert status() == SUBMITTED
+    store.submissions.give_back(aid, user="审", reason="补充")
+    assert status() == RETURNED
+    store.submissions.submit(aid, user="x", filled_by="张三", leader="李四")
+    store.reviews.start(aid, user="审")
+    assert status() == IN_REVIEW
 
 
 def test_a_caller_sees_only_their_scope(

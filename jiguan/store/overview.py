@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,18 +15,29 @@ from jiguan.review import Verdict
 from jiguan.scoring import Answer
 from jiguan.store.records import answer_from_row
 from jiguan.store.review_records import ReviewInfo, review_info, verdict_from_row
-from jiguan.store.schema import answers_t, files_t, reviews_t, verdicts_t
+from jiguan.store.schema import answers_t, files_t, reviews_t, submissions_t, verdicts_t
 
 _CHUNK = 500  # ids per IN (...) list: well below every driver's parameter limit
 
 
 @dataclass(frozen=True)
+class Submitted:
+    """The latest 提交自评 of an assessment, as the overview needs it."""
+
+    number: int
+    at: datetime
+    standing: bool  # not returned (退回修改)
+
+
+@dataclass(frozen=True)
 class Sheets:
-    """One assessment's answer sheet (attachments counted) and its review, if one was started."""
+    """One assessment's answer sheet (attachments counted), its review if one was started, and
+    its latest submission if it was submitted."""
 
     answers: dict[str, Answer] = field(default_factory=dict)
     review: ReviewInfo | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    submitted: Submitted | None = None
 
 
 def _chunks(aids: Sequence[int]) -> list[list[int]]:
@@ -39,7 +51,17 @@ def read_sheets(conn: Connection, aids: Sequence[int]) -> dict[int, Sheets]:
     answers: dict[int, dict[str, Answer]] = {}
     reviews: dict[int, ReviewInfo] = {}
     verdicts: dict[int, dict[str, Verdict]] = {}
+    submitted: dict[int, Submitted] = {}
     for ids in _chunks(aids):
+        latest = sa.select(
+            submissions_t.c.assessment_id,
+            submissions_t.c.number,
+            submissions_t.c.submitted_at,
+            submissions_t.c.returned_at,
+        ).where(submissions_t.c.assessment_id.in_(ids))
+        for aid, number, at, returned in conn.execute(latest):
+            if aid not in submitted or number > submitted[aid].number:
+                submitted[aid] = Submitted(number, at, returned is None)
         files = conn.execute(
             sa.select(files_t.c.assessment_id, files_t.c.criterion_id, sa.func.count())
             .where(files_t.c.assessment_id.in_(ids), files_t.c.removed_at.is_(None))
@@ -60,6 +82,8 @@ def read_sheets(conn: Connection, aids: Sequence[int]) -> dict[int, Sheets]:
         for cid, n in by_criterion.items():
             sheet.setdefault(cid, Answer(attachments=n))
     return {
-        aid: Sheets(answers.get(aid, {}), reviews.get(aid), verdicts.get(aid, {}))
+        aid: Sheets(
+            answers.get(aid, {}), reviews.get(aid), verdicts.get(aid, {}), submitted.get(aid)
+        )
         for aid in set(aids)
     }

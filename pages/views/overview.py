@@ -4,6 +4,7 @@ stands, filters, the status counts and score distribution, and the workbook to f
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from jiguan.accounts import ADMIN, REVIEWER
@@ -28,11 +29,10 @@ def _rows() -> list[UnitRow]:
 
 
 def _filtered(rows: list[UnitRow]) -> list[UnitRow]:
-    left, right = st.columns([2, 3])
-    wanted = left.multiselect(
-        "状态", STATUSES, default=list(STATUSES), key="overview.status", placeholder="选择状态"
+    wanted = st.pills(
+        "状态", STATUSES, selection_mode="multi", default=list(STATUSES), key="overview.status"
     )
-    text = right.text_input("按单位或轮次查找", key="overview.find", max_chars=100).strip()
+    text = st.text_input("按单位或轮次查找", key="overview.find", max_chars=100).strip()
     return [
         r for r in rows if r.status in wanted and (not text or text in r.unit or text in r.round)
     ]
@@ -40,18 +40,19 @@ def _filtered(rows: list[UnitRow]) -> list[UnitRow]:
 
 def _table(rows: list[UnitRow]) -> UnitRow | None:
     """The rows as a sortable table; the row the user selected, if any."""
+    frame = pd.DataFrame([_values(r) for r in rows], columns=list(COLUMNS))
     event = st.dataframe(
-        [dict(zip(COLUMNS, _values(r), strict=True)) for r in rows],
+        frame,
         hide_index=True,
         key="overview.table",
         on_select="rerun",
         selection_mode="single-row",
         column_config={
+            "单位": st.column_config.TextColumn("单位", width="large"),
             "完成度": st.column_config.ProgressColumn(
                 "完成度", min_value=0, max_value=100, format="%d%%"
             ),
             "自评分": st.column_config.NumberColumn("自评分", format="%.1f"),
-            "评估组得分": st.column_config.NumberColumn("评估组得分", format="%.1f"),
         },
     )
     picked = event.selection.rows if event is not None else []
@@ -63,7 +64,7 @@ def _values(row: UnitRow) -> tuple[object, ...]:
     return (
         *cells[:3],
         row.self_total,
-        row.panel_total,
+        cells[4],  # text: 「—」 until the panel has judged something
         round(row.completion * 100),
         row.no_evidence,
         row.unanswered,
@@ -79,6 +80,8 @@ def _charts(rows: list[UnitRow]) -> None:
             {"状态": list(STATUSES), "自评数": list(count_statuses(rows).values())},
             x="状态",
             y="自评数",
+            horizontal=True,
+            sort=False,
             height=220,
         )
     with scores:
@@ -87,7 +90,14 @@ def _charts(rows: list[UnitRow]) -> None:
         tally = [0] * len(bands)
         for r in rows:
             tally[min(int(r.self_total // 10), 9)] += 1
-        st.bar_chart({"分数段": bands, "自评数": tally}, x="分数段", y="自评数", height=220)
+        st.bar_chart(
+            {"分数段": bands, "自评数": tally},
+            x="分数段",
+            y="自评数",
+            horizontal=True,
+            sort=False,
+            height=300,
+        )
 
 
 def render() -> None:
