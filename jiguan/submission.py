@@ -99,3 +99,8 @@ def snapshot_answers(snapshot: Mapping[str, Any]) -> dict[str, Answer]:
 def short_hash(digest: str) -> str:
     """The first 16 hex digits in groups of four, for people to compare: 「1a2b 3c4d 5e6f 7a8b」."""
     return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+def signature_line(number: int, submitted_at: str, digest: str) -> str:
+    """What the signature page prints while a submission stands."""
+    return f"第 {number} 次提交（{submitted_at}），内容摘要 {short_hash(digest)}"

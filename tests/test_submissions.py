@@ -169,3 +169,25 @@ def test_the_panel_judges_what_was_submitted(store: Store, rubric: Rubric, aid: 
     store.reviews.adopt_claims(aid, user="审")
     verdict = store.reviews.verdicts(aid)[first].verdict
     assert verdict.value == submitted.answers[first].value == "yes"
+
+
+def test_the_signature_page_prints_the_content_hash(rubric: Rubric) -> None:
+    """While a submission stands, the Word form and the PDF print its number and hash."""
+    import io
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from jiguan.reports import Profile, build_docx, build_pdf
+    from jiguan.submission import short_hash, signature_line
+
+    digest = "0123456789abcdef" * 4
+    stamp = signature_line(2, "2026-12-05 09:30", digest)
+    profile = Profile(unit_name="甲局", submitted=stamp)
+    sheet = {next(iter(rubric.criteria)): Answer("yes")}
+    text = "\n".join(
+        p.text for p in Document(io.BytesIO(build_docx(rubric, sheet, profile))).paragraphs
+    )
+    assert stamp in text and short_hash(digest) in stamp
+    pdf = PdfReader(io.BytesIO(build_pdf(rubric, sheet, profile)))
+    assert short_hash(digest).replace(" ", "") in pdf.pages[0].extract_text().replace(" ", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,7 +19,7 @@ from jiguan.cli.common import (
     sheet_from,
     width,
 )
-from jiguan.format import today
+from jiguan.format import format_time, today
 from jiguan.rubric import Rubric
 from jiguan.scoring import (
     FLAG_LABELS,
@@ -262,6 +263,7 @@ def _saved_assessment(rubric: Rubric, aid: int) -> tuple[dict[str, Answer], Prof
     from jiguan.package import files_by_criterion
     from jiguan.reports import Profile
     from jiguan.store import NotFoundError, Store, StoreError
+    from jiguan.submission import signature_line
 
     try:
         store = Store.from_environment(rubric)
@@ -271,7 +273,12 @@ def _saved_assessment(rubric: Rubric, aid: int) -> tuple[dict[str, Answer], Prof
         info = store.get_assessment(aid)
         files = files_by_criterion(store.list_files(aid))
         names = {cid: [f.filename for f in found] for cid, found in files.items()}
-        return store.answers(aid), Profile.from_assessment(info), names
+        profile = Profile.from_assessment(info)
+        sub = store.submissions.latest(aid)
+        if sub is not None and sub.standing:
+            stamp = signature_line(sub.number, format_time(sub.submitted_at), sub.content_hash)
+            profile = replace(profile, submitted=stamp)
+        return store.answers(aid), profile, names
     except NotFoundError:
         raise InputError(f"没有编号为 {aid} 的自评") from None
     except StoreError as exc:

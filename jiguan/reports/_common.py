@@ -29,6 +29,8 @@ class Profile:
         filled_by: 填表人.
         contact: 联系方式.
         round_name: 轮次 (e.g. 第一轮自评).
+        submitted: 「第 1 次提交 … 内容摘要 …」 while a submission (提交自评) stands: printed by
+            the signature so that a signed paper copy can be matched to what was submitted.
     """
 
     unit_name: str = ""
@@ -36,6 +38,7 @@ class Profile:
     filled_by: str = ""
     contact: str = ""
     round_name: str = ""
+    submitted: str = ""
 
     @classmethod
     def from_assessment(cls, info: Any) -> Profile:
@@ -94,6 +97,7 @@ def clean_inputs(
         filled_by=clean_text(profile.filled_by),
         contact=clean_text(profile.contact),
         round_name=clean_text(profile.round_name),
+        submitted=clean_text(profile.submitted),
     )
     clean_files = {cid: [clean_text(n) for n in names] for cid, names in (files or {}).items()}
     return Inputs(clean_answers, clean_profile, clean_files)

@@ -172,6 +172,8 @@ def _meta_line(profile: Profile) -> str:
         parts.append(f"填表人：{profile.filled_by}")
     if profile.contact:
         parts.append(f"联系方式：{profile.contact}")
+    if profile.submitted:
+        parts.append(profile.submitted)
     return "　　".join(parts) or " "
 
 

@@ -181,6 +181,9 @@ def _signature_block(doc: WordDocument, profile: Profile) -> None:
         _run(p, right or blank).font.underline = True
         p.paragraph_format.space_after = Pt(8)
         p.paragraph_format.keep_with_next = True
+    if profile.submitted:
+        p = _para(doc, profile.submitted, size=10.5, space_after=4)
+        p.paragraph_format.keep_with_next = True
     for label, tail in (
         ("承担单位（盖章）：", ""),
         ("负责人（签字）：", ""),

@@ -1,15 +1,17 @@
 import datetime as dt
+from dataclasses import replace
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
-from jiguan.format import points, today
+from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE
 from jiguan.scoring import answer_words, score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
 from jiguan.store import StoreError
+from jiguan.submission import signature_line
 from pages.common import access, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -84,6 +86,10 @@ def render() -> None:
     if REPORT_FORMATS:
         st.subheader("下载报告", divider="gray")
         report_profile = Profile.from_assessment(info)
+        sub = session().submitted
+        if sub is not None and sub.standing and sub.assessment_id == info.id:
+            stamp = signature_line(sub.number, format_time(sub.submitted_at), sub.content_hash)
+            report_profile = replace(report_profile, submitted=stamp)
         names = _file_names()
         cols = st.columns(len(REPORT_FORMATS))
         for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
