@@ -190,3 +190,26 @@ def test_a_trainee_sees_their_own_name_as_plain_text(hostile_accounts: dict) -> 
     for url_path in ("criteria-guide", routes.item_url(0)):
         goto(at, url_path)
         check(url_path)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: 「{name} 保存的」 is markdown")
+def test_the_conflict_box_names_the_other_person_as_plain_text(
+    data_dir: Path, other_store: Store
+) -> None:
+    """A 当前填写人 of ``![p](http://…)`` saved while I typed: the conflict box names them
+    without making my browser fetch anything."""
+    from tests.app_support import answer, create, open_evidence, run, sess
+
+    at = create(start(data_dir))
+    goto(at, "item1")
+    aid = sess(at).aid
+    answer(at, "1.1", "yes")
+    open_evidence(at, "1.1")
+    other_store.save_answer(
+        aid, "1.1", Answer("yes", evidence="别人的"), expected_version=1, user="名" + PAYLOAD
+    )
+    at.text_area(key="ev.1.1").set_value("我的佐证").run()
+    run(at)
+    assert "mine.1.1" in [b.key for b in at.button]  # the conflict box is drawn
+    for body in _bodies(at):
+        assert not RAW.search(body), body

@@ -321,3 +321,28 @@ def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
     assert (result.applied, result.conflicts, result.refused) == (1, 0, 2)
     assert "1.1" not in store.answers(w["甲"]) and store.answers(w["乙"]) == {}
     assert store.answers(w["甲"])["2.1"].note == "降级后仍在范围内"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21: forged entry replays as admin")
+def test_a_forged_journal_entry_is_refused_and_audited(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    """Someone who can write into journal/pending/ names an administrator with no account
+    (or copies a real entry and changes it): nothing is applied, the entries are kept under
+    refused/ and audited."""
+    w = scoped_world
+    journal = Journal(tmp_path / "journal")
+    forged = by(Caller("冒充", ADMIN), w["乙"], value="no")
+    (journal.pending_dir / "00000000000000000001-1-000000.json").write_text(
+        forged.to_json(), encoding="utf-8"
+    )
+    real = journal.append(by(w["filler"], w["甲"], value="yes"))
+    path = journal.pending_dir / real.name
+    path.write_text(path.read_text("utf-8").replace(str(w["甲"]), str(w["乙"])), "utf-8")
+
+    result = journal.replay(replay_with(store))
+
+    assert (result.applied, result.refused) == (0, 2)
+    assert store.answers(w["乙"]) == {}
+    assert len(journal.refused()) == 2
+    assert len(Users(store).audit_log(action=REFUSED)) == 2
