@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, TRAINER, Caller
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, Caller
 from jiguan.rubric import Rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer
@@ -107,11 +107,11 @@ def hostile_accounts(
     joined it and audit entries, every name and text of them holding the payload."""
     monkeypatch.setenv("JIGUAN_MODE", "shared")
     users = Users(other_store)
-    admin = users.add("管" + PAYLOAD, ADMIN, PASSWORD)
+    admin = users.add("管" + PAYLOAD, ADMIN, PASSWORD, by=COMMAND_LINE)
     users.change_password(admin.id, PASSWORD, READY)
-    filler = users.add("填" + PAYLOAD, FILLER, PASSWORD, unit="局" + PAYLOAD)
+    filler = users.add("填" + PAYLOAD, FILLER, PASSWORD, unit="局" + PAYLOAD, by=COMMAND_LINE)
     users.assign(filler.id, "乙局" + PAYLOAD, by=admin.caller("10.0.0.1"))
-    trainer = users.add("师" + PAYLOAD, TRAINER, PASSWORD).caller("10.0.0.2")
+    trainer = users.add("师" + PAYLOAD, TRAINER, PASSWORD, by=COMMAND_LINE).caller("10.0.0.2")
     code = "班" + PAYLOAD
     workshops = Workshops(other_store)
     workshops.open(trainer, code, "名" + PAYLOAD, datetime.now(UTC) + timedelta(days=1))
@@ -192,7 +192,6 @@ def test_a_trainee_sees_their_own_name_as_plain_text(hostile_accounts: dict) -> 
         check(url_path)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: 「{name} 保存的」 is markdown")
 def test_the_conflict_box_names_the_other_person_as_plain_text(
     data_dir: Path, other_store: Store
 ) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from jiguan import PROJECT_ROOT
-from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS, REVIEWER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, MAX_FAILED_LOGINS, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer, all_yes
@@ -73,14 +73,14 @@ def store(shared_server: AppServer) -> Iterator[Store]:
     )
     s.migrate()
     users = Users(s)
-    users.add("管理员", ADMIN, PASSWORD)
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     yield s
     s.close()
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     users = Users(store)
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, READY)
     return info.id
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jiguan.accounts import ADMIN, AccountError
+from jiguan.accounts import ADMIN, COMMAND_LINE, AccountError
 from jiguan.store import Store, StoreError
 from jiguan.store.users import Users
 from tests import store_support
@@ -45,58 +46,63 @@ def _batch(store: Store, attempts: list[tuple[str, str, str]]) -> list[str]:
     return answers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: concurrent wrong logins bypass the lockout")
 def test_concurrent_wrong_passwords_are_all_counted(store: Store) -> None:
     """20 wrong passwords at once: only the free attempts are checked at all, the rest are
-    told to wait; the right password right after them does not sign in."""
-    Users(store).add("管理员", ADMIN, PASSWORD)
+    told to wait; the right password at the same moment does not sign in."""
+    Users(store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    began = datetime.now(UTC)
     answers = _batch(store, [("管理员", WRONG, "")] * 20)
-    checked = Counter(answers)[WRONG_ANSWER]
-    assert checked <= 5, answers
-    with pytest.raises(AccountError, match="秒后再试"):
-        Users(store).login("管理员", PASSWORD)
+    assert Counter(answers)[WRONG_ANSWER] <= 5, answers
+    assert all(a == WRONG_ANSWER or "秒后再试" in a for a in answers), answers
+    with pytest.raises(AccountError, match="秒后再试"):  # all 20 counted: a wait is due
+        Users(store).login("管理员", PASSWORD, at=began + timedelta(milliseconds=500))
 
 
 def test_a_batch_of_guesses_with_the_right_one_signs_in_only_within_the_free_attempts(
-    store: Store, db_url: str, request: pytest.FixtureRequest
+    store: Store,
 ) -> None:
-    if db_url.startswith("postgresql"):  # SQLite's BEGIN IMMEDIATE happened to serialise it
-        request.applymarker(pytest.mark.xfail(strict=True, reason="issue 21: 29 wrong + 1"))
-    Users(store).add("管理员", ADMIN, PASSWORD)
+    Users(store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     answers = _batch(store, [("管理员", WRONG, "")] * 29 + [("管理员", PASSWORD, "")])
     assert Counter(answers)[WRONG_ANSWER] + answers.count("signed in") <= 5, answers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: the lockout locks the owner out")
 def test_an_attacker_cannot_lock_the_owner_out(store: Store) -> None:
-    """An attacker at 10.6.6.6 guesses the administrator's password: they wait longer and
-    longer; the owner at their own desk waits at most a minute, never 15."""
+    """An attacker at 10.6.6.6 guesses the administrator's password, a guess every 10 minutes:
+    that address then waits longer and longer; the owner at their own desk waits at most a
+    minute, never 15."""
     users = Users(store)
-    users.add("管理员", ADMIN, PASSWORD)
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    at = datetime.now(UTC)
     for _ in range(12):
-        with pytest.raises(AccountError):
-            users.login("管理员", WRONG, address="10.6.6.6")
-    with pytest.raises(AccountError, match="秒后再试") as refused:
-        users.login("管理员", PASSWORD, address="10.6.6.6")
-    waits = [int(s) for s in str(refused.value).split() if s.isdigit()]
-    assert waits and waits[0] > 60  # the attacking address waits long
-    try:
-        assert users.login("管理员", PASSWORD, address="10.1.1.1").name == "管理员"
-    except AccountError as exc:
-        seconds = [int(s) for s in str(exc).split() if s.isdigit()]
-        assert "秒后再试" in str(exc) and seconds and seconds[0] <= 60, exc
+        at += timedelta(minutes=10)
+        with pytest.raises(AccountError, match=WRONG_ANSWER):
+            users.login("管理员", WRONG, address="10.6.6.6", at=at)
+    at += timedelta(seconds=1)
+    with pytest.raises(AccountError, match="秒后再试") as attacker:
+        users.login("管理员", PASSWORD, address="10.6.6.6", at=at)
+    assert _seconds(attacker.value) > 60
+    with pytest.raises(AccountError, match="秒后再试") as owner:
+        users.login("管理员", PASSWORD, address="10.1.1.1", at=at)
+    assert _seconds(owner.value) <= 60
+    at += timedelta(seconds=60)
+    assert users.login("管理员", PASSWORD, address="10.1.1.1", at=at).name == "管理员"
+    with pytest.raises(AccountError, match="秒后再试"):  # the attacker still waits
+        users.login("管理员", PASSWORD, address="10.6.6.6", at=at)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: only existing names get the lock message")
+def _seconds(exc: BaseException) -> int:
+    return int("".join(c for c in str(exc) if c.isdigit()))
+
+
 def test_unknown_and_known_names_get_the_same_answers_in_the_same_time(store: Store) -> None:
     users = Users(store)
-    users.add("管理员", ADMIN, PASSWORD)
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
 
     def answers(name: str, address: str) -> tuple[list[str], float]:
-        out, began = [], time.perf_counter()
+        out, began, at = [], time.perf_counter(), datetime.now(UTC)
         for _ in range(8):
-            try:
-                users.login(name, WRONG, address=address)
+            try:  # all at one moment: the answers do not depend on how fast this machine is
+                users.login(name, WRONG, address=address, at=at)
             except AccountError as exc:
                 out.append("".join(c for c in str(exc) if not c.isdigit()))
         return out, time.perf_counter() - began
@@ -104,15 +110,14 @@ def test_unknown_and_known_names_get_the_same_answers_in_the_same_time(store: St
     known, known_time = answers("管理员", "10.2.0.1")
     unknown, unknown_time = answers("没有这个人", "10.2.0.2")
     assert known == unknown
-    assert 0.5 < unknown_time / known_time < 2.0  # a throttled answer still costs a verify
+    assert 1 / 3 < unknown_time / known_time < 3  # a throttled answer still costs a verify
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: no unlock command")
 def test_user_unlock_clears_the_delay(store: Store, db_url: str, monkeypatch) -> None:
     from jiguan.cli import main
 
     users = Users(store)
-    users.add("管理员", ADMIN, PASSWORD)
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     for _ in range(8):
         with pytest.raises(AccountError):
             users.login("管理员", WRONG, address="10.3.3.3")
