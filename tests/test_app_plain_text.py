@@ -1,5 +1,6 @@
 """User-typed text is shown as plain text on every page: markdown, HTML and LaTeX put into
-every field (unit, round, profile, evidence, note, file name; and on the administrator's pages
+every field (unit, round, profile, evidence, note, file name, 当前填写人, the panel's reasons
+and site notes, the conflict box; and on the administrator's pages
 of 共享模式 user names, unit names, workshop codes and names, trainees' names, audit targets
 and details) come back inert (issue 13)."""
 
@@ -13,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, Caller
+from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer
@@ -69,6 +71,12 @@ def hostile(other_store: Store, rubric: Rubric) -> int:
             user="名" + PAYLOAD,
         )
         other_store.add_file(info.id, cid, "文件" + PAYLOAD + ".pdf", PDF, user="名" + PAYLOAD)
+        if criterion.kind != "count":  # the panel's reasons and site notes (正式评估 pages)
+            verdict = Verdict("no", None, "理" + PAYLOAD, "场" + PAYLOAD)
+            other_store.reviews.save_verdict(
+                info.id, cid, verdict, expected_version=0, user="审" + PAYLOAD
+            )
+    other_store.duplicate_assessment(info.id, "二轮" + PAYLOAD, user="名" + PAYLOAD)
     return info.id
 
 
@@ -76,7 +84,8 @@ def test_every_page_shows_user_text_as_plain_text(
     data_dir: Path, hostile: int, rubric: Rubric
 ) -> None:
     at = start()
-    url_paths = [r.url_path for r in (*routes.MAIN_ROUTES, *routes.TRAINING_ROUTES)]
+    routes_shown = (*routes.MAIN_ROUTES, *routes.REVIEW_ROUTES, *routes.TRAINING_ROUTES)
+    url_paths = [r.url_path for r in routes_shown]
     url_paths += [routes.item_url(i) for i in range(len(rubric.items))]
     seen_payload = False
     for url_path in url_paths:

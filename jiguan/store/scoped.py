@@ -158,13 +158,15 @@ class ScopedStore:
         return [info for info in self._store.rounds(aid) if self.can_read(info)]
 
     def _may_create(self, unit_name: str, profile: Mapping[str, str] | None) -> bool:
-        """A practice only in a sample unit (【示例】…) and of the caller's own workshop; any
-        other assessment only in the caller's own unit (and never in a sample unit)."""
+        """A practice only in a sample unit (【示例】…: for everyone) and of the caller's own
+        workshop; any other assessment only in the caller's own unit (never a sample unit)."""
+        unit = " ".join(unit_name.split())
+        if is_practice(profile) and not unit.startswith(PRACTICE_UNIT_PREFIX):
+            return False
         if self.caller.all_powerful:
             return True
-        unit = " ".join(unit_name.split())
         if is_practice(profile):
-            return unit.startswith(PRACTICE_UNIT_PREFIX) and self._practice_of_mine(profile)
+            return self._practice_of_mine(profile)
         in_unit = unit in self._units() and not unit.startswith(PRACTICE_UNIT_PREFIX)
         return self.caller.role in (FILLER, TRAINER) and in_unit
 
@@ -230,13 +232,19 @@ class ScopedStore:
     ) -> AssessmentInfo:
         info = self._write(aid)
         moved = unit_name is not None and " ".join(unit_name.split()) != info.unit_name
-        if moved and is_practice(info.profile):  # for everyone: a practice stays a practice
-            raise StoreError("示例练习不能改到其他单位名下")
         if moved and not self.caller.all_powerful:
             raise AccessDenied("无权把自评改到其他单位名下：只有管理员可以更改承担单位")
+        if moved and is_practice(info.profile):  # not even so: a practice stays a practice
+            raise StoreError("示例练习不能改到其他单位名下")
         retagged = profile is not None and _practice_keys(profile) != _practice_keys(info.profile)
         if retagged and not self.caller.all_powerful:
             raise AccessDenied("无权更改练习的培训班、学员或示例单位")
+        if (
+            retagged
+            and is_practice(profile)
+            and not info.unit_name.startswith(PRACTICE_UNIT_PREFIX)
+        ):
+            raise StoreError(f"只有「{PRACTICE_UNIT_PREFIX}」开头的示例单位可以有练习")
         updated = self._store.update_assessment(
             aid, unit_name=unit_name, round_name=round_name, profile=profile
         )

@@ -119,8 +119,9 @@ class Users:
             return frozenset(conn.execute(query).scalars())
 
     def authorise(self, by: Caller, *roles: str) -> Caller:
-        """``by`` as their account is now, if it may act as one of ``roles``: the role a page
-        was drawn with is never trusted (an administrator demoted meanwhile creates nothing).
+        """``by`` as their account is now, if it may act as one of ``roles`` both as the page
+        knows them and as the database says now: the role a page was drawn with is never
+        trusted (an administrator demoted meanwhile creates nothing).
         The local caller (单机模式, the command line on the server) may do everything.
 
         Raises:
@@ -129,7 +130,7 @@ class Users:
         if by.role == accounts.LOCAL:
             return by
         refused = AccessDenied(f"无权进行此操作：需要{'或'.join(_labels(roles))}账户")
-        if by.user_id is None:
+        if by.user_id is None or by.role not in roles:  # a role given meanwhile: sign in again
             raise refused
         with self._db.read() as conn:
             row = conn.execute(sa.select(users_t).where(users_t.c.id == by.user_id)).first()
