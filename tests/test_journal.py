@@ -356,3 +356,18 @@ def test_a_forged_journal_entry_is_refused_and_audited(
     assert store.answers(w["乙"]) == {}
     assert len(journal.refused()) == 2
     assert len(Users(store).audit_log(action=REFUSED)) == 2
+
+
+def test_the_journal_key_is_made_once_outside_the_journal_folder_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    first = Journal(tmp_path / "journal")
+    key_file = tmp_path / "journal.key"
+    assert key_file.exists() and not list((tmp_path / "journal").rglob("*.key"))
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    made = first.append(change(1, "1.1", Answer(), 0, value="yes"))
+    (read,) = Journal(tmp_path / "journal").pending()  # another process: the same key
+    assert read.name == made.name and read.change.authentic
+    key_file.write_bytes(bytes(32))  # a different key: nothing written before checks out
+    (stale,) = Journal(tmp_path / "journal").pending()
+    assert not stale.change.authentic

@@ -1,9 +1,11 @@
 """Sign-in throttling (issue 21): an atomic count of attempts that concurrent requests cannot
 bypass, a progressive delay that an attacker cannot turn against the account's owner, the
-same answer for known and unknown names, and an unlock command."""
+same answer for known and unknown names, an unlock command; the same throttle on 修改密码 and
+workshop join codes, and join codes of at least 40 bits."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -11,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, AccountError
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, AccountError
 from jiguan.store import Store, StoreError
 from jiguan.store.users import Users
+from jiguan.store.workshops import CODE_ALPHABET, JOIN_REFUSED, Workshops
 from tests import store_support
 
 db_url = store_support.db_url
@@ -126,3 +129,49 @@ def test_user_unlock_clears_the_delay(store: Store, db_url: str, monkeypatch) ->
     assert users.login("管理员", PASSWORD, address="10.3.3.3").name == "管理员"
     assert main(["user", "unlock", "没有这个人"]) == 2
     assert [e.action for e in users.audit_log(action="解除登录限制")] == ["解除登录限制"]
+
+
+def test_password_change_guesses_are_throttled_and_audited(store: Store) -> None:
+    users = Users(store)
+    info = users.add("甲填报", FILLER, PASSWORD, by=COMMAND_LINE)
+    answers, at = [], datetime.now(UTC)
+    for _ in range(7):
+        try:
+            users.change_password(info.id, WRONG, "新的足够长的密码789", address="10.4.4.4", at=at)
+        except AccountError as exc:
+            answers.append(str(exc))
+    assert answers[:5] == ["原密码不正确"] * 5
+    assert all("秒后再试" in a for a in answers[5:])
+    failures = users.audit_log(action="修改密码失败")
+    assert len(failures) == 7 and {e.address for e in failures} == {"10.4.4.4"}
+    with pytest.raises(AccountError, match="秒后再试"):  # not even the right old password now
+        users.change_password(info.id, PASSWORD, "新的足够长的密码789", address="10.4.4.4", at=at)
+    assert users.login("甲填报", PASSWORD, address="10.5.5.5").name == "甲填报"  # unchanged
+
+
+def test_workshop_codes_are_long_typeable_and_guesses_are_throttled(store: Store) -> None:
+    trainer = Users(store).add("王老师", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
+    until = datetime.now(UTC) + timedelta(days=1)
+    workshops = Workshops(store)
+    codes = {workshops.open(trainer, None, f"班{n}", until).code for n in range(20)}
+    assert len(codes) == 20
+    for code in codes:
+        bare = code.replace("-", "")
+        assert len(bare) * math.log2(len(CODE_ALPHABET)) >= 40
+        assert not set(bare) & set("0O1IL")
+    code = sorted(codes)[0]
+    typed = code.lower().replace("-", " ")  # as a trainee types it from the projector
+    assert workshops.join(typed, "小王", "10.7.7.7").workshop == code
+    old = workshops.open(trainer, "NJ-2026", "旧式代码", until)  # chosen codes keep working
+    assert workshops.join(old.code, "小李", "10.7.7.7").workshop == "NJ-2026"
+    refusals, at = [], datetime.now(UTC)
+    for n in range(25):
+        try:
+            workshops.join(f"猜-{n}", "猜的人", "10.8.8.8", at=at)
+        except AccountError as exc:
+            refusals.append(str(exc))
+    assert refusals[:20] == [JOIN_REFUSED] * 20
+    assert all("秒后再试" in r for r in refusals[20:])
+    with pytest.raises(AccountError, match="秒后再试"):  # that address waits, even with a code
+        workshops.join(code, "猜的人", "10.8.8.8", at=at)
+    assert workshops.join(code, "小张", "10.9.9.9").name == "小张"  # others do not

@@ -10,7 +10,8 @@ import pytest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, AccountError
 from jiguan.store import Store
-from jiguan.store.users import Users, audit_csv
+from jiguan.store.audit import audit_csv
+from jiguan.store.users import Users
 from tests import store_support
 
 db_url = store_support.db_url

@@ -8,19 +8,18 @@ caller and checks, by reading their account again, that they may make it (`autho
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jiguan import accounts
 from jiguan.accounts import AccountError, Caller
-from jiguan.format import format_time
-from jiguan.store import throttle
+from jiguan.store import audit, throttle
 from jiguan.store.assessments import _unit_id
+from jiguan.store.audit import AuditEntry
 from jiguan.store.errors import AccessDenied, guard
 from jiguan.store.facade import Store
 from jiguan.store.logins import end_logins
@@ -45,16 +44,6 @@ class UserInfo:
 
     def caller(self, address: str = "") -> Caller:
         return Caller(self.name, self.role, self.id, address)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: str
-    address: str
 
 
 def _labels(roles: tuple[str, ...]) -> list[str]:
@@ -328,10 +317,11 @@ class Users:
         *,
         keep_login: int | None = None,
         address: str = "",
+        at: datetime | None = None,
     ) -> None:
         """A new password; ends the account's other logins (all but ``keep_login``). The old
         password is throttled like a sign-in, and every attempt is audited."""
-        at = now()
+        at = at or now()
         with self._db.read() as conn:
             row = conn.execute(sa.select(users_t).where(users_t.c.id == user_id)).first()
         if row is None or row.disabled_at is not None:
@@ -413,58 +403,12 @@ class Users:
             )
 
     @guard("读取审计日志")
-    def audit_log(
-        self,
-        limit: int = 1000,
-        *,
-        actor: str = "",
-        action: str = "",
-        text: str = "",
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEntry]:
-        """The newest ``limit`` entries, newest first, optionally filtered: ``actor`` and
-        ``action`` exactly, ``text`` anywhere in target or detail, ``since ≤ at < until``."""
-        query = sa.select(audit_t)
-        if actor:
-            query = query.where(audit_t.c.actor == actor)
-        if action:
-            query = query.where(audit_t.c.action == action)
-        if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                audit_t.c.target.like(pattern, escape="\\")
-                | audit_t.c.detail.like(pattern, escape="\\")
-            )
-        if since is not None:
-            query = query.where(audit_t.c.at >= since)
-        if until is not None:
-            query = query.where(audit_t.c.at < until)
+    def audit_log(self, limit: int = 1000, **filters: Any) -> list[AuditEntry]:
+        """The newest ``limit`` entries, newest first, filtered (`audit.audit_query`)."""
         with self._db.read() as conn:
-            rows = conn.execute(query.order_by(audit_t.c.id.desc()).limit(limit)).all()
-        return [AuditEntry(r.at, r.actor, r.action, r.target, r.detail, r.address) for r in rows]
+            return audit.audit_query(conn, limit, **filters)
 
     @guard("读取审计日志")
     def audit_actions(self) -> list[str]:
         with self._db.read() as conn:
-            query = sa.select(audit_t.c.action).distinct().order_by(audit_t.c.action)
-            return list(conn.execute(query).scalars())
-
-
-AUDIT_HEADERS = ("时间", "账户", "操作", "对象", "详情", "地址")
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet shows as text, never as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def audit_csv(entries: list[AuditEntry]) -> bytes:
-    """The audit log as CSV (UTF-8 with BOM, Chinese headers, times in 北京时间)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_HEADERS)
-    for e in entries:
-        cells = (format_time(e.at), e.actor, e.action, e.target, e.detail, e.address)
-        writer.writerow([_cell(str(c)) for c in cells])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            return audit.audit_actions(conn)

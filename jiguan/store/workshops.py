@@ -179,7 +179,9 @@ class Workshops:
             )
         self._users.record(trainer, "结束培训班", code)
 
-    def join(self, code: str, display_name: str, address: str = "") -> Caller:
+    def join(
+        self, code: str, display_name: str, address: str = "", *, at: datetime | None = None
+    ) -> Caller:
         """The practice-only identity for a trainee; audited. Wrong codes from one address
         are throttled (`JOIN`); a generated code may be typed in any case, with or without
         its dashes.
@@ -190,7 +192,7 @@ class Workshops:
         """
         code = " ".join(str(code or "").split())
         name = _checked(display_name, "姓名")
-        at = now()
+        at = at or now()
         keys = [(f"join@{address}", JOIN)]
         wait = self._throttle.claim(keys, at)
         if wait:
