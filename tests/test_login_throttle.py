@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, AccountError
-from jiguan.store import Store, StoreError
+from jiguan.store import Store, StoreError, StoreUnavailable
 from jiguan.store.users import Users
 from jiguan.store.workshops import CODE_ALPHABET, JOIN_REFUSED, Workshops
 from tests import store_support
@@ -38,7 +38,9 @@ def _batch(store: Store, attempts: list[tuple[str, str, str]]) -> list[str]:
         try:
             users.login(name, password, **({"address": address} if address else {}))
             answers[i] = "signed in"
-        except StoreError as exc:  # AccountError, or the database too busy to answer
+        except StoreUnavailable:  # a machine too loaded to answer in time: still refused
+            answers[i] = "busy"
+        except StoreError as exc:  # AccountError
             answers[i] = str(exc)
 
     threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
@@ -56,7 +58,7 @@ def test_concurrent_wrong_passwords_are_all_counted(store: Store) -> None:
     began = datetime.now(UTC)
     answers = _batch(store, [("管理员", WRONG, "")] * 20)
     assert Counter(answers)[WRONG_ANSWER] <= 5, answers
-    assert all(a == WRONG_ANSWER or "秒后再试" in a for a in answers), answers
+    assert all(a in (WRONG_ANSWER, "busy") or "秒后再试" in a for a in answers), answers
     with pytest.raises(AccountError, match="秒后再试"):  # all 20 counted: a wait is due
         Users(store).login("管理员", PASSWORD, at=began + timedelta(milliseconds=500))
 
