@@ -99,7 +99,7 @@ class ClusterServer:
 def sign_in(env: dict[str, str], ids: list[int]) -> dict[str, dict[str, str]]:
     """An administrator (共享模式 refuses to start without one) and a 填报人 per assessment's
     unit, signed in: the cookie header each session sends, by its query string."""
-    from jiguan.accounts import ADMIN, FILLER
+    from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
     from jiguan.rubric import load_rubric
     from jiguan.store import Store, default_files_dir
     from jiguan.store.logins import COOKIE, Logins
@@ -110,11 +110,11 @@ def sign_in(env: dict[str, str], ids: list[int]) -> dict[str, dict[str, str]]:
     users, logins = Users(store), Logins(store)
     password = "基准测试的密码0123456789"
     if not users.has_admin():
-        users.add("基准管理员", ADMIN, password)
+        users.add("基准管理员", ADMIN, password, by=COMMAND_LINE)
     headers = {}
     for aid in ids:
         unit = store.get_assessment(aid).unit_name
-        who = users.add(f"填报{aid:04d}", FILLER, password, unit=unit)
+        who = users.add(f"填报{aid:04d}", FILLER, password, unit=unit, by=COMMAND_LINE)
         token = logins.bind_cookie(logins.open(who.caller()).code)  # as the cookie route does
         headers[f"a={aid}"] = {"Cookie": f"{COOKIE}={token}"}
     with store.engine.begin() as conn:  # as if each had changed the first password already

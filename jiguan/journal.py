@@ -19,6 +19,13 @@ while the database was away. A change its author had no right to make is never a
 never shown to anyone as a conflict: it is kept under refused/ with the reason, for the
 administrator, and written to the audit log.
 
+Entries are authenticated: each carries an HMAC-SHA256 of the change under a server key kept
+outside the journal folder (``journal.key`` beside it, in the data directory, created on first
+use with mode 0600). Whoever can write into the journal folder but not read the key cannot make
+an entry that replays: an entry that fails the check (forged, altered, or written by a version
+before entries were signed), or that names a role without an account, is refused and audited
+like a change out of scope.
+
 Files: ``<dir>/pending/<time>-<pid>-<n>.json``, ``<dir>/conflicts/…`` and ``<dir>/refused/…``.
 Several server processes may share the directory; replay takes an exclusive file lock, so each
 change is applied once.
@@ -27,9 +34,12 @@ change is applied once.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -40,7 +50,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from jiguan.accounts import AccountError, Caller
+from jiguan.accounts import LOCAL, TRAINEE, AccountError, Caller
 from jiguan.scoring import Answer
 from jiguan.store import (
     ConflictError,
@@ -57,6 +67,8 @@ log = logging.getLogger(__name__)
 
 ANSWER_FIELDS = ("value", "points", "evidence", "note")
 REFUSED_ACTION = "拒绝重放的修改"  # the audit log's action for a change refused on replay
+NOT_AUTHENTIC = "日志条目未通过服务器密钥校验（伪造、被改动或由旧版本写入），未重放"
+KEY_FILE = "journal.key"  # beside the journal folder, never inside it
 _sequence = count()
 
 
@@ -80,6 +92,9 @@ class Change:
     user: str
     caller: Caller | None
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # False for a change read from an entry that failed the server key's check (never
+    # written to the journal: a property of the file it was read from).
+    authentic: bool = field(default=True, compare=False)
 
     @property
     def answer(self) -> Answer:
@@ -88,6 +103,7 @@ class Change:
 
     def to_json(self) -> str:
         data = asdict(self)
+        del data["authentic"]
         data["fields"] = dict(self.fields)
         data["made_at"] = self.made_at.isoformat()
         return json.dumps(data, ensure_ascii=False)
@@ -95,6 +111,7 @@ class Change:
     @classmethod
     def from_json(cls, text: str) -> Change:
         data = json.loads(text)
+        data.pop("authentic", None)
         data["made_at"] = datetime.fromisoformat(data["made_at"])
         data["base"] = Answer(**data["base"])
         caller = data.get("caller")
@@ -150,8 +167,9 @@ class Refused(Exception):
 class Journal:
     """Waiting changes on disk (see the module docstring)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, key_file: Path | None = None) -> None:
         self.dir = Path(directory)
+        self._key = server_key(key_file or self.dir.parent / KEY_FILE)
         self.pending_dir = self.dir / "pending"
         self.conflict_dir = self.dir / "conflicts"
         self.refused_dir = self.dir / "refused"
@@ -164,8 +182,24 @@ class Journal:
     def append(self, change: Change) -> Entry:
         """Keep ``change`` until it can be saved; durable when this returns."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(_sequence):06d}.json"
-        self._write(self.pending_dir / name, change.to_json())
+        self._write(self.pending_dir / name, json.dumps(self._signed(change.to_json())))
         return Entry(name, change)
+
+    def _mac(self, text: str) -> str:
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _signed(self, text: str) -> dict[str, str]:
+        return {"change": text, "mac": self._mac(text)}
+
+    def _read_change(self, data: Any, raw: str) -> Change:
+        """The change of an entry, marked not authentic unless its MAC checks out."""
+        if isinstance(data, dict) and isinstance(data.get("change"), str):
+            change = Change.from_json(data["change"])
+            mac = data.get("mac")
+            ok = isinstance(mac, str) and hmac.compare_digest(mac, self._mac(data["change"]))
+        else:  # a bare change: written before entries were signed, or forged
+            change, ok = Change.from_json(raw), False
+        return change if ok else replace(change, authentic=False)
 
     @staticmethod
     def _write(path: Path, text: str) -> None:
@@ -187,11 +221,11 @@ class Journal:
         for path in sorted(directory.glob("*.json")):
             try:
                 text = path.read_text(encoding="utf-8")
+                data = json.loads(text)
                 if directory != self.pending_dir:  # kept with the reason
-                    data = json.loads(text)
-                    yield Entry(path.name, Change.from_json(data["change"]), data["reason"])
+                    yield Entry(path.name, self._read_change(data, text), str(data["reason"]))
                 else:
-                    yield Entry(path.name, Change.from_json(text))
+                    yield Entry(path.name, self._read_change(data, text))
             except (OSError, ValueError, KeyError, TypeError):
                 log.exception("journal: unreadable entry %s left in place", path)
 
@@ -204,11 +238,13 @@ class Journal:
         ]
 
     def conflicts(self, assessment_id: int, criterion_id: str | None = None) -> list[Entry]:
-        """Changes that replay could not apply, for the next person who opens the criterion."""
+        """Changes that replay could not apply, for the next person who opens the criterion
+        (only authentic ones: a planted file is never offered as someone's text)."""
         return [
             e
             for e in self._entries(self.conflict_dir)
-            if e.change.assessment_id == assessment_id
+            if e.change.authentic
+            and e.change.assessment_id == assessment_id
             and (criterion_id is None or e.change.criterion_id == criterion_id)
         ]
 
@@ -276,7 +312,9 @@ class Journal:
         return result
 
     def _keep(self, directory: Path, entry: Entry, reason: str) -> None:
-        data = {"change": entry.change.to_json(), "reason": reason}
+        data = {**self._signed(entry.change.to_json()), "reason": reason}
+        if not entry.change.authentic:  # kept as found, for the administrator; never valid
+            data["mac"] = ""
         self._write(directory / entry.name, json.dumps(data, ensure_ascii=False))
 
 
@@ -301,6 +339,8 @@ def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change]
     def save(change: Change) -> str | None:
         try:
             try:
+                if not change.authentic:
+                    raise AccountError(NOT_AUTHENTIC)
                 save_change(_as_author(store, change.caller), change)
             except (AccessDenied, AccountError) as exc:  # out of scope; no (enabled) account
                 _audit_refusal(store, change, str(exc))
@@ -319,19 +359,17 @@ def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change]
 
 
 def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
-    # No caller: an entry journaled by a version whose changes did not carry one. It is
-    # replayed as that version would have replayed it, through the store itself: refusing it
-    # would drop work its author was told is kept, and before accounts (单机模式) its author
-    # was the all-powerful local user anyway. The one gap: an entry journaled in 共享模式 by the
-    # version just before this one, during an outage that lasts across the upgrade, is not
-    # scope-checked either; to check such entries, look at journal/pending/ before upgrading.
-    if caller is None:
-        return store
+    """The store as the change's author may use it now: their account read again (disabled
+    or demoted meanwhile); a role that needs an account and names none is refused."""
+    if caller is None:  # only in entries written before changes carried their caller
+        raise AccountError("修改未记录作者")
     if caller.user_id is not None:  # the account as it is now: disabled or demoted meanwhile
         account = Users(store).get(caller.user_id)  # AccountError: gone
         if account.disabled:
             raise AccountError(f"账户「{account.name}」已停用")
         caller = replace(caller, name=account.name, role=account.role)
+    elif caller.role not in (LOCAL, TRAINEE):
+        raise AccountError(f"「{caller.name}」没有账户，不能以该角色重放")
     if caller.all_powerful:
         return store
     return ScopedStore(store, caller)
@@ -341,7 +379,7 @@ def _audit_refusal(store: Store, change: Change, reason: str) -> None:
     """Write a refused change to the audit log; raises only StoreUnavailable (then the change
     keeps waiting and is refused, and audited, on a later replay)."""
     aid = change.assessment_id
-    caller = change.caller or Caller(change.user, "")  # (never None here: see _as_author)
+    caller = change.caller or Caller(change.user, "")
     try:
         try:
             info = store.get_assessment(aid)
@@ -357,6 +395,33 @@ def _audit_refusal(store: Store, change: Change, reason: str) -> None:
         raise
     except StoreError:
         log.exception("journal: could not audit a change refused on replay")
+
+
+def server_key(path: Path) -> bytes:
+    """The journal's HMAC key: read, or made on first use (32 random bytes, mode 0600; linked
+    into place whole, so processes starting together agree on one key)."""
+    path = Path(path)
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_bytes(32))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
+        key = path.read_bytes()
+    if len(key) < 32:
+        raise OSError(f"journal key {path} is damaged (fewer than 32 bytes)")
+    return key
 
 
 class Outage:

@@ -22,6 +22,7 @@ from jiguan.scoring import NO, PARTIAL, YES, Answer, Result, score
 PROFILE_SAMPLE = "练习样例"  # Sample.id
 PROFILE_WORKSHOP = "培训班"  # the code the trainer gives, e.g. 2026-12 南京培训班
 PROFILE_TRAINEE = "学员"  # display name; never exported
+PRACTICE_UNIT_PREFIX = "【示例】"  # a practice's unit: 【示例】<sample unit>, never a real unit
 PROFILE_SUBMITTED = "交卷时间"  # ISO time the trainee handed in; the key is shown after it
 
 CHECK, COUNT, HIGHEST = "check", "count", "highest"

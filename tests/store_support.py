@@ -111,3 +111,22 @@ def pg_schema_url() -> Iterator[str]:
     finally:
         with _pg_admin().connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def guessed_for_a_while(store: Store, name: str, address: str = "10.6.6.6") -> None:
+    """Someone at ``address`` guessed ``name``'s password every two minutes until now: the
+    name must now wait a minute (throttle.NAME's longest wait) before the next sign-in."""
+    from datetime import UTC, datetime, timedelta
+
+    from jiguan.accounts import AccountError
+    from jiguan.store.users import Users
+
+    users, now = Users(store), datetime.now(UTC)
+    for minutes_ago in range(22, -1, -2):
+        with contextlib.suppress(AccountError):
+            users.login(
+                name,
+                "猜的密码猜的密码猜的",
+                address=address,
+                at=now - timedelta(minutes=minutes_ago),
+            )

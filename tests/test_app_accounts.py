@@ -11,11 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan import PROJECT_ROOT
-from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
 from jiguan.store import Store
 from jiguan.store.logins import Logins
 from jiguan.store.users import Users
 from tests.app_support import HARNESS, answer, goto, sess
+from tests.store_support import guessed_for_a_while
 
 PASSWORD = "一个足够长的密码123"
 NEW_PASSWORD = "另一个足够长的密码456"
@@ -64,26 +65,29 @@ def test_shared_mode_refuses_without_an_administrator(shared: None) -> None:
     assert not [w for w in at.text_input if w.key == "new.unit"]
 
 
-def test_login_lockout_and_forced_change(shared: None, other_store: Store) -> None:
-    Users(other_store).add("管理员", ADMIN, PASSWORD)
+def test_login_throttle_and_the_same_answer_for_unknown_names(
+    shared: None, other_store: Store
+) -> None:
+    """A wrong name and a wrong password get the same words; after someone elsewhere guessed
+    for a while, the owner is told to wait (at most a minute: never locked out), in seconds."""
+    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = _open()
     assert not [w for w in at.text_input if w.key == "new.unit"]  # nothing before login
     _login(at, "没有这个人", PASSWORD)
     assert "用户名或密码不正确" in _errors(at)
-    for _ in range(MAX_FAILED_LOGINS - 1):
-        _login(at, "管理员", "错误的密码错误的密码")
-        assert "用户名或密码不正确" in _errors(at)
     _login(at, "管理员", "错误的密码错误的密码")
-    assert "账户已锁定" in _errors(at)
-    _login(at, "管理员", PASSWORD)  # the right password does not open a locked account
-    assert "锁定" in _errors(at)
+    assert "用户名或密码不正确" in _errors(at)
+    guessed_for_a_while(other_store, "管理员")
+    _login(at, "管理员", PASSWORD)
+    assert "秒后再试" in _errors(at)
+    assert 0 < int("".join(c for c in _errors(at) if c.isdigit())) <= 60
     assert sess(at).account is None
     actions = [e.action for e in Users(other_store).audit_log()]
-    assert actions.count("登录失败") == MAX_FAILED_LOGINS + 2
+    assert actions.count("登录失败") == 3
 
 
 def test_first_login_must_change_password(shared: None, other_store: Store) -> None:
-    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = _login(_open(), "管理员", PASSWORD)
     assert "须先修改密码" in " ".join(w.value for w in at.warning)
     at.text_input(key="pw.old").set_value(PASSWORD)
@@ -100,8 +104,8 @@ def test_first_login_must_change_password(shared: None, other_store: Store) -> N
 
 def test_unit_a_cannot_open_unit_b_by_url(shared: None, other_store: Store) -> None:
     users = Users(other_store)
-    users.add("管理员", ADMIN, PASSWORD)
-    filler = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    filler = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(filler.id, PASSWORD, NEW_PASSWORD)
     mine = other_store.create_assessment("甲局", "第一次")
     theirs = other_store.create_assessment("乙局", "乙的自评")
@@ -121,8 +125,8 @@ def test_an_ended_login_reaches_the_open_page(
     """Disabling an account (or a password reset, a role change, a logout elsewhere) ends its
     logins in the database; an open page re-reads its login and asks to sign in again."""
     users = Users(other_store)
-    admin = users.add("管理员", ADMIN, PASSWORD)
-    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
     at = _login(_open(), "甲填报", NEW_PASSWORD)
     assert sess(at).account is not None and sess(at).account.name == "甲填报"
@@ -144,7 +148,7 @@ def test_an_audit_entry_from_this_machine_names_its_address(
 ) -> None:
     """Streamlit reports no address for a loopback client (nor under AppTest): the entry
     says 127.0.0.1 rather than nothing."""
-    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     _login(_open(), "管理员", PASSWORD)
     (entry,) = Users(other_store).audit_log(action="登录")
     assert entry.address == "127.0.0.1"
@@ -156,8 +160,8 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
     """修改密码 in the sidebar (drawn only while opened): the new password works, this browser
     stays signed in, the account's other logins end."""
     users = Users(other_store)
-    users.add("管理员", ADMIN, PASSWORD)
-    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
     elsewhere = Logins(other_store).open(who.caller()).id
     at = _login(_open(), "甲填报", NEW_PASSWORD)
@@ -183,8 +187,8 @@ def test_a_disabled_account_stops_writing_from_the_page_it_is_on(
     gate: the store the page uses re-reads the login there too, so an account disabled while
     its page is open saves nothing more once the check is due."""
     users = Users(other_store)
-    admin = users.add("管理员", ADMIN, PASSWORD)
-    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局")
+    admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
     mine = other_store.create_assessment("甲局", "第一次")
     at = goto(_login(_open({"a": str(mine.id)}), "甲填报", NEW_PASSWORD), "item1")

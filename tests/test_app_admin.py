@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINEE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
+from jiguan.store.workshops import Workshops, generated_form
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from pages.common import routes
 from tests.app_support import HARNESS, goto, sess
@@ -31,7 +31,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     users = Users(store)
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     return info.id
 
@@ -117,19 +117,18 @@ def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) 
     _account(other_store, "管理员", ADMIN)
     _account(other_store, "王老师", TRAINER)
     at = goto(_login("王老师"), "workshops")
-    at.text_input(key="ws.code").set_value("AB")
-    at.text_input(key="ws.name").set_value("南京班")
+    at.text_input(key="ws.name").set_value("")
     at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
-    assert "至少 4 个字符" in " ".join(e.value for e in at.error)
-    at.text_input(key="ws.code").set_value("NJ-2026")
+    assert "培训班名称不能为空" in " ".join(e.value for e in at.error)
     at.text_input(key="ws.name").set_value("南京班")
     at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
     assert not at.exception, at.exception
     assert "已开设培训班" in " ".join(s.value for s in at.success)
-    info = Workshops(other_store).get("NJ-2026")
+    (info,) = Workshops(other_store).list(sess(at).account)
+    assert generated_form(info.code.lower().replace("-", " ")) == info.code  # typeable
     assert (info.trainer, info.active()) == ("王老师", True)
     at.button(key=f"ws.close.{info.id}").click().run()
-    assert not Workshops(other_store).get("NJ-2026").active()
+    assert not Workshops(other_store).get(info.code).active()
     assert [e.action for e in Users(other_store).audit_log(actor="王老师")][:2] == [
         "结束培训班",
         "新建培训班",

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, REVIEWER
+from jiguan.accounts import ADMIN, COMMAND_LINE, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
@@ -79,7 +79,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 def _login(store: Store, name: str, role: str, unit: str | None = None) -> AppTest:
     users = Users(store)
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     at.text_input(key="login.name").set_value(name)

@@ -1,5 +1,6 @@
 """User-typed text is shown as plain text on every page: markdown, HTML and LaTeX put into
-every field (unit, round, profile, evidence, note, file name; and on the administrator's pages
+every field (unit, round, profile, evidence, note, file name, 当前填写人, the panel's reasons
+and site notes, the conflict box; and on the administrator's pages
 of 共享模式 user names, unit names, workshop codes and names, trainees' names, audit targets
 and details) come back inert (issue 13)."""
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, TRAINER, Caller
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, Caller
+from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer
@@ -69,6 +71,12 @@ def hostile(other_store: Store, rubric: Rubric) -> int:
             user="名" + PAYLOAD,
         )
         other_store.add_file(info.id, cid, "文件" + PAYLOAD + ".pdf", PDF, user="名" + PAYLOAD)
+        if criterion.kind != "count":  # the panel's reasons and site notes (正式评估 pages)
+            verdict = Verdict("no", None, "理" + PAYLOAD, "场" + PAYLOAD)
+            other_store.reviews.save_verdict(
+                info.id, cid, verdict, expected_version=0, user="审" + PAYLOAD
+            )
+    other_store.duplicate_assessment(info.id, "二轮" + PAYLOAD, user="名" + PAYLOAD)
     return info.id
 
 
@@ -76,7 +84,8 @@ def test_every_page_shows_user_text_as_plain_text(
     data_dir: Path, hostile: int, rubric: Rubric
 ) -> None:
     at = start()
-    url_paths = [r.url_path for r in (*routes.MAIN_ROUTES, *routes.TRAINING_ROUTES)]
+    routes_shown = (*routes.MAIN_ROUTES, *routes.REVIEW_ROUTES, *routes.TRAINING_ROUTES)
+    url_paths = [r.url_path for r in routes_shown]
     url_paths += [routes.item_url(i) for i in range(len(rubric.items))]
     seen_payload = False
     for url_path in url_paths:
@@ -107,11 +116,11 @@ def hostile_accounts(
     joined it and audit entries, every name and text of them holding the payload."""
     monkeypatch.setenv("JIGUAN_MODE", "shared")
     users = Users(other_store)
-    admin = users.add("管" + PAYLOAD, ADMIN, PASSWORD)
+    admin = users.add("管" + PAYLOAD, ADMIN, PASSWORD, by=COMMAND_LINE)
     users.change_password(admin.id, PASSWORD, READY)
-    filler = users.add("填" + PAYLOAD, FILLER, PASSWORD, unit="局" + PAYLOAD)
+    filler = users.add("填" + PAYLOAD, FILLER, PASSWORD, unit="局" + PAYLOAD, by=COMMAND_LINE)
     users.assign(filler.id, "乙局" + PAYLOAD, by=admin.caller("10.0.0.1"))
-    trainer = users.add("师" + PAYLOAD, TRAINER, PASSWORD).caller("10.0.0.2")
+    trainer = users.add("师" + PAYLOAD, TRAINER, PASSWORD, by=COMMAND_LINE).caller("10.0.0.2")
     code = "班" + PAYLOAD
     workshops = Workshops(other_store)
     workshops.open(trainer, code, "名" + PAYLOAD, datetime.now(UTC) + timedelta(days=1))
@@ -190,3 +199,25 @@ def test_a_trainee_sees_their_own_name_as_plain_text(hostile_accounts: dict) -> 
     for url_path in ("criteria-guide", routes.item_url(0)):
         goto(at, url_path)
         check(url_path)
+
+
+def test_the_conflict_box_names_the_other_person_as_plain_text(
+    data_dir: Path, other_store: Store
+) -> None:
+    """A 当前填写人 of ``![p](http://…)`` saved while I typed: the conflict box names them
+    without making my browser fetch anything."""
+    from tests.app_support import answer, create, open_evidence, run, sess
+
+    at = create(start(data_dir))
+    goto(at, "item1")
+    aid = sess(at).aid
+    answer(at, "1.1", "yes")
+    open_evidence(at, "1.1")
+    other_store.save_answer(
+        aid, "1.1", Answer("yes", evidence="别人的"), expected_version=1, user="名" + PAYLOAD
+    )
+    at.text_area(key="ev.1.1").set_value("我的佐证").run()
+    run(at)
+    assert "mine.1.1" in [b.key for b in at.button]  # the conflict box is drawn
+    for body in _bodies(at):
+        assert not RAW.search(body), body

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from jiguan.accounts import COMMAND_LINE
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreUnavailable
 from tests.app_support import (
@@ -193,7 +194,11 @@ def test_a_change_its_author_had_no_right_to_is_not_saved_nor_offered_to_the_nex
 
     goto(app, "item1")
     aid = sess(app).aid
-    stranger = Users(other_store).add("外单位", FILLER, "一个足够长的密码123", unit="外局").caller()
+    stranger = (
+        Users(other_store)
+        .add("外单位", FILLER, "一个足够长的密码123", unit="外局", by=COMMAND_LINE)
+        .caller()
+    )
     journal = Journal(data_dir / "journal")
     journal.append(Change(aid, "1.1", {"evidence": "越权的"}, Answer(), 0, "外单位", stranger))
     assert _wait(lambda: journal.refused())  # replayed in the background: refused

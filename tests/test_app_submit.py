@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
@@ -77,7 +77,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
     users = Users(store)
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     at.text_input(key="login.name").set_value(name)
@@ -88,7 +88,9 @@ def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
 
 
 def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store) -> None:
-    Users(other_store).add("管理员", ADMIN, PASSWORD)  # 共享模式 signs in once one exists
+    Users(other_store).add(
+        "管理员", ADMIN, PASSWORD, by=COMMAND_LINE
+    )  # 共享模式 signs in once one exists
     aid = other_store.create_assessment("甲局", "2026年").id
     filler = goto(_login(other_store, "甲", FILLER, "甲局"), "submit")
     assert sess(filler).aid == aid

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from deploy.cluster import NGINX, Cluster, render_site
-from jiguan.accounts import ADMIN
+from jiguan.accounts import ADMIN, COMMAND_LINE
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.store.users import Users
@@ -73,7 +73,7 @@ ADMIN_NAME, FIRST_PASSWORD, PASSWORD = "管理员", "初始密码0123456789", "�
 def add_admin(url: str, rubric: Rubric, files_dir: Path) -> None:
     store = Store(url, rubric, files_dir=files_dir)
     store.migrate()
-    Users(store).add(ADMIN_NAME, ADMIN, FIRST_PASSWORD)
+    Users(store).add(ADMIN_NAME, ADMIN, FIRST_PASSWORD, by=COMMAND_LINE)
     store.close()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Caller
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Caller
 from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
@@ -43,11 +43,12 @@ def test_a_change_keeps_its_caller_through_the_journal_file(tmp_path: Path) -> N
     assert [e.change.caller for e in Journal(tmp_path).pending()] == [filler, trainee, LOCAL_CALLER]
 
 
-def test_a_journal_entry_written_before_changes_carried_their_caller_still_reads(
+def test_a_journal_entry_written_before_changes_carried_their_caller_is_kept_not_replayed(
     store: Store, tmp_path: Path
 ) -> None:
-    """A server upgraded during an outage finds entries without "caller": they are read, and
-    replayed as they would have been then (through the store itself)."""
+    """A server upgraded during an outage finds entries without "caller" (and without the
+    server key's MAC): they are read, but not replayed: nobody can tell them from a forgery.
+    They are kept under refused/ for the administrator and audited."""
     aid = store.create_assessment("某局", "第一轮").id
     journal = Journal(tmp_path)
     old = {
@@ -68,9 +69,13 @@ def test_a_journal_entry_written_before_changes_carried_their_caller_still_reads
         "张三",
         "yes",
     )
+    assert not entry.change.authentic
     result = journal.replay(replay_with(store))
-    assert (result.applied, result.conflicts, result.refused) == (1, 0, 0)
-    assert store.load_answers(aid)["1.1"].updated_by == "张三"
+    assert (result.applied, result.conflicts, result.refused) == (0, 0, 1)
+    assert store.answers(aid) == {}
+    (kept,) = journal.refused()
+    assert kept.change.fields["value"] == "yes" and "校验" in kept.reason
+    assert len(Users(store).audit_log(action=REFUSED)) == 1
 
 
 def test_save_change_writes_over_the_version_seen(store: Store) -> None:
@@ -190,16 +195,18 @@ def scoped_world(store: Store) -> dict:
     """甲局's and 乙局's assessments; a 填报人 of 甲局; the trainee 小王 of workshop WS-A with
     a practice of their own; the administrator."""
     users = Users(store)
-    trainer = users.add("培", TRAINER, PASSWORD).caller()
+    trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     Workshops(store).open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
     profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
     return {
         "甲": store.create_assessment("甲局", "第一轮").id,
         "乙": store.create_assessment("乙局", "第一轮").id,
         "practice": store.create_assessment("示例单位", "练习", profile=profile).id,
-        "filler": users.add("甲填", FILLER, PASSWORD, unit="甲局").caller("10.0.0.8"),
+        "filler": users.add("甲填", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller(
+            "10.0.0.8"
+        ),
         "trainee": Workshops(store).join("WS-A", "小王", "10.0.0.9"),
-        "admin": users.add("管", ADMIN, PASSWORD).caller(),
+        "admin": users.add("管", ADMIN, PASSWORD, by=COMMAND_LINE).caller(),
     }
 
 
@@ -307,7 +314,7 @@ def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
     administrator demoted to 填报人 of 甲局 no longer writes to 乙局."""
     w = scoped_world
     users = Users(store)
-    other_admin = users.add("另一位管理员", ADMIN, PASSWORD).caller()
+    other_admin = users.add("另一位管理员", ADMIN, PASSWORD, by=COMMAND_LINE).caller()
     journal = Journal(tmp_path)
     journal.append(by(w["filler"], w["甲"], value="yes"))
     journal.append(by(w["admin"], w["乙"], value="no"))
@@ -321,3 +328,46 @@ def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
     assert (result.applied, result.conflicts, result.refused) == (1, 0, 2)
     assert "1.1" not in store.answers(w["甲"]) and store.answers(w["乙"]) == {}
     assert store.answers(w["甲"])["2.1"].note == "降级后仍在范围内"
+
+
+def test_a_forged_journal_entry_is_refused_and_audited(
+    store: Store, scoped_world: dict, tmp_path: Path
+) -> None:
+    """Someone who can write into journal/pending/ names an administrator with no account
+    (or copies a real entry and changes it): nothing is applied, the entries are kept under
+    refused/ and audited."""
+    w = scoped_world
+    journal = Journal(tmp_path / "journal")
+    forged = by(Caller("冒充", ADMIN), w["乙"], value="no")
+    (journal.pending_dir / "00000000000000000001-1-000000.json").write_text(
+        forged.to_json(), encoding="utf-8"
+    )
+    real = journal.append(by(w["filler"], w["甲"], value="yes"))
+    path = journal.pending_dir / real.name
+    signed = json.loads(path.read_text("utf-8"))
+    altered = json.loads(signed["change"])
+    altered["assessment_id"] = w["乙"]
+    signed["change"] = json.dumps(altered, ensure_ascii=False)
+    path.write_text(json.dumps(signed), "utf-8")
+
+    result = journal.replay(replay_with(store))
+
+    assert (result.applied, result.refused) == (0, 2)
+    assert store.answers(w["乙"]) == {}
+    assert len(journal.refused()) == 2
+    assert len(Users(store).audit_log(action=REFUSED)) == 2
+
+
+def test_the_journal_key_is_made_once_outside_the_journal_folder_readable_by_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    first = Journal(tmp_path / "journal")
+    key_file = tmp_path / "journal.key"
+    assert key_file.exists() and not list((tmp_path / "journal").rglob("*.key"))
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    made = first.append(change(1, "1.1", Answer(), 0, value="yes"))
+    (read,) = Journal(tmp_path / "journal").pending()  # another process: the same key
+    assert read.name == made.name and read.change.authentic
+    key_file.write_bytes(bytes(32))  # a different key: nothing written before checks out
+    (stale,) = Journal(tmp_path / "journal").pending()
+    assert not stale.change.authentic

@@ -13,6 +13,7 @@ import pytest
 
 from jiguan.accounts import (
     ADMIN,
+    COMMAND_LINE,
     FILLER,
     REVIEWER,
     SESSION_IDLE,
@@ -38,7 +39,7 @@ NEW = "另一个足够长的密码456"
 
 
 def _user(store: Store, name: str = "甲填报", role: str = FILLER) -> Caller:
-    return Users(store).add(name, role, PASSWORD).caller()
+    return Users(store).add(name, role, PASSWORD, by=COMMAND_LINE).caller()
 
 
 def _browser(logins: Logins, who: Caller) -> tuple[int, str]:
@@ -99,7 +100,7 @@ def test_account_changes_end_its_logins(store: Store, how: str) -> None:
     elif how == "role":
         users.set_role(who.user_id, REVIEWER, by=admin)
     else:
-        users.reset_password(who.user_id, NEW)
+        users.reset_password(who.user_id, NEW, by=COMMAND_LINE)
     assert logins.resume(token) is None
     assert logins.check(login_id) is None
     assert logins.check(others) is not None  # nobody else's

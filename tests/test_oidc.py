@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, AccountError
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, AccountError
 from jiguan.rubric import load_rubric
 from jiguan.store import Store
 from jiguan.store.users import Users
@@ -35,7 +35,7 @@ AUTH = {
 
 def _login_page(monkeypatch: pytest.MonkeyPatch, other_store: Store, auth: dict | None) -> AppTest:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    Users(other_store).add("管理员", ADMIN, PASSWORD)
+    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = AppTest.from_file(HARNESS, default_timeout=60)
     if auth is not None:
         at.secrets["auth"] = auth
@@ -75,8 +75,8 @@ def test_named_providers_one_button_each(
 
 def test_the_provider_identity_needs_an_account(store: Store) -> None:
     users = Users(store)
-    admin = users.add("管理员", ADMIN, PASSWORD)
-    sso = users.add("zhang.san@jgj.example.gov.cn", FILLER, None, unit="甲局")
+    admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    sso = users.add("zhang.san@jgj.example.gov.cn", FILLER, None, unit="甲局", by=COMMAND_LINE)
     assert not sso.must_change  # no password to change
     assert users.oidc_login(" zhang.san@jgj.example.gov.cn ").id == sso.id
     with pytest.raises(AccountError, match="未在本系统开通"):

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from jiguan.accounts import FILLER, REVIEWER
+from jiguan.accounts import COMMAND_LINE, FILLER, REVIEWER
 from jiguan.overview import (
     DRAFT,
     FINALISED,
@@ -113,8 +113,8 @@ def test_a_caller_sees_only_their_scope(
     store: Store, rubric: Rubric, three: dict[str, int]
 ) -> None:
     users = Users(store)
-    filler = users.add("甲", FILLER, PASSWORD, unit="甲局").caller()
-    reviewer = users.add("审", REVIEWER, PASSWORD, unit="乙局").caller()
+    filler = users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
+    reviewer = users.add("审", REVIEWER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller()
     everything = list(three.values())
     assert set(ScopedStore(store, filler).sheets(everything)) == {three["甲局"]}
     assert set(ScopedStore(store, reviewer).sheets(everything)) == {three["乙局"]}

@@ -3,13 +3,14 @@ outside the caller's scope, and an id out of scope looks exactly like an id that
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER, Caller
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreError
@@ -42,8 +43,8 @@ def world(store: Store, rubric: Rubric) -> dict:
             store.save_answer(info.id, cid, Answer("yes"), expected_version=0, user="x")
             store.add_file(info.id, cid, "a.pdf", PDF, user="x")
             aids[info.id] = unit
-    trainer = users.add("培", TRAINER, PASSWORD).caller()
-    other_trainer = users.add("培二", TRAINER, PASSWORD).caller()
+    trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
+    other_trainer = users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     workshops = Workshops(store)
     until = datetime.now(UTC) + timedelta(days=1)
     workshops.open(trainer, "WS-A", "甲班", until)
@@ -51,16 +52,18 @@ def world(store: Store, rubric: Rubric) -> dict:
     practices = {}
     for workshop, trainee in (("WS-A", "小王"), ("WS-A", "小李"), ("WS-B", "小王"), ("", "小赵")):
         profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: workshop, PROFILE_TRAINEE: trainee}
-        info = store.create_assessment("示例单位", f"练习 {workshop} {trainee}", profile=profile)
+        info = store.create_assessment(
+            "【示例】示例单位", f"练习 {workshop} {trainee}", profile=profile
+        )
         store.add_file(info.id, cid, "a.pdf", PDF, user="x")
-        aids[info.id] = "示例单位"
+        aids[info.id] = "【示例】示例单位"
         practices[(workshop, trainee)] = info.id
     callers = {
-        FILLER: users.add("甲", FILLER, PASSWORD, unit="甲局").caller(),
-        REVIEWER: users.add("乙审", REVIEWER, PASSWORD, unit="乙局").caller(),
+        FILLER: users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller(),
+        REVIEWER: users.add("乙审", REVIEWER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller(),
         TRAINER: trainer,
         TRAINEE: workshops.join("WS-A", "小王"),
-        ADMIN: users.add("管", ADMIN, PASSWORD).caller(),
+        ADMIN: users.add("管", ADMIN, PASSWORD, by=COMMAND_LINE).caller(),
     }
     readable = {
         FILLER: {a for a, u in aids.items() if u == "甲局"},
@@ -253,10 +256,10 @@ def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
         {PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"},  # not a practice
     ):
         with pytest.raises(AccessDenied):
-            trainee.create_assessment("示例单位", "偷偷建的", profile=profile)
+            trainee.create_assessment("【示例】示例单位", "偷偷建的", profile=profile)
     with pytest.raises(AccessDenied):
         trainee.create_assessment("甲局", "偷偷建的")
-    info = trainee.create_assessment("示例单位", "第二次练习", profile=mine)
+    info = trainee.create_assessment("【示例】示例单位", "第二次练习", profile=mine)
     with pytest.raises(AccessDenied, match="培训班"):
         trainee.update_assessment(info.id, profile={**mine, PROFILE_WORKSHOP: "WS-B"})
     assert info.id in {a.id for a in trainee.list_assessments()}
@@ -293,3 +296,209 @@ def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
     assert len(sixty) == 60
     actions = [e.action for e in Users(store).audit_log(actor="学员07")]
     assert actions == ["加入培训班"]
+
+
+def test_only_the_administrator_moves_an_assessment_and_never_a_practice(
+    world: dict, store: Store
+) -> None:
+    """A 培训师 typed 乙局 into 承担单位 of a practice: refused, nothing moved. A 填报人 moves
+    nothing either (even between units of their own); the administrator may move a unit's
+    assessment (audited), but no practice leaves its sample unit; a copy of a practice is a
+    practice of the same workshop."""
+    trainer = ScopedStore(store, world["callers"][TRAINER])
+    practice = next(a.id for a in trainer.list_assessments())
+    with pytest.raises(AccessDenied):
+        trainer.update_assessment(practice, unit_name="乙局")
+    assert store.get_assessment(practice).unit_name == "【示例】示例单位"
+    users = Users(store)
+    filler_caller = world["callers"][FILLER]
+    users.assign(filler_caller.user_id, "乙局", by=world["callers"][ADMIN])
+    filler = ScopedStore(store, filler_caller)
+    mine = next(a.id for a in filler.list_assessments() if a.unit_name == "甲局")
+    with pytest.raises(AccessDenied):
+        filler.update_assessment(mine, unit_name="乙局")
+    admin = ScopedStore(store, world["callers"][ADMIN])
+    with pytest.raises(StoreError):
+        admin.update_assessment(practice, unit_name="乙局")
+    assert store.get_assessment(practice).unit_name == "【示例】示例单位"
+    assert admin.update_assessment(mine, unit_name="丁局").unit_name == "丁局"
+    (entry,) = users.audit_log(action="移动自评")
+    assert "甲局" in entry.detail and "丁局" in entry.detail
+    copy = trainer.duplicate_assessment(practice, "练习 复制")
+    assert copy.unit_name == "【示例】示例单位"
+    assert copy.profile[PROFILE_SAMPLE] and copy.profile[PROFILE_WORKSHOP] == "WS-A"
+    with pytest.raises(AccessDenied):  # nor by taking the practice keys out of the profile
+        trainer.update_assessment(practice, profile={"填表人": "培"})
+
+
+def test_a_demoted_administrator_or_trainer_can_no_longer_act(world: dict, store: Store) -> None:
+    """The caller a page drew with is checked again by the domain at every call: an
+    administrator demoted while the page was open creates no administrator, and a trainer
+    demoted opens no workshop."""
+    users = Users(store)
+    admin = world["callers"][ADMIN]
+    other = users.add("另一位管理员", ADMIN, PASSWORD, by=admin).caller()
+    users.set_role(admin.user_id, FILLER, by=other)
+    for act in (
+        lambda: users.add("后门", ADMIN, PASSWORD, by=admin),
+        lambda: users.set_role(world["callers"][FILLER].user_id, ADMIN, by=admin),
+        lambda: users.reset_password(other.user_id, "被重设的新密码123", by=admin),
+        lambda: users.assign(world["callers"][FILLER].user_id, "丙局", by=admin),
+        lambda: users.set_disabled(other.user_id, True, by=admin),
+    ):
+        with pytest.raises(AccessDenied):
+            act()
+    assert [u.name for u in users.list() if u.role == ADMIN] == ["另一位管理员"]
+    trainer = world["callers"][TRAINER]
+    users.set_role(trainer.user_id, FILLER, by=other)
+    soon = datetime.now(UTC) + timedelta(hours=3)
+    with pytest.raises(AccessDenied):
+        Workshops(store).open(trainer, "WS-X", "降级后", soon)
+    with pytest.raises(AccessDenied):
+        Workshops(store).close(trainer, "WS-A")
+    assert Workshops(store).is_active("WS-A")
+    for who in (world["callers"][FILLER], world["callers"][TRAINEE]):
+        with pytest.raises(AccessDenied):
+            users.add("越权", FILLER, PASSWORD, by=who)
+
+
+# ---- every role, every kind of write (issue 21) ---------------------------------------------
+
+DEMOTED = "demoted"  # an administrator demoted to 填报人 of 甲局 while a page still says 管理员
+UNIT_CHOICES = ("甲局", "乙局", "丙局", "【示例】示例单位")
+PROFILE_CHOICES = (
+    None,
+    {"填表人": "某人"},
+    {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"},
+    {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-B", PROFILE_TRAINEE: "小王"},
+)
+WRITES = (
+    "save",
+    "import",
+    "update",
+    "move",
+    "retag",
+    "create",
+    "duplicate",
+    "delete",
+    "restore",
+    "purge",
+    "add_file",
+    "remove_file",
+    "verdict",
+    "add_user",
+    "promote",
+    "open_workshop",
+    "close_workshop",
+)
+
+
+@pytest.fixture
+def world_with_demoted(world: dict, store: Store) -> dict:
+    users = Users(store)
+    demoted = users.add("降级管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    stale = demoted.caller()
+    users.set_role(demoted.id, FILLER, by=COMMAND_LINE)
+    users.assign(demoted.id, "甲局", by=COMMAND_LINE)
+    world["callers"][DEMOTED] = stale
+    return world
+
+
+def everything(store: Store) -> dict:
+    out = {}
+    for info in store.list_assessments(include_deleted=True):
+        files = store.list_files(info.id, include_removed=True)
+        out[info.id] = (
+            info,
+            store.load_answers(info.id),
+            [(f.id, f.removed_at) for f in files],
+            store.reviews.verdicts(info.id),
+        )
+    return out
+
+
+def accounts_and_workshops(store: Store, trainer: Caller) -> tuple:
+    users = [(u.name, u.role, u.disabled, u.units) for u in Users(store).list()]
+    workshops = Workshops(store).list(Caller("管", ADMIN, 0))  # every workshop
+    return users, [(w.code, w.trainer, w.expires_at) for w in workshops]
+
+
+def write(store: Store, caller: Caller, op: str, aid: int, cid: str, pick: int):
+    scoped = ScopedStore(store, caller)
+    unit = UNIT_CHOICES[pick % len(UNIT_CHOICES)]
+    profile = PROFILE_CHOICES[pick % len(PROFILE_CHOICES)]
+    if op == "move":
+        return scoped.update_assessment(aid, unit_name=unit)
+    if op == "retag":
+        return scoped.update_assessment(aid, profile=profile or {})
+    if op == "create":
+        return scoped.create_assessment(unit, f"新建{pick}", profile=profile)
+    if op == "verdict":
+        from jiguan.review import Verdict
+
+        verdict = Verdict("no", None, "不符合", "")
+        return scoped.reviews.save_verdict(aid, cid, verdict, expected_version=0, user="x")
+    if op == "add_user":
+        return Users(store).add(f"新账户{pick}", ADMIN, PASSWORD, by=caller)
+    if op == "promote":
+        other_trainer = next(u for u in Users(store).list() if u.name == "培二")
+        return Users(store).set_role(other_trainer.id, ADMIN, by=caller)
+    if op == "open_workshop":
+        soon = datetime.now(UTC) + timedelta(hours=3)
+        return Workshops(store).open(caller, None, f"班{pick}", soon)
+    if op == "close_workshop":
+        return Workshops(store).close(caller, "WS-B" if pick % 2 else "WS-A")
+    return call(scoped, store, op, aid, cid)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    role=st.sampled_from([FILLER, REVIEWER, TRAINER, TRAINEE, ADMIN, DEMOTED]),
+    op=st.sampled_from(WRITES),
+    pick=st.integers(0, 10**6),
+)
+def test_no_write_of_any_kind_lands_outside_the_callers_scope(
+    world_with_demoted: dict, store: Store, role: str, op: str, pick: int
+) -> None:
+    """Random callers, random writes: whatever changed afterwards (an assessment, its answers,
+    files or verdicts, a new one, an account, a workshop) was the caller's to change, before
+    and after; a demoted administrator changes nothing; no practice is ever outside a sample
+    unit."""
+    w = world_with_demoted
+    caller = w["callers"][role]
+    known = sorted(everything(store))
+    aid = [*known, max(known) + 50][pick % (len(known) + 1)]
+    before, people = everything(store), accounts_and_workshops(store, caller)
+    # refused (AccessDenied) or refused for its content: what matters is checked below
+    with contextlib.suppress(StoreError):
+        write(store, caller, op, aid, w["cid"], pick)
+    after, people_after = everything(store), accounts_and_workshops(store, caller)
+    changed = {a for a in after if after[a] != before.get(a)}
+    for a in changed:
+        if role == DEMOTED:
+            pytest.fail(f"a demoted administrator changed #{a} by {op}")
+        if role in (FILLER, TRAINER, TRAINEE):
+            assert in_scope(role, after[a][0]), (op, after[a][0])
+            assert a not in before or in_scope(role, before[a][0]), (op, before[a][0])
+        if role == REVIEWER:  # the panel writes verdicts of its unit only, never the claims
+            assert in_scope(role, after[a][0]) and after[a][1:3] == before[a][1:3], op
+            old, new = before[a][0], after[a][0]
+            assert (old.unit_name, old.round_name, old.profile) == (
+                new.unit_name,
+                new.round_name,
+                new.profile,
+            ), op
+    for info, *_ in after.values():
+        if PROFILE_SAMPLE in info.profile:
+            assert info.unit_name.startswith("【示例】"), (op, info)
+    users, workshops = people
+    users_after, workshops_after = people_after
+    if role != ADMIN:
+        assert users_after == users, op
+    if role not in (ADMIN, TRAINER):
+        assert workshops_after == workshops, op
+    if role == TRAINER:  # only its own workshops
+        theirs = {(c, t, e) for c, t, e in workshops_after if t == caller.name}
+        assert set(workshops_after) - set(workshops) <= theirs, op

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from jiguan.accounts import FILLER, REVIEWER
+from jiguan.accounts import COMMAND_LINE, FILLER, REVIEWER
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer
@@ -114,9 +114,15 @@ def test_submitting_twice_at_once_makes_one_submission(store: Store, aid: int) -
 
 def test_scope_and_audit(store: Store, aid: int) -> None:
     users = Users(store)
-    filler = ScopedStore(store, users.add("甲", FILLER, PASSWORD, unit="甲局").caller())
-    panel = ScopedStore(store, users.add("审", REVIEWER, PASSWORD, unit="甲局").caller())
-    other = ScopedStore(store, users.add("乙", FILLER, PASSWORD, unit="乙局").caller())
+    filler = ScopedStore(
+        store, users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
+    )
+    panel = ScopedStore(
+        store, users.add("审", REVIEWER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
+    )
+    other = ScopedStore(
+        store, users.add("乙", FILLER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller()
+    )
     with pytest.raises(AccessDenied):
         other.submissions.submit(aid, user="乙", **WHO)
     with pytest.raises(AccessDenied):

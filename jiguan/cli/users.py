@@ -1,5 +1,8 @@
-"""`python -m jiguan user add [--admin | --role ROLE] [--unit UNIT] [--oidc] NAME`: accounts for
-共享模式.
+"""`python -m jiguan user add [--admin | --role ROLE] [--unit UNIT] [--oidc] NAME` and
+`python -m jiguan user unlock NAME`: accounts for 共享模式.
+
+The command runs on the server, as whoever may open the database: it acts as the local
+all-powerful caller `accounts.COMMAND_LINE` (named 「命令行」 in the audit log).
 
 The password is read from the terminal twice (or one line on stdin with ``--password-stdin``),
 never from the command line, where other users could see it in the process list. The account
@@ -24,7 +27,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "user",
         parents=[common],
         help="管理共享模式的账户（user add）",
-        description="新建账户。共享模式下应用在至少有一位管理员之前不会启动。",
+        description="新建账户、解除登录限制。共享模式下应用在至少有一位管理员之前不会启动。",
     )
     actions = p.add_subparsers(dest="user_command", metavar="ACTION")
     actions.required = True
@@ -44,6 +47,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         action="store_true",
         help="只用统一身份认证（OIDC）登录、没有密码的账户；NAME 为身份提供方给出的邮箱或用户名",
     )
+    unlock = actions.add_parser("unlock", help="解除账户的登录限制（清除所有来源的密码错误计数）")
+    unlock.add_argument("name", metavar="NAME", help="用户名")
     p.set_defaults(run=run)
 
 
@@ -57,6 +62,31 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.user_command == "unlock":
+        return _unlock(args)
+    return _add(args)
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    from jiguan.rubric import load_rubric
+    from jiguan.store import Store, StoreError
+    from jiguan.store.users import Users
+
+    try:
+        store = Store.from_environment(load_rubric())
+        try:
+            store.migrate()
+            info = Users(store).unlock(args.name, by=accounts.COMMAND_LINE)
+        finally:
+            store.close()
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"已解除账户「{info.name}」的登录限制。")
+    return EXIT_OK
+
+
+def _add(args: argparse.Namespace) -> int:
     from jiguan.rubric import load_rubric
     from jiguan.store import Store, StoreError
     from jiguan.store.users import Users
@@ -70,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
         store = Store.from_environment(load_rubric())
         try:
             store.migrate()
-            info = Users(store).add(args.name, role, password, unit=args.unit)
-            Users(store).record(accounts.Caller("命令行", "local"), "新建账户", info.name, role)
+            info = Users(store).add(
+                args.name, role, password, unit=args.unit, by=accounts.COMMAND_LINE
+            )
         finally:
             store.close()
     except StoreError as exc:

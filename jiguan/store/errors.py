@@ -35,6 +35,17 @@ class NotFoundError(StoreError):
     """No assessment or file with that id (or it was purged)."""
 
 
+DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
+
+
+class AccessDenied(NotFoundError):
+    """Out of the caller's scope, or not there: the caller cannot tell which. Also the refusal
+    of an act the caller's role does not allow (with its own message)."""
+
+    def __init__(self, message: str = DENIED) -> None:
+        super().__init__(message)
+
+
 class ConflictError(StoreError):
     """The answer changed since the caller read it; nothing was written.
 

@@ -295,3 +295,17 @@ submissions_t = sa.Table(
     sa.UniqueConstraint("assessment_id", "number", name="uq_submissions_number"),
     sqlite_autoincrement=True,
 )
+
+# ---- sign-in throttling (issue 21, migration 0008) ------------------------------------------
+
+# Failed attempts per key: an account name (known or not), a client address, an account's
+# password change, an address's workshop joins (jiguan.store.throttle). A key whose last
+# failure is older than throttle.WINDOW starts over.
+throttle_t = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+    sa.Column("next_at", UTCDateTime, nullable=True),  # no attempt before this time
+    sa.Column("last_at", UTCDateTime, nullable=False),
+)

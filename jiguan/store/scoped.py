@@ -27,9 +27,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from jiguan.accounts import FILLER, REVIEWER, TRAINEE, TRAINER, Caller
+from jiguan.accounts import FILLER, LOCAL, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.scoring import Answer
-from jiguan.store.errors import NotFoundError, StoreError
+from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal's words
+from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
@@ -37,17 +38,25 @@ from jiguan.store.schema import files_t
 from jiguan.store.submissions import SubmissionInfo
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
-from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from jiguan.training import (
+    PRACTICE_UNIT_PREFIX,
+    PROFILE_SAMPLE,
+    PROFILE_TRAINEE,
+    PROFILE_WORKSHOP,
+)
 
-DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
+_PRACTICE_KEYS = (PROFILE_SAMPLE, PROFILE_WORKSHOP, PROFILE_TRAINEE)
+
+
+def is_practice(profile: Mapping[str, str] | None) -> bool:
+    return PROFILE_SAMPLE in (profile or {})
+
+
+def _practice_keys(profile: Mapping[str, str] | None) -> tuple[str | None, ...]:
+    return tuple((profile or {}).get(key) for key in _PRACTICE_KEYS)
+
+
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
-
-
-class AccessDenied(NotFoundError):
-    """Out of scope or not there: the caller cannot tell which."""
-
-    def __init__(self, message: str = DENIED) -> None:
-        super().__init__(message)
 
 
 class ScopedStore:
@@ -66,8 +75,35 @@ class ScopedStore:
         if name in _PLAIN_ATTRIBUTES:
             return getattr(self._store, name)
         if self.caller.all_powerful and not name.startswith("_"):
-            return getattr(self._store, name)
+            target = getattr(self._store, name)
+            if not callable(target):
+                return target
+
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                self._check_caller()
+                return target(*args, **kwargs)
+
+            return checked
         raise AccessDenied("无权进行此操作")
+
+    # ---- the caller, as they are now ------------------------------------------------------
+
+    def _check_caller(self) -> None:
+        """Before every write (and every call an administrator makes unscoped): the account
+        read again, so a role taken away or an account disabled while a page was open stops
+        at once, not at the page's next login check; a trainee's workshop must still be open.
+        A role without an account (a forged journal entry, say) is refused."""
+        role = self.caller.role
+        if role == LOCAL:
+            return
+        if role == TRAINEE:
+            if not Workshops(self._store).is_active(self.caller.workshop):
+                raise AccessDenied("培训班已结束，不能再作答")
+            return
+        try:
+            self._users.authorise(self.caller, role)
+        except AccessDenied:
+            raise AccessDenied("无权进行此操作：账户已停用或角色已变更，请重新登录") from None
 
     # ---- scope ----------------------------------------------------------------------------
 
@@ -128,9 +164,16 @@ class ScopedStore:
         return [info for info in self._store.rounds(aid) if self.can_read(info)]
 
     def _may_create(self, unit_name: str, profile: Mapping[str, str] | None) -> bool:
-        if self.caller.all_powerful or self._practice_of_mine(profile):
+        """A practice only in a sample unit (【示例】…: for everyone) and of the caller's own
+        workshop; any other assessment only in the caller's own unit (never a sample unit)."""
+        unit = " ".join(unit_name.split())
+        if is_practice(profile) and not unit.startswith(PRACTICE_UNIT_PREFIX):
+            return False
+        if self.caller.all_powerful:
             return True
-        in_unit = " ".join(unit_name.split()) in self._units()
+        if is_practice(profile):
+            return self._practice_of_mine(profile)
+        in_unit = unit in self._units() and not unit.startswith(PRACTICE_UNIT_PREFIX)
         return self.caller.role in (FILLER, TRAINER) and in_unit
 
     def _read(self, aid: int, *, fresh: bool = True) -> AssessmentInfo:
@@ -151,6 +194,7 @@ class ScopedStore:
         info = self._read(aid, fresh=fresh)
         if not self.can_write(info):
             raise AccessDenied("无权修改这份自评（只读）")
+        self._check_caller()
         return info
 
     def _file_assessment(self, file_id: int) -> int:
@@ -181,6 +225,7 @@ class ScopedStore:
     ) -> AssessmentInfo:
         if not isinstance(unit_name, str) or not self._may_create(unit_name, profile):
             raise AccessDenied("无权为这个单位新建自评：只能为本账户所属单位新建")
+        self._check_caller()
         return self._store.create_assessment(unit_name, round_name, profile=profile)
 
     def update_assessment(
@@ -193,13 +238,25 @@ class ScopedStore:
     ) -> AssessmentInfo:
         info = self._write(aid)
         moved = unit_name is not None and " ".join(unit_name.split()) != info.unit_name
-        if moved and not self._may_create(unit_name, info.profile):
-            raise AccessDenied("无权把自评改到其他单位名下")
-        if profile is not None and not self._may_create(unit_name or info.unit_name, profile):
-            raise AccessDenied("无权把自评改到其他单位或培训班名下")
-        return self._store.update_assessment(
+        if moved and not self.caller.all_powerful:
+            raise AccessDenied("无权把自评改到其他单位名下：只有管理员可以更改承担单位")
+        if moved and is_practice(info.profile):  # not even so: a practice stays a practice
+            raise StoreError("示例练习不能改到其他单位名下")
+        retagged = profile is not None and _practice_keys(profile) != _practice_keys(info.profile)
+        if retagged and not self.caller.all_powerful:
+            raise AccessDenied("无权更改练习的培训班、学员或示例单位")
+        if (
+            retagged
+            and is_practice(profile)
+            and not info.unit_name.startswith(PRACTICE_UNIT_PREFIX)
+        ):
+            raise StoreError(f"只有「{PRACTICE_UNIT_PREFIX}」开头的示例单位可以有练习")
+        updated = self._store.update_assessment(
             aid, unit_name=unit_name, round_name=round_name, profile=profile
         )
+        if moved:
+            self._audit("移动自评", info, f"{info.unit_name} → {updated.unit_name}")
+        return updated
 
     def duplicate_assessment(self, aid: int, round_name: str, *, user: str = "") -> AssessmentInfo:
         self._write(aid)
@@ -306,8 +363,10 @@ class ScopedReviews:
 
         def call(aid: int, *args: Any, **kwargs: Any) -> Any:
             info = self._scoped._read(aid)
-            if name in self._WRITES and not self._scoped.can_review(info):
-                raise AccessDenied("无权评审这份自评：只有分配到该单位的评估组成员可以评审")
+            if name in self._WRITES:
+                if not self._scoped.can_review(info):
+                    raise AccessDenied("无权评审这份自评：只有分配到该单位的评估组成员可以评审")
+                self._scoped._check_caller()
             return target(aid, *args, **kwargs)
 
         return call

@@ -1,31 +1,34 @@
 """Accounts, their units and the audit log in the app's database (issue 13).
 
 `Users(store)` shares the store's connections and time limits. Passwords are hashed with
-argon2 (`jiguan.accounts`); a wrong password counts towards a lockout kept in the table, so
-it holds across browsers and server processes.
+argon2 (`jiguan.accounts`); wrong passwords are throttled in the database (`throttle`), so
+the delay holds across browsers and server processes. Every change to an account takes the
+caller and checks, by reading their account again, that they may make it (`authorise`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jiguan import accounts
 from jiguan.accounts import AccountError, Caller
-from jiguan.format import format_time
+from jiguan.store import audit, throttle
 from jiguan.store.assessments import _unit_id
-from jiguan.store.errors import guard
+from jiguan.store.audit import AuditEntry
+from jiguan.store.errors import AccessDenied, guard
 from jiguan.store.facade import Store
 from jiguan.store.logins import end_logins
 from jiguan.store.records import clean_name, now
-from jiguan.store.schema import audit_t, units, user_units_t, users_t
+from jiguan.store.schema import audit_t, throttle_t, units, user_units_t, users_t
+from jiguan.training import PRACTICE_UNIT_PREFIX
 
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
+# Verified against when there is no password to check (an unknown, disabled or OIDC-only name),
+# so every refusal costs as long as a wrong password.
 _DUMMY_HASH = accounts.hash_password("未使用的占位密码-never-matches")
 
 
@@ -35,7 +38,7 @@ class UserInfo:
     name: str
     role: str
     must_change: bool
-    locked_until: datetime | None
+    locked_until: datetime | None  # sign-ins with this name wait until then (throttle.NAME)
     disabled: bool
     units: tuple[str, ...]
 
@@ -43,14 +46,8 @@ class UserInfo:
         return Caller(self.name, self.role, self.id, address)
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: str
-    address: str
+def _labels(roles: tuple[str, ...]) -> list[str]:
+    return [accounts.ROLE_LABELS.get(r, r) for r in roles]
 
 
 def _info(conn: Connection, row: sa.Row) -> UserInfo:
@@ -60,12 +57,15 @@ def _info(conn: Connection, row: sa.Row) -> UserInfo:
         .where(user_units_t.c.user_id == row.id)
         .order_by(units.c.name)
     ).scalars()
+    waiting = conn.execute(
+        sa.select(throttle_t.c.next_at).where(throttle_t.c.key == f"login:{row.name}")
+    ).scalar()
     return UserInfo(
         row.id,
         row.name,
         row.role,
         bool(row.must_change),
-        row.locked_until,
+        waiting if waiting is not None and waiting > now() else None,
         row.disabled_at is not None,
         tuple(names),
     )
@@ -74,6 +74,7 @@ def _info(conn: Connection, row: sa.Row) -> UserInfo:
 class Users:
     def __init__(self, store: Store) -> None:
         self._db = store._db  # same package: one pool, one set of time limits
+        self._throttle = throttle.Throttle(store)
 
     def _row(self, conn: Connection, name: str) -> sa.Row | None:
         return conn.execute(sa.select(users_t).where(users_t.c.name == name)).first()
@@ -106,12 +107,40 @@ class Users:
             query = sa.select(user_units_t.c.unit_id).where(user_units_t.c.user_id == user_id)
             return frozenset(conn.execute(query).scalars())
 
+    def authorise(self, by: Caller, *roles: str) -> Caller:
+        """``by`` as their account is now, if it may act as one of ``roles`` both as the page
+        knows them and as the database says now: the role a page was drawn with is never
+        trusted (an administrator demoted meanwhile creates nothing).
+        The local caller (单机模式, the command line on the server) may do everything.
+
+        Raises:
+            AccessDenied: no such enabled account, or its role is not one of ``roles``.
+        """
+        if by.role == accounts.LOCAL:
+            return by
+        refused = AccessDenied(f"无权进行此操作：需要{'或'.join(_labels(roles))}账户")
+        if by.user_id is None or by.role not in roles:  # a role given meanwhile: sign in again
+            raise refused
+        with self._db.read() as conn:
+            row = conn.execute(sa.select(users_t).where(users_t.c.id == by.user_id)).first()
+        if row is None or row.disabled_at is not None or row.role not in roles:
+            raise refused
+        return Caller(row.name, row.role, row.id, by.address, by.workshop)
+
     @guard("新建账户")
     def add(
-        self, name: str, role: str, password: str | None, *, unit: str | None = None
+        self,
+        name: str,
+        role: str,
+        password: str | None,
+        *,
+        unit: str | None = None,
+        by: Caller,
     ) -> UserInfo:
         """A new account that must change its password at first login; with ``password``
-        None, an account that signs in only through the identity provider (`oidc_login`)."""
+        None, an account that signs in only through the identity provider (`oidc_login`).
+        An administrator's act (or the command line's), audited."""
+        by = self.authorise(by, accounts.ADMIN)
         name = accounts.check_name(name)
         role = accounts.check_role(role)
         hashed = None
@@ -137,10 +166,16 @@ class Users:
             ).scalar_one()
             if unit:
                 self._assign(conn, uid, unit, at)
-            return _info(conn, self._row(conn, name))
+            info = _info(conn, self._row(conn, name))
+        detail = accounts.ROLE_LABELS[role] + (f" · {' '.join(unit.split())}" if unit else "")
+        self.record(by, "新建账户", info.name, detail)
+        return info
 
     def _assign(self, conn: Connection, user_id: int, unit: str, at: datetime) -> None:
-        unit_id = _unit_id(conn, clean_name(unit, "单位名称"), at)
+        unit = clean_name(unit, "单位名称")
+        if unit.startswith(PRACTICE_UNIT_PREFIX):
+            raise AccountError(f"「{PRACTICE_UNIT_PREFIX}」开头的是示例练习的单位，不能分配给账户")
+        unit_id = _unit_id(conn, unit, at)
         exists = conn.execute(
             sa.select(user_units_t.c.unit_id).where(
                 user_units_t.c.user_id == user_id, user_units_t.c.unit_id == unit_id
@@ -150,17 +185,18 @@ class Users:
             conn.execute(sa.insert(user_units_t).values(user_id=user_id, unit_id=unit_id))
 
     @guard("分配单位")
-    def assign(self, user_id: int, unit: str, *, by: Caller | None = None) -> UserInfo:
+    def assign(self, user_id: int, unit: str, *, by: Caller) -> UserInfo:
         """Give the account a unit: a 填报人's own unit, or one an 评估组 member reads."""
+        by = self.authorise(by, accounts.ADMIN)
         with self._db.write() as conn:
             self._assign(conn, user_id, unit, now())
         info = self.get(user_id)
-        if by is not None:
-            self.record(by, "分配单位", info.name, " ".join(unit.split()))
+        self.record(by, "分配单位", info.name, " ".join(unit.split()))
         return info
 
     @guard("取消分配单位")
-    def unassign(self, user_id: int, unit: str, *, by: Caller | None = None) -> UserInfo:
+    def unassign(self, user_id: int, unit: str, *, by: Caller) -> UserInfo:
+        by = self.authorise(by, accounts.ADMIN)
         with self._db.write() as conn:
             unit_id = conn.execute(sa.select(units.c.id).where(units.c.name == unit)).scalar()
             conn.execute(
@@ -169,13 +205,13 @@ class Users:
                 )
             )
         info = self.get(user_id)
-        if by is not None:
-            self.record(by, "取消分配单位", info.name, unit)
+        self.record(by, "取消分配单位", info.name, unit)
         return info
 
     @guard("修改角色")
-    def set_role(self, user_id: int, role: str, *, by: Caller | None = None) -> UserInfo:
+    def set_role(self, user_id: int, role: str, *, by: Caller) -> UserInfo:
         """A new role; written to the audit log with the old one."""
+        by = self.authorise(by, accounts.ADMIN)
         role = accounts.check_role(role)
         before = self.get(user_id)
         if before.role == accounts.ADMIN and role != accounts.ADMIN:
@@ -183,13 +219,13 @@ class Users:
         with self._db.write() as conn:
             conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
             end_logins(conn, user_id)
-        if by is not None:
-            self.record(by, "修改角色", before.name, f"{before.role} → {role}")
+        self.record(by, "修改角色", before.name, f"{before.role} → {role}")
         return self.get(user_id)
 
     @guard("停用账户")
-    def set_disabled(self, user_id: int, disabled: bool, *, by: Caller | None = None) -> UserInfo:
+    def set_disabled(self, user_id: int, disabled: bool, *, by: Caller) -> UserInfo:
         """Disable (the account can no longer log in) or enable an account again."""
+        by = self.authorise(by, accounts.ADMIN)
         before = self.get(user_id)
         if disabled and before.role == accounts.ADMIN:
             self._keep_an_admin(user_id)
@@ -200,8 +236,7 @@ class Users:
                 .values(disabled_at=now() if disabled else None)
             )
             end_logins(conn, user_id)
-        if by is not None:
-            self.record(by, "停用账户" if disabled else "启用账户", before.name)
+        self.record(by, "停用账户" if disabled else "启用账户", before.name)
         return self.get(user_id)
 
     def _keep_an_admin(self, user_id: int) -> None:
@@ -213,40 +248,45 @@ class Users:
         if not others:
             raise AccountError("这是最后一个可用的管理员账户，不能停用或改为其他角色")
 
-    @guard("登录")
-    def login(self, name: str, password: str, *, at: datetime | None = None) -> UserInfo:
-        """The account for this name and password.
+    def _checked_password(
+        self, kind: str, name: str, password: str, stored: str | None, address: str, at: datetime
+    ) -> bool:
+        """One throttled attempt (`jiguan.store.throttle`): always one argon2 verify, so a
+        refusal, an unknown name and a wrong password take the same time.
 
         Raises:
-            AccountError: 「用户名或密码不正确」 (the same for an unknown name), or locked.
+            AccountError: 「尝试次数过多，请 N 秒后再试」 while a key must wait.
+        """
+        keys = throttle.sign_in_keys(kind, name, address)
+        wait = self._throttle.claim(keys, at)
+        ok = accounts.verify_password(stored or _DUMMY_HASH, password) and stored is not None
+        if wait:
+            raise AccountError(throttle.wait_message(wait))
+        if ok:
+            self._throttle.forgive(keys, at)
+        return ok
+
+    @guard("登录")
+    def login(
+        self, name: str, password: str, *, address: str = "", at: datetime | None = None
+    ) -> UserInfo:
+        """The account for this name and password, from a client at ``address``.
+
+        Raises:
+            AccountError: 「用户名或密码不正确」 (the same for an unknown or disabled name), or
+                「尝试次数过多，请 N 秒后再试」 (the same for every name).
         """
         at = at or now()
-        name = " ".join(str(name or "").split())
-        error = "用户名或密码不正确"
-        with self._db.write() as conn:  # the failure count is committed, then we raise
+        name = " ".join(str(name or "").split())[: accounts.MAX_NAME_CHARS]
+        with self._db.read() as conn:
             row = self._row(conn, name) if name else None
-            if row is None or row.disabled_at is not None:
-                accounts.verify_password(_DUMMY_HASH, password)
-                raise AccountError(error)
-            if row.locked_until is not None and row.locked_until > at:
-                minutes = int((row.locked_until - at).total_seconds() // 60) + 1
-                raise AccountError(f"登录失败次数过多，账户已暂时锁定，请 {minutes} 分钟后再试")
-            ok = accounts.verify_password(row.password_hash, password)
-            failed = 0 if ok else row.failed_logins + 1
-            locked = at + accounts.LOCKOUT if failed >= accounts.MAX_FAILED_LOGINS else None
-            conn.execute(
-                sa.update(users_t)
-                .where(users_t.c.id == row.id)
-                .values(failed_logins=0 if locked else failed, locked_until=locked)
-            )
-            info = _info(conn, row)
-        if locked:
-            minutes = int(accounts.LOCKOUT.total_seconds() // 60)
-            raise AccountError(
-                f"连续 {accounts.MAX_FAILED_LOGINS} 次密码错误，账户已锁定 {minutes} 分钟"
-            )
-        if not ok:
-            raise AccountError(error)
+            if row is not None and row.disabled_at is not None:
+                row = None
+            info = _info(conn, row) if row is not None else None
+        stored = row.password_hash if row is not None else None
+        if not self._checked_password("login", name, password, stored, address, at):
+            raise AccountError("用户名或密码不正确")
+        assert info is not None  # a password matched: the account exists
         return info
 
     @guard("登录")
@@ -270,16 +310,35 @@ class Users:
 
     @guard("修改密码")
     def change_password(
-        self, user_id: int, old: str, new: str, *, keep_login: int | None = None
+        self,
+        user_id: int,
+        old: str,
+        new: str,
+        *,
+        keep_login: int | None = None,
+        address: str = "",
+        at: datetime | None = None,
     ) -> None:
-        """A new password; ends the account's other logins (all but ``keep_login``)."""
-        with self._db.write() as conn:
+        """A new password; ends the account's other logins (all but ``keep_login``). The old
+        password is throttled like a sign-in, and every attempt is audited."""
+        at = at or now()
+        with self._db.read() as conn:
             row = conn.execute(sa.select(users_t).where(users_t.c.id == user_id)).first()
-            if row is None or not accounts.verify_password(row.password_hash, old):
+        if row is None or row.disabled_at is not None:
+            raise AccountError("没有这个账户")
+        who = Caller(row.name, row.role, row.id, address)
+        try:
+            if not self._checked_password(
+                "password", row.name, old, row.password_hash, address, at
+            ):
                 raise AccountError("原密码不正确")
-            if old == new:
-                raise AccountError("新密码不能与原密码相同")
-            accounts.check_password(new, row.name)
+        except AccountError as exc:
+            self.record(who, "修改密码失败", row.name, str(exc))
+            raise
+        if old == new:
+            raise AccountError("新密码不能与原密码相同")
+        accounts.check_password(new, row.name)
+        with self._db.write() as conn:
             conn.execute(
                 sa.update(users_t)
                 .where(users_t.c.id == user_id)
@@ -290,10 +349,12 @@ class Users:
                 )
             )
             end_logins(conn, user_id, keep=keep_login)
+        self.record(who, "修改密码", row.name)
 
     @guard("重设密码")
-    def reset_password(self, user_id: int, new: str) -> None:
-        """An administrator's reset: the user must change it at the next login."""
+    def reset_password(self, user_id: int, new: str, *, by: Caller) -> None:
+        """An administrator's reset: the user must change it at the next login; audited."""
+        by = self.authorise(by, accounts.ADMIN)
         info = self.get(user_id)
         accounts.check_password(new, info.name)
         with self._db.write() as conn:
@@ -303,12 +364,27 @@ class Users:
                 .values(
                     password_hash=accounts.hash_password(new),
                     must_change=True,
-                    failed_logins=0,
-                    locked_until=None,
                     password_changed_at=now(),
                 )
             )
             end_logins(conn, user_id)
+        self._throttle.clear("login", info.name)
+        self.record(by, "重设密码", info.name)
+
+    @guard("解除登录限制")
+    def unlock(self, name: str, *, by: Caller) -> UserInfo:
+        """Forget the failed sign-ins and password changes counted on the account, from every
+        address (``python -m jiguan user unlock NAME``); audited."""
+        by = self.authorise(by, accounts.ADMIN)
+        name = " ".join(str(name or "").split())
+        with self._db.read() as conn:
+            row = self._row(conn, name) if name else None
+            if row is None:
+                raise AccountError(f"没有名为「{name[:100]}」的账户")
+            info = _info(conn, row)
+        cleared = self._throttle.clear("login", name) + self._throttle.clear("password", name)
+        self.record(by, "解除登录限制", name, f"清除 {cleared} 项计数")
+        return info
 
     # ---- audit log ----------------------------------------------------------------------
 
@@ -327,58 +403,12 @@ class Users:
             )
 
     @guard("读取审计日志")
-    def audit_log(
-        self,
-        limit: int = 1000,
-        *,
-        actor: str = "",
-        action: str = "",
-        text: str = "",
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEntry]:
-        """The newest ``limit`` entries, newest first, optionally filtered: ``actor`` and
-        ``action`` exactly, ``text`` anywhere in target or detail, ``since ≤ at < until``."""
-        query = sa.select(audit_t)
-        if actor:
-            query = query.where(audit_t.c.actor == actor)
-        if action:
-            query = query.where(audit_t.c.action == action)
-        if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                audit_t.c.target.like(pattern, escape="\\")
-                | audit_t.c.detail.like(pattern, escape="\\")
-            )
-        if since is not None:
-            query = query.where(audit_t.c.at >= since)
-        if until is not None:
-            query = query.where(audit_t.c.at < until)
+    def audit_log(self, limit: int = 1000, **filters: Any) -> list[AuditEntry]:
+        """The newest ``limit`` entries, newest first, filtered (`audit.audit_query`)."""
         with self._db.read() as conn:
-            rows = conn.execute(query.order_by(audit_t.c.id.desc()).limit(limit)).all()
-        return [AuditEntry(r.at, r.actor, r.action, r.target, r.detail, r.address) for r in rows]
+            return audit.audit_query(conn, limit, **filters)
 
     @guard("读取审计日志")
     def audit_actions(self) -> list[str]:
         with self._db.read() as conn:
-            query = sa.select(audit_t.c.action).distinct().order_by(audit_t.c.action)
-            return list(conn.execute(query).scalars())
-
-
-AUDIT_HEADERS = ("时间", "账户", "操作", "对象", "详情", "地址")
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet shows as text, never as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def audit_csv(entries: list[AuditEntry]) -> bytes:
-    """The audit log as CSV (UTF-8 with BOM, Chinese headers, times in 北京时间)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_HEADERS)
-    for e in entries:
-        cells = (format_time(e.at), e.actor, e.action, e.target, e.detail, e.address)
-        writer.writerow([_cell(str(c)) for c in cells])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            return audit.audit_actions(conn)

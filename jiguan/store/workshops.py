@@ -10,6 +10,8 @@ workshop is the same trainee (rejoining after the browser closed finds the pract
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +19,8 @@ import sqlalchemy as sa
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
-from jiguan.store.errors import guard
+from jiguan.store import throttle
+from jiguan.store.errors import AccessDenied, guard
 from jiguan.store.facade import Store
 from jiguan.store.records import now
 from jiguan.store.schema import users_t, workshops_t
@@ -25,6 +28,31 @@ from jiguan.store.users import Users
 
 MAX_WORKSHOP_DAYS = 31
 JOIN_REFUSED = "培训班代码不正确或培训班已结束"
+# Generated codes: 9 characters of 31 (no 0/O, 1/I/L) in three groups, 44.6 bits: typed by a
+# room of trainees from a projector, yet not guessed at the join form's throttled rate.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_GROUPS, CODE_GROUP_CHARS = 3, 3
+# Joins from one address (a classroom may share one): the first 20 failures are free.
+JOIN = throttle.Policy(free=20, cap=timedelta(minutes=5), shared=True)
+_SEPARATORS = re.compile(r"[\s\-－—_·.]+")
+
+
+def new_code() -> str:
+    """A fresh join code, e.g. ``K7M-Q2X-9HT``."""
+    groups = (
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_CHARS))
+        for _ in range(CODE_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def generated_form(typed: str) -> str | None:
+    """A typed code as `new_code` writes it, if it can be one: any case, spaces or dashes."""
+    bare = _SEPARATORS.sub("", typed).upper()
+    if len(bare) != CODE_GROUPS * CODE_GROUP_CHARS or any(c not in CODE_ALPHABET for c in bare):
+        return None
+    n = CODE_GROUP_CHARS
+    return "-".join(bare[i : i + n] for i in range(0, len(bare), n))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +82,35 @@ class Workshops:
     def __init__(self, store: Store) -> None:
         self._db = store._db
         self._users = Users(store)
+        self._throttle = throttle.Throttle(store)
 
     def _select(self) -> sa.Select:
         return sa.select(workshops_t, users_t.c.name.label("trainer")).join(
             users_t, users_t.c.id == workshops_t.c.trainer_id
         )
 
+    def _trainer(self, caller: Caller) -> Caller:
+        """The caller as their account is now, if a 培训师 or 管理员 (AccessDenied)."""
+        if caller.user_id is None:  # a workshop belongs to an account
+            raise AccessDenied("只有培训师可以新建或结束培训班")
+        try:
+            return self._users.authorise(caller, TRAINER, accounts.ADMIN)
+        except AccessDenied:
+            raise AccessDenied("只有培训师可以新建或结束培训班") from None
+
     @guard("新建培训班")
-    def open(self, trainer: Caller, code: str, name: str, expires_at: datetime) -> WorkshopInfo:
-        """A workshop of ``trainer`` (a 培训师, or the administrator for themselves).
+    def open(
+        self, trainer: Caller, code: str | None, name: str, expires_at: datetime
+    ) -> WorkshopInfo:
+        """A workshop of ``trainer`` (a 培训师, or the administrator for themselves), with
+        ``code`` or, when it is empty, a generated one (`new_code`; what the page does).
 
         Raises:
+            AccessDenied: the caller is (no longer) a trainer or administrator.
             AccountError: a Chinese message for a bad code, name or expiry, or a taken code.
         """
-        if trainer.role not in (TRAINER, accounts.ADMIN) or trainer.user_id is None:
-            raise AccountError("只有培训师可以新建培训班")
-        code = _checked(code, "培训班代码")
+        trainer = self._trainer(trainer)
+        code = _checked(code, "培训班代码") if code and code.strip() else new_code()
         if len(code) < 4:
             raise AccountError("培训班代码至少 4 个字符")
         name = _checked(name, "培训班名称")
@@ -128,6 +169,7 @@ class Workshops:
     @guard("结束培训班")
     def close(self, trainer: Caller, code: str) -> None:
         """End the workshop now: its trainees can no longer join or work."""
+        trainer = self._trainer(trainer)
         info = self.get(code)
         if not trainer.all_powerful and info.code not in self.codes_of(trainer.user_id):
             raise AccountError(JOIN_REFUSED)
@@ -137,17 +179,36 @@ class Workshops:
             )
         self._users.record(trainer, "结束培训班", code)
 
-    def join(self, code: str, display_name: str, address: str = "") -> Caller:
-        """The practice-only identity for a trainee; audited.
+    def join(
+        self, code: str, display_name: str, address: str = "", *, at: datetime | None = None
+    ) -> Caller:
+        """The practice-only identity for a trainee; audited. Wrong codes from one address
+        are throttled (`JOIN`); a generated code may be typed in any case, with or without
+        its dashes.
 
         Raises:
-            AccountError: 「培训班代码不正确或培训班已结束」, or a bad display name.
+            AccountError: 「培训班代码不正确或培训班已结束」, a bad display name, or
+                「尝试次数过多，请 N 秒后再试」.
         """
         code = " ".join(str(code or "").split())
         name = _checked(display_name, "姓名")
+        at = at or now()
+        keys = [(f"join@{address}", JOIN)]
+        wait = self._throttle.claim(keys, at)
+        if wait:
+            self._users.record(
+                Caller(name, TRAINEE, None, address, code),
+                "加入培训班失败",
+                code[:100],
+                throttle.wait_message(wait),
+            )
+            raise AccountError(throttle.wait_message(wait))
+        if code and not self.is_active(code):
+            code = generated_form(code) or code
         who = Caller(name, TRAINEE, None, address, code)
         if not code or not self.is_active(code):
             self._users.record(who, "加入培训班失败", code[:100], JOIN_REFUSED)
             raise AccountError(JOIN_REFUSED)
+        self._throttle.forgive(keys, at)
         self._users.record(who, "加入培训班", code)
         return who

@@ -1,7 +1,7 @@
 """提交自评: each submission's immutable snapshot and content hash; 退回修改 (issue 23).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008_login_throttle
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008_login_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
 from jiguan.format import format_time
 from jiguan.store import StoreError
 from jiguan.store.users import UserInfo, Users
+from jiguan.training import PRACTICE_UNIT_PREFIX
 from pages.common import access, state
 from pages.common.text import plain
 
@@ -33,23 +34,27 @@ def _do(action, done: str) -> None:
     _say("success", done)
 
 
-def _add(me: Caller) -> None:
+def _me() -> Caller:
+    """This browser's account as of this run (the domain reads it again and checks its role:
+    a page drawn before a demotion creates nothing)."""
+    return access.current()
+
+
+def _add() -> None:
     name = ss.get("admin.new.name") or ""
     role = ss.get("admin.new.role") or FILLER
     unit = " ".join((ss.get("admin.new.unit") or "").split())
     password = ss.get("admin.new.password") or ""
 
-    def add() -> None:
-        users = _users()
-        info = users.add(name, role, password, unit=unit or None)
-        users.record(me, "新建账户", info.name, ROLE_LABELS[role] + (f" · {unit}" if unit else ""))
-
-    _do(add, f"已新建账户「{' '.join(name.split())}」，首次登录须修改密码。")
+    _do(
+        lambda: _users().add(name, role, password, unit=unit or None, by=_me()),
+        f"已新建账户「{' '.join(name.split())}」，首次登录须修改密码。",
+    )
 
 
 def _unit_names() -> list[str]:
     infos = state.attempt(lambda: state.get_store().list_assessments(), "读取单位失败") or []
-    names = {i.unit_name for i in infos if not i.unit_name.startswith("【示例】")}
+    names = {i.unit_name for i in infos if not i.unit_name.startswith(PRACTICE_UNIT_PREFIX)}
     for user in state.attempt(lambda: _users().list(), "读取账户失败") or []:
         names.update(user.units)
     return sorted(names)
@@ -62,14 +67,14 @@ def _table(users: list[UserInfo]) -> None:
             "角色": ROLE_LABELS.get(u.role, u.role),
             "单位": "、".join(u.units) or "—",
             "状态": "已停用" if u.disabled else ("须改密码" if u.must_change else "正常"),
-            "锁定至": format_time(u.locked_until) if u.locked_until else "",
+            "登录限制至": format_time(u.locked_until) if u.locked_until else "",
         }
         for u in users
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def _add_form(me: Caller) -> None:
+def _add_form() -> None:
     expander = st.expander("新建账户", icon=":material/person_add:")
     with expander, st.form("admin.add", clear_on_submit=True):
         cols = st.columns(2)
@@ -87,10 +92,10 @@ def _add_form(me: Caller) -> None:
             key="admin.new.password",
             max_chars=256,
         )
-        st.form_submit_button("新建", type="primary", on_click=_add, args=(me,))
+        st.form_submit_button("新建", type="primary", on_click=_add)
 
 
-def _manage(me: Caller, users: list[UserInfo]) -> None:
+def _manage(users: list[UserInfo]) -> None:
     by_name = {u.name: u for u in users}
     name = st.selectbox(
         "选择账户", list(by_name), key="admin.pick", index=None, placeholder="请选择账户"
@@ -109,14 +114,14 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
         )
         if cols[1].button("保存角色", key=f"admin.setrole.{user.id}", disabled=role == user.role):
             _do(
-                lambda: _users().set_role(user.id, role, by=me),
+                lambda: _users().set_role(user.id, role, by=_me()),
                 f"已将「{name}」改为{ROLE_LABELS[role]}。",
             )
             st.rerun()
         label = "启用账户" if user.disabled else "停用账户"
         if cols[1].button(label, key=f"admin.disable.{user.id}"):
             _do(
-                lambda: _users().set_disabled(user.id, not user.disabled, by=me),
+                lambda: _users().set_disabled(user.id, not user.disabled, by=_me()),
                 f"已{label}「{name}」。",
             )
             st.rerun()
@@ -133,13 +138,13 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             key=f"admin.unit.{user.id}",
         )
         if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit):
-            _do(lambda: _users().assign(user.id, unit, by=me), f"已为「{name}」分配单位。")
+            _do(lambda: _users().assign(user.id, unit, by=_me()), f"已为「{name}」分配单位。")
             st.rerun()
         for held in user.units:
             row = st.columns([2, 1])
             row[0].text(held)
             if row[1].button("取消分配", key=f"admin.unassign.{user.id}.{held}"):
-                _do(lambda h=held: _users().unassign(user.id, h, by=me), "已取消分配。")
+                _do(lambda h=held: _users().unassign(user.id, h, by=_me()), "已取消分配。")
                 st.rerun()
 
         st.markdown("**重设密码**")
@@ -151,17 +156,14 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             max_chars=256,
         )
         if cols[1].button("重设密码", key=f"admin.doreset.{user.id}", disabled=not new):
-
-            def reset() -> None:
-                _users().reset_password(user.id, new)
-                _users().record(me, "重设密码", name)
-
-            _do(reset, f"已重设「{name}」的密码。")
+            _do(
+                lambda: _users().reset_password(user.id, new, by=_me()), f"已重设「{name}」的密码。"
+            )
             st.rerun()
 
 
 def render() -> None:
-    me = access.require(ADMIN)
+    access.require(ADMIN)
     st.title("账户与单位", anchor=False)
     st.caption("填报人只能看到本单位的自评；评估组只读分配给他们的单位。所有修改都记入审计日志。")
     msg = ss.pop("admin.msg", None)
@@ -171,6 +173,6 @@ def render() -> None:
     if users is None:
         return
     _table(users)
-    _add_form(me)
+    _add_form()
     st.subheader("修改账户", anchor=False)
-    _manage(me, users)
+    _manage(users)

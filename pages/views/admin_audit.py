@@ -9,7 +9,8 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.store.users import Users, audit_csv
+from jiguan.store.audit import audit_csv
+from jiguan.store.users import Users
 from pages.common import access, state
 
 LIMIT = 5000

@@ -79,7 +79,7 @@ def _text_conflict(cid: str) -> None:
         mine, theirs = st.columns(2)
         mine.caption("您填写的")
         mine.text(conflict.mine or "（空）")
-        theirs.caption(f"{conflict.by} 保存的")
+        theirs.caption(f"{plain(conflict.by)} 保存的")
         theirs.text(conflict.theirs or "（空）")
         with st.container(horizontal=True):
             st.button("用我的", key=f"mine.{cid}", on_click=answers.keep_mine, args=(cid,))

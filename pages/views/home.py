@@ -9,6 +9,7 @@ import streamlit as st
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
 from jiguan.store import AssessmentInfo
+from jiguan.training import PROFILE_SAMPLE
 from pages.common import access, routes, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -104,6 +105,14 @@ def _save_profile() -> None:
     state.follow_navigation(routes.HOME_URL)
 
 
+MOVE_HELP = "只有管理员可以更改承担单位；示例练习始终属于其示例单位。"
+
+
+def _may_move(info: AssessmentInfo) -> bool:
+    """The store decides (jiguan.store.scoped); the field only says so before anyone types."""
+    return access.caller().all_powerful and PROFILE_SAMPLE not in (info.profile or {})
+
+
 def _current(info: AssessmentInfo) -> None:
     _seed_profile(info)
     st.subheader(f"当前自评：{plain(info.round_name)}", divider="blue")
@@ -111,7 +120,13 @@ def _current(info: AssessmentInfo) -> None:
     with left:
         st.markdown("**单位信息**")
         a, b = st.columns(2)
-        a.text_input("承担单位", key="prof.unit", on_change=_save_profile)
+        a.text_input(
+            "承担单位",
+            key="prof.unit",
+            on_change=_save_profile,
+            disabled=not _may_move(info),
+            help=None if _may_move(info) else MOVE_HELP,
+        )
         b.date_input("评估日期", key="prof.date", on_change=_save_profile, format="YYYY-MM-DD")
         c, d = st.columns(2)
         c.text_input("填表人", key="prof.filler", on_change=_save_profile)
@@ -228,7 +243,13 @@ def _action_panel(a: AssessmentInfo) -> None:
         return
     if kind == "rename":
         x, y = st.columns(2)
-        x.text_input("承担单位", value=a.unit_name, key=f"rename.unit.{a.id}")
+        x.text_input(
+            "承担单位",
+            value=a.unit_name,
+            key=f"rename.unit.{a.id}",
+            disabled=not _may_move(a),
+            help=None if _may_move(a) else MOVE_HELP,
+        )
         y.text_input("自评名称（轮次）", value=a.round_name, key=f"rename.round.{a.id}")
         confirm, label = _do_rename, "保存名称"
     elif kind == "dup":

@@ -14,6 +14,7 @@ from jiguan.format import CHINA_TZ, points, today
 from jiguan.scoring import score
 from jiguan.store import StoreError
 from jiguan.training import (
+    PRACTICE_UNIT_PREFIX,
     PROFILE_SAMPLE,
     PROFILE_SUBMITTED,
     PROFILE_TRAINEE,
@@ -47,7 +48,7 @@ def _start() -> None:
         "填表人": name,
         "评估日期": today().isoformat(),
     }
-    unit = f"【示例】{sample.unit}"
+    unit = f"{PRACTICE_UNIT_PREFIX}{sample.unit}"
     for n in range(1, 100):
         round_name = f"练习 · {name}" + (f"（{n}）" if n > 1 else "")
         try:

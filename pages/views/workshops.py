@@ -8,7 +8,7 @@ import datetime as dt
 
 import streamlit as st
 
-from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
+from jiguan.accounts import ADMIN, TRAINER, AccountError
 from jiguan.format import CHINA_TZ, format_time
 from jiguan.store import StoreError
 from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
@@ -22,20 +22,20 @@ def _workshops() -> Workshops:
     return Workshops(state.base_store())
 
 
-def _open(me: Caller) -> None:
+def _open() -> None:
     day = ss.get("ws.until") or dt.datetime.now(CHINA_TZ).date()
     until = dt.datetime.combine(day, dt.time(23, 59), tzinfo=CHINA_TZ)
-    try:
-        info = _workshops().open(me, ss.get("ws.code") or "", ss.get("ws.name") or "", until)
+    try:  # the code is generated (44 bits): typeable, not guessable
+        info = _workshops().open(access.current(), None, ss.get("ws.name") or "", until)
     except (AccountError, StoreError) as exc:
         ss["ws.msg"] = ("error", str(exc))
         return
     ss["ws.msg"] = ("success", f"已开设培训班，学员在登录页输入代码「{info.code}」即可加入。")
 
 
-def _close(me: Caller, code: str) -> None:
+def _close(code: str) -> None:
     try:
-        _workshops().close(me, code)
+        _workshops().close(access.current(), code)
     except (AccountError, StoreError) as exc:
         ss["ws.msg"] = ("error", str(exc))
         return
@@ -53,11 +53,10 @@ def render() -> None:
     if msg:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
     with st.form("ws.open", clear_on_submit=True):
-        cols = st.columns(3)
-        cols[0].text_input("培训班代码（至少 4 个字符）", key="ws.code", max_chars=100)
-        cols[1].text_input("培训班名称", key="ws.name", max_chars=100)
+        cols = st.columns(2)
+        cols[0].text_input("培训班名称", key="ws.name", max_chars=100)
         today = dt.datetime.now(CHINA_TZ).date()
-        cols[2].date_input(
+        cols[1].date_input(
             "结束日期（当天 23:59 结束）",
             today,
             min_value=today,
@@ -65,7 +64,8 @@ def render() -> None:
             key="ws.until",
             format="YYYY-MM-DD",
         )
-        st.form_submit_button("开设培训班", type="primary", on_click=_open, args=(me,))
+        st.caption("培训班代码由系统生成（如 K7M-Q2X-9HT），学员输入时不区分大小写、可省略短横线。")
+        st.form_submit_button("开设培训班", type="primary", on_click=_open)
     mine = state.attempt(lambda: _workshops().list(me), "读取培训班失败")
     if not mine:
         st.info("还没有培训班。")
@@ -82,7 +82,7 @@ def render() -> None:
                     "结束培训班",
                     key=f"ws.close.{info.id}",
                     on_click=_close,
-                    args=(me, info.code),
+                    args=(info.code,),
                 )
     st.page_link(
         routes.page(state.get_rubric(), "workshop-room"),
