@@ -189,11 +189,10 @@ def test_a_change_its_author_had_no_right_to_is_not_saved_nor_offered_to_the_nex
     unit journaled a change to this assessment while the database was away."""
     from jiguan.accounts import FILLER
     from jiguan.journal import Change, Journal
-    from jiguan.store.users import Users
 
     goto(app, "item1")
     aid = sess(app).aid
-    stranger = Users(other_store).add("外单位", FILLER, "一个足够长的密码123", unit="外局").caller()
+    stranger = other_store.users.add("外单位", FILLER, "一个足够长的密码123", unit="外局").caller()
     journal = Journal(data_dir / "journal")
     journal.append(Change(aid, "1.1", {"evidence": "越权的"}, Answer(), 0, "外单位", stranger))
     assert _wait(lambda: journal.refused())  # replayed in the background: refused

@@ -27,8 +27,6 @@ from jiguan.scoring import Answer, all_yes
 from jiguan.sheet import write_sheet
 from jiguan.store import Store
 from jiguan.store.logins import COOKIE
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests.browser_support import (
     CHROMIUM,
@@ -72,14 +70,14 @@ def store(shared_server: AppServer) -> Iterator[Store]:
         files_dir=shared_server.data_dir / "files",
     )
     s.migrate()
-    users = Users(s)
+    users = s.users
     users.add("管理员", ADMIN, PASSWORD)
     yield s
     s.close()
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit)
     users.change_password(info.id, PASSWORD, READY)
     return info.id
@@ -163,20 +161,20 @@ def test_unit_a_cannot_open_list_or_change_unit_b(
     page.screenshot(path=str(shots / "accounts_import_own_unit.png"))
     assert store.load_answers(theirs.id) == before
     assert len(store.answers(mine.id)) == len(rubric.criteria)
-    log = Users(store).audit_log(action="导入答题表")
+    log = store.users.audit_log(action="导入答题表")
     assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
     with page.expect_download() as download:  # an export is audited when the file is built
         page.get_by_role("button", name="下载答题表（CSV）").click()
     assert download.value.suggested_filename.endswith(".csv")
-    log = Users(store).audit_log(action="导出答题表")
+    log = store.users.audit_log(action="导出答题表")
     assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
 
 
 def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     shared_server: AppServer, store: Store, browser, shots: Path
 ) -> None:
-    users = Users(store)
-    workshops = Workshops(store)
+    users = store.users
+    workshops = store.workshops
     until = datetime.now(UTC) + timedelta(days=1)
     for trainer, code in (("王老师", "NJ-2026"), ("李老师", "SH-2026")):
         caller = users.get(_account(store, trainer, TRAINER)).caller()
@@ -280,7 +278,7 @@ def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
 
 
 def test_administrator_pages(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
-    users = Users(store)
+    users = store.users
     admin = users.list()[0]
     users.change_password(admin.id, PASSWORD, READY)
     _account(store, "甲填报", FILLER, "甲局")
@@ -362,9 +360,9 @@ def test_room_and_review_exports_are_audited(
 ) -> None:
     """Each download is written to the audit log when the file is built, with who, what,
     which workshop or assessment, and the address (a browser on this machine: 127.0.0.1)."""
-    users = Users(store)
+    users = store.users
     trainer = users.get(_account(store, "王老师", TRAINER)).caller()
-    Workshops(store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     sample = load_samples(store.rubric)[0]
     profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
     practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)

@@ -14,8 +14,6 @@ from jiguan.accounts import ADMIN, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Calle
 from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from jiguan.web import lifespan
 from tests import store_support
@@ -189,16 +187,16 @@ REFUSED = "拒绝重放的修改"
 def scoped_world(store: Store) -> dict:
     """甲局's and 乙局's assessments; a 填报人 of 甲局; the trainee 小王 of workshop WS-A with
     a practice of their own; the administrator."""
-    users = Users(store)
+    users = store.users
     trainer = users.add("培", TRAINER, PASSWORD).caller()
-    Workshops(store).open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
+    store.workshops.open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
     profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
     return {
         "甲": store.create_assessment("甲局", "第一轮").id,
         "乙": store.create_assessment("乙局", "第一轮").id,
         "practice": store.create_assessment("示例单位", "练习", profile=profile).id,
         "filler": users.add("甲填", FILLER, PASSWORD, unit="甲局").caller("10.0.0.8"),
-        "trainee": Workshops(store).join("WS-A", "小王", "10.0.0.9"),
+        "trainee": store.workshops.join("WS-A", "小王", "10.0.0.9"),
         "admin": users.add("管", ADMIN, PASSWORD).caller(),
     }
 
@@ -248,7 +246,7 @@ def test_the_server_replays_no_change_outside_its_callers_scope(
         (w["trainee"], w["甲"]),
     ]
     assert all("无权" in e.reason for e in refused)
-    audit = Users(store).audit_log(action=REFUSED)
+    audit = store.users.audit_log(action=REFUSED)
     assert sorted((e.actor, e.address) for e in audit) == [
         ("小王", "10.0.0.9"),
         ("甲填", "10.0.0.8"),
@@ -277,7 +275,7 @@ def test_replay_counts_what_it_refused_and_saves_what_was_in_scope(
     assert store.answers(w["乙"]) == {"3.1": Answer("no")}
     (refused,) = journal.refused()
     assert refused.change.fields == {"evidence": "越权"} and journal.conflicts(w["乙"]) == []
-    (audit,) = Users(store).audit_log(action=REFUSED)
+    (audit,) = store.users.audit_log(action=REFUSED)
     assert (audit.actor, audit.target) == ("甲填", f"#{w['乙']} 乙局 · 第一轮")
 
 
@@ -291,8 +289,8 @@ def test_a_change_whose_author_lost_the_scope_before_replay_is_refused(
     journal.append(by(w["filler"], w["甲"], value="yes"))
     journal.append(by(w["trainee"], w["practice"], value="yes"))
     admin = w["admin"]
-    Users(store).unassign(w["filler"].user_id, "甲局", by=admin)
-    Workshops(store).close(admin, "WS-A")
+    store.users.unassign(w["filler"].user_id, "甲局", by=admin)
+    store.workshops.close(admin, "WS-A")
 
     result = journal.replay(replay_with(store))
 
@@ -306,7 +304,7 @@ def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
     """The account is read again at replay: a disabled author's change is refused, and an
     administrator demoted to 填报人 of 甲局 no longer writes to 乙局."""
     w = scoped_world
-    users = Users(store)
+    users = store.users
     other_admin = users.add("另一位管理员", ADMIN, PASSWORD).caller()
     journal = Journal(tmp_path)
     journal.append(by(w["filler"], w["甲"], value="yes"))

@@ -14,8 +14,6 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import DENIED, AccessDenied, ScopedStore
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests import store_support
 
@@ -33,7 +31,7 @@ def world(store: Store, rubric: Rubric) -> dict:
     """Two assessments per unit and four practice assessments (two trainees of workshop WS-A,
     one of another trainer's WS-B, one of no workshop), each with a file; a 填报人 of 甲局, an
     评估组 member assigned 乙局, the 培训师 of WS-A, a trainee 小王 of WS-A and an administrator."""
-    users = Users(store)
+    users = store.users
     cid = next(iter(rubric.criteria))
     aids = {}
     for unit in UNITS:
@@ -44,7 +42,7 @@ def world(store: Store, rubric: Rubric) -> dict:
             aids[info.id] = unit
     trainer = users.add("培", TRAINER, PASSWORD).caller()
     other_trainer = users.add("培二", TRAINER, PASSWORD).caller()
-    workshops = Workshops(store)
+    workshops = store.workshops
     until = datetime.now(UTC) + timedelta(days=1)
     workshops.open(trainer, "WS-A", "甲班", until)
     workshops.open(other_trainer, "WS-B", "乙班", until)
@@ -217,7 +215,7 @@ def test_deletes_purges_and_imports_are_audited(world: dict, store: Store) -> No
     admin.replace_answers(aid, {}, user="")
     admin.delete_assessment(aid)
     admin.purge_assessment(aid)
-    log = Users(store).audit_log(actor="管")
+    log = store.users.audit_log(actor="管")
     assert [e.action for e in log] == ["彻底清除自评", "删除自评", "导入答题表"]
     assert {(e.actor, e.address) for e in log} == {("管", "10.0.0.7")}
 
@@ -260,13 +258,13 @@ def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
     with pytest.raises(AccessDenied, match="培训班"):
         trainee.update_assessment(info.id, profile={**mine, PROFILE_WORKSHOP: "WS-B"})
     assert info.id in {a.id for a in trainee.list_assessments()}
-    Workshops(store).close(world["callers"][TRAINER], "WS-A")
+    store.workshops.close(world["callers"][TRAINER], "WS-A")
     after = ScopedStore(store, world["callers"][TRAINEE])
     assert after.list_assessments() == []
     with pytest.raises(AccessDenied):
         after.get_assessment(info.id)
     with pytest.raises(StoreError, match="培训班代码不正确或培训班已结束"):
-        Workshops(store).join("WS-A", "小王")
+        store.workshops.join("WS-A", "小王")
     # the trainer still sees the workshop's practices after it ends, and may clear them
     trainer = ScopedStore(store, world["callers"][TRAINER])
     assert info.id in {a.id for a in trainer.list_assessments()}
@@ -275,7 +273,7 @@ def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
 
 
 def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
-    workshops = Workshops(store)
+    workshops = store.workshops
     trainer = world["callers"][TRAINER]
     soon = datetime.now(UTC) + timedelta(hours=3)
     with pytest.raises(StoreError, match="已被使用"):
@@ -291,5 +289,5 @@ def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
         workshops.join("WS-A", "  ")
     sixty = {workshops.join("WS-A", f"学员{n:02d}").name for n in range(60)}
     assert len(sixty) == 60
-    actions = [e.action for e in Users(store).audit_log(actor="学员07")]
+    actions = [e.action for e in store.users.audit_log(actor="学员07")]
     assert actions == ["加入培训班"]

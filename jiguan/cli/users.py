@@ -15,11 +15,12 @@ import getpass
 import sys
 
 from jiguan import accounts
+from jiguan.cli.common import Subcommands
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "user",
         parents=[common],
@@ -59,7 +60,6 @@ def _password(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from jiguan.rubric import load_rubric
     from jiguan.store import Store, StoreError
-    from jiguan.store.users import Users
 
     role = accounts.ADMIN if args.admin else (args.role or accounts.FILLER)
     try:
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         store = Store.from_environment(load_rubric())
         try:
             store.migrate()
-            info = Users(store).add(args.name, role, password, unit=args.unit)
-            Users(store).record(accounts.Caller("命令行", "local"), "新建账户", info.name, role)
+            info = store.users.add(args.name, role, password, unit=args.unit)
+            store.users.record(accounts.Caller("命令行", "local"), "新建账户", info.name, role)
         finally:
             store.close()
     except StoreError as exc:

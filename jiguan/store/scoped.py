@@ -28,14 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from jiguan.accounts import FILLER, REVIEWER, TRAINEE, TRAINER, Caller
+from jiguan.profile import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from jiguan.scoring import Answer
 from jiguan.store.errors import NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import files_t
 from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
-from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 
 DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
@@ -51,7 +50,7 @@ class AccessDenied(NotFoundError):
 class ScopedStore:
     def __init__(self, store: Store, caller: Caller, users: Users | None = None) -> None:
         self._store = store
-        self._users = users or Users(store)
+        self._users = users or store.users
         self.caller = caller
         self._unit_names: frozenset[str] | None = None
         self._workshops: frozenset[str] | None = None
@@ -80,7 +79,7 @@ class ScopedStore:
     def _workshop_codes(self) -> frozenset[str]:
         """A trainer's own workshop codes; a trainee's one code while the workshop is open."""
         if self._workshops is None:
-            workshops = Workshops(self._store)
+            workshops = self._store.workshops
             if self.caller.role == TRAINER:
                 self._workshops = workshops.codes_of(self.caller.user_id)
             elif self.caller.role == TRAINEE and workshops.is_active(self.caller.workshop):
@@ -187,7 +186,7 @@ class ScopedStore:
     ) -> AssessmentInfo:
         info = self._write(aid)
         moved = unit_name is not None and " ".join(unit_name.split()) != info.unit_name
-        if moved and not self._may_create(unit_name, info.profile):
+        if moved and not self._may_create(unit_name or "", info.profile):
             raise AccessDenied("无权把自评改到其他单位名下")
         if profile is not None and not self._may_create(unit_name or info.unit_name, profile):
             raise AccessDenied("无权把自评改到其他单位或培训班名下")

@@ -7,10 +7,12 @@ it holds across browsers and server processes.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,8 +21,8 @@ from jiguan import accounts
 from jiguan.accounts import AccountError, Caller
 from jiguan.format import format_time
 from jiguan.store.assessments import _unit_id
+from jiguan.store.engine import Database
 from jiguan.store.errors import guard
-from jiguan.store.facade import Store
 from jiguan.store.logins import end_logins
 from jiguan.store.records import clean_name, now
 from jiguan.store.schema import audit_t, units, user_units_t, users_t
@@ -53,7 +55,7 @@ class AuditEntry:
     address: str
 
 
-def _info(conn: Connection, row: sa.Row) -> UserInfo:
+def _info(conn: Connection, row: sa.Row[Any]) -> UserInfo:
     names = conn.execute(
         sa.select(units.c.name)
         .join(user_units_t, user_units_t.c.unit_id == units.c.id)
@@ -72,10 +74,12 @@ def _info(conn: Connection, row: sa.Row) -> UserInfo:
 
 
 class Users:
-    def __init__(self, store: Store) -> None:
-        self._db = store._db  # same package: one pool, one set of time limits
+    """Accounts, their units and the audit log (``store.users``): one bounded transaction each."""
 
-    def _row(self, conn: Connection, name: str) -> sa.Row | None:
+    def __init__(self, db: Database) -> None:
+        self._db = db  # the Store's: one pool, one set of time limits
+
+    def _row(self, conn: Connection, name: str) -> sa.Row[Any] | None:
         return conn.execute(sa.select(users_t).where(users_t.c.name == name)).first()
 
     @guard("读取账户")
@@ -137,7 +141,9 @@ class Users:
             ).scalar_one()
             if unit:
                 self._assign(conn, uid, unit, at)
-            return _info(conn, self._row(conn, name))
+            row = self._row(conn, name)
+            assert row is not None  # inserted just now, in this transaction
+            return _info(conn, row)
 
     def _assign(self, conn: Connection, user_id: int, unit: str, at: datetime) -> None:
         unit_id = _unit_id(conn, clean_name(unit, "单位名称"), at)
@@ -336,7 +342,7 @@ class Users:
         text: str = "",
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[AuditEntry]:
+    ) -> builtins.list[AuditEntry]:  # (`list` is a method here)
         """The newest ``limit`` entries, newest first, optionally filtered: ``actor`` and
         ``action`` exactly, ``text`` anywhere in target or detail, ``since ≤ at < until``."""
         query = sa.select(audit_t)
@@ -359,7 +365,7 @@ class Users:
         return [AuditEntry(r.at, r.actor, r.action, r.target, r.detail, r.address) for r in rows]
 
     @guard("读取审计日志")
-    def audit_actions(self) -> list[str]:
+    def audit_actions(self) -> builtins.list[str]:
         with self._db.read() as conn:
             query = sa.select(audit_t.c.action).distinct().order_by(audit_t.c.action)
             return list(conn.execute(query).scalars())

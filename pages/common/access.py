@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+import jiguan.store
 from jiguan import runtime
 from jiguan.accounts import (
     CALLER_LABELS,
@@ -28,12 +29,16 @@ from jiguan.accounts import (
     client_address,
     session_expired,
 )
-from jiguan.store import Store, StoreError
-from jiguan.store import logins as kept
-from jiguan.store.logins import COOKIE, Login, Logins
-from jiguan.store.scoped import AccessDenied, ScopedStore
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
+from jiguan.store import (
+    LOGIN_COOKIE,
+    AccessDenied,
+    Login,
+    ScopedStore,
+    Store,
+    StoreContract,
+    StoreError,
+    Users,
+)
 from pages.common import oidc
 from pages.common.session import session
 from pages.common.text import plain
@@ -97,7 +102,7 @@ def audited(
 
     def run() -> bytes:
         try:
-            Users(base).record(who, action, target)
+            base.users.record(who, action, target)
         except StoreError:
             log.exception("audit record for %s failed", action)
         return build()
@@ -105,9 +110,9 @@ def audited(
     return run
 
 
-def scoped(store: Store) -> Store | ScopedStore:
+def scoped(store: Store) -> StoreContract:
     """What pages get from pages/state.get_store: the caller's view in 共享模式. Kept for the
-    session, so the account's units are read once per login check (`logins.RECHECK`), not on
+    session, so the account's units are read once per login check (`LOGIN_RECHECK`), not on
     every store call."""
     if not shared():
         return store
@@ -121,7 +126,7 @@ def scoped(store: Store) -> Store | ScopedStore:
 def _keep_current(base: Store) -> None:
     """Every store call of a signed-in session, full run or not (widget callbacks and fragment
     reruns do not pass the gate): an idle session expires, and the login is re-read when due,
-    so a disabled account or a lost unit stops writing within `logins.RECHECK`. (Activity is
+    so a disabled account or a lost unit stops writing within `LOGIN_RECHECK`. (Activity is
     marked by `active`; the sidebar's timed poll is not activity.)"""
     s = session()
     if s.account is None:
@@ -173,11 +178,11 @@ def _logout(message: str = "", *, ended: bool = False) -> None:
     """Forget this browser's login (``ended``: it has ended already, e.g. expired elsewhere)."""
     s = session()
     if s.account is not None and not ended:
-        Users(_base()).record(s.account, "退出登录")
+        _base().users.record(s.account, "退出登录")
     if s.login_id is not None:
         if not ended:
             try:
-                Logins(_base()).end(s.login_id)
+                _base().logins.end(s.login_id)
             except StoreError:
                 log.exception("ending a login failed")
         s.login_id, s.cookie_action = None, "clear"
@@ -257,7 +262,7 @@ def _join_form(base: Store) -> None:
         name = st.text_input("您的姓名", key="join.name", max_chars=100)
         if st.form_submit_button("加入培训班"):
             try:
-                who = Workshops(base).join(code, name, _address())
+                who = base.workshops.join(code, name, _address())
             except AccountError as exc:
                 st.error(str(exc), icon=":material/lock:")
                 return
@@ -276,7 +281,7 @@ def _signed_in(who: Caller, must_change: bool) -> None:
     s.account, s.must_change = who, must_change
     s.login_at = s.seen_at = s.login_checked = datetime.now(UTC)
     try:
-        opened = Logins(_base()).open(who)
+        opened = _base().logins.open(who)
         s.login_id, s.cookie_code, s.cookie_action = opened.id, opened.code, "set"
     except StoreError:
         log.exception("keeping a login failed")
@@ -291,22 +296,22 @@ def _resume(login: Login) -> None:
 
 
 def _check_login(base: Store) -> None:
-    """Take up this browser's login from its cookie, and re-read it at least every `logins.RECHECK`,
+    """Take up this browser's login from its cookie, and re-read it at least every `LOGIN_RECHECK`,
     so an ended login, a disabled account or a new role reaches every open page."""
     s = session()
     now = datetime.now(UTC)
     # This tab's own login by id; the cookie only for a tab not signed in (never another
     # account's login for a signed-in tab).
-    token = (st.context.cookies or {}).get(COOKIE) if s.account is None else None
+    token = (st.context.cookies or {}).get(LOGIN_COOKIE) if s.account is None else None
     if s.login_id is None and not token:
         return
-    if s.login_checked is not None and now - s.login_checked < kept.RECHECK:
+    if s.login_checked is not None and now - s.login_checked < jiguan.store.LOGIN_RECHECK:
         return
     try:
         if s.login_id is not None:
-            login = Logins(base).check(s.login_id, _address())
+            login = base.logins.check(s.login_id, _address())
         else:
-            login = Logins(base).resume(token, _address())
+            login = base.logins.resume(token, _address())
     except StoreError as exc:
         if s.account is None:  # not a sign-in form for a browser that is signed in
             st.error(f"暂时无法确认登录状态：{exc}。请稍后刷新页面。", icon=":material/cloud_off:")
@@ -380,7 +385,7 @@ def gate() -> None:
         return
     try:
         base = _base()
-        users = Users(base)
+        users = base.users
         has_admin = base.url in _HAS_ADMIN or users.has_admin()
     except StoreError as exc:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
@@ -393,7 +398,7 @@ def gate() -> None:
     s = session()
     _keep_current(base)  # expiry, and the login re-read when due (taken up: take_up_login)
     trainee = s.account is not None and s.account.role == TRAINEE
-    if trainee and not Workshops(base).is_active(s.account.workshop):
+    if trainee and not base.workshops.is_active(s.account.workshop):
         _logout("培训班已结束。")
     if s.account is None:
         _oidc_sign_in(users)

@@ -15,8 +15,7 @@ import streamlit as st
 
 from jiguan.review import Verdict, compare_review
 from jiguan.scoring import PARTIAL
-from jiguan.store import StoreError, StoreUnavailable
-from jiguan.store.review_records import VerdictConflict
+from jiguan.store import StoreError, StoreUnavailable, VerdictConflict
 from pages.common import answers, state
 from pages.common.session import session
 

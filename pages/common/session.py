@@ -14,8 +14,7 @@ import streamlit as st
 
 from jiguan.accounts import Caller
 from jiguan.scoring import Answer, Result
-from jiguan.store import AssessmentInfo, EvidenceFile
-from jiguan.store.review_records import ReviewInfo, SavedVerdict
+from jiguan.store import AssessmentInfo, EvidenceFile, ReviewInfo, SavedVerdict
 
 KEY = "jiguan"
 

@@ -24,6 +24,7 @@ from jiguan.store import (
     AssessmentInfo,
     NotFoundError,
     Store,
+    StoreContract,
     StoreError,
     StoreUnavailable,
 )
@@ -49,16 +50,16 @@ def base_store() -> Store:
     return runtime.store()
 
 
-def get_store() -> Store:
-    """The store pages use: in 共享模式 limited to the logged-in account (pages/access.py)."""
+def get_store() -> StoreContract:
+    """The store pages use: in 共享模式 the signed-in account's `ScopedStore` (see
+    pages/common/access.py), else the `Store` itself."""
     return access.scoped(base_store())
 
 
-def may_review(info: object) -> bool:
+def may_review(info: AssessmentInfo) -> bool:
     """May this browser's user enter the formal review of ``info``? In 单机模式 anyone may; in
     共享模式 only 评估组 members assigned to the unit (the store enforces it too)."""
-    check = getattr(get_store(), "can_review", None)
-    return check(info) if check is not None else True
+    return get_store().can_review(info)
 
 
 def saving() -> Held:

@@ -8,8 +8,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
 from jiguan.format import format_time
-from jiguan.store import StoreError
-from jiguan.store.users import UserInfo, Users
+from jiguan.store import StoreError, UserInfo, Users
 from pages.common import access, state
 from pages.common.text import plain
 
@@ -17,7 +16,7 @@ ss = st.session_state
 
 
 def _users() -> Users:
-    return Users(state.base_store())
+    return state.base_store().users
 
 
 def _say(kind: str, text: str) -> None:

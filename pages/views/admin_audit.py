@@ -9,7 +9,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.store.users import Users, audit_csv
+from jiguan.store import audit_csv
 from pages.common import access, state
 
 LIMIT = 5000
@@ -23,7 +23,7 @@ def render() -> None:
     access.require(ADMIN)
     st.title("审计日志", anchor=False)
     st.caption("登录、登录失败、角色修改、删除、彻底清除、导入和导出等操作；时间为北京时间。")
-    users = Users(state.base_store())
+    users = state.base_store().users
     actions = state.attempt(users.audit_actions, "读取审计日志失败") or []
     cols = st.columns(4)
     actor = cols[0].text_input("账户（完整名称）", key="audit.actor", max_chars=100)

@@ -10,8 +10,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.store import StoreError
-from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
+from jiguan.store import MAX_WORKSHOP_DAYS, StoreError, Workshops
 from pages.common import access, routes, state
 from pages.common.text import plain
 
@@ -19,7 +18,7 @@ ss = st.session_state
 
 
 def _workshops() -> Workshops:
-    return Workshops(state.base_store())
+    return state.base_store().workshops
 
 
 def _open(me: Caller) -> None:
