@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.charts.spider import SpiderChart
 from reportlab.graphics.shapes import Drawing, String
@@ -29,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
+    Flowable,
     KeepInFrame,
     Paragraph,
     SimpleDocTemplate,
@@ -125,7 +127,7 @@ def build_pdf(
     )
     width = A4[0] - 3.6 * cm
 
-    story: list = [
+    story: list[Flowable] = [
         Paragraph(f"{_esc(rubric.title)}　自评摘要", styles["title"]),
         Paragraph(_esc(profile.unit_name or "（未填写承担单位）"), styles["unit"]),
         Paragraph(_esc(_meta_line(profile)), styles["meta"]),
@@ -331,7 +333,7 @@ def _gaps_table(
     widths = [1.0 * cm, 5.0 * cm, 0.0, 1.9 * cm, 1.4 * cm]
     widths[2] = width - sum(widths)
     font, size = styles["cell"].fontName, styles["cell"].fontSize
-    rows: list[list] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
+    rows: list[list[Any]] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
     for g in top:
         text = _clip(g.indicator.text.splitlines()[0], font, size, widths[2] - 12)
         rows.append(
@@ -350,7 +352,7 @@ def _gaps_table(
     return table
 
 
-def _readiness(result: Result, styles: dict[str, ParagraphStyle], width: float) -> list:
+def _readiness(result: Result, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     r = readiness(result)
     rows = [
         ["需关注的指标", f"{len(r.flagged)} 项", id_list(r.flagged)],
