@@ -10,6 +10,7 @@ from jiguan.cli.common import (
     EXIT_FLAGGED,
     EXIT_OK,
     InputError,
+    Subcommands,
     emit_json,
     fmt,
     num,
@@ -82,7 +83,7 @@ def _run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_score(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "score", parents=[common], help="计算答题表的得分", description="计算答题表（CSV）的得分。"
     )
@@ -158,7 +159,7 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_FLAGGED
 
 
-def add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_check(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "check",
         parents=[common],
@@ -202,7 +203,7 @@ def _run_rubric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_rubric(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_rubric(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "rubric", parents=[common], help="显示评估指引", description="显示评估指引（附件2）。"
     )
@@ -250,7 +251,7 @@ def _write_report(out: Path, data: bytes) -> int:
     return EXIT_OK
 
 
-def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "report",
         parents=[common],
@@ -325,7 +326,7 @@ def _run_export_evidence(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_export_evidence(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "export-evidence",
         parents=[common],
@@ -343,6 +344,6 @@ def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.Argume
 # ---------------------------------------------------------------------------------------------
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     for add in (add_score, add_check, add_rubric, add_report, add_export_evidence):
         add(sub, common)
