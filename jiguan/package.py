@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import IO, BinaryIO, NamedTuple, Protocol
 
 import xlsxwriter
 
@@ -59,9 +59,12 @@ _NUMERALS = "一二三四五六七八九十"
 class StoredFile(Protocol):
     """What the package needs of an attached file (the store's `EvidenceFile` fits)."""
 
-    id: int
-    criterion_id: str
-    filename: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def criterion_id(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
 
 
 Reader = Callable[[StoredFile], bytes | BinaryIO]
@@ -225,7 +228,7 @@ def build_evidence_package(
     )
 
 
-def _copy(src: BinaryIO, dest: BinaryIO) -> int:
+def _copy(src: BinaryIO, dest: IO[bytes]) -> int:
     n = 0
     while chunk := src.read(_CHUNK):
         dest.write(chunk)

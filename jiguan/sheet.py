@@ -52,7 +52,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
+from jiguan.limits import MAX_CELL_CHARS, MAX_COUNT, MAX_SHEET_BYTES
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
@@ -60,10 +62,7 @@ from jiguan.sheet_cells import norm, read_choice
 from jiguan.sheet_decode import (
     ACCEPTED_ENCODINGS,
     COLUMN_LABELS,
-    MAX_CELL_CHARS,
-    MAX_COUNT,
     MAX_LISTED_PROBLEMS,
-    MAX_SHEET_BYTES,
     REVIEW_COLUMN_LABELS,
     DecodedSheet,
     SheetError,
@@ -274,7 +273,7 @@ def _long_cells(row: int, cells: list[str], header: list[str]) -> list[SheetProb
 
 
 def _read_rows(
-    reader: csv.Reader,
+    reader: Iterator[list[str]],
     header: list[str],
     columns: dict[str, int],
     rubric: Rubric,
