@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -58,7 +58,7 @@ def shared() -> bool:
     address = (st.config.get_option("server.address") or "").strip()
     if address not in LOOPBACK:
         return True
-    headers = st.context.headers or {}
+    headers: Mapping[str, str] = st.context.headers or {}
     return bool(headers.get("X-Forwarded-For") or headers.get("Forwarded"))
 
 
@@ -216,8 +216,9 @@ def _login_form(users: Users) -> None:
                 users.record(who, "登录失败", who.name, str(exc))
                 st.error(str(exc), icon=":material/lock:")
                 return
-            _signed_in(info.caller(_address()), info.must_change)
-            users.record(session().account, "登录")
+            who = info.caller(_address())
+            _signed_in(who, info.must_change)
+            users.record(who, "登录")
             st.rerun()
     if oidc.providers():
         if s.oidc_refused:
@@ -250,8 +251,9 @@ def _oidc_sign_in(users: Users) -> None:
             f"暂时无法完成统一身份认证登录：{exc}。请稍后刷新页面。", icon=":material/cloud_off:"
         )
         st.stop()
-    _signed_in(info.caller(_address()), False)
-    users.record(session().account, "登录", detail="统一身份认证")
+    who = info.caller(_address())
+    _signed_in(who, False)
+    users.record(who, "登录", detail="统一身份认证")
 
 
 def _join_form(base: Store) -> None:
@@ -302,7 +304,8 @@ def _check_login(base: Store) -> None:
     now = datetime.now(UTC)
     # This tab's own login by id; the cookie only for a tab not signed in (never another
     # account's login for a signed-in tab).
-    token = (st.context.cookies or {}).get(LOGIN_COOKIE) if s.account is None else None
+    cookies: Mapping[str, str] = st.context.cookies or {}
+    token = cookies.get(LOGIN_COOKIE) if s.account is None else None
     if s.login_id is None and not token:
         return
     if s.login_checked is not None and now - s.login_checked < jiguan.store.LOGIN_RECHECK:
@@ -311,7 +314,7 @@ def _check_login(base: Store) -> None:
         if s.login_id is not None:
             login = base.logins.check(s.login_id, _address())
         else:
-            login = base.logins.resume(token, _address())
+            login = base.logins.resume(token or "", _address())  # (a token: see above)
     except StoreError as exc:
         if s.account is None:  # not a sign-in form for a browser that is signed in
             st.error(f"暂时无法确认登录状态：{exc}。请稍后刷新页面。", icon=":material/cloud_off:")
@@ -341,6 +344,9 @@ def _cookie_script() -> None:
 
 def _password_form(users: Users, forced: bool) -> None:
     s = session()
+    account = s.account
+    if account is None or account.user_id is None:  # (shown to a signed-in account only)
+        return
     if forced:
         st.warning("首次登录（或管理员重设密码后）须先修改密码。", icon=":material/key:")
     with st.form("password"):
@@ -354,11 +360,11 @@ def _password_form(users: Users, forced: bool) -> None:
                 st.error("两次输入的新密码不一致")
                 return
             try:
-                users.change_password(s.account.user_id, old, new, keep_login=s.login_id)
+                users.change_password(account.user_id, old, new, keep_login=s.login_id)
             except AccountError as exc:
                 st.error(str(exc))
                 return
-            users.record(s.account, "修改密码")
+            users.record(account, "修改密码")
             s.must_change = False
             st.success("密码已修改。")
             st.rerun()
@@ -397,8 +403,12 @@ def gate() -> None:
         st.stop()
     s = session()
     _keep_current(base)  # expiry, and the login re-read when due (taken up: take_up_login)
-    trainee = s.account is not None and s.account.role == TRAINEE
-    if trainee and not base.workshops.is_active(s.account.workshop):
+    account = s.account
+    if (
+        account is not None
+        and account.role == TRAINEE
+        and not base.workshops.is_active(account.workshop)
+    ):
         _logout("培训班已结束。")
     if s.account is None:
         _oidc_sign_in(users)

@@ -273,7 +273,7 @@ def apply_kept(name: str) -> None:
     cid = entry.change.criterion_id
     base = s.answers.get(cid, Answer())
     fields, version = dict(entry.change.fields), s.versions.get(cid, 0)
-    commit(Change(s.aid, cid, fields, base, version, state.who(), access.caller()))
+    commit(Change(state.open_id(), cid, fields, base, version, state.who(), access.caller()))
     journal.dismiss_conflict(name)
     forget(cid)
 

@@ -82,6 +82,7 @@ def comparison():
 def seed(cid: str) -> None:
     criterion = state.get_rubric().criteria[cid]
     v = verdict(cid)
+    ans: int | str | None
     if criterion.kind == "count":
         ans = v.value if isinstance(v.value, int) else None
     else:

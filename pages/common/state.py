@@ -56,6 +56,15 @@ def get_store() -> StoreContract:
     return access.scoped(base_store())
 
 
+def open_id() -> int:
+    """The open assessment's id, for code that runs only once a page has one (see
+    `ui.require_assessment`; its widgets' callbacks)."""
+    aid = session().aid
+    if aid is None:
+        raise StoreError("没有打开的自评：请回到首页选择一份自评")
+    return aid
+
+
 def may_review(info: AssessmentInfo) -> bool:
     """May this browser's user enter the formal review of ``info``? In 单机模式 anyone may; in
     共享模式 only 评估组 members assigned to the unit (the store enforces it too)."""
@@ -132,14 +141,16 @@ def _with_files(answer: Answer, n: int) -> Answer:
     return answer if answer.attachments == n else replace(answer, attachments=n)
 
 
-def _files_by_criterion(store: Store, aid: int) -> dict[str, list]:
+def _files_by_criterion(store: StoreContract, aid: int) -> dict[str, list]:
     files: dict[str, list] = {}
     for f in store.list_files(aid):
         files.setdefault(f.criterion_id, []).append(f)
     return files
 
 
-def load(s: Session, store: Store, aid: int, info: AssessmentInfo | None = None) -> list[str]:
+def load(
+    s: Session, store: StoreContract, aid: int, info: AssessmentInfo | None = None
+) -> list[str]:
     """Read the assessment into the view; returns the criteria whose saved version changed.
     ``info``: the assessment as just read by the caller (saves reading it again)."""
     if info is None or info.id != aid:
@@ -236,5 +247,5 @@ def _settle_journal(s: Session) -> None:
 
 def reload_files(cid: str) -> None:
     s = session()
-    s.files[cid] = get_store().list_files(s.aid, cid)
+    s.files[cid] = get_store().list_files(open_id(), cid)
     s.answers[cid] = _with_files(s.answers.get(cid, Answer()), len(s.files[cid]))

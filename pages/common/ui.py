@@ -8,6 +8,7 @@ import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
+from jiguan.store import AssessmentInfo
 from pages.common import access, answers, routes, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -242,13 +243,14 @@ def _kept_conflicts(aid: int) -> None:
                 )
 
 
-def require_assessment() -> bool:
-    """Pages that need an assessment send the user to 首页 when none is chosen."""
+def require_assessment() -> AssessmentInfo | None:
+    """The open assessment; pages that need one send the user to 首页 when none is chosen
+    (then None: ``if not (info := require_assessment()): return``)."""
     s = session()
     if s.gone:
         st.error(plain(s.gone), icon=":material/delete_forever:")
     if s.aid is not None and s.info is not None:
-        return True
+        return s.info
     rubric = state.get_rubric()
     home = routes.home_url(access.nav_role())
     if home == routes.HOME_URL:
@@ -256,4 +258,4 @@ def require_assessment() -> bool:
     else:
         st.info("请先在「示例练习」页载入示例单位，开始练习。", icon=":material/info:")
     st.page_link(routes.page(rubric, home), label=f"前往{routes.title(rubric, home)}")
-    return False
+    return None

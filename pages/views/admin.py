@@ -76,7 +76,7 @@ def _add_form(me: Caller) -> None:
         cols[1].selectbox(  # 填报人 first: the safe default
             "角色",
             sorted(ROLE_LABELS, key=lambda r: r == ADMIN),
-            format_func=ROLE_LABELS.get,
+            format_func=ROLE_LABELS.__getitem__,
             key="admin.new.role",
         )
         cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=100)
@@ -103,7 +103,7 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             "角色",
             list(ROLE_LABELS),
             index=list(ROLE_LABELS).index(user.role),
-            format_func=ROLE_LABELS.get,
+            format_func=ROLE_LABELS.__getitem__,
             key=f"admin.role.{user.id}",
         )
         if cols[1].button("保存角色", key=f"admin.setrole.{user.id}", disabled=role == user.role):
@@ -131,7 +131,7 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             placeholder="选择或输入单位名称",
             key=f"admin.unit.{user.id}",
         )
-        if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit):
+        if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit) and unit:
             _do(lambda: _users().assign(user.id, unit, by=me), f"已为「{name}」分配单位。")
             st.rerun()
         for held in user.units:

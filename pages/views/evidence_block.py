@@ -113,7 +113,7 @@ def _what_changed(criterion: Criterion, entry) -> tuple[str, str]:
 
 def _history(criterion: Criterion) -> None:
     try:
-        entries = state.get_store().history(session().aid, criterion.id)
+        entries = state.get_store().history(state.open_id(), criterion.id)
     except StoreError as exc:
         st.caption(f"暂时无法读取修改记录：{plain(str(exc))}")
         return

@@ -172,7 +172,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
         choice = st.segmented_control(
             f"评定（满分 {points(criterion.points)} 分）",
             _check_options(criterion),
-            format_func=answers.CHECK_LABELS.get,
+            format_func=answers.CHECK_LABELS.__getitem__,
             required=True,
             key=answers.key("ans", cid),
             on_change=on_change,

@@ -9,6 +9,7 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import Result, room
 from pages.common import routes, state
+from pages.common.session import session
 from pages.common.ui import banners, page_total, require_assessment
 
 GAP_INDICATORS_SHOWN = 12  # the rest of 提分空间 behind an expander
@@ -29,7 +30,7 @@ def render() -> None:
 
     rubric = state.get_rubric()
     result = state.result()
-    saved = state.session().answers
+    saved = session().answers
 
     page_total()
     with st.container(horizontal=True, wrap=True, gap="large"):

@@ -29,13 +29,13 @@ ss = st.session_state
 def render() -> None:
     """导入导出: CSV and report downloads, CSV upload with preview."""
     st.title("导入导出")
-    if not require_assessment():
+    info = require_assessment()
+    if info is None:
         st.stop()
     banners()
 
     rubric = state.get_rubric()
     s = session()
-    info = s.info
     answers = s.answers
     profile = info.profile or {}
     try:
@@ -52,7 +52,7 @@ def render() -> None:
         if not pending or pending["aid"] != s.aid:
             return
         try:
-            state.get_store().replace_answers(s.aid, pending["answers"], user=state.who())
+            state.get_store().replace_answers(info.id, pending["answers"], user=state.who())
         except StoreError as exc:
             s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
             return
@@ -131,16 +131,18 @@ def render() -> None:
                 "changes": diff_answers(rubric, answers, imported),
             }
         pending = s.import_preview
+        if pending is None:  # (set just above)
+            return
         changes = pending["changes"]
         counts = {cid: len(files) for cid, files in s.files.items()}
         before = score(rubric, answers)
         after = score(rubric, with_attachments(pending["answers"], counts))
         kinds = [c.kind for c in changes]
-        cols = st.columns(4)
-        cols[0].metric("新增", kinds.count("added"))
-        cols[1].metric("修改", kinds.count("changed"))
-        cols[2].metric("清空", kinds.count("cleared"))
-        cols[3].metric(
+        added, changed, cleared, total = st.columns(4)
+        added.metric("新增", kinds.count("added"))
+        changed.metric("修改", kinds.count("changed"))
+        cleared.metric("清空", kinds.count("cleared"))
+        total.metric(
             "总分",
             f"{points(before.total)} → {points(after.total)}",
             delta=f"{after.total - before.total:+g}" if after.total != before.total else None,

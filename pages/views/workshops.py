@@ -71,13 +71,13 @@ def render() -> None:
         return
     for info in mine:
         with st.container(border=True):
-            cols = st.columns([3, 1])
+            row = st.columns([3, 1])
             state_text = "进行中" if info.active() else "已结束"
-            cols[0].markdown(f"**{plain(info.code)}**　{state_text}")
-            cols[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
-            cols[0].text(f"培训教师：{info.trainer}")
+            row[0].markdown(f"**{plain(info.code)}**　{state_text}")
+            row[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
+            row[0].text(f"培训教师：{info.trainer}")
             if info.active():
-                cols[1].button(
+                row[1].button(
                     "结束培训班",
                     key=f"ws.close.{info.id}",
                     on_click=_close,
