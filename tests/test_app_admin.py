@@ -40,6 +40,9 @@ def _login(name: str) -> AppTest:
     at.text_input(key="login.password").set_value(NEW_PASSWORD)
     at.button(key="FormSubmitter:login-登录").click().run()
     assert not at.exception, at.exception
+    account = sess(at).account  # signed in: what the caller checks is that account's view
+    assert account is not None and account.name == name, [e.value for e in at.error]
+    assert not [w for w in at.text_input if w.key == "login.name"]
     return at
 
 
@@ -79,7 +82,9 @@ def test_a_filler_cannot_draw_the_administrator_page(shared: None, other_store: 
     _account(other_store, "甲填报", FILLER, "甲局")
     at = _login("甲填报")
     at = goto(at, "accounts")
+    assert not at.exception, at.exception
     assert not [w for w in at.text_input if w.key == "admin.new.name"]
+    assert sess(at).account is not None  # still signed in: refused the page, not logged out
 
 
 def test_trainee_joins_with_a_code_and_sees_only_their_practice(

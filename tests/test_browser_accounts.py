@@ -268,9 +268,14 @@ def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
         other = _other_address()
-        if other is not None:
-            with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
-                pass
+        require_service(
+            other is not None,
+            "a network address besides loopback (to try reaching the server from it)",
+            "an IPv4 route out of the machine (any interface with a non-127 address)",
+        )
+        assert other is not None
+        with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
+            pass
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -154,18 +154,24 @@ def test_replayer_saves_in_the_background_when_the_database_returns(
     journal = Journal(tmp_path)
     journal.append(change(aid, "2.1", Answer(), 0, value="yes"))
     back = threading.Event()
+    tried_while_down = threading.Event()
     outage = Outage()
 
     def save(c: Change) -> None:
         if not back.is_set():
             outage.fail()
+            tried_while_down.set()
             raise StoreUnavailable("数据库连接失败")
         save_change(store, c)
         outage.ok()
 
     replayer = Replayer(journal, save, interval=0.05).start()
     try:
-        assert outage.down or journal.pending()
+        # The replayer has tried while the database was away: the change is still waiting.
+        assert tried_while_down.wait(10)
+        assert outage.down
+        assert [e.change.criterion_id for e in journal.pending()] == ["2.1"]
+        assert "2.1" not in store.answers(aid)
         back.set()
         for _ in range(200):
             if not journal.pending():
