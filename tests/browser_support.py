@@ -128,11 +128,40 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+# The app root's test attributes (Streamlit's own end-to-end tests wait on them): a click that
+# asks for a rerun turns the script state to rerunRequested/running until the run is done.
+_IDLE = (
+    "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+    " return !!app && app.dataset.testScriptState === 'notRunning'"
+    " && app.dataset.testConnectionState === 'CONNECTED'; }"
+)
+
+# Resolves once the element has stayed put for a few animation frames (a scroll has ended and
+# what it brought into view has been laid out).
+_STILL = """el => new Promise(resolve => {
+    let last = null, same = 0;
+    const tick = () => {
+        const r = el.getBoundingClientRect(), now = `${r.top},${r.left},${r.height}`;
+        same = now === last ? same + 1 : 0;
+        last = now;
+        if (same >= 5) resolve(true); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+})"""
+
+
 def _settle(page) -> None:
-    """Wait until Streamlit has finished running (no spinner / "Running..." status)."""
+    """Wait until Streamlit has finished running: connected, no script run under way or asked
+    for, no spinner / "Running..." status."""
     page.wait_for_load_state("networkidle")
+    page.wait_for_function(_IDLE, timeout=TIMEOUT)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT)
-    time.sleep(0.4)
+    page.wait_for_function(_IDLE, timeout=TIMEOUT)
+
+
+def wait_still(locator) -> None:
+    """Wait until ``locator``'s element has stopped moving (after a scroll)."""
+    locator.evaluate(_STILL)
 
 
 TOTAL = '[data-testid="stSidebar"] [data-testid="stMetricValue"]'
@@ -156,10 +185,9 @@ def _shot(page, shots: Path, name: str, *, below: tuple[str, ...] = ()) -> None:
     _settle(page)
     page.screenshot(path=str(shots / f"{name}.png"))
     for n, heading in enumerate(below, start=1):
-        page.get_by_text(heading, exact=True).first.evaluate(
-            "el => el.scrollIntoView({block: 'start'})"
-        )
-        time.sleep(0.6)
+        target = page.get_by_text(heading, exact=True).first
+        target.evaluate("el => el.scrollIntoView({block: 'start'})")
+        wait_still(target)
         page.screenshot(path=str(shots / f"{name}_{n}.png"))
 
 
