@@ -38,14 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_app import (  # noqa: E402
-    Samples,
-    Target,
-    answer,
-    load_pages,
-    prepare_assessments,
-    summarize,
-)
+from app_stats import summarize  # noqa: E402
+from app_workload import Samples, Target, answer, load_pages, prepare_assessments  # noqa: E402
 
 from deploy.cluster import Cluster  # noqa: E402
 

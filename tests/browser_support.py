@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jiguan import PROJECT_ROOT
+from deploy.process import NotHealthy, free_port, start_streamlit, stop, wait_healthy
 from tests.conftest import require_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,12 +30,6 @@ UNIT = "某某市机关事务管理局"
 TIMEOUT = 20_000  # ms
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class AppServer:
     """`streamlit run app.py` on a free port with its own data directory; restartable."""
 
@@ -46,7 +37,7 @@ class AppServer:
         self.extra_env = env or {}
         self.data_dir = data_dir
         self.log_path = log_path
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
@@ -54,36 +45,12 @@ class AppServer:
         env = dict(os.environ, JIGUAN_DATA_DIR=str(self.data_dir))
         env.pop("JIGUAN_DATABASE_URL", None)
         env.update(self.extra_env)
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
-                return self.url
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start: " + self.log_path.read_text())
-                time.sleep(0.2)
+        self.proc = start_streamlit(self.port, self.log_path, env=env)
+        try:
+            wait_healthy(self.url, self.proc, self.log_path, timeout=60)
+        except NotHealthy as exc:
+            pytest.fail(f"streamlit did not start: {exc}")
+        return self.url
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, as in a crash or a power cut of the process."""
@@ -92,13 +59,7 @@ class AppServer:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 @pytest.fixture

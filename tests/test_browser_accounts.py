@@ -9,17 +9,14 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from jiguan import PROJECT_ROOT
+from deploy.process import free_port, start_streamlit, stop, wait_healthy
 from jiguan.accounts import ADMIN, FILLER, MAX_FAILED_LOGINS, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
@@ -33,7 +30,6 @@ from tests.browser_support import (
     TIMEOUT,
     VIEWPORT,
     AppServer,
-    _free_port,
     _open_top,
     _settle,
 )
@@ -243,29 +239,14 @@ def _other_address() -> str | None:
 
 def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
     """`make run` with the project's own config (.streamlit/config.toml), no address given."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, JIGUAN_DATA_DIR=str(tmp_path / "data"))
     env.pop("JIGUAN_MODE", None)
     env.pop("JIGUAN_DATABASE_URL", None)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "server.log"
+    proc = start_streamlit(port, log, env=env, address=None)  # the config file's address
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    tmp_path / "server.log"
-                ).read_text()
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=60)
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
         other = _other_address()
         require_service(
@@ -277,9 +258,7 @@ def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
         with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
             pass
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+        stop(proc)
 
 
 def test_administrator_pages(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
