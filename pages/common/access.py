@@ -29,6 +29,7 @@ from jiguan.accounts import (
     client_address,
     session_expired,
 )
+from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from jiguan.store import (
     LOGIN_COOKIE,
     AccessDenied,
@@ -206,10 +207,14 @@ def _login_form(users: Users) -> None:
         st.info(s.home_msg[1], icon=":material/info:")
         s.home_msg = None
     with st.form("login"):
-        name = st.text_input("用户名", key="login.name", max_chars=100)
-        password = st.text_input("密码", type="password", key="login.password", max_chars=256)
+        name = st.text_input("用户名", key="login.name", max_chars=MAX_NAME_CHARS)
+        password = st.text_input(
+            "密码", type="password", key="login.password", max_chars=MAX_PASSWORD_CHARS
+        )
         if st.form_submit_button("登录", type="primary"):
-            who = Caller(" ".join(name.split())[:100] or "（空）", "none", None, _address())
+            who = Caller(
+                " ".join(name.split())[:MAX_NAME_CHARS] or "（空）", "none", None, _address()
+            )
             try:
                 info = users.login(name, password)
             except AccountError as exc:
@@ -244,7 +249,9 @@ def _oidc_sign_in(users: Users) -> None:
         info = users.oidc_login(name)
     except AccountError as exc:
         s.oidc_refused = name
-        users.record(Caller(name[:100], "none", None, _address()), "登录失败", name, str(exc))
+        users.record(
+            Caller(name[:MAX_NAME_CHARS], "none", None, _address()), "登录失败", name, str(exc)
+        )
         return
     except StoreError as exc:
         st.error(
@@ -260,8 +267,8 @@ def _join_form(base: Store) -> None:
     st.subheader("参加培训班", anchor=False)
     st.caption("学员无需账户：输入培训教师给出的培训班代码和您的姓名，即可进入示例练习。")
     with st.form("join"):
-        code = st.text_input("培训班代码", key="join.code", max_chars=100)
-        name = st.text_input("您的姓名", key="join.name", max_chars=100)
+        code = st.text_input("培训班代码", key="join.code", max_chars=MAX_NAME_CHARS)
+        name = st.text_input("您的姓名", key="join.name", max_chars=MAX_NAME_CHARS)
         if st.form_submit_button("加入培训班"):
             try:
                 who = base.workshops.join(code, name, _address())
@@ -350,11 +357,16 @@ def _password_form(users: Users, forced: bool) -> None:
     if forced:
         st.warning("首次登录（或管理员重设密码后）须先修改密码。", icon=":material/key:")
     with st.form("password"):
-        old = st.text_input("原密码", type="password", key="pw.old", max_chars=256)
+        old = st.text_input("原密码", type="password", key="pw.old", max_chars=MAX_PASSWORD_CHARS)
         new = st.text_input(
-            "新密码（至少 10 个字符）", type="password", key="pw.new", max_chars=256
+            f"新密码（至少 {MIN_PASSWORD_CHARS} 个字符）",
+            type="password",
+            key="pw.new",
+            max_chars=MAX_PASSWORD_CHARS,
         )
-        again = st.text_input("再输入一次新密码", type="password", key="pw.again", max_chars=256)
+        again = st.text_input(
+            "再输入一次新密码", type="password", key="pw.again", max_chars=MAX_PASSWORD_CHARS
+        )
         if st.form_submit_button("修改密码", type="primary"):
             if new != again:
                 st.error("两次输入的新密码不一致")

@@ -31,6 +31,7 @@ from typing import Any
 import streamlit as st
 
 from jiguan.journal import Change, save_change
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
@@ -41,7 +42,6 @@ UNANSWERED = "none"  # the 未评 option of a check criterion's control
 CHECK_OPTIONS = ("yes", "partial", "no", UNANSWERED)
 CHECK_LABELS = {"yes": "符合", "partial": "部分符合", "no": "不符合", UNANSWERED: "未评"}
 TEXT_FIELDS = {"ev": "evidence", "note": "note"}
-MAX_COUNT = 1000
 
 ss = st.session_state
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from jiguan.limits import MAX_COUNT
 from jiguan.review import Verdict, compare_review
 from jiguan.scoring import PARTIAL
 from jiguan.store import StoreError, StoreUnavailable, VerdictConflict
@@ -99,7 +100,7 @@ def _fields(cid: str, field: str, raw: Any) -> dict[str, Any] | None:
     if field in TEXT:
         return {TEXT[field]: raw or ""}
     if criterion.kind == "count":
-        return {"value": None if raw is None else min(int(raw), answers.MAX_COUNT), "points": None}
+        return {"value": None if raw is None else min(int(raw), MAX_COUNT), "points": None}
     if field == "pts":
         return None if raw is None else {"value": PARTIAL, "points": float(raw)}
     if raw is None:

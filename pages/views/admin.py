@@ -8,6 +8,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
 from jiguan.format import format_time
+from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from jiguan.store import StoreError, UserInfo, Users
 from pages.common import access, state
 from pages.common.text import plain
@@ -72,19 +73,19 @@ def _add_form(me: Caller) -> None:
     expander = st.expander("新建账户", icon=":material/person_add:")
     with expander, st.form("admin.add", clear_on_submit=True):
         cols = st.columns(2)
-        cols[0].text_input("用户名", key="admin.new.name", max_chars=100)
+        cols[0].text_input("用户名", key="admin.new.name", max_chars=MAX_NAME_CHARS)
         cols[1].selectbox(  # 填报人 first: the safe default
             "角色",
             sorted(ROLE_LABELS, key=lambda r: r == ADMIN),
             format_func=ROLE_LABELS.__getitem__,
             key="admin.new.role",
         )
-        cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=100)
+        cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=MAX_NAME_CHARS)
         cols[1].text_input(
-            "初始密码（至少 10 个字符，首次登录须修改）",
+            f"初始密码（至少 {MIN_PASSWORD_CHARS} 个字符，首次登录须修改）",
             type="password",
             key="admin.new.password",
-            max_chars=256,
+            max_chars=MAX_PASSWORD_CHARS,
         )
         st.form_submit_button("新建", type="primary", on_click=_add, args=(me,))
 
@@ -147,7 +148,7 @@ def _manage(me: Caller, users: list[UserInfo]) -> None:
             "新密码（用户下次登录须修改）",
             type="password",
             key=f"admin.reset.{user.id}",
-            max_chars=256,
+            max_chars=MAX_PASSWORD_CHARS,
         )
         if cols[1].button("重设密码", key=f"admin.doreset.{user.id}", disabled=not new):
 

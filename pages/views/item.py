@@ -13,6 +13,7 @@ from functools import partial
 import streamlit as st
 
 from jiguan.format import points
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages.common import access, answers, refresh, routes, state
@@ -157,7 +158,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
             n = st.number_input(
                 f"数量（{unit}）",
                 min_value=0,
-                max_value=answers.MAX_COUNT,
+                max_value=MAX_COUNT,
                 step=1,
                 format="%d",
                 placeholder="未评",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from jiguan.format import format_time, points
+from jiguan.limits import MAX_COUNT
 from jiguan.reports import Profile
 from jiguan.reports.review import (
     DOCX_MIME,
@@ -194,7 +195,7 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
             st.number_input(
                 f"评估组核定数量（{criterion.unit or '项'}）",
                 min_value=0,
-                max_value=answers.MAX_COUNT,
+                max_value=MAX_COUNT,
                 step=1,
                 format="%d",
                 placeholder="未评",

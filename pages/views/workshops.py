@@ -10,6 +10,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
 from jiguan.format import CHINA_TZ, format_time
+from jiguan.limits import MAX_NAME_CHARS
 from jiguan.store import MAX_WORKSHOP_DAYS, StoreError, Workshops
 from pages.common import access, routes, state
 from pages.common.text import plain
@@ -53,8 +54,8 @@ def render() -> None:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
     with st.form("ws.open", clear_on_submit=True):
         cols = st.columns(3)
-        cols[0].text_input("培训班代码（至少 4 个字符）", key="ws.code", max_chars=100)
-        cols[1].text_input("培训班名称", key="ws.name", max_chars=100)
+        cols[0].text_input("培训班代码（至少 4 个字符）", key="ws.code", max_chars=MAX_NAME_CHARS)
+        cols[1].text_input("培训班名称", key="ws.name", max_chars=MAX_NAME_CHARS)
         today = dt.datetime.now(CHINA_TZ).date()
         cols[2].date_input(
             "结束日期（当天 23:59 结束）",
