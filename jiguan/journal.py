@@ -289,8 +289,8 @@ class ReplayResult:
 
 
 def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change], str | None]:
-    """The ``save`` both replayers use (the server's in `jiguan.web`, the app's in
-    pages/state.py): `save_change` as the change's author, through their scope.
+    """The ``save`` of the process's one replayer (`jiguan.runtime`, started by the server's
+    lifespan or the first page): `save_change` as the change's author, through their scope.
 
     Returns None when saved; a Chinese reason when it cannot be applied (a conflict, the
     assessment deleted meanwhile, the answer no longer fits); raises `Refused` when the

@@ -185,7 +185,7 @@ def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
 def test_a_change_its_author_had_no_right_to_is_not_saved_nor_offered_to_the_next_person(
     app: AppTest, other_store: Store, data_dir: Path
 ) -> None:
-    """The app's replayer (pages/state.py) replays a change as its author: a 填报人 of another
+    """The app's replayer (jiguan/runtime.py) replays a change as its author: a 填报人 of another
     unit journaled a change to this assessment while the database was away."""
     from jiguan.accounts import FILLER
     from jiguan.journal import Change, Journal

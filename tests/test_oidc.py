@@ -1,7 +1,7 @@
-"""Optional sign-in through an identity provider (pages/oidc.py, `st.login`), tested as far as it
-can be without a provider: the buttons follow `.streamlit/secrets.toml`'s [auth] section, the
-provider's identity maps only to an account an administrator opened (both backends), and the
-CLI opens password-less accounts for it."""
+"""Optional sign-in through an identity provider (pages/common/oidc.py, `st.login`), tested as
+far as it can be without a provider: the buttons follow `.streamlit/secrets.toml`'s [auth]
+section, the provider's identity maps only to an account an administrator opened (both
+backends), and the CLI opens password-less accounts for it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The review pages' door to ``store.reviews``: loading the review and one path from a verdict
-widget to the store, under the same rule as `pages.answers`: a callback writes only its own
+widget to the store, under the same rule as `pages.common.answers`: a callback writes only its own
 widget's field(s), merged into the verdict this browser saw, with that verdict's version.
 
 Verdicts are not journaled during a database outage (the journal holds the unit's answers); a

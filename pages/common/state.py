@@ -2,7 +2,7 @@
 
 This browser's view of the assessment (``Session.answers`` / ``versions`` / ``files``) is
 loaded here and refreshed at the top of every full run when the assessment's ``updated_at``
-moved (one query when nothing changed). Edits go the other way through `pages.answers`,
+moved (one query when nothing changed). Edits go the other way through `pages.common.answers`,
 which saves through `jiguan.journal.save_change` and keeps the view in step.
 """
 

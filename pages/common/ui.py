@@ -82,7 +82,7 @@ _CONNECTION_SCRIPT = """
 
   // A text or number field commits on blur, and Streamlit sends that commit a moment after the
   // blur. A click on a link or button that took the focus from such a field would otherwise
-  // reach the server first (pages/answers.py says what that costs): after typing, hold the
+  // reach the server first (pages/common/answers.py says what that costs): after typing, hold the
   // click until the field's value has gone out on the websocket, then click.
   const typing = 'textarea, input[type="text"], input[type="number"], input:not([type])';
   const clickable = [

@@ -1,9 +1,11 @@
-"""One renderer for every 评估项目 page (pages/routes.py makes one page per item in the rubric).
+"""One renderer for every 评估项目 page (pages/common/routes.py makes one page per item in the
+rubric).
 
 Each indicator is a bordered box: its head and per criterion the answer row (a keyed fragment,
-so a click redraws only what it changes; see pages/refresh.py), then per criterion the evidence
-block (pages/evidence_block.py), outside the fragment because its fields commit on blur.
-Indicators with count criteria (typed numbers) are drawn without a fragment for the same reason.
+so a click redraws only what it changes; see pages/common/refresh.py), then per criterion the
+evidence block (pages/views/evidence_block.py), outside the fragment because its fields commit
+on blur. Indicators with count criteria (typed numbers) are drawn without a fragment for the
+same reason.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """评审对照: self and panel side by side per item, indicator and criterion, biggest gaps first.
 
 The unit sees it once the review is finalised; before that only those who may review
-(`pages.state.may_review`) see the provisional result.
+(`pages.common.state.may_review`) see the provisional result.
 """
 
 from __future__ import annotations
