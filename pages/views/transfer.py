@@ -7,9 +7,10 @@ import streamlit as st
 from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
 from jiguan.format import points, today
 from jiguan.profile import ASSESSMENT_DATE
-from jiguan.scoring import answer_words, score
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer, answer_words, score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
-from jiguan.store import StoreError
+from jiguan.store import AssessmentInfo, StoreError
 from pages.common import access, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -42,23 +43,6 @@ def render() -> None:
         date = dt.date.fromisoformat(profile.get(ASSESSMENT_DATE, ""))
     except ValueError:
         date = today()
-
-    def _clear_import() -> None:
-        s.import_preview = None
-        s.import_gen += 1
-
-    def _apply_import() -> None:
-        pending = s.import_preview
-        if not pending or pending["aid"] != s.aid:
-            return
-        try:
-            state.get_store().replace_answers(info.id, pending["answers"], user=state.who())
-        except StoreError as exc:
-            s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
-            return
-        s.loaded_aid = None  # reload everything from the store on this run
-        s.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
-        _clear_import()
 
     st.subheader("下载答题表", divider="gray")
     st.caption(
@@ -100,7 +84,33 @@ def render() -> None:
             )
 
     evidence_package_download(rubric, info, answers)
+    _upload(rubric, info, answers)
 
+
+def _clear_import() -> None:
+    s = session()
+    s.import_preview = None
+    s.import_gen += 1
+
+
+def _apply_import(aid: int) -> None:
+    s = session()
+    pending = s.import_preview
+    if not pending or pending["aid"] != s.aid:
+        return
+    try:
+        state.get_store().replace_answers(aid, pending["answers"], user=state.who())
+    except StoreError as exc:
+        s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
+        return
+    s.loaded_aid = None  # reload everything from the store on this run
+    s.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
+    _clear_import()
+
+
+def _upload(rubric: Rubric, info: AssessmentInfo, answers: dict[str, Answer]) -> None:
+    """上传答题表: a CSV is read and its changes shown; only 确认导入 writes them."""
+    s = session()
     st.subheader("上传答题表", divider="gray")
     st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
     msg, s.import_msg = s.import_msg, None
@@ -171,7 +181,13 @@ def render() -> None:
                 icon=":material/warning:",
             )
             left, right, _ = st.columns([1.2, 1, 4])
-            left.button("确认导入", type="primary", key="import.confirm", on_click=_apply_import)
+            left.button(
+                "确认导入",
+                type="primary",
+                key="import.confirm",
+                on_click=_apply_import,
+                args=(info.id,),
+            )
             right.button("取消", key="import.cancel", on_click=_clear_import)
 
 
