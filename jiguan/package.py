@@ -8,11 +8,11 @@ Layout::
     一、组织管理/指标01/1-2_领导小组成员名单.pdf
     四、标准实施与监督/指标26/26-1_现场照片.jpg
 
-Each indicator's evidence is numbered ``<indicator>-<n>`` in rubric order: per criterion, the
-evidence lines typed into its answer, then its attached files. A typed line that names an
-attached file is not listed twice; the other typed lines are listed as 「纸质/现场材料」 (shown
-to the panel on paper or on site) and have no file. Every attached file is in the ZIP once, under
-its number.
+Numbers are the one numbering of `jiguan.evidence` (the report's catalogues use it too): per
+indicator ``<indicator>-<n>``, per criterion its typed evidence lines, then its attached files;
+a typed line naming an attached file is that file's entry. Typed lines without a file are
+listed as 「纸质/现场材料」 (shown to the panel on paper or on site). Every attached file is in
+the ZIP once, under its number, even when two share a name.
 
 Names are safe on Windows: NFC, only characters GBK can represent (others become ``_``), no
 reserved characters or device names, every path under `MAX_PATH_CHARS`. The ZIP marks names as
@@ -25,6 +25,7 @@ stays near the largest single file whatever the package's size.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -32,12 +33,14 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, NamedTuple, Protocol
+from typing import IO, BinaryIO, NamedTuple, Protocol, cast
 
 import xlsxwriter
 
-from jiguan.reports._common import EvidenceEntry, EvidenceGroup, Profile, clean_inputs, lines
-from jiguan.reports._xlsx import row_height
+from jiguan.evidence import EvidenceEntry, EvidenceGroup, file_name, number_evidence
+from jiguan.format import CHINA_TZ
+from jiguan.reports._common import Profile, clean_inputs
+from jiguan.reports._xlsx import row_height, workbook_properties
 from jiguan.reports.catalogue import build_catalogue_docx
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
@@ -123,40 +126,29 @@ def plan_package(
     answers: Mapping[str, Answer],
     files: Mapping[str, Sequence[StoredFile]],
 ) -> list[tuple[EvidenceGroup, list[PackageEntry]]]:
-    """The catalogue: per indicator with any evidence, its numbered entries and ZIP paths."""
+    """The catalogue: the one numbering (`jiguan.evidence.number_evidence`) with ZIP paths."""
+    folders = {id(item): item_folder(n, item.name) for n, item in enumerate(rubric.items)}
     plan = []
-    for n_item, item in enumerate(rubric.items):
-        folder = item_folder(n_item, item.name)
-        for content in item.contents:
-            for ind in content.indicators:
-                entries: list[PackageEntry] = []
-                base = f"{folder}/指标{ind.id:02d}/"
-                for c in ind.criteria:
-                    attached = list(files.get(c.id, ()))
-                    names = {clean_text(f.filename) for f in attached}
-                    names |= {Path(n).stem for n in names}
-                    a = answers.get(c.id)
-                    for text in lines(a.evidence if a else ""):
-                        if text not in names:
-                            number = f"{ind.id}-{len(entries) + 1}"
-                            entries.append(PackageEntry(number, ind.id, c.id, text, "", None))
-                    for f in attached:
-                        number = f"{ind.id}-{len(entries) + 1}"
-                        room = MAX_PATH_CHARS - len(base) - len(number) - 1
-                        name = f"{number}_{safe_name(f.filename, limit=min(room, NAME_CHARS))}"
-                        title = clean_text(f.filename)
-                        entries.append(PackageEntry(number, ind.id, c.id, title, base + name, f))
-                if entries:
-                    group = EvidenceGroup(
-                        ind,
-                        item,
-                        content,
-                        tuple(
-                            EvidenceEntry(e.number, e.title, e.criterion_id, bool(e.path))
-                            for e in entries
-                        ),
-                    )
-                    plan.append((group, entries))
+    for group in number_evidence(rubric, answers, files):
+        base = f"{folders[id(group.item)]}/指标{group.indicator.id:02d}/"
+        entries = []
+        for e in group.entries:
+            path = ""
+            if e.file is not None:
+                room = MAX_PATH_CHARS - len(base) - len(e.number) - 1
+                name = safe_name(file_name(e.file), limit=min(room, NAME_CHARS))
+                path = f"{base}{e.number}_{name}"
+            entries.append(
+                PackageEntry(
+                    e.number,
+                    group.indicator.id,
+                    e.criterion_id,
+                    e.text,
+                    path,
+                    cast("StoredFile | None", e.file),  # the files given here are stored ones
+                )
+            )
+        plan.append((group, entries))
     return plan
 
 
@@ -199,21 +191,24 @@ def build_evidence_package(
 
     title = f"{CATALOGUE}（{rubric.title}）"
     docx = build_catalogue_docx(title, profile, [g for g, _ in plan], entry_text, note)
-    xlsx = _catalogue_xlsx(plan)
+    xlsx = _catalogue_xlsx(plan, title, profile)
     bytes_in = 0
+    stamp = dt.datetime.now(CHINA_TZ).timetuple()[:6]  # ZIP times are local: Beijing's
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        zf.writestr(f"{CATALOGUE}.docx", docx)
-        zf.writestr(f"{CATALOGUE}.xlsx", xlsx)
+        for name, data in ((f"{CATALOGUE}.docx", docx), (f"{CATALOGUE}.xlsx", xlsx)):
+            zf.writestr(_entry(name, stamp, zipfile.ZIP_DEFLATED), data)
         for e in entries:
             if e.file is None:
                 continue
             content = read(e.file)
             # already-compressed formats gain nothing from deflate; store them as they are
             method = zipfile.ZIP_STORED if _compressed(e.path) else zipfile.ZIP_DEFLATED
-            info = zipfile.ZipInfo(e.path, date_time=(2026, 1, 1, 0, 0, 0))
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            with zf.open(info, "w", force_zip64=True) as dest:
+            info = _entry(e.path, stamp, method)
+            size = len(content) if isinstance(content, bytes | bytearray) else None
+            size = size if size is not None else getattr(e.file, "size", None)
+            # Zip64 only where needed: zipfile decides from the size when it is known
+            info.file_size = size or 0
+            with zf.open(info, "w", force_zip64=size is None) as dest:
                 if isinstance(content, bytes | bytearray):
                     dest.write(content)
                     bytes_in += len(content)
@@ -228,6 +223,13 @@ def build_evidence_package(
     )
 
 
+def _entry(name: str, stamp: tuple[int, int, int, int, int, int], method: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = method
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def _copy(src: BinaryIO, dest: IO[bytes]) -> int:
     n = 0
     while chunk := src.read(_CHUNK):
@@ -240,13 +242,16 @@ def _compressed(path: str) -> bool:
     return path.lower().rsplit(".", 1)[-1] in {"jpg", "jpeg", "png", "zip", "docx", "xlsx", "pptx"}
 
 
-def _catalogue_xlsx(plan: Sequence[tuple[EvidenceGroup, Sequence[PackageEntry]]]) -> bytes:
+def _catalogue_xlsx(
+    plan: Sequence[tuple[EvidenceGroup, Sequence[PackageEntry]]], title: str, profile: Profile
+) -> bytes:
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    wb.set_properties(workbook_properties(title, profile))
     ws = wb.add_worksheet(CATALOGUE)
     base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "top"}
     head = wb.add_format({**base, "bold": True, "bg_color": "#E7E6E6", "align": "center"})
-    text = wb.add_format({**base, "text_wrap": True})
+    text = wb.add_format({**base, "text_wrap": True, "quote_prefix": True})
     columns = (("编号", 7), ("指标", 5), ("评估项目", 12), ("评估内容", 12),
                ("佐证材料", 40), ("类型", 12), ("评分项", 7), ("压缩包内位置", 48))  # fmt: skip
     for col, (name, width) in enumerate(columns):
@@ -255,10 +260,13 @@ def _catalogue_xlsx(plan: Sequence[tuple[EvidenceGroup, Sequence[PackageEntry]]]
     r = 1
     for group, entries in plan:
         for e in entries:
-            values = (e.number, str(e.indicator), group.item.name, group.content.name, e.title,
+            values = (e.number, e.indicator, group.item.name, group.content.name, e.title,
                       ELECTRONIC if e.path else PAPER, e.criterion_id, e.path)  # fmt: skip
             for col, value in enumerate(values):
-                ws.write_string(r, col, value, text)
+                if isinstance(value, int):
+                    ws.write_number(r, col, value, text)  # 指标 sorts 1, 2, … 10
+                else:
+                    ws.write_string(r, col, value, text)
             ws.set_row(r, row_height([(e.title, 40), (e.path, 48), (group.content.name, 12)]))
             r += 1
     ws.freeze_panes(1, 0)

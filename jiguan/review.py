@@ -9,15 +9,31 @@ A verdict *differs* from the claim when the criterion earns different points und
 (`criterion_points`): 部分符合 1.5 against 符合 2 differs, 不符合 against 未评 does not (both
 earn nothing; there is no claim to refuse). Every differing verdict needs a reason before the
 review can be finalised (`finalise_problems`).
+
+What a difference does to the total is computed here once (`CriterionRow.effect`): the
+differing verdicts of an indicator are applied one by one in rubric order, starting from the
+unit's claims, and each entry's effect is the change of the indicator's score (after its cap and
+highest-level rule) it makes. So the effects of an indicator sum to its difference and all of
+them to the difference of the totals; a verdict that moves nothing says why (`effect_note`).
+Every document and page listing differences reads these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from jiguan.rubric import Criterion, Rubric
-from jiguan.scoring import Answer, Result, answer_problem, criterion_points, score
+from jiguan.rubric import Criterion, Indicator, Rubric
+from jiguan.scoring import (
+    Answer,
+    Result,
+    answer_problem,
+    counted_points,
+    criterion_points,
+    indicator_score,
+    room,
+    score,
+)
 
 OPEN, FINAL = "open", "final"
 STATE_LABELS = {OPEN: "评审中", FINAL: "已定稿"}
@@ -83,7 +99,7 @@ def finalise_problems(
     rubric: Rubric, claims: Mapping[str, Answer], verdicts: Mapping[str, Verdict]
 ) -> list[str]:
     """What stops the review from being finalised (Chinese lines; empty: it may be)."""
-    unreviewed = [cid for cid in rubric.criteria if not _reviewed(verdicts, cid)]
+    unreviewed = _needed_unreviewed(rubric, verdicts)
     no_reason = [
         cid
         for cid, c in rubric.criteria.items()
@@ -100,6 +116,18 @@ def finalise_problems(
     return problems
 
 
+def _needed_unreviewed(rubric: Rubric, verdicts: Mapping[str, Verdict]) -> list[str]:
+    """Unjudged criteria that could still change the panel's score: a lower level once a
+    higher one is 符合, or any criterion of an indicator at its cap, is not asked for (the
+    engine's "done means the score can no longer change", `scoring.room`)."""
+    result = score(rubric, panel_sheet(verdicts))
+    needed = []
+    for _, _, ind in rubric.indicators():
+        gains = room(rubric, result, ind.id)
+        needed += [c.id for c in ind.criteria if not _reviewed(verdicts, c.id) and c.id in gains]
+    return needed
+
+
 def _reviewed(verdicts: Mapping[str, Verdict], cid: str) -> bool:
     v = verdicts.get(cid)
     return v is not None and v.reviewed
@@ -114,6 +142,33 @@ def _ids(ids: Sequence[str], limit: int = 20) -> str:
 # Side by side
 
 
+def signed(x: float) -> str:
+    """+1 / −1.5 / 0, for differences."""
+    return "0" if x == 0 else ("+" if x > 0 else "−") + f"{abs(x):g}"
+
+
+def _effects(
+    ind: Indicator, own: Sequence[float], panel: Sequence[float], differing: Iterable[bool]
+) -> list[tuple[float, str]]:
+    """(effect, note) per criterion: the differing verdicts applied one by one in order."""
+    earned = list(own)
+    before = indicator_score(ind, earned)
+    out = []
+    for i, moved in enumerate(differing):
+        if not moved:
+            out.append((0.0, ""))
+            continue
+        earned[i] = panel[i]
+        after = indicator_score(ind, earned)
+        note = ""
+        if after == before:
+            why = "只取最高档" if ind.combine == "max" else f"已达上限（{ind.cap:g} 分）"
+            note = f"不影响得分：指标 {ind.id} {why}"
+        out.append((after - before, note))
+        before = after
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class CriterionRow:
     criterion_id: str
@@ -123,11 +178,30 @@ class CriterionRow:
     self_points: float
     panel_points: float
     differs: bool
+    effect: float = 0.0  # on the total, after caps and tiers (see the module docstring)
+    effect_note: str = ""  # why a differing verdict moves nothing, e.g. 「不影响得分：…」
+    self_counted: float = 0.0  # the criterion's share of the unit's total (`counted_points`)
+    panel_counted: float = 0.0  # … of the panel's total
 
     @property
     def difference(self) -> float:
-        """Panel minus self (negative: the panel gave less)."""
+        """Panel minus self on the criterion alone, before caps and tiers (not its effect)."""
         return self.panel_points - self.self_points
+
+    @property
+    def pending(self) -> bool:
+        """Not yet judged while the claim earns points (provisional: counted as 0 for now)."""
+        return (self.verdict is None or not self.verdict.reviewed) and self.self_points != 0
+
+    @property
+    def listed(self) -> bool:
+        """An entry of the documents' list of differences: its effects sum to the difference."""
+        return self.differs or self.pending
+
+    @property
+    def effect_text(self) -> str:
+        """「总分 −1 分」, or why it moves nothing (「不影响得分：指标 17 已达上限（10 分）」)."""
+        return self.effect_note or f"总分 {signed(self.effect)} 分"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +265,11 @@ class ReviewComparison:
         """Every criterion whose verdict differs from the claim, in rubric order."""
         return [row for row in self.criteria if row.differs]
 
+    def listed(self) -> list[CriterionRow]:
+        """The differences, then (while the review is open) the claims not yet judged, which
+        count 0 for the panel for now: their effects sum to `difference`."""
+        return self.differences() + [row for row in self.criteria if row.pending]
+
     def biggest_gaps(self, limit: int | None = None) -> list[IndicatorRow]:
         """Indicators that differ, the largest absolute difference first (then rubric order)."""
         rows = [r for r in self.indicators if r.differs]
@@ -204,19 +283,33 @@ def compare_review(
     """Self against panel per criterion, indicator and item."""
     self_result = score(rubric, claims)
     panel_result = score(rubric, panel_sheet(verdicts))
+    self_counted = counted_points(rubric, self_result)
+    panel_counted = counted_points(rubric, panel_result)
     indicators = []
     for item, _, ind in rubric.indicators():
+        own = [self_result.criteria[c.id] for c in ind.criteria]
+        pan = [panel_result.criteria[c.id] for c in ind.criteria]
+        moved = [differs(c, claims.get(c.id), verdicts.get(c.id)) for c in ind.criteria]
+        pending = [
+            not _reviewed(verdicts, c.id) and p != 0 for c, p in zip(ind.criteria, own, strict=True)
+        ]
         rows = tuple(
             CriterionRow(
                 c.id,
                 ind.id,
                 claims.get(c.id),
                 verdicts.get(c.id),
-                self_result.criteria[c.id],
-                panel_result.criteria[c.id],
-                differs(c, claims.get(c.id), verdicts.get(c.id)),
+                own[i],
+                pan[i],
+                moved[i],
+                effect,
+                note,
+                self_counted[c.id],
+                panel_counted[c.id],
             )
-            for c in ind.criteria
+            for i, (c, (effect, note)) in enumerate(
+                zip(ind.criteria, _effects(ind, own, pan, map(max, moved, pending)), strict=True)
+            )
         )
         indicators.append(
             IndicatorRow(
@@ -329,5 +422,6 @@ __all__ = [
     "finalise_problems",
     "panel_sheet",
     "round_progress",
+    "signed",
     "verdict_problem",
 ]

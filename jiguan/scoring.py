@@ -11,12 +11,12 @@ about the blank criteria, `room` (提分空间) about every criterion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from jiguan.limits import MAX_COUNT
-from jiguan.rubric import Criterion, Rubric
+from jiguan.rubric import Criterion, Indicator, Rubric
 
 YES, NO, PARTIAL = "yes", "no", "partial"
 UNANSWERED = "unanswered"
@@ -86,7 +86,7 @@ def answer_problem(
     value = answer.value
     if value is None:
         if answer.points is not None:
-            return "未作答时不应填写得分（points）"
+            return "未作答时不应填写部分得分"
         return None
     if criterion.kind == "count":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -96,22 +96,22 @@ def answer_problem(
         if value > MAX_COUNT:
             return f"计数超过上限 {MAX_COUNT:,}，实为 {value:,}（请核对是否多填了数字）"
         if answer.points is not None:
-            return "计数评分项不填写得分（points），得分按数量自动计算"
+            return "计数评分项不填写部分得分，得分按数量自动计算"
         return None
     if value not in (YES, NO, PARTIAL):
-        return f"答案应为 yes/no/partial（是/否/部分），实为「{value}」"
+        return f"评定应为 符合、部分符合 或 不符合，实为「{value}」"
     if value == PARTIAL:
         if not allow_partial:
             return PARTIAL_NOT_ALLOWED
         p = answer.points
         if p is None:
-            return "部分符合（partial）须填写所给分数（points）"
+            return "部分符合须填写部分得分"
         if not 0 < p < criterion.points:
             return f"部分符合的得分须大于 0 且小于满分 {criterion.points:g}，实为 {p:g}"
         if (p * 2) != int(p * 2):
             return f"部分符合的得分须以 0.5 为单位，实为 {p:g}"
     elif answer.points is not None:
-        return "只有部分符合（partial）才填写得分（points）"
+        return "只有部分符合才填写部分得分"
     return None
 
 
@@ -325,6 +325,31 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         items=tuple(item_results),
         pass_line=rubric.pass_line,
     )
+
+
+def indicator_score(indicator: Indicator, earned: Sequence[float]) -> float:
+    """An indicator's score from its criteria's own points (in rubric order): summed or the
+    highest level only, then capped. `score` inlines the same rule on its hot path."""
+    raw = max(earned, default=0.0) if indicator.combine == "max" else float(sum(earned))
+    return min(raw, indicator.cap) if indicator.cap is not None else raw
+
+
+def counted_points(rubric: Rubric, result: Result) -> dict[str, float]:
+    """Each criterion's share of the total: its points after its indicator's rule.
+
+    A capped indicator's criteria count in rubric order until the cap is reached (17.1 = 6 and
+    17.3 = 6 under a cap of 10 count 6 and 4); a highest-level-only indicator counts its first
+    criterion with the highest points and 0 for the others. So the values sum to the total.
+    """
+    counted: dict[str, float] = {}
+    for _, _, ind in rubric.indicators():
+        left = result.indicators[ind.id].score
+        for c in ind.criteria:
+            own = result.criteria[c.id]
+            share = min(own, left) if ind.combine == "sum" or own >= left else 0.0
+            counted[c.id] = share
+            left -= share
+    return counted
 
 
 def points_at_stake(rubric: Rubric, result: Result, indicator_id: int) -> float:

@@ -14,11 +14,14 @@ Chinese header             English header    content
 部分得分                   points            only with 部分符合: 0.5 steps, 0 < p < 分值
 佐证材料                   evidence          one entry per line
 备注                       note              free text
+附件                       attachments       names of the uploaded files, one per line; import
+                                             counts them (files count as evidence)
 评估项目 评估内容 指标 评分项 分值 得分 评估方式 状态: readable, ignored on import
 评估组评定                 review_answer     optional: the 评估组's verdict, as 评定
 评估组部分得分             review_points     with 部分符合, as 部分得分
 评审意见                   review_reason     扣分理由 / 评审意见 (free text)
 评估组得分: readable (the panel's counted points), ignored on import
+对总分的影响: readable (`CriterionRow.effect` where the verdict differs), ignored on import
 =========================  ================  ==========================================
 
 The review columns are optional: `read_sheet` checks but does not return them;
@@ -57,7 +60,7 @@ from collections.abc import Iterator
 from jiguan.limits import MAX_CELL_CHARS, MAX_COUNT, MAX_SHEET_BYTES
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer
+from jiguan.scoring import Answer, counted_points
 from jiguan.sheet_cells import norm, read_choice
 from jiguan.sheet_decode import (
     ACCEPTED_ENCODINGS,
@@ -81,13 +84,13 @@ from jiguan.sheet_export import (
     STATUS_DONE,
     STATUS_NO_EVIDENCE,
     STATUS_UNANSWERED,
-    counted_points,
     export_rows,
     neutralise,
     sheet_filename,
     unquote,
     write_sheet,
 )
+from jiguan.text import lines
 
 # Every key a SheetProblem can carry, with what it means (for the UI and docs).
 PROBLEM_KEYS: dict[str, str] = {
@@ -216,7 +219,7 @@ def read_sheet_with_review(
                             1,
                             key,
                             "duplicate_column",
-                            f"表头中 {_LABELS[key]}（{key}）列出现了两次",
+                            f"表头中 {_LABELS[key]} 列出现了两次",
                         )
                     )
                 else:
@@ -231,19 +234,22 @@ def read_sheet_with_review(
                     1,
                     c,
                     "missing_column",
-                    f"表头缺少必需的 {_LABELS[c]}（{c}）列（现有表头：{shown}）",
+                    f"表头缺少必需的 {_LABELS[c]} 列（现有表头：{shown}）",
                 )
             )
         if problems:
             raise SheetError(problems)
         answers, verdicts, data_rows = _read_rows(reader, header, columns, rubric, problems)
     except csv.Error:
+        opened = _unclosed_quote_line(text)
         problems.append(
             SheetProblem(
-                reader.line_num or None,
+                opened or reader.line_num or None,
                 None,
                 "not_csv",
-                "无法按 CSV 解析（引号不成对或格式有误），请在 Excel 中另存为 CSV",
+                "此行的引号没有结束，无法按 CSV 解析，请在 Excel 中另存为 CSV"
+                if opened
+                else "无法按 CSV 解析（引号不成对或格式有误），请在 Excel 中另存为 CSV",
             )
         )
         raise SheetError(problems) from None
@@ -252,6 +258,19 @@ def read_sheet_with_review(
     if problems:
         raise SheetError(problems)
     return answers, (verdicts if "review_answer" in columns else None)
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line on which a quote opens that the file never closes (the csv module reports
+    the end of the file instead), or None when every quote is closed."""
+    inside, opened = False, None
+    for number, line in enumerate(text.splitlines(), start=1):
+        for ch in line:
+            if ch == '"':
+                inside = not inside
+                if inside:
+                    opened = number
+    return opened if inside else None
 
 
 def _long_cells(row: int, cells: list[str], header: list[str]) -> list[SheetProblem]:
@@ -306,7 +325,7 @@ def _read_rows(
                         row,
                         "criterion_id",
                         "missing_criterion_id",
-                        "此行填写了内容，但没有评分项编号（criterion_id）",
+                        "此行填写了内容，但没有评分项编号",
                     )
                 )
             continue
@@ -349,7 +368,8 @@ def _read_rows(
         )
         if choice is None or review is None:
             continue
-        answer = Answer(*choice, evidence=raw["evidence"], note=raw["note"])
+        attached = len(lines(raw["attachments"]))  # files count as evidence (`check`)
+        answer = Answer(*choice, evidence=raw["evidence"], note=raw["note"], attachments=attached)
         if not answer.is_blank():
             answers[cid] = answer
         verdict = Verdict(*review, reason=raw["review_reason"])

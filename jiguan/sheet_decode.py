@@ -26,6 +26,7 @@ COLUMN_LABELS: dict[str, str] = {
     "points": "部分得分",
     "evidence": "佐证材料",
     "note": "备注",
+    "attachments": "附件",  # names of the uploaded evidence files; import counts them
 }
 
 # The optional review columns (the 评估组's verdicts, issue 14): key -> the Chinese header.
@@ -85,10 +86,10 @@ class SheetProblem:
         if self.row is not None:
             where.append(f"第 {self.row} 行")
         if self.column is not None:
-            label = COLUMN_LABELS.get(self.column, self.column)
-            where.append(f"{label} 列" if label == self.column else f"{label}（{self.column}）列")
+            label = {**COLUMN_LABELS, **REVIEW_COLUMN_LABELS}.get(self.column, self.column)
+            where.append(f"{label}列")
         prefix = "，".join(where) + "：" if where else ""
-        return f"{prefix}{self.message} [{self.key}]"
+        return f"{prefix}{self.message}"  # Chinese only: `key` is for programs
 
 
 MAX_LISTED_PROBLEMS = 50  # str(SheetError) lists at most this many; `.problems` has them all

@@ -11,11 +11,11 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from jiguan.review import Verdict, panel_sheet
+from jiguan.review import Verdict, compare_review
 from jiguan.rubric import Rubric
-from jiguan.scoring import NO, NO_EVIDENCE, PARTIAL, YES, Answer, Result, score
+from jiguan.scoring import NO, NO_EVIDENCE, PARTIAL, YES, Answer, counted_points, score
 from jiguan.sheet_decode import COLUMN_LABELS, REVIEW_COLUMN_LABELS
 
 IMPORT_COLUMNS: tuple[str, ...] = tuple(COLUMN_LABELS)
@@ -32,7 +32,7 @@ READABLE_COLUMNS: tuple[str, ...] = (
 EXPORT_COLUMNS: tuple[str, ...] = IMPORT_COLUMNS + READABLE_COLUMNS
 REQUIRED_COLUMNS: tuple[str, ...] = ("criterion_id", "answer")
 # Written after EXPORT_COLUMNS when a review is exported (`write_sheet(..., verdicts=...)`).
-REVIEW_EXPORT_COLUMNS: tuple[str, ...] = (*REVIEW_COLUMN_LABELS, "评估组得分")
+REVIEW_EXPORT_COLUMNS: tuple[str, ...] = (*REVIEW_COLUMN_LABELS, "评估组得分", "对总分的影响")
 
 # What the CSV's header row says for each export column: Chinese, with a note where a person
 # editing it in Excel needs one.
@@ -42,12 +42,14 @@ EXPORT_HEADERS: dict[str, str] = {
     "points": "部分得分（仅部分符合时填）",
     "evidence": "佐证材料（每行一项）",
     "note": "备注",
+    "attachments": "附件（已上传的佐证文件，每行一个）",
     "分值": "分值（计数项为每项分值）",
     "得分": "得分（已按指标上限和只取最高档计算，本列合计即总分）",
     "review_answer": "评估组评定（符合/部分符合/不符合；计数项填数量）",
     "review_points": "评估组部分得分（仅部分符合时填）",
     "review_reason": "评审意见（扣分理由/评审意见）",
     "评估组得分": "评估组得分（计算方法同得分）",
+    "对总分的影响": "对总分的影响（已按指标上限和只取最高档计算，本列合计即两个总分之差）",
 }
 
 # The headers that change when the rubric does not allow 部分符合.
@@ -80,28 +82,11 @@ def _status(answer: Answer | None, points: float, indicator_flags: tuple[str, ..
     return STATUS_DONE
 
 
-def counted_points(rubric: Rubric, result: Result) -> dict[str, float]:
-    """Each criterion's share of the total: its points after its indicator's rule.
-
-    A capped indicator's criteria count in rubric order until the cap is reached (17.1 = 6 and
-    17.3 = 6 under a cap of 10 count 6 and 4); a highest-level-only indicator counts its first
-    criterion with the highest points and 0 for the others. So the values sum to the total.
-    """
-    counted: dict[str, float] = {}
-    for _, _, ind in rubric.indicators():
-        room = result.indicators[ind.id].score
-        for c in ind.criteria:
-            own = result.criteria[c.id]
-            share = min(own, room) if ind.combine == "sum" or own >= room else 0.0
-            counted[c.id] = share
-            room -= share
-    return counted
-
-
 def export_rows(
     rubric: Rubric,
     answers: Mapping[str, Answer],
     verdicts: Mapping[str, Verdict] | None = None,
+    files: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, object]]:
     """The export rows, one per criterion in rubric order, with `EXPORT_COLUMNS` keys.
 
@@ -111,12 +96,15 @@ def export_rows(
     points it counts towards the total (`counted_points`); ``评估方式`` the methods joined with
     "、"; ``状态`` 未评 / 缺佐证 (earns points but its indicator has no evidence) / 已评.
     With ``verdicts`` (the 评估组's), rows also carry `REVIEW_EXPORT_COLUMNS`: review_answer,
-    review_points, review_reason raw as above, 评估组得分 as 得分 for the panel's sheet.
+    review_points, review_reason raw as above, 评估组得分 as 得分 for the panel's sheet,
+    对总分的影响 the verdict's effect on the total where it differs (`jiguan.review`).
     """
     result = score(rubric, answers)
     counted = counted_points(rubric, result)
-    panel = (
-        None if verdicts is None else counted_points(rubric, score(rubric, panel_sheet(verdicts)))
+    review = (
+        None
+        if verdicts is None
+        else {r.criterion_id: r for r in compare_review(rubric, answers, verdicts).criteria}
     )
     rows: list[dict[str, object]] = []
     for item, content, ind in rubric.indicators():
@@ -132,6 +120,7 @@ def export_rows(
                     "points": a.points if a is not None else None,
                     "evidence": a.evidence if a is not None else "",
                     "note": a.note if a is not None else "",
+                    "attachments": _attached(a, (files or {}).get(c.id, ())),
                     "评估项目": item.name,
                     "评估内容": content.name,
                     "指标": ind.id,
@@ -142,15 +131,26 @@ def export_rows(
                     "状态": _status(a, earned, flags),
                 }
             )
-            if verdicts is not None and panel is not None:
+            if verdicts is not None and review is not None:
                 v = verdicts.get(c.id) or Verdict()
+                compared = review[c.id]
                 rows[-1].update(
                     review_answer=v.value,
                     review_points=v.points,
                     review_reason=v.reason,
-                    评估组得分=panel[c.id] if v.reviewed else None,
+                    评估组得分=compared.panel_counted if v.reviewed else None,
+                    对总分的影响=compared.effect if compared.listed else None,
                 )
     return rows
+
+
+def _attached(answer: Answer | None, names: Sequence[str]) -> str:
+    """The 附件 cell: the files' names, one per line (a line per file when names are not
+    given), so that `read_sheet` counts them back."""
+    if names:
+        return "\n".join(n.replace("\n", " ") for n in names)
+    n = answer.attachments if answer is not None else 0
+    return "\n".join(f"已上传文件 {k}" for k in range(1, n + 1))
 
 
 def neutralise(text: str) -> str:
@@ -172,7 +172,11 @@ def _cell(value: object) -> str:
 
 
 def write_sheet(
-    rubric: Rubric, answers: Mapping[str, Answer], verdicts: Mapping[str, Verdict] | None = None
+    rubric: Rubric,
+    answers: Mapping[str, Answer],
+    verdicts: Mapping[str, Verdict] | None = None,
+    *,
+    files: Mapping[str, Sequence[str]] | None = None,
 ) -> bytes:
     """The answer sheet as CSV bytes: UTF-8 with BOM, one row per criterion.
 
@@ -186,7 +190,7 @@ def write_sheet(
     writer = csv.writer(buf, lineterminator="\r\n")
     headers = EXPORT_HEADERS if rubric.allow_partial else {**EXPORT_HEADERS, **NO_PARTIAL_HEADERS}
     writer.writerow([headers.get(c, c) for c in columns])
-    for row in export_rows(rubric, answers, verdicts):
+    for row in export_rows(rubric, answers, verdicts, files):
         for key in ("answer", "review_answer"):
             if key in row:
                 row[key] = ANSWER_WORDS_OUT.get(str(row[key]), row[key])

@@ -159,9 +159,9 @@ def test_navigation_of_a_trainee_and_of_a_filler(rubric: Rubric) -> None:
     assert _titles(rubric, TRAINEE) == {"": ["示例练习", "评估指引"], "评估项目": items}
     assert _titles(rubric, FILLER) == _titles(rubric, None)
     assert _titles(rubric, FILLER) == {
-        "": ["首页", "汇总", "佐证检查", "导入导出"],
+        "": ["首页", "汇总", "佐证检查", "导入导出", "提交自评"],
         "评估项目": items,
-        "正式评估": ["评审录入", "评审对照", "历轮进展"],
+        "正式评估": ["总览", "评审录入", "评审对照", "历轮进展"],
         "培训与比较": ["评估指引", "演示模式", "示例练习", "培训班结果", "单位比较"],
     }
 

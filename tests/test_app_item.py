@@ -168,6 +168,8 @@ def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> N
     assert not app.exception
     files = other_store.list_files(sess(app).aid, "1.1")
     assert [f.filename for f in files] == ["照片.png"]
+    # numbered as in the 佐证材料目录 and the evidence package
+    assert any("材料 1-1　照片\\.png" in m.value for m in app.markdown)  # plain(): escaped
     assert "缺佐证 0" in sidebar_text(app)
     app.button(key=f"rm.{files[0].id}").click().run()
     assert not other_store.list_files(sess(app).aid, "1.1")

@@ -90,7 +90,7 @@ def test_side_by_side(app: AppTest, other_store: Store, rubric: Rubric) -> None:
     assert metrics["不同的评分项"] == "2"
     rows = _frame(app, "扣分理由/评审意见")
     assert list(rows["评分项"]) == ["2.1", "12.2"]
-    assert list(rows["差值"]) == [-2, -1]
+    assert list(rows["对总分的影响"]) == [-2, -1]  # sums to 差值
     assert list(rows["扣分理由/评审意见"]) == ["未见文件", "无考核记录"]
     radar = next(c for c in app.get("plotly_chart") if "cmp.radar" in c.proto.id)
     spec = json.loads(radar.proto.spec)

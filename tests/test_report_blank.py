@@ -54,7 +54,7 @@ def test_every_indicator_and_criterion_is_on_one_page(rubric: Rubric, pages: lis
 def test_form_heading_header_on_every_page_and_blank_fields(
     rubric: Rubric, blank_pdf: bytes, pages: list[str]
 ) -> None:
-    header = "评估项目评估内容序号评估指标评估方式分值得分佐证材料"
+    header = "评估项目评估内容评估指标评估方式得分"
     assert all(header in text for text in pages)
     assert squash(f"{rubric.source}{rubric.title}") in pages[0]
     assert "承担单位：＿＿" in pages[0] and "总得分：＿＿" in pages[0]
@@ -70,7 +70,7 @@ def test_form_heading_header_on_every_page_and_blank_fields(
         assert label in last
     reader = PdfReader(io.BytesIO(blank_pdf))
     box = reader.pages[0].mediabox
-    assert (round(box.width), round(box.height)) == (842, 595)  # A4 landscape
+    assert (round(box.width), round(box.height)) == (595, 842)  # A4 portrait, as the source
     assert "空白" in reader.metadata.title
 
 

@@ -62,8 +62,8 @@ def test_excel_same_columns(rubric: Rubric, comparison) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["评审对照", "指标对照", "汇总"]
     rows = list(wb["评审对照"].iter_rows(values_only=True))
-    assert rows[0][5:10] == ("单位自评", "自评得分", "评估组评定", "评估组得分", "差值")
+    assert rows[0][5:10] == ("单位自评", "自评得分", "评估组评定", "评估组得分", "对总分的影响")
     one = next(r for r in rows if r[0] == "1.1")
-    assert one[5:12] == ("符合", 2, "部分符合（1 分）", 1, -1, "制度未印发", "查看了会议纪要")
+    assert one[5:13] == ("符合", 2, "部分符合（1 分）", 1, -1, "", "制度未印发", "查看了会议纪要")
     total = next(r for r in wb["汇总"].iter_rows(values_only=True) if r[0] == "总分")
     assert total[1:5] == (100, 100, 98, -2)

@@ -18,7 +18,7 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.text import clean_text
 
-DIRTY = "表格\x07内容\x01尾\x0b巴\ufffe"
+DIRTY = "表格\x07内容\x01尾\x1b巴\ufffe"  # (a vertical tab is a line break: test_documents_details)
 CLEAN = "表格内容尾巴"
 
 

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from jiguan import PROJECT_ROOT
+from jiguan.evidence import number_evidence as evidence_index
 from jiguan.reports import build_xlsx
-from jiguan.reports._common import evidence_index
 from jiguan.reports._xlsx import LINE_PT
 from jiguan.reports.excel import (
     ANSWER_COL,
@@ -119,8 +119,8 @@ def test_answers_sheet_holds_words_validation_and_protection(xlsx_bytes, rubric)
     assert sum(len(dv.sqref.ranges) for dv in lists) == checks
     counts = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
     assert {(dv.formula1, dv.formula2) for dv in counts} == {("0", "1000")}
-    decimals = [dv for dv in ws.data_validations.dataValidation if dv.type == "decimal"]
-    assert len(decimals) == checks
+    partial = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert len(partial) == checks  # the app's rule: tests/test_workbook_rules.py
     # only the input columns are unlocked; 评分项得分 cannot be typed over
     assert ws.protection.sheet
     assert ws.cell(row=2, column=2).protection.locked is False
@@ -204,7 +204,7 @@ def test_libreoffice_recalculates_edited_answers_like_the_cli(
     edits = {
         "4.1": Answer(YES),  # no -> yes
         "1.1": Answer(PARTIAL, points=1.5, evidence=LONG_EVIDENCE),  # partial points (max 2)
-        "12.1": Answer(PARTIAL, points=9),  # more than the criterion's points: clamped
+        "12.1": Answer(PARTIAL, points=9),  # past the criterion's points: refused, counts 0
         "17.1": Answer(2),  # 12 -> past the cap of 10
         "21.1": Answer(9),  # past the cap of 3
         "37.1": Answer(YES),  # two levels of 37: the highest only
@@ -223,7 +223,7 @@ def test_libreoffice_recalculates_edited_answers_like_the_cli(
 
     expected = dict(answers)
     expected.update(edits)
-    expected["12.1"] = Answer(YES)  # what the clamp gives: the criterion's full points
+    expected["12.1"] = Answer(None)  # not a valid answer in the app either: 未评, 0 points
     expected = {k: a for k, a in expected.items() if a.value is not None or a.evidence}
     assert read_sheet(write_sheet(rubric, expected), rubric)  # a valid sheet for the CLI
     cli_total = _cli_total(rubric, expected, tmp_path)
@@ -232,6 +232,10 @@ def test_libreoffice_recalculates_edited_answers_like_the_cli(
     ind = done[INDICATORS]
     by_id = {ind.cell(row=r, column=1).value: ind.cell(row=r, column=6).value for r in range(2, 40)}
     assert by_id[17] == 10 and by_id[21] == 3 and by_id[37] == 3
+    # recalculated, the 得分 column (caps and tiers counted) still sums to the total
+    sheet = done[ANSWERS]
+    col = next(c.column for c in sheet[1] if str(c.value).startswith("得分"))
+    assert sum(sheet.cell(r, col).value or 0 for r in range(2, sheet.max_row + 1)) == total
 
 
 @pytest.mark.render

@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Length
 from pypdf import PdfReader
 
+from jiguan.evidence import number_evidence as evidence_index
 from jiguan.reports import (
     REPORT_FORMATS,
     Profile,
@@ -28,7 +29,6 @@ from jiguan.reports import (
     report_filename,
 )
 from jiguan.reports import pdf as pdf_module
-from jiguan.reports._common import evidence_index
 from jiguan.reports.excel import ANSWERS
 from jiguan.reports.word import score_text
 from jiguan.rubric import Rubric
@@ -92,12 +92,13 @@ def pdf_bytes(rubric: Rubric, answers: dict[str, Answer]) -> bytes:
 
 
 def test_formats_are_described_in_chinese_with_extension_and_mime() -> None:
-    assert set(REPORT_FORMATS) == {"docx", "xlsx", "pdf"}
+    assert set(REPORT_FORMATS) == {"docx", "xlsx", "pdf", "self-report"}
+    assert REPORT_FORMATS["self-report"].extension == ".docx"
     assert REPORT_FORMATS["docx"].build is build_docx
     assert REPORT_FORMATS["xlsx"].build is build_xlsx
     assert REPORT_FORMATS["pdf"].build is build_pdf
     for fmt, spec in REPORT_FORMATS.items():
-        assert spec.extension == "." + fmt
+        assert spec.extension == "." + (fmt if fmt in ("docx", "xlsx", "pdf") else "docx")
         assert re.search(r"[\u4e00-\u9fff]", spec.label)
     assert REPORT_FORMATS["pdf"].mime == "application/pdf"
     assert REPORT_FORMATS["docx"].mime.endswith("wordprocessingml.document")
@@ -286,14 +287,21 @@ def test_docx_fonts_are_chinese(docx_bytes) -> None:
     document = docx.Document(io.BytesIO(docx_bytes))
     defaults = document.styles.element.find(qn("w:docDefaults"))
     fonts = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
-    assert fonts.get(qn("w:eastAsia")) == "宋体"
+    assert fonts.get(qn("w:eastAsia")) == "仿宋"  # GB/T 9704 body
     assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override it
     lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     assert lang.get(qn("w:eastAsia")) == "zh-CN"
     cell_run = _main_table(document).rows[1].cells[3].paragraphs[0].runs[0]
-    assert cell_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    assert cell_run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    title = next(p for p in document.paragraphs if p.text == "机关事务标准化试点工作评估指引")
+    assert title.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
     names = re.findall(rb'w:name="([^"]+)"', _font_table_blob(document))
-    assert "宋体".encode() in names and "黑体".encode() in names
+    for name in ("仿宋", "黑体", "方正小标宋简体"):
+        assert name.encode() in names
+    section = document.sections[0]
+    margins = [round(m.cm, 1) for m in (section.top_margin, section.bottom_margin,
+               section.left_margin, section.right_margin)]  # fmt: skip
+    assert margins == [3.7, 3.5, 2.8, 2.6]  # GB/T 9704
 
 
 def _font_table_blob(document) -> bytes:
@@ -314,7 +322,9 @@ def test_docx_evidence_index_notes_and_signature(docx_bytes, rubric, answers) ->
             "佐证材料（名称、文号）",
             "对应评分项",
         ]
-        assert index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        # the heading repeats on a new page, except over a lone row (LibreOffice could drop it)
+        repeats = index._tbl.tr_lst[0].trPr.find(qn("w:tblHeader")) is not None
+        assert repeats == (len(index.rows) > 2)
         rows += [[c.text for c in r.cells] for r in index.rows[1:]]
     entries = [r for r in rows if re.fullmatch(r"\d+-\d+", r[0])]
     expected = [

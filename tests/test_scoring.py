@@ -149,10 +149,10 @@ def test_ids_not_in_the_rubric_are_ignored(rubric: Rubric) -> None:
 @pytest.mark.parametrize(
     ("cid", "answer", "fragment"),
     [
-        ("1.1", Answer("maybe"), "yes/no/partial"),
-        ("1.1", Answer(3), "yes/no/partial"),
+        ("1.1", Answer("maybe"), "符合、部分符合 或 不符合"),
+        ("1.1", Answer(3), "符合、部分符合 或 不符合"),
         ("1.1", Answer(YES, 1), "只有部分符合"),
-        ("1.1", Answer(PARTIAL), "须填写所给分数"),
+        ("1.1", Answer(PARTIAL), "须填写部分得分"),
         ("1.1", Answer(PARTIAL, 2), "小于满分 2"),
         ("1.1", Answer(PARTIAL, 0), "大于 0"),
         ("1.1", Answer(PARTIAL, 0.3), "0.5 为单位"),
@@ -161,7 +161,7 @@ def test_ids_not_in_the_rubric_are_ignored(rubric: Rubric) -> None:
         ("17.1", Answer(YES), "非负整数"),
         ("17.1", Answer(True), "非负整数"),
         ("17.1", Answer(1.5), "非负整数"),  # type: ignore[arg-type]
-        ("17.1", Answer(1, 6), "不填写得分"),
+        ("17.1", Answer(1, 6), "不填写部分得分"),
     ],
 )
 def test_answer_problem_refuses(rubric: Rubric, cid: str, answer: Answer, fragment: str) -> None:

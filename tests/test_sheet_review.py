@@ -32,7 +32,7 @@ def test_round_trip(rubric: Rubric) -> None:
     }
     data = write_sheet(rubric, answers, verdicts)
     header = data.decode("utf-8-sig").splitlines()[0]
-    assert header.endswith("评审意见（扣分理由/评审意见）,评估组得分（计算方法同得分）")
+    assert "评审意见（扣分理由/评审意见）,评估组得分（计算方法同得分）,对总分的影响" in header
     got_answers, got_verdicts = read_sheet_with_review(data, rubric)
     assert got_answers == {cid: a for cid, a in answers.items()}
     assert got_verdicts == verdicts
@@ -60,8 +60,8 @@ def test_exported_panel_points_sum_to_the_panel_total(rubric: Rubric) -> None:
     verdicts = {"1.1": Verdict("yes"), "17.1": Verdict(2), "17.2": Verdict(1)}
     data = write_sheet(rubric, {}, verdicts).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
-    col = len(rows[0]) - 1
-    assert len(REVIEW_EXPORT_COLUMNS) == 4
+    col = len(rows[0]) - 2
+    assert REVIEW_EXPORT_COLUMNS[-2:] == ("评估组得分", "对总分的影响")
     assert sum(float(r[col]) for r in rows[1:] if r[col]) == 2 + 10  # 17 capped at 10
 
 

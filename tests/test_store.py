@@ -194,7 +194,7 @@ def test_save_and_load(store: Store, aid: int, rubric: Rubric) -> None:
 
 
 def test_invalid_answers_are_refused(store: Store, aid: int) -> None:
-    with pytest.raises(StoreError, match="部分符合（partial）须填写所给分数") as info:
+    with pytest.raises(StoreError, match="部分符合须填写部分得分") as info:
         store.save_answer(aid, "1.1", Answer("partial"), expected_version=0, user="张三")
     assert_user_message(info.value)
     with pytest.raises(StoreError, match="计数评分项的答案应为非负整数"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from jiguan.cli.common import (
     EXIT_FLAGGED,
@@ -21,7 +21,15 @@ from jiguan.cli.common import (
 )
 from jiguan.format import today
 from jiguan.rubric import Rubric
-from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, GroupResult, Result, points_at_stake, score
+from jiguan.scoring import (
+    FLAG_LABELS,
+    NO_EVIDENCE,
+    Answer,
+    GroupResult,
+    Result,
+    points_at_stake,
+    score,
+)
 
 # ---------------------------------------------------------------------------------------------
 # score
@@ -211,6 +219,10 @@ def add_rubric(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_run_rubric)
 
 
+if TYPE_CHECKING:
+    from jiguan.reports._common import Files, Profile
+
+
 # ---------------------------------------------------------------------------------------------
 # report (the documents come from jiguan.reports; this only wires the command line)
 
@@ -227,19 +239,46 @@ def _run_report(args: argparse.Namespace) -> int:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
     if args.blank:
         return _write_report(Path(args.output), build_blank_form(args.format, rubric))
-    answers = sheet_from(args, rubric)
-    profile = Profile(
-        unit_name=args.unit,
-        assessment_date=args.date or today(),
-        filled_by=args.filled_by,
-        contact=args.contact,
-        round_name=args.round,
-    )
+    files = None
+    if args.sheet.isdigit() and not Path(args.sheet).exists():  # an assessment's id
+        answers, profile, files = _saved_assessment(rubric, int(args.sheet))
+    else:
+        answers = sheet_from(args, rubric)
+        profile = Profile(
+            unit_name=args.unit,
+            assessment_date=args.date or today(),
+            filled_by=args.filled_by,
+            contact=args.contact,
+            round_name=args.round,
+        )
     try:
-        data = build_report(args.format, rubric, answers, profile)
+        data = build_report(args.format, rubric, answers, profile, files=files)
     except ReportError as exc:
         raise InputError(f"无法生成报告：{exc}") from None
     return _write_report(Path(args.output), data)
+
+
+def _saved_assessment(rubric: Rubric, aid: int) -> tuple[dict[str, Answer], Profile, Files]:
+    """The answers, profile and attached file names of assessment ``aid`` in the app's database."""
+    from jiguan.package import files_by_criterion
+    from jiguan.reports import Profile
+    from jiguan.store import NotFoundError, Store, StoreError
+
+    try:
+        store = Store.from_environment(rubric)
+    except StoreError as exc:
+        raise InputError(f"无法打开数据库：{exc}") from None
+    try:
+        info = store.get_assessment(aid)
+        files = files_by_criterion(store.list_files(aid))
+        names = {cid: [f.filename for f in found] for cid, found in files.items()}
+        return store.answers(aid), Profile.from_assessment(info), names
+    except NotFoundError:
+        raise InputError(f"没有编号为 {aid} 的自评") from None
+    except StoreError as exc:
+        raise InputError(f"无法读取自评 {aid}：{exc}") from None
+    finally:
+        store.close()
 
 
 def _write_report(out: Path, data: bytes) -> int:
@@ -256,14 +295,22 @@ def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         "report",
         parents=[common],
         help="生成 Word / Excel / PDF 报告",
-        description="由答题表生成 Word（附件2评估表）、Excel 或 PDF 报告；"
-        "--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
+        description="由答题表或应用中的一次自评（编号）生成 Word（附件2评估表）、Excel、PDF 报告"
+        "或自评报告草稿（self-report）；--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
     )
     p.add_argument(
-        "sheet", nargs="?", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）"
+        "sheet",
+        nargs="?",
+        metavar="SHEET.csv|ID",
+        help="答题表 CSV 文件（- 表示标准输入），或应用中自评的编号（?a=编号）",
     )
     p.add_argument("--blank", action="store_true", help="生成空白附件2（不读答题表）")
-    p.add_argument("--format", required=True, choices=("docx", "xlsx", "pdf"), help="报告格式")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=("docx", "xlsx", "pdf", "self-report"),
+        help="报告格式：docx 附件2评估表，xlsx 工作簿，pdf 摘要，self-report 自评报告草稿",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
     p.add_argument("--unit", default="", metavar="NAME", help="承担单位")
     p.add_argument("--round", default="", metavar="NAME", help="轮次，如 第一次自评")

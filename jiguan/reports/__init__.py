@@ -29,7 +29,8 @@ from jiguan.reports._common import Files, Profile, ReportError
 from jiguan.reports.blank_pdf import build_blank_form_pdf
 from jiguan.reports.excel import build_xlsx
 from jiguan.reports.pdf import build_pdf
-from jiguan.reports.word import build_docx
+from jiguan.reports.self_report import build_self_report
+from jiguan.reports.word import build_blank_docx, build_docx
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 
@@ -59,22 +60,29 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
         build_xlsx,
     ),
     "pdf": ReportFormat("PDF 自评摘要", ".pdf", "application/pdf", build_pdf),
+    "self-report": ReportFormat(
+        "自评报告（Word 草稿）",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        build_self_report,
+    ),
 }
 
 _DOCX_MIME = REPORT_FORMATS["docx"].mime
 
 
-def _blank_docx(rubric: Rubric) -> bytes:
-    return build_docx(rubric, {}, Profile())
-
-
 BLANK_FORMATS: dict[str, ReportFormat] = {
-    "docx": ReportFormat("空白附件2（Word）", ".docx", _DOCX_MIME, _blank_docx),
+    "docx": ReportFormat("空白附件2（Word）", ".docx", _DOCX_MIME, build_blank_docx),
     "pdf": ReportFormat("空白附件2（PDF）", ".pdf", "application/pdf", build_blank_form_pdf),
 }
 """The blank 附件2 form; each ``.build`` takes only the rubric."""
 
-_FILENAME_STEM = {"docx": "附件2评估表", "xlsx": "自评工作簿", "pdf": "自评摘要"}
+_FILENAME_STEM = {
+    "docx": "附件2评估表",
+    "xlsx": "自评工作簿",
+    "pdf": "自评摘要",
+    "self-report": "自评报告",
+}
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 

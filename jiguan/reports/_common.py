@@ -108,60 +108,6 @@ def pct(score: float, maximum: float) -> str:
     return f"{100.0 * score / maximum:.0f}%" if maximum else "—"
 
 
-def lines(text: str) -> list[str]:
-    """Non-blank lines of a multi-line entry, stripped."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-class EvidenceEntry(NamedTuple):
-    number: str  # "17-2": indicator 17, second entry
-    text: str
-    criterion_id: str
-    is_file: bool  # an attached file (rather than an entry typed into the answer)
-
-
-class EvidenceGroup(NamedTuple):
-    indicator: Indicator
-    item: Item
-    content: Content
-    entries: tuple[EvidenceEntry, ...]
-
-
-def evidence_index(
-    rubric: Rubric, answers: Mapping[str, Answer], files: Files | None = None
-) -> list[EvidenceGroup]:
-    """The 佐证材料目录: per indicator with any evidence, its entries numbered ``<id>-<n>``.
-
-    Entries come from each criterion's evidence lines, then its attached file names (when
-    ``files`` is given), in rubric order; repeats within an indicator are listed once. A
-    criterion with attachments but no file names given contributes one line saying how many.
-    """
-    groups: list[EvidenceGroup] = []
-    for item, content, ind in rubric.indicators():
-        seen: set[str] = set()
-        raw: list[tuple[str, str, bool]] = []
-        for c in ind.criteria:
-            a = answers.get(c.id)
-            names = list((files or {}).get(c.id, ()))
-            for text in lines(a.evidence if a else ""):
-                if text not in seen:
-                    seen.add(text)
-                    raw.append((text, c.id, False))
-            for name in names:
-                if name not in seen:
-                    seen.add(name)
-                    raw.append((name, c.id, True))
-            if a is not None and a.attachments and not names:
-                raw.append((f"已上传佐证文件 {a.attachments} 个", c.id, True))
-        if raw:
-            entries = tuple(
-                EvidenceEntry(f"{ind.id}-{n}", text, cid, is_file)
-                for n, (text, cid, is_file) in enumerate(raw, start=1)
-            )
-            groups.append(EvidenceGroup(ind, item, content, entries))
-    return groups
-
-
 def notes(rubric: Rubric, answers: Mapping[str, Answer]) -> list[tuple[str, str]]:
     """(criterion id, note) for every criterion with a note, in rubric order."""
     out = []

@@ -1,10 +1,16 @@
 """python-docx helpers shared by the Word documents (the 附件2 form and the evidence catalogue).
 
-Page set-up with Chinese defaults and a page-number footer, runs and paragraphs in 宋体/黑体,
-fixed-width tables whose rows never split, header rows repeated on every page.
+Typography after GB/T 9704 where the form allows: A4 with its margins (top 3.7, bottom 3.5,
+left 2.8, right 2.6 cm: a 15.6 × 22.5 cm text block), the title in 方正小标宋简体 (a 宋体 face
+where it is not installed: the font table says so), body and tables in 仿宋, headings in 黑体;
+the East-Asian font is set on every run (w:eastAsia), the Latin font beside it. Fixed-width
+tables whose rows never split, header rows repeated on every page; document properties that
+tell the truth (`set_properties`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
@@ -20,14 +26,31 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from jiguan.reports._common import lines
+from jiguan.text import lines
 
-# Fonts every Chinese Windows, WPS and Word install has; the font table below tells an
-# application without them (macOS, Linux) what to substitute: any GB2312 serif / sans font.
+# Windows family names (Word and WPS on a government PC pick them by these names); the font
+# table below tells an application without them (macOS, Linux) what to substitute: a GB2312
+# serif for 小标宋 and 仿宋, a sans for 黑体.
 SONG = "宋体"
+FANG = "仿宋"  # FangSong, on every Windows since Vista (仿宋_GB2312 on older government PCs)
 HEI = "黑体"
+XBS = "方正小标宋简体"  # the title face of GB/T 9704; absent, a 宋体 face stands in
 LATIN = "Times New Roman"
 _FONT_TABLE_ENTRIES = {
+    FANG: (
+        "FangSong",
+        "02010609060101010101",
+        "modern",
+        "fixed",
+        ("800002BF", "38CF7CFA", "00000016", "00000000", "00040001", "00000000"),
+    ),
+    XBS: (
+        "宋体",
+        "02000000000000000000",
+        "auto",
+        "variable",
+        ("00000001", "080E0000", "00000000", "00000000", "00040000", "00000000"),
+    ),
     SONG: (
         "SimSun",
         "02010600030101010101",
@@ -46,7 +69,10 @@ _FONT_TABLE_ENTRIES = {
 
 BODY_PT = 12  # 小四
 TABLE_PT = 10.5  # 五号
-SIDE_MARGIN = 2.0
+TITLE_PT = 22  # 二号
+# GB/T 9704 margins (cm): the text block is 15.6 cm wide, 22.5 cm high.
+MARGINS = {"top": 3.7, "bottom": 3.5, "left": 2.8, "right": 2.6}
+TEXT_WIDTH = 21.0 - MARGINS["left"] - MARGINS["right"]
 
 
 # --- document set-up -------------------------------------------------------------------
@@ -56,14 +82,14 @@ def _setup(doc: WordDocument) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(SIDE_MARGIN)
-    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.2)
-    section.footer_distance = Cm(1.2)
+    section.left_margin, section.right_margin = Cm(MARGINS["left"]), Cm(MARGINS["right"])
+    section.top_margin, section.bottom_margin = Cm(MARGINS["top"]), Cm(MARGINS["bottom"])
+    section.header_distance, section.footer_distance = Cm(1.5), Cm(2.0)
 
     # Defaults: explicit fonts (the template's theme fonts would win over w:eastAsia), Chinese
     # language so that WPS, Word and LibreOffice break lines and pick CJK fonts as for Chinese.
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr, SONG)
+    _set_fonts(rpr, FANG)
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -73,7 +99,7 @@ def _setup(doc: WordDocument) -> None:
     spacing.set(qn("w:line"), "240")
     normal = doc.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element.get_or_add_rPr(), SONG)
+    _set_fonts(normal.element.get_or_add_rPr(), FANG)
     _add_font_fallbacks(doc)
 
     footer = section.footer.paragraphs[0]
@@ -98,7 +124,7 @@ def _set_fonts(rpr: CT_RPr, east_asia: str) -> None:
 
 
 def _add_font_fallbacks(doc: WordDocument) -> None:
-    """Declare 宋体/黑体 in the font table with their alt names, charset and panose."""
+    """Declare our fonts in the font table with their alt names, charset and panose."""
     part = doc.part.part_related_by(RT.FONT_TABLE)
     root = parse_xml(part.blob)
     for name, (alt, panose, family, pitch, sig) in _FONT_TABLE_ENTRIES.items():
@@ -136,7 +162,7 @@ def _add_field(paragraph: Paragraph, instruction: str) -> None:
 
 
 def _run(
-    paragraph: Paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False
+    paragraph: Paragraph, text: str, *, font: str = FANG, size: float = BODY_PT, bold: bool = False
 ) -> Run:
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
@@ -150,7 +176,7 @@ def _para(
     container: WordDocument | _Cell,
     text: str,
     *,
-    font: str = SONG,
+    font: str = FANG,
     size: float = BODY_PT,
     bold: bool = False,
     align: WD_ALIGN_PARAGRAPH | None = None,
@@ -165,6 +191,40 @@ def _para(
     if indent is not None:
         p.paragraph_format.left_indent = indent
     return p
+
+
+def _title(doc: WordDocument, text: str, *, space_after: float = 18) -> Paragraph:
+    """The document's title: 方正小标宋简体 二号, centred (GB/T 9704)."""
+    return _para(
+        doc, text, font=XBS, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=space_after
+    )
+
+
+def set_properties(doc: WordDocument, title: str, author: str) -> None:
+    """Document properties that tell the truth: created and modified now, author and title as
+    given, no application name (the template's 「Microsoft Macintosh Word」) nor its thumbnail."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    core = doc.core_properties
+    core.title = title
+    core.author = core.last_modified_by = author
+    core.created = core.modified = now
+    core.revision = 1
+    core.comments = core.keywords = core.subject = core.category = ""
+    package = doc.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            package.rels.pop(rel_id)
+    for part in package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = _APP_XML
+
+
+_APP_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    b"<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop></Properties>"
+)
 
 
 def _field_line(doc: WordDocument, label: str, value: str, *, space_after: float = 4) -> None:
@@ -215,7 +275,7 @@ def _write(
     cell: _Cell,
     text: str,
     *,
-    font: str = SONG,
+    font: str = FANG,
     size: float = TABLE_PT,
     bold: bool = False,
     center: bool = True,
@@ -255,10 +315,15 @@ _AFTER_SHD = (
 )
 
 
-def _header_row(table: Table, widths: tuple[float, ...], titles: list[str]) -> list[_Cell]:
-    cells = _add_row(table, widths, header=True)
+def _header_row(
+    table: Table, widths: tuple[float, ...], titles: list[str], *, repeat: bool = True
+) -> list[_Cell]:
+    """The shaded header row, kept with the first row below it; ``repeat``: on every page."""
+    cells = _add_row(table, widths, header=repeat)
     for cell, title in zip(cells, titles, strict=True):
         if title:
             _write(cell, title, font=HEI)
         _shade(cell, "E7E6E6")
+        for p in cell.paragraphs:
+            p.paragraph_format.keep_with_next = True
     return cells

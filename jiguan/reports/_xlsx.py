@@ -3,6 +3,7 @@ the header row with print set-up, and cell references."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 
@@ -25,11 +26,14 @@ class Styles:
             {**base, "bold": True, "bg_color": "#E7E6E6", "align": "center", "valign": "vcenter"}
         )
         self.head.set_text_wrap()
-        self.text = wb.add_format({**top, "text_wrap": True})
+        # Text cells carry the quote prefix: F2 + Enter in Excel never turns 「=…」 into a formula.
+        self.text = wb.add_format({**top, "text_wrap": True, "quote_prefix": True})
         self.center = wb.add_format({**top, "align": "center"})
         self.number = wb.add_format({**top, "align": "center", "num_format": NUMBER})
         self.input = wb.add_format({**top, "locked": False, "bg_color": "#FFFBEA"})
-        self.input_wrap = wb.add_format({**top, "locked": False, "bg_color": "#FFFBEA"})
+        self.input_wrap = wb.add_format(
+            {**top, "locked": False, "bg_color": "#FFFBEA", "quote_prefix": True}
+        )
         self.input_wrap.set_text_wrap()
         self.input_number = wb.add_format(
             {**top, "locked": False, "bg_color": "#FFFBEA", "align": "center"}
@@ -57,10 +61,50 @@ def _lines_needed(text: str, width: int) -> int:
     return sum(max(1, math.ceil(_display_width(line) / room)) for line in text.split("\n"))
 
 
+MAX_ROW_PT = 409.0  # the most Excel allows
+MAX_LINES = int((MAX_ROW_PT - 4) // LINE_PT)
+
+
 def row_height(cells: Sequence[tuple[str, int]]) -> float:
-    """Points for a row whose wrapped cells are (text, column width): the tallest shows whole."""
+    """Points for a row whose wrapped cells are (text, column width): the tallest shows whole
+    (up to `MAX_ROW_PT`; longer text goes over several rows, `split_for_rows`)."""
     lines = max((_lines_needed(text, width) for text, width in cells if text), default=1)
-    return min(409.0, lines * LINE_PT + 4)  # 409 pt is the most Excel allows
+    return min(MAX_ROW_PT, lines * LINE_PT + 4)
+
+
+def split_for_rows(text: str, width: int) -> list[str]:
+    """`text` cut into parts that each fit one row (`MAX_LINES` wrapped lines) of a column
+    `width` characters wide: between lines where it can, a very long line between characters.
+    The parts joined back (a line cut in two joins without a break) are the text."""
+    room = max(width - 1, 2)
+    pieces: list[tuple[bool, str]] = []  # (starts a line of the text, one wrapped line)
+    for line in text.split("\n"):
+        start, used, first = 0, 0, True
+        for i, ch in enumerate(line):
+            w = 2 if ord(ch) > 0x2E7F else 1
+            if used + w > room:
+                pieces.append((first, line[start:i]))
+                start, used, first = i, 0, False
+            used += w
+        pieces.append((first, line[start:]))
+    parts = []
+    for n in range(0, len(pieces), MAX_LINES):
+        chunk = pieces[n : n + MAX_LINES]
+        text_part = chunk[0][1] + "".join(("\n" if new else "") + s for new, s in chunk[1:])
+        parts.append(text_part)
+    return parts or [""]
+
+
+def workbook_properties(title: str, profile: object) -> dict[str, object]:
+    """XlsxWriter properties that tell the truth: the document's name, 填表人 or the unit as
+    author, created now."""
+    author = getattr(profile, "filled_by", "") or getattr(profile, "unit_name", "")
+    return {
+        "title": title,
+        "author": author,
+        "created": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "comments": "",
+    }
 
 
 def _header(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, int]]) -> None:

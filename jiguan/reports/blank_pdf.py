@@ -1,12 +1,14 @@
 """The blank 附件2 as PDF: the whole form, to print and fill in by hand (workshops, visits).
 
-A4 landscape: 附件2, the title, blank 承担单位 and 总得分 lines, then the table 评估项目 /
-评估内容 / 评估指标 (number and source text: the criteria with their points) / 评估方式 / 分值 /
-得分 / 佐证材料, the last two empty; every item and indicator of the rubric, a 总分 row and a
-blank signature block. Rows are measured and cut into pages here, between contents (a content
-taller than a page is cut between indicators), so a row or a content never straddles a page; each
-page is one table with the header row, the item and content cells merged down their rows and
-marked 「续」 when they began on an earlier page. The CJK font is the one `pdf.py` embeds.
+A4 portrait with the Word form's margins (GB/T 9704), as the source and the blank Word form
+(`word.build_blank_docx`): 附件2, the title, blank 承担单位 and 总得分 lines, then the source's
+table 评估项目 / 评估内容 / 评估指标 (number and source text: the criteria with their points) /
+评估方式 / 得分, 得分 empty; every item and indicator of the rubric, a 总分 row with its score
+empty, and the blank signature lines of the Word form. Rows are measured and cut into pages
+here, between contents (a content taller than a page is cut between indicators), so a row or a
+content never straddles a page; each page is one table with the header row, the item and content
+cells merged down their rows and marked 「续」 when they began on an earlier page. The CJK font
+is the one `pdf.py` embeds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfgen.canvas import Canvas
@@ -33,16 +35,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from jiguan.reports import _docx
 from jiguan.reports._common import pts
 from jiguan.reports.pdf import GRID, HEAD_BG, INK, cjk_font
 from jiguan.rubric import Content, Item, Rubric
 
-PAGE = landscape(A4)
-MARGIN = 1.5 * cm
-# 评估项目, 评估内容, 序号, 评估指标, 评估方式, 分值, 得分, 佐证材料: the text width, 26.7 cm.
-WIDTHS = tuple(w * cm for w in (2.3, 2.4, 1.2, 11.2, 2.0, 1.2, 1.6, 4.8))
-HEADER = ("评估项目", "评估内容", "序号", "评估指标", "评估方式", "分值", "得分", "佐证材料")
-MIN_ROW = 1.4 * cm  # room to write a score and a few evidence numbers by hand
+PAGE = A4
+MARGINS = {k: v * cm for k, v in _docx.MARGINS.items()}
+# 评估项目, 评估内容, 评估指标 (序号 and text under one heading), 评估方式, 得分: 15.6 cm.
+WIDTHS = tuple(w * cm for w in (1.9, 2.0, 0.8, 7.1, 2.0, 1.8))
+HEADER = ("评估项目", "评估内容", "评估指标", "", "评估方式", "得分")
+MIN_ROW = 1.2 * cm  # room to write a score by hand
 PAD_X, PAD_Y = 5, 4
 FRAME_PAD = 6  # reportlab's Frame padding on each side
 SLACK = 6  # points kept free on each page against rounding in the measured heights
@@ -61,10 +64,10 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
     doc = SimpleDocTemplate(
         out,
         pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=1.3 * cm,
-        bottomMargin=1.5 * cm,
+        leftMargin=MARGINS["left"],
+        rightMargin=MARGINS["right"],
+        topMargin=MARGINS["top"],
+        bottomMargin=MARGINS["bottom"],
         title=f"{rubric.source} {rubric.title}（空白表）".strip(),
         author="",
         subject="空白评估表",
@@ -73,12 +76,11 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
     heading = [
         Paragraph(escape(rubric.source or "附件2"), styles["source"]),
         Paragraph(escape(rubric.title), styles["title"]),
-        Paragraph(
-            f"承担单位：{BLANK_FIELD * 2}　　　　总得分：{BLANK_FIELD[:6]} 分", styles["field"]
-        ),
+        Paragraph(f"承担单位：{BLANK_FIELD}", styles["field"]),  # two lines, as the Word form
+        Paragraph(f"总得分：{BLANK_FIELD}", styles["field"]),
         Spacer(1, 0.2 * cm),
     ]
-    width = PAGE[0] - 2 * MARGIN
+    width = doc.width
     used = sum(
         f.wrap(width, doc.height)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in heading
     )
@@ -101,7 +103,7 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
         canvas.saveState()
         canvas.setFont(font, 9)
         canvas.setFillColor(INK)
-        canvas.drawCentredString(PAGE[0] / 2, 0.8 * cm, f"第 {canvas.getPageNumber()} 页")
+        canvas.drawCentredString(PAGE[0] / 2, 2.0 * cm, f"第 {canvas.getPageNumber()} 页")
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
@@ -131,7 +133,7 @@ def _lines(text: str) -> str:
 class _Row(NamedTuple):
     item: Item
     content: Content
-    cells: list[Any]  # 序号, 评估指标, 评估方式, 分值 (the other columns are filled per page)
+    cells: list[Any]  # 序号, 评估指标, 评估方式 (the other columns are filled per page)
     height: float  # as measured, at least MIN_ROW
 
 
@@ -143,10 +145,9 @@ def _rows(rubric: Rubric, styles: dict[str, ParagraphStyle]) -> list[_Row]:
             Paragraph(str(ind.id), centre),
             Paragraph(_lines(ind.text), cell),
             Paragraph("<br/>".join(escape(m) for m in ind.methods), centre),
-            Paragraph(pts(ind.max), centre),
         ]
         tallest = max(
-            p.wrap(w - 2 * PAD_X, PAGE[1])[1] for p, w in zip(cells, WIDTHS[2:6], strict=True)
+            p.wrap(w - 2 * PAD_X, PAGE[1])[1] for p, w in zip(cells, WIDTHS[2:5], strict=True)
         )
         rows.append(_Row(item, content, cells, max(MIN_ROW, tallest + 2 * PAD_Y)))
     return rows
@@ -186,8 +187,8 @@ def _table(
     """One page of the form; `started` holds the items and contents already begun on earlier
     pages (their cells say 「续」); `total` adds the 总分 row."""
     centre = styles["centre"]
-    data: list[list[Any]] = [[Paragraph(h, styles["head"]) for h in HEADER]]
-    commands: list[tuple[Any, ...]] = []
+    data: list[list[Any]] = [[Paragraph(h, styles["head"]) if h else "" for h in HEADER]]
+    commands: list[tuple[Any, ...]] = [("SPAN", (2, 0), (3, 0))]
     for col, attr in ((0, "item"), (1, "content")):
         first = 1
         for group in _groups(rows, key=attrgetter(attr)):
@@ -203,25 +204,19 @@ def _table(
                 commands.append(("SPAN", (col, first), (col, first + len(group) - 1)))
             first += len(group)
     for k, row in enumerate(rows, start=1):
-        data[k] += [*row.cells, "", ""]
+        data[k] += [*row.cells, ""]
     heights = [0.0] + [r.height for r in rows]
     if total is not None:
         data.append(
             [
                 Paragraph("总分", styles["head"]),
-                "",
-                "",
                 Paragraph(f"满分 {pts(total)} 分", centre),
                 *("", "", "", ""),
             ]
         )
         last = len(data) - 1
         heights.append(0.9 * cm)
-        commands += [
-            ("SPAN", (0, last), (2, last)),
-            ("SPAN", (3, last), (5, last)),
-            ("SPAN", (6, last), (7, last)),
-        ]
+        commands += [("SPAN", (1, last), (4, last))]
     table = Table(data, colWidths=WIDTHS, minRowHeights=heights, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -245,16 +240,10 @@ def _table(
 def _signature_block(styles: dict[str, ParagraphStyle]) -> KeepTogether:
     field = styles["field"]
     blank = BLANK_FIELD[:10]
-    left = [
-        f"填表人：{blank}　　　　联系方式：{blank}",
-        f"评估日期：{blank}　　　轮次：{blank}",
-    ]
-    right = ["承担单位（盖章）：", "负责人（签字）：", "日期：＿＿＿＿年＿＿月＿＿日"]
-    rows = [
-        [Paragraph(a, field), Paragraph(b, field)] for a, b in zip(left, right[:2], strict=True)
-    ]
-    rows.append(["", Paragraph(right[2], field)])
-    table = Table(rows, colWidths=[14 * cm, PAGE[0] - 2 * MARGIN - 14 * cm])
+    left = [f"{label}：{blank}" for label in ("填表人", "联系方式", "评估日期", "轮次")]
+    right = ["承担单位（盖章）：", "负责人（签字）：", "日期：＿＿＿＿年＿＿月＿＿日", ""]
+    rows = [[Paragraph(a, field), Paragraph(b, field)] for a, b in zip(left, right, strict=True)]
+    table = Table(rows, colWidths=[8.6 * cm, sum(WIDTHS) - 8.6 * cm])
     table.setStyle(
         TableStyle(
             [

@@ -14,7 +14,8 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.shared import Pt
 
-from jiguan.reports._common import EvidenceEntry, EvidenceGroup, Profile, lines
+from jiguan.evidence import EvidenceEntry, EvidenceGroup
+from jiguan.reports._common import Profile
 from jiguan.reports._docx import (
     HEI,
     _add_row,
@@ -24,9 +25,11 @@ from jiguan.reports._docx import (
     _para,
     _setup,
     _write,
+    set_properties,
 )
+from jiguan.text import lines
 
-INDEX_WIDTHS = (1.6, 12.7, 2.7)  # 编号, 佐证材料, 评分项 (cm)
+INDEX_WIDTHS = (1.6, 11.4, 2.6)  # 编号, 佐证材料, 评分项 (cm): `_docx.TEXT_WIDTH`
 INDEX_HEAD = ["编号", "佐证材料（名称、文号）", "对应评分项"]
 
 
@@ -54,7 +57,9 @@ def add_evidence_index(
         p.paragraph_format.space_before = Pt(8)
         p.paragraph_format.keep_with_next = True
         table = _new_table(doc, INDEX_WIDTHS)
-        _header_row(table, INDEX_WIDTHS, INDEX_HEAD)
+        # A one-entry table gets no repeated heading: LibreOffice could drop a lone row that
+        # may not split from the foot of a page when its heading row repeats.
+        _header_row(table, INDEX_WIDTHS, INDEX_HEAD, repeat=len(group.entries) > 1)
         for entry in group.entries:
             cells = _add_row(table, INDEX_WIDTHS)
             _write(cells[0], entry.number)
@@ -79,6 +84,7 @@ def build_catalogue_docx(
     if note:
         _para(doc, note, size=10.5, space_after=6)
     add_evidence_index(doc, groups, entry_text)
+    set_properties(doc, title, profile.filled_by or profile.unit_name)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -28,38 +28,53 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, pts
-from jiguan.reports._xlsx import Styles, _header, _ranges, row_height
-from jiguan.rubric import Criterion, Indicator, Rubric
-from jiguan.scoring import PARTIAL, YES, Answer, Result, score
+from jiguan.evidence import number_evidence
+from jiguan.reports._common import Files, Profile, clean_inputs, pts
+from jiguan.reports._formulas import (
+    ANSWER_COL,
+    ANSWER_COLUMNS,
+    CHECK_WORDS,
+    CONTINUED,
+    COUNTED_COL,
+    EVIDENCE_COL,
+    FULL_COL,
+    ID_COL,
+    METHODS_COL,
+    NOTE_COL,
+    OWN_COL,
+    POINTS_COL,
+    SCORE_COLUMN,
+    STATUS_COL,
+    cell_status,
+    counted_formula,
+    criterion_formula,
+    evidence_range,
+    indicator_formula,
+    points_ok,
+    rule_text,
+    status_formula,
+)
+from jiguan.reports._xlsx import (
+    Styles,
+    _header,
+    _ranges,
+    row_height,
+    split_for_rows,
+    workbook_properties,
+)
+from jiguan.rubric import Criterion, Rubric
+from jiguan.scoring import (
+    Answer,
+    Result,
+    counted_points,
+    score,
+)
 from jiguan.sheet import ANSWER_WORDS_OUT, MAX_COUNT
 
 ANSWERS = "答题"
 SUMMARY = "汇总"
 INDICATORS = "指标得分"
 EVIDENCE = "佐证材料目录"
-
-
-# 答题 columns: (header, width in characters, wrapped)
-ANSWER_COLUMNS: tuple[tuple[str, int, bool], ...] = (
-    ("评分项编号", 7, False),
-    ("评定", 10, False),
-    ("部分得分", 7, False),
-    ("佐证材料", 36, True),
-    ("备注", 20, True),
-    ("评估项目", 10, True),
-    ("评估内容", 10, True),
-    ("指标", 5, False),
-    ("评分项", 40, True),
-    ("分值", 6, False),
-    ("评分项得分", 8, False),
-    ("评估方式", 10, True),
-    ("状态", 6, False),
-)
-ID_COL, ANSWER_COL, POINTS_COL, EVIDENCE_COL, NOTE_COL = 0, 1, 2, 3, 4
-FULL_COL, OWN_COL, STATUS_COL = 9, 10, 12
-SCORE_COLUMN = OWN_COL + 1  # 1-based, as openpyxl counts: the 评分项得分 column (K)
-CHECK_WORDS = [ANSWER_WORDS_OUT[YES], ANSWER_WORDS_OUT[PARTIAL], "不符合"]
 
 
 def build_xlsx(
@@ -92,40 +107,12 @@ def build_xlsx(
     _evidence_sheet(evidence_ws, styles, rubric, answers, files)
     wb.set_properties(
         {
-            "title": f"{rubric.title} 自评工作簿",
-            "author": profile.unit_name or "机关事务标准化试点自评",
+            **workbook_properties(f"{rubric.title} 自评工作簿", profile),
             "subject": profile.round_name or "自评",
         }
     )
     wb.close()
     return out.getvalue()
-
-
-# --- helpers ---------------------------------------------------------------------------
-
-
-def criterion_formula(criterion: Criterion, row: int) -> str:
-    """The criterion's own points from its answer cells (row 0-based)."""
-    a, p, full = (f"{xl_col_to_name(c)}{row + 1}" for c in (ANSWER_COL, POINTS_COL, FULL_COL))
-    if criterion.kind == "count":
-        return f"=IF(ISNUMBER({a}),MAX(0,INT({a}))*{full},0)"
-    return (
-        f'=IF({a}="{CHECK_WORDS[0]}",{full},IF({a}="{CHECK_WORDS[1]}",MIN(MAX(N({p}),0),{full}),0))'
-    )
-
-
-def indicator_formula(indicator: Indicator, refs: str) -> str:
-    """The indicator's score over its criteria's cells, with its combine rule and cap."""
-    inner = f"MAX({refs})" if indicator.combine == "max" else f"SUM({refs})"
-    return f"=MIN({pts(indicator.cap)},{inner})" if indicator.cap is not None else f"={inner}"
-
-
-def rule_text(indicator: Indicator) -> str:
-    """The indicator's rule in words, as printed next to its formula."""
-    rule = "取各评分项最高分" if indicator.combine == "max" else "各评分项得分相加"
-    if indicator.cap is not None:
-        rule += f"，最高 {pts(indicator.cap)} 分"
-    return rule
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -138,44 +125,68 @@ def _answers_sheet(
     answers: Mapping[str, Answer],
     result: Result,
 ) -> dict[str, int]:
-    """One row per criterion; return criterion id -> row (0-based)."""
+    """One row per criterion, continued on further rows where its evidence or note is longer
+    than a row can show; return criterion id -> its row (0-based)."""
     _header(ws, styles, [(title, width) for title, width, _ in ANSWER_COLUMNS])
+    evidence_w, note_w = ANSWER_COLUMNS[EVIDENCE_COL][1], ANSWER_COLUMNS[NOTE_COL][1]
+    counted = counted_points(rubric, result)
     rows: dict[str, int] = {}
     r = 1
     for item, content, ind in rubric.indicators():
+        parts = {}
+        first = r
         for c in ind.criteria:
-            rows[c.id] = r
             a = answers.get(c.id) or Answer()
-            ws.write_string(r, ID_COL, c.id, styles.center)
-            _answer_cells(ws, styles, r, c, a, allow_partial=rubric.allow_partial)
-            ws.write_string(r, EVIDENCE_COL, a.evidence, styles.input_wrap)
-            ws.write_string(r, NOTE_COL, a.note, styles.input_wrap)
-            ws.write_string(r, 5, item.name, styles.text)
-            ws.write_string(r, 6, content.name, styles.text)
-            ws.write_number(r, 7, ind.id, styles.center)
-            ws.write_string(r, 8, c.text, styles.text)
-            ws.write_number(r, FULL_COL, c.points, styles.number)
+            parts[c.id] = (split_for_rows(a.evidence, evidence_w), split_for_rows(a.note, note_w))
+            rows[c.id] = r
+            r += max(len(p) for p in parts[c.id])
+        evidence_cells = evidence_range(first, r - 1)
+        attached = any((answers.get(c.id) or Answer()).attachments for c in ind.criteria)
+        own_cells = [f"{xl_col_to_name(OWN_COL)}{rows[c.id] + 1}" for c in ind.criteria]
+        flags = result.indicators[ind.id].flags
+        for k, c in enumerate(ind.criteria):
+            row = rows[c.id]
+            a = answers.get(c.id) or Answer()
+            evidence, note = parts[c.id]
+            ws.write_string(row, ID_COL, c.id, styles.center)
+            _answer_cells(ws, styles, row, c, a, allow_partial=rubric.allow_partial)
+            ws.write_string(row, 5, item.name, styles.text)
+            ws.write_string(row, 6, content.name, styles.text)
+            ws.write_number(row, 7, ind.id, styles.center)
+            ws.write_string(row, 8, c.text, styles.text)
+            ws.write_number(row, FULL_COL, c.points, styles.number)
             own = result.criteria[c.id]
-            ws.write_formula(r, OWN_COL, criterion_formula(c, r), styles.number, own)
-            answer_cell = f"{xl_col_to_name(ANSWER_COL)}{r + 1}"
-            status = "未评" if a.value is None else "已评"
+            ws.write_formula(row, OWN_COL, criterion_formula(c, row), styles.number, own)
             ws.write_formula(
-                r, STATUS_COL, f'=IF({answer_cell}="","未评","已评")', styles.center, status
+                row, COUNTED_COL, counted_formula(ind, own_cells, k), styles.number, counted[c.id]
             )
-            ws.write_string(r, 11, "、".join(ind.methods), styles.text)
-            wrapped = [
-                (text, ANSWER_COLUMNS[col][1])
-                for col, text in (
-                    (EVIDENCE_COL, a.evidence),
-                    (NOTE_COL, a.note),
-                    (5, item.name),
-                    (6, content.name),
-                    (8, c.text),
-                    (11, "、".join(ind.methods)),
-                )
-            ]
-            ws.set_row(r, row_height(wrapped))
-            r += 1
+            ws.write_string(row, METHODS_COL, "、".join(ind.methods), styles.text)
+            ws.write_formula(
+                row,
+                STATUS_COL,
+                status_formula(c, row, None if attached else evidence_cells),
+                styles.center,
+                cell_status(c, a, own, flags),
+            )
+            for n in range(max(len(evidence), len(note))):
+                if n:
+                    ws.write_string(row + n, ID_COL, c.id + CONTINUED, styles.center)
+                ev = evidence[n] if n < len(evidence) else ""
+                nt = note[n] if n < len(note) else ""
+                ws.write_string(row + n, EVIDENCE_COL, ev, styles.input_wrap)
+                ws.write_string(row + n, NOTE_COL, nt, styles.input_wrap)
+                wrapped = [(ev, evidence_w), (nt, note_w)]
+                if not n:
+                    wrapped += [
+                        (text, ANSWER_COLUMNS[col][1])
+                        for col, text in (
+                            (5, item.name),
+                            (6, content.name),
+                            (8, c.text),
+                            (METHODS_COL, "、".join(ind.methods)),
+                        )
+                    ]
+                ws.set_row(row + n, row_height(wrapped))
     ws.autofilter(0, 0, r - 1, len(ANSWER_COLUMNS) - 1)
     ws.protect(
         "",
@@ -244,20 +255,24 @@ def _answer_cells(
         ws.write_number(r, POINTS_COL, a.points, styles.input_number)
     else:
         ws.write_blank(r, POINTS_COL, None, styles.input_number)
+    p, full = (f"{xl_col_to_name(col)}{r + 1}" for col in (POINTS_COL, FULL_COL))
+    answer = f"{xl_col_to_name(ANSWER_COL)}{r + 1}"
     ws.data_validation(
         r,
         POINTS_COL,
         r,
         POINTS_COL,
         {
-            "validate": "decimal",
-            "criteria": "between",
-            "minimum": 0,
-            "maximum": c.points,
+            # the app's rule (`scoring.answer_problem`): only with 部分符合, > 0, < 分值, 0.5 steps
+            "validate": "custom",
+            "value": f'=AND({answer}="{CHECK_WORDS[1]}",{points_ok(p, full)})',
             "input_title": "部分得分",
-            "input_message": f"仅部分符合时填写：0 到 {pts(c.points)} 分，以 0.5 分为单位",
+            "input_message": f"仅部分符合时填写：大于 0、小于 {pts(c.points)} 分，以 0.5 分为单位",
             "error_title": "部分得分有误",
-            "error_message": f"部分得分应在 0 到 {pts(c.points)} 分之间",
+            "error_message": (
+                f"部分得分只在评定为部分符合时填写，须大于 0、小于满分 {pts(c.points)} 分，"
+                "并以 0.5 分为单位"
+            ),
         },
     )
 
@@ -384,7 +399,7 @@ def _evidence_sheet(
 ) -> None:
     _header(ws, styles, EVIDENCE_HEAD)
     r = 1
-    for group in evidence_index(rubric, answers, files):
+    for group in number_evidence(rubric, answers, files):
         for entry in group.entries:
             ws.write_string(r, 0, entry.number, styles.center)
             ws.write_number(r, 1, group.indicator.id, styles.center)
@@ -398,3 +413,19 @@ def _evidence_sheet(
                 row_height([(entry.text, 48), (group.item.name, 12), (group.content.name, 14)]),
             )
             r += 1
+
+
+__all__ = [
+    "ANSWERS",
+    "ANSWER_COL",
+    "EVIDENCE",
+    "EVIDENCE_COL",
+    "INDICATORS",
+    "POINTS_COL",
+    "SCORE_COLUMN",
+    "SUMMARY",
+    "build_xlsx",
+    "criterion_formula",
+    "indicator_formula",
+    "rule_text",
+]

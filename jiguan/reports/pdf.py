@@ -52,6 +52,7 @@ from jiguan.reports._common import (
 )
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, Result, score
+from jiguan.text import lines
 
 FONT_NAME = "JiguanCJK"
 _DEBIAN_FONTS = (
@@ -194,9 +195,14 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _total_box(result: Result, styles: dict[str, ParagraphStyle], width: float) -> Table:
-    share = result.completion * 100
+    # The share of settled criteria, never rounded up to 100 % (「53 / 54（100%）」 read wrong);
+    # criteria that can no longer change the score are said as such.
+    share = math.floor(result.completion * 100)
+    settled = result.settled - result.answered
+    moot = f"，另 {settled} 项已不影响得分" if settled else ""
     right = (
-        f"已评评分项 {result.answered} / {result.criteria_count}（{share:.0f}%）<br/>"
+        f"已评评分项 {result.answered} / {result.criteria_count}{moot}"
+        f"（完成度 {share}%）<br/>"
         f"得分率 {pct(result.total, result.max)}"
     )
     if result.pass_line is not None:
@@ -315,15 +321,6 @@ def _grid_style(font: str, *, numeric_from: int, total_row: bool = False) -> Tab
     return TableStyle(commands)
 
 
-def _clip(text: str, font: str, size: float, room: float) -> str:
-    """The text, cut with …… so that it fits on one line of `room` points."""
-    if pdfmetrics.stringWidth(text, font, size) <= room:
-        return text
-    while text and pdfmetrics.stringWidth(text + "……", font, size) > room:
-        text = text[:-1]
-    return text + "……"
-
-
 def _gaps_table(
     rubric: Rubric, result: Result, styles: dict[str, ParagraphStyle], width: float
 ) -> Table | Paragraph:
@@ -332,15 +329,15 @@ def _gaps_table(
         return Paragraph("各项指标均已得满分。", styles["body"])
     widths = [1.0 * cm, 5.0 * cm, 0.0, 1.9 * cm, 1.4 * cm]
     widths[2] = width - sum(widths)
-    font, size = styles["cell"].fontName, styles["cell"].fontSize
     rows: list[list[Any]] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
     for g in top:
-        text = _clip(g.indicator.text.splitlines()[0], font, size, widths[2] - 12)
+        # every criterion's line (the unit may have claimed 38.3, not 38.1)
+        text = "<br/>".join(_esc(line) for line in lines(g.indicator.text))
         rows.append(
             [
                 str(g.indicator.id),
                 Paragraph(_esc(f"{g.item.name}／{g.content.name}"), styles["cell"]),
-                Paragraph(_esc(text), styles["cell"]),
+                Paragraph(text, styles["cell"]),
                 f"{pts(g.score)}／{pts(g.indicator.max)}",
                 pts(g.available),
             ]

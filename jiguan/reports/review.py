@@ -22,6 +22,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from xlsxwriter.worksheet import Worksheet
 
+from jiguan.format import safe_filename_part
 from jiguan.reports._common import Profile, pts
 from jiguan.reports._docx import (
     BODY_PT,
@@ -34,18 +35,20 @@ from jiguan.reports._docx import (
     _para,
     _run,
     _setup,
+    _title,
     _write,
+    set_properties,
 )
-from jiguan.reports._xlsx import Styles, _header, row_height
+from jiguan.reports._xlsx import Styles, _header, row_height, workbook_properties
 from jiguan.reports.word import MAIN_WIDTHS, score_text
-from jiguan.review import CriterionRow, ReviewComparison, Verdict
+from jiguan.review import CriterionRow, ReviewComparison, Verdict, signed
 from jiguan.rubric import Rubric
 from jiguan.scoring import answer_words
 from jiguan.text import clean_text
 
 LAYOUTS = {"both": "评估组得分与自评得分并列", "panel": "官方单栏表（仅评估组得分）"}
-# 评估项目, 评估内容, 序号, 指标, 评估方式, 得分 (panel), 自评得分: 17 cm as MAIN_WIDTHS.
-BOTH_WIDTHS = (2.1, 2.1, 0.9, 6.6, 2.0, 1.6, 1.7)
+# 评估项目, 评估内容, 序号, 指标, 评估方式, 得分 (panel), 自评得分: 15.6 cm as MAIN_WIDTHS.
+BOTH_WIDTHS = (1.9, 1.9, 0.9, 6.0, 1.8, 1.5, 1.6)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,11 +60,6 @@ class PanelInfo:
     reviewers: str = ""
     review_date: str = ""
     final: bool = False
-
-
-def signed(x: float) -> str:
-    """+1 / −1.5 / 0, for differences."""
-    return "0" if x == 0 else ("+" if x > 0 else "−") + pts(abs(x))
 
 
 def _clean_profile(profile: Profile) -> Profile:
@@ -89,7 +87,7 @@ def build_review_docx(
     doc = Document()
     _setup(doc)
     _para(doc, rubric.source or "附件2", font=HEI, size=16, space_after=6)
-    _para(doc, rubric.title, font=HEI, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    _title(doc, rubric.title, space_after=4)
     _para(doc, "（正式评估）", size=14, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=14)
     _field_line(doc, "承担单位：", profile.unit_name)
     total = f"{pts(comparison.panel_result.total)} 分"
@@ -104,11 +102,8 @@ def build_review_docx(
     _opinions(doc, rubric, comparison)
     _signatures(doc, panel)
 
-    core = doc.core_properties
-    core.title = f"{rubric.source} {rubric.title}（正式评估）".strip()
-    core.author = core.last_modified_by = clean_text(panel.reviewers) or profile.unit_name
-    core.subject = profile.unit_name
-    core.comments = core.keywords = ""
+    title = f"{rubric.source} {rubric.title}（正式评估）".strip()
+    set_properties(doc, title, clean_text(panel.reviewers) or profile.unit_name)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -155,12 +150,27 @@ def _review_table(
 
 
 def opinion_line(rubric: Rubric, row: CriterionRow) -> str:
-    """One 评估意见 entry: what the unit claimed, what the panel found, the difference."""
+    """One 评估意见 entry: what the unit claimed, what the panel found, the effect on the
+    total after caps and tiers (`CriterionRow.effect_text`)."""
     c = rubric.criteria[row.criterion_id]
     where = f"评分项 {row.criterion_id}（指标 {row.indicator_id}）"
     claimed, found = answer_words(c, row.claim), answer_words(c, row.verdict)
-    moved = f"{pts(row.self_points)} → {pts(row.panel_points)}（{signed(row.difference)} 分）"
-    return f"{where}：单位自评 {claimed}，评估组评定 {found}，评分项得分 {moved}。"
+    if row.pending:
+        found = "尚未评定（暂按 0 分计）"
+    return f"{where}：单位自评 {claimed}，评估组评定 {found}；{row.effect_text}。"
+
+
+def review_docx_filename(layout: str, unit: str, round_name: str = "") -> str:
+    """正式评估_<unit>_<round>_对照版.docx (both columns) or …_评估组版.docx (official form)."""
+    suffix = {"both": "对照版", "panel": "评估组版"}.get(layout, layout)
+    return (
+        "_".join(
+            part
+            for part in ("正式评估", *map(safe_filename_part, (unit, round_name)), suffix)
+            if part
+        )
+        + ".docx"
+    )
 
 
 def _opinions(doc: WordDocument, rubric: Rubric, comparison: ReviewComparison) -> None:
@@ -172,9 +182,17 @@ def _opinions(doc: WordDocument, rubric: Rubric, comparison: ReviewComparison) -
         f"评定与自评不同的评分项共 {len(diffs)} 项。",
         size=BODY_PT,
     )
-    for n, row in enumerate(diffs, start=1):
+    listed = comparison.listed()
+    for n, row in enumerate(listed, start=1):
         _para(doc, f"{n}. {opinion_line(rubric, row)}", size=BODY_PT, space_after=0)
         _remarks(doc, row.verdict)
+    if listed:
+        _para(
+            doc,
+            f"以上各项合计 {signed(sum(r.effect for r in listed))} 分，"
+            "即评估组评定总得分与单位自评之差。",
+            size=BODY_PT,
+        )
     others = [
         r
         for r in comparison.criteria
@@ -225,8 +243,8 @@ def _signatures(doc: WordDocument, panel: PanelInfo) -> None:
 
 CRITERIA_HEAD = (
     ("评分项编号", 8), ("指标", 5), ("评估项目", 10), ("评分项", 36), ("分值", 6),
-    ("单位自评", 12), ("自评得分", 7), ("评估组评定", 12), ("评估组得分", 7), ("差值", 6),
-    ("扣分理由/评审意见", 36), ("实地查看", 24),
+    ("单位自评", 12), ("自评得分", 7), ("评估组评定", 12), ("评估组得分", 7),
+    ("对总分的影响", 8), ("影响说明", 16), ("扣分理由/评审意见", 36), ("实地查看", 24),
 )  # fmt: skip
 INDICATOR_HEAD = (
     ("指标", 5), ("评估项目", 12), ("满分", 6), ("自评得分", 8), ("评估组得分", 8), ("差值", 7),
@@ -243,7 +261,10 @@ def build_review_xlsx(
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})
     wb.set_properties(
-        {"title": f"{profile.unit_name} 正式评估对照", "author": clean_text(panel.reviewers)}
+        workbook_properties(
+            f"{profile.unit_name} 正式评估对照".strip(),
+            Profile(clean_text(panel.reviewers) or profile.unit_name),
+        )
     )
     styles = Styles(wb)
     _criteria_sheet(wb.add_worksheet("评审对照"), styles, rubric, comparison)
@@ -267,14 +288,29 @@ def _criteria_sheet(
             ws.write_string(r, col, text, styles.text if col in (2, 3) else styles.center)
         ws.write_number(r, 4, c.points, styles.number)
         ws.write_string(r, 5, answer_words(c, row.claim), styles.center)
-        ws.write_number(r, 6, row.self_points, styles.number)
+        ws.write_number(r, 6, row.self_counted, styles.number)
         ws.write_string(r, 7, answer_words(c, row.verdict), styles.center)
-        ws.write_number(r, 8, row.panel_points, styles.number)
-        ws.write_number(r, 9, row.difference, styles.number)
-        ws.write_string(r, 10, reason, styles.text)
-        ws.write_string(r, 11, site, styles.text)
+        ws.write_number(r, 8, row.panel_counted, styles.number)
+        if row.listed:
+            ws.write_number(r, 9, row.effect, styles.number)
+        else:
+            ws.write_blank(r, 9, None, styles.number)
+        ws.write_string(r, 10, row.effect_note, styles.text)
+        ws.write_string(r, 11, reason, styles.text)
+        ws.write_string(r, 12, site, styles.text)
         ws.set_row(r, row_height([(c.text, 36), (reason, 36), (site, 24), (item, 10)]))
-    ws.autofilter(0, 0, len(comparison.criteria), len(CRITERIA_HEAD) - 1)
+    n = len(comparison.criteria)
+    ws.write_string(n + 1, 3, "合计（得分已按指标上限和只取最高档计算）", styles.subtotal)
+    for col, value in (
+        (6, comparison.self_result.total),
+        (8, comparison.panel_result.total),
+        (9, comparison.difference),
+    ):
+        letter = chr(ord("A") + col)
+        ws.write_formula(
+            n + 1, col, f"=SUM({letter}2:{letter}{n + 1})", styles.subtotal_number, value
+        )
+    ws.autofilter(0, 0, n, len(CRITERIA_HEAD) - 1)
 
 
 def _indicator_sheet(ws: Worksheet, styles: Styles, comparison: ReviewComparison) -> None:

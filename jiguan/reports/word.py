@@ -13,12 +13,12 @@ from collections.abc import Mapping
 
 from docx import Document
 from docx.document import Document as WordDocument
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from jiguan.reports._common import Files, Profile, clean_inputs, evidence_index, lines, notes, pts
+from jiguan.evidence import number_evidence
+from jiguan.reports._common import Files, Profile, clean_inputs, notes, pts
 from jiguan.reports._docx import (
     BODY_PT,
     HEI,
@@ -30,15 +30,18 @@ from jiguan.reports._docx import (
     _para,
     _run,
     _setup,
+    _title,
     _write,
+    set_properties,
 )
 from jiguan.reports.catalogue import add_evidence_index
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, IndicatorResult, Result, score
+from jiguan.text import lines
 
 # Column widths (cm) of the main table: 评估项目, 评估内容, 序号, 指标, 评估方式, 得分.
-# They sum to the text width of A4 with 2 cm side margins (17 cm).
-MAIN_WIDTHS = (2.4, 2.4, 0.9, 7.6, 2.2, 1.5)
+# They sum to the text width of A4 with GB/T 9704 margins (15.6 cm, `_docx.TEXT_WIDTH`).
+MAIN_WIDTHS = (2.2, 2.2, 0.9, 6.8, 2.0, 1.5)
 
 
 def build_docx(
@@ -58,27 +61,12 @@ def build_docx(
     """
     answers, profile, files = clean_inputs(answers, profile, files)
     result = score(rubric, answers)
-    doc = Document()
-    _setup(doc)
-
-    _para(doc, rubric.source or "附件2", font=HEI, size=16, space_after=6)
-    _para(
-        doc,
-        rubric.title,
-        font=HEI,
-        size=20,
-        align=WD_ALIGN_PARAGRAPH.CENTER,
-        space_after=18,
-    )
-    _field_line(doc, "承担单位：", profile.unit_name)
-    _field_line(doc, "总得分：", f"{pts(result.total)} 分", space_after=10)
-
-    _main_table(doc, rubric, result)
+    doc = _form(rubric, result, profile)
 
     _heading(doc, "佐证材料目录", page_break=True)
     add_evidence_index(
         doc,
-        evidence_index(rubric, answers, files),
+        number_evidence(rubric, answers, files),
         lambda e: f"{e.text}（附件）" if e.is_file else e.text,
     )
 
@@ -96,13 +84,33 @@ def build_docx(
     # The signature block never stands alone on the last page: it is chained to the notes.
     last.paragraph_format.keep_with_next = True
     _signature_block(doc, profile)
+    return _save(doc, f"{rubric.source} {rubric.title}".strip(), profile)
 
-    core = doc.core_properties
-    core.title = f"{rubric.source} {rubric.title}".strip()
-    core.author = core.last_modified_by = profile.filled_by or profile.unit_name or ""
-    core.subject = profile.unit_name
-    core.comments = core.keywords = ""
 
+def build_blank_docx(rubric: Rubric) -> bytes:
+    """The blank 附件2 as the source form: the fields, 得分 and 总分 empty; the signature lines
+    blank (as the blank PDF)."""
+    profile = Profile()
+    doc = _form(rubric, None, profile)
+    _signature_block(doc, profile)
+    return _save(doc, f"{rubric.source} {rubric.title}（空白表）".strip(), profile)
+
+
+def _form(rubric: Rubric, result: Result | None, profile: Profile) -> WordDocument:
+    """A new document with the form's heading, fields and main table (blank without a result)."""
+    doc = Document()
+    _setup(doc)
+    _para(doc, rubric.source or "附件2", font=HEI, size=16, space_after=6)
+    _title(doc, rubric.title, space_after=18)
+    _field_line(doc, "承担单位：", profile.unit_name)
+    total = "" if result is None else f"{pts(result.total)} 分"
+    _field_line(doc, "总得分：", total, space_after=10)
+    _main_table(doc, rubric, result)
+    return doc
+
+
+def _save(doc: WordDocument, title: str, profile: Profile) -> bytes:
+    set_properties(doc, title, profile.filled_by or profile.unit_name)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -126,7 +134,7 @@ def score_text(r: IndicatorResult) -> str:
     return "\n".join(marks)
 
 
-def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
+def _main_table(doc: WordDocument, rubric: Rubric, result: Result | None) -> None:
     w = MAIN_WIDTHS
     table = _new_table(doc, w)
     header = _header_row(table, w, ["评估项目", "评估内容", "评估指标", "", "评估方式", "得分"])
@@ -144,7 +152,7 @@ def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
                 _write(cells[2], str(ind.id))
                 _write(cells[3], ind.text, center=False)
                 _write(cells[4], "\n".join(ind.methods))
-                _write(cells[5], score_text(result.indicators[ind.id]))
+                _write(cells[5], score_text(result.indicators[ind.id]) if result else "")
             cell = content_cells[0].merge(content_cells[-1])
             _write(cell, f"{content.name}\n（{pts(content.max)} 分）")
         cell = item_cells[0].merge(item_cells[-1])
@@ -154,7 +162,7 @@ def _main_table(doc: WordDocument, rubric: Rubric, result: Result) -> None:
     _write(cells[0], "总分", font=HEI)
     cell = cells[1].merge(cells[4])
     _write(cell, f"满分 {pts(rubric.max)} 分")
-    _write(cells[5], pts(result.total), bold=True)
+    _write(cells[5], pts(result.total) if result else "", bold=True)
 
 
 def _signature_block(doc: WordDocument, profile: Profile) -> None:

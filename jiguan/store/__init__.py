@@ -36,7 +36,7 @@ from jiguan.store.config import (
     resolve_data_dir,
     upload_limit_bytes,
 )
-from jiguan.store.contract import ReviewsContract, StoreContract
+from jiguan.store.contract import ReviewsContract, StoreContract, SubmissionsContract
 from jiguan.store.engine import make_engine
 from jiguan.store.errors import (
     ConflictError,
@@ -50,11 +50,13 @@ from jiguan.store.facade import Store
 from jiguan.store.logins import COOKIE as LOGIN_COOKIE
 from jiguan.store.logins import RECHECK as LOGIN_RECHECK
 from jiguan.store.logins import Login, Logins
+from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict, VerdictConflict
 from jiguan.store.reviews import Reviews
 from jiguan.store.schema import metadata
 from jiguan.store.scoped import AccessDenied, ScopedStore
+from jiguan.store.submissions import SubmissionInfo, Submissions
 from jiguan.store.uploads import (
     ALLOWED_EXTENSIONS,
     MAX_FILENAME_CHARS,
@@ -89,11 +91,15 @@ __all__ = [
     "SavedAnswer",
     "SavedVerdict",
     "ScopedStore",
+    "Sheets",
     "Store",
     "StoreConfig",
     "StoreContract",
     "StoreError",
     "StoreUnavailable",
+    "SubmissionInfo",
+    "Submissions",
+    "SubmissionsContract",
     "UserInfo",
     "Users",
     "VerdictConflict",

@@ -12,15 +12,17 @@ scope (a method `ScopedStore` does not define is refused to all but the administ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
+from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict
+from jiguan.store.submissions import SubmissionInfo
 
 
 class ReviewsContract(Protocol):
@@ -43,6 +45,24 @@ class ReviewsContract(Protocol):
     def history(self, aid: int, criterion_id: str | None = None) -> list[ReviewEvent]: ...
 
 
+class SubmissionsContract(Protocol):
+    """``store.submissions``: 提交自评 (`jiguan.store.submissions.Submissions`, or its scoped
+    view: the unit submits, the assigned 评估组 gives back)."""
+
+    def latest(self, aid: int) -> SubmissionInfo | None: ...
+    def history(self, aid: int) -> list[SubmissionInfo]: ...
+    def submit(
+        self,
+        aid: int,
+        *,
+        user: str,
+        filled_by: str,
+        leader: str,
+        acknowledged: Sequence[str] = (),
+    ) -> SubmissionInfo: ...
+    def give_back(self, aid: int, *, user: str, reason: str) -> SubmissionInfo: ...
+
+
 class StoreContract(Protocol):
     """The assessments, answers, history, files and review of one database, as one caller may
     use them (see the module docstring and docs/design.md "Store contract")."""
@@ -59,6 +79,8 @@ class StoreContract(Protocol):
     def op_timeout(self) -> float: ...
     @property
     def reviews(self) -> ReviewsContract: ...
+    @property
+    def submissions(self) -> SubmissionsContract: ...
 
     # What the caller may do with an assessment (pages ask before offering it).
     def can_read(self, info: AssessmentInfo) -> bool: ...
@@ -83,6 +105,7 @@ class StoreContract(Protocol):
         self, aid: int, round_name: str, *, user: str = ""
     ) -> AssessmentInfo: ...
     def rounds(self, aid: int) -> list[AssessmentInfo]: ...
+    def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]: ...
     def delete_assessment(self, aid: int) -> None: ...
     def restore_assessment(self, aid: int) -> AssessmentInfo: ...
     def purge_assessment(self, aid: int) -> None: ...

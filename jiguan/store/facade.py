@@ -5,7 +5,7 @@ the queries themselves live in `assessments`, `answers`, `files` and `history`."
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,8 @@ from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store import files as files_q
+from jiguan.store import overview as overview_q
+from jiguan.store import submissions as submissions_q
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.config import (
     DEFAULT_MAX_FILE_BYTES,
@@ -30,6 +32,7 @@ from jiguan.store.engine import Database
 from jiguan.store.errors import ConflictError, StoreError, assessment_deleted, guard
 from jiguan.store.history import read_history
 from jiguan.store.logins import Logins
+from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
     EvidenceFile,
@@ -41,6 +44,7 @@ from jiguan.store.records import (
     now,
 )
 from jiguan.store.reviews import Reviews
+from jiguan.store.submissions import Submissions
 from jiguan.store.uploads import check_evidence_file
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
@@ -84,6 +88,7 @@ class Store:
         self.users = Users(self._db)  # accounts, units, the audit log
         self.workshops = Workshops(self._db, self.users)  # workshops and join codes
         self.logins = Logins(self._db)  # logins kept as rows (the login cookie)
+        self.submissions = Submissions(self._db, rubric)  # 提交自评 (jiguan.store.submissions)
 
     @classmethod
     def from_config(cls, config: StoreConfig, rubric: Rubric) -> Store:
@@ -204,6 +209,8 @@ class Store:
         round_ = None if round_name is None else clean_name(round_name, "自评名称")
         clean = None if profile is None else clean_profile(profile)
         with self._db.write() as conn:
+            assessments_q.lock(conn, aid)
+            submissions_q.check_open(conn, aid)
             return assessments_q.update(
                 conn, aid, unit_name=unit, round_name=round_, profile=clean, now=now()
             )
@@ -297,6 +304,7 @@ class Store:
         try:
             with self._db.write() as conn:
                 assessments_q.lock(conn, aid)
+                submissions_q.check_open(conn, aid)
                 return answers_q.save(
                     conn, aid, criterion_id, answer, expected_version, user, now()
                 )
@@ -335,7 +343,14 @@ class Store:
         user = clean_user(user)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)
+            submissions_q.check_open(conn, aid)
             answers_q.replace(conn, self.rubric, aid, answers, user, now())
+
+    @guard("读取自评汇总")
+    def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]:
+        """Answer sheets and reviews of many assessments at once (总览), in a few queries."""
+        with self._db.read() as conn:
+            return overview_q.read_sheets(conn, aids)
 
     @guard("读取修改记录")
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:
@@ -371,6 +386,7 @@ class Store:
         self._blobs.write(sha, data)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)
+            submissions_q.check_open(conn, aid)
             return files_q.add(
                 conn,
                 aid,
@@ -413,5 +429,7 @@ class Store:
         """Detach a file (soft: kept in history and on disk)."""
         user = clean_user(user)
         with self._db.write() as conn:
-            assessments_q.lock(conn, files_q.get(conn, file_id).assessment_id)
+            aid = files_q.get(conn, file_id).assessment_id
+            assessments_q.lock(conn, aid)
+            submissions_q.check_open(conn, aid)
             files_q.remove(conn, files_q.get(conn, file_id), user, now())

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from jiguan.review import FINAL, OPEN, Verdict, finalise_problems, verdict_problem
 from jiguan.rubric import Rubric
+from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store.errors import StoreError, guard
@@ -37,6 +38,7 @@ from jiguan.store.review_records import (
     verdict_values,
 )
 from jiguan.store.schema import review_history_t, reviews_t, verdicts_t
+from jiguan.store.submissions import latest_submission
 
 if TYPE_CHECKING:
     from jiguan.store.engine import Database
@@ -167,6 +169,12 @@ def _set_verdicts(
 # ---- the repository --------------------------------------------------------------------------
 
 
+def claimed(conn: Connection, aid: int) -> dict[str, Answer]:
+    """What the unit claims: the answers it submitted (提交自评), else its current answers."""
+    submitted = latest_submission(conn, aid)
+    return submitted.answers if submitted is not None else answers_q.sheet(conn, aid)
+
+
 class Reviews:
     """The review calls of a `Store` (``store.reviews``): one bounded transaction each."""
 
@@ -270,7 +278,7 @@ class Reviews:
             at = now()
             _open_review(conn, aid, user, at)
             rows = _verdict_rows(conn, aid)
-            claims = answers_q.sheet(conn, aid)
+            claims = claimed(conn, aid)
             new = {}
             for cid in self.rubric.criteria:
                 claim = claims.get(cid)
@@ -327,7 +335,7 @@ class Reviews:
             assessments_q.lock(conn, aid)
             at = now()
             row = _open_review(conn, aid, user, at)
-            claims = answers_q.sheet(conn, aid)
+            claims = claimed(conn, aid)
             verdicts = {
                 cid: saved_verdict(r).verdict for cid, r in _verdict_rows(conn, aid).items()
             }

@@ -272,3 +272,26 @@ logins_t = sa.Table(
     sa.Index("ix_logins_user_id", "user_id"),
     sqlite_autoincrement=True,
 )
+
+# 提交自评 (migration 0012): each submission of an assessment, with the immutable snapshot the
+# panel reviews and its content hash; the latest one, unless returned (退回修改), makes the
+# assessment read-only to the unit.
+submissions_t = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("number", sa.Integer, nullable=False),  # 1, 2, … per assessment
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("acknowledged", sa.JSON, nullable=False),  # gaps the submitter confirmed
+    sa.Column("filled_by", sa.String(100), nullable=False),  # 填表人
+    sa.Column("leader", sa.String(100), nullable=False),  # 单位负责人
+    sa.Column("submitted_by", sa.String(100), nullable=False),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("returned_by", sa.String(100), nullable=True),
+    sa.Column("returned_at", UTCDateTime, nullable=True),
+    sa.Column("return_reason", sa.Text, nullable=True),
+    sa.UniqueConstraint("assessment_id", "number", name="uq_submissions_number"),
+    sqlite_autoincrement=True,
+)

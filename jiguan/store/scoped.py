@@ -22,7 +22,7 @@ given a scope here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,8 +32,10 @@ from jiguan.profile import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from jiguan.scoring import Answer
 from jiguan.store.errors import NotFoundError, StoreError
 from jiguan.store.facade import Store
+from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import files_t
+from jiguan.store.submissions import SubmissionInfo
 from jiguan.store.users import Users
 
 DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
@@ -115,6 +117,10 @@ class ScopedStore:
     @property
     def reviews(self) -> ScopedReviews:
         return ScopedReviews(self)
+
+    @property
+    def submissions(self) -> ScopedSubmissions:
+        return ScopedSubmissions(self)
 
     def rounds(self, aid: int) -> list[AssessmentInfo]:
         self._read(aid)
@@ -238,6 +244,11 @@ class ScopedStore:
         self._store.replace_answers(aid, answers, user=self.caller.name)
         self._audit("导入答题表", info, f"{len(answers)} 项")
 
+    def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]:
+        """Only the assessments this caller may read (others are left out, not refused)."""
+        readable = {a.id for a in self.list_assessments(include_deleted=True)}
+        return self._store.sheets([aid for aid in aids if aid in readable])
+
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:
         self._read(aid, fresh=False)
         return self._store.history(aid, criterion_id)
@@ -299,3 +310,38 @@ class ScopedReviews:
             return target(aid, *args, **kwargs)
 
         return call
+
+
+class ScopedSubmissions:
+    """`Store.submissions` for a caller: anyone who may read the assessment reads its
+    submissions; the unit's own accounts submit (never a practice); the 评估组 assigned to the
+    unit (and the administrator) return it for changes. Each submission and return is audited."""
+
+    def __init__(self, scoped: ScopedStore) -> None:
+        self._scoped = scoped
+        self._store = scoped._store.submissions
+
+    def latest(self, aid: int) -> SubmissionInfo | None:
+        self._scoped._read(aid)
+        return self._store.latest(aid)
+
+    def history(self, aid: int) -> list[SubmissionInfo]:
+        self._scoped._read(aid)
+        return self._store.history(aid)
+
+    def submit(self, aid: int, **kwargs: Any) -> SubmissionInfo:
+        info = self._scoped._write(aid)
+        if info.profile.get(PROFILE_SAMPLE) and not self._scoped.caller.all_powerful:
+            raise AccessDenied("培训练习不需要提交")
+        done = self._store.submit(aid, **kwargs)
+        action = "提交自评" if done.number == 1 else "重新提交自评"
+        self._scoped._audit(action, info, f"第 {done.number} 次，内容摘要 {done.content_hash[:16]}")
+        return done
+
+    def give_back(self, aid: int, **kwargs: Any) -> SubmissionInfo:
+        info = self._scoped._read(aid)
+        if not self._scoped.can_review(info):
+            raise AccessDenied("无权退回：只有分配到该单位的评估组成员可以退回修改")
+        done = self._store.give_back(aid, **kwargs)
+        self._scoped._audit("退回修改", info, done.return_reason or "")
+        return done

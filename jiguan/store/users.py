@@ -1,6 +1,6 @@
 """Accounts, their units and the audit log in the app's database (issue 13).
 
-`Users(store)` shares the store's connections and time limits. Passwords are hashed with
+`store.users` shares the store's connections and time limits. Passwords are hashed with
 argon2 (`jiguan.accounts`); a wrong password counts towards a lockout kept in the table, so
 it holds across browsers and server processes.
 """

@@ -48,6 +48,7 @@ def load() -> None:
             forget(cid)
     try:
         s.review = store.reviews.get(s.aid)
+        s.submitted = store.submissions.latest(s.aid)
         fresh = store.reviews.verdicts(s.aid)
     except StoreError as exc:
         s.review_msg = ("error", f"读取评审失败：{exc}")
@@ -66,10 +67,13 @@ def verdict(cid: str) -> Verdict:
 
 
 def claims() -> dict:
-    """The unit's answers compared against: kept at finalising, live while open."""
+    """The unit's answers compared against: kept at finalising; while open, what the unit
+    submitted (提交自评), or its live answers when it has not submitted."""
     s = session()
     if s.review is not None and s.review.final and s.review.claims is not None:
         return s.review.claims
+    if s.submitted is not None:
+        return s.submitted.answers
     return s.answers
 
 

@@ -19,6 +19,7 @@ HOME_URL = ""
 SUMMARY_URL = "results"
 EVIDENCE_URL = "readiness"
 TRANSFER_URL = "import-export"
+SUBMIT_URL = "submit"
 GUIDE_URL = "criteria-guide"
 PRACTICE_URL = "practise"
 
@@ -70,6 +71,7 @@ MAIN_ROUTES = (
     Route(SUMMARY_URL, "汇总", ":material/leaderboard:"),
     Route(EVIDENCE_URL, "佐证检查", ":material/fact_check:"),
     Route(TRANSFER_URL, "导入导出", ":material/swap_vert:"),
+    Route(SUBMIT_URL, "提交自评", ":material/send:"),
 )
 
 
@@ -84,7 +86,9 @@ TRAINING_ROUTES = (
 )
 
 
+OVERVIEW_URL = "overview"
 REVIEW_ROUTES = (
+    Route(OVERVIEW_URL, "总览", ":material/dashboard:"),
     Route("panel-review", "评审录入", ":material/rate_review:"),
     Route("review-comparison", "评审对照", ":material/compare_arrows:"),
     Route("round-progress", "历轮进展", ":material/trending_up:"),

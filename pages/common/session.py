@@ -18,7 +18,14 @@ import streamlit as st
 
 from jiguan.accounts import Caller
 from jiguan.scoring import Answer, Result
-from jiguan.store import AssessmentInfo, EvidenceFile, ReviewInfo, SavedVerdict, StoreContract
+from jiguan.store import (
+    AssessmentInfo,
+    EvidenceFile,
+    ReviewInfo,
+    SavedVerdict,
+    StoreContract,
+    SubmissionInfo,
+)
 
 KEY = "jiguan"
 
@@ -94,6 +101,7 @@ class Session:
     # messages per criterion and for the page, a CSV import waiting for confirmation.
     review_aid: int | None = None
     review: ReviewInfo | None = None
+    submitted: SubmissionInfo | None = None  # the latest 提交自评 of the reviewed assessment
     verdicts: dict[str, SavedVerdict] = field(default_factory=dict)
     review_notices: dict[str, str] = field(default_factory=dict)
     review_msg: tuple[str, str] | None = None

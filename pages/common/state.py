@@ -159,6 +159,7 @@ def load(
         raise NotFoundError("这份自评已被删除")
     saved = store.load_answers(aid)
     files = _files_by_criterion(store, aid)
+    s.submitted = store.submissions.latest(aid)
     changed = [
         cid
         for cid in set(saved) | set(s.versions)

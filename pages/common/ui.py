@@ -205,6 +205,13 @@ def banners() -> None:
         st.warning(f"数据库暂时不可用：{plain(s.store_error)}", icon=":material/cloud_off:")
     if s.remote_notice:
         st.info(plain(s.remote_notice), icon=":material/group:")
+    sub = s.submitted
+    if sub is not None and sub.standing and sub.assessment_id == s.aid:
+        st.info(
+            f"这份自评已于 {format_time(sub.submitted_at)} 提交（第 {sub.number} 次），"
+            "评估期间只读；如需修改，请评估组在「提交自评」页退回修改。",
+            icon=":material/lock:",
+        )
     if s.aid is not None:
         _kept_conflicts(s.aid)
 

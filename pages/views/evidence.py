@@ -2,6 +2,7 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, points_at_stake
+from jiguan.text import lines
 from pages.common import routes, state
 from pages.common.text import plain
 from pages.common.ui import banners, flag_badge_line, page_total, require_assessment
@@ -82,8 +83,10 @@ def render() -> None:
             with st.container(border=True):
                 text, stake_col, link = st.columns([6, 1.5, 1.8], vertical_alignment="center")
                 with text:
-                    first = ind.text.splitlines()[0]
-                    st.markdown(f"**指标 {ind.id}**　{first}")
+                    # every criterion's line (the unit may have claimed 38.3, not 38.1)
+                    st.markdown(
+                        f"**指标 {ind.id}**　" + "  \n".join(plain(t) for t in lines(ind.text))
+                    )
                     score_text = f"{points(r.score)} / {points(r.max)}"
                     where = f"{item.name} · {content.name} · 当前 {score_text} 分"
                     st.caption(f"{flag_badge_line(r.flags)}　{plain(where)}")

@@ -8,14 +8,16 @@ pages/answers.py).
 from __future__ import annotations
 
 from functools import partial
+from typing import cast
 
 import pandas as pd
 import streamlit as st
 
+from jiguan.evidence import number_evidence
 from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
-from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
+from jiguan.store import ALLOWED_EXTENSIONS, EvidenceFile, StoreError, StoreUnavailable
 from pages.common import answers, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -137,12 +139,28 @@ def _history(criterion: Criterion) -> None:
     )
 
 
+def _file_numbers() -> dict[int, str]:
+    """File id -> its number in the 佐证材料目录 and the evidence package (one numbering)."""
+    s = session()
+    groups = number_evidence(state.get_rubric(), s.answers, s.files)
+    return {
+        cast(EvidenceFile, e.file).id: e.number  # s.files holds the store's EvidenceFiles
+        for g in groups
+        for e in g.entries
+        if e.file is not None
+    }
+
+
 def _files(cid: str) -> None:
     s = session()
     store = state.get_store()
+    numbers = _file_numbers() if s.files.get(cid) else {}
     for f in s.files.get(cid, ()):
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
-        name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")
+        number = f"材料 {numbers[f.id]}　" if f.id in numbers else ""
+        name.markdown(
+            f":material/description: {number}{plain(f.filename)} :gray[{size_text(f.size)}]"
+        )
         dl.download_button(
             "下载",
             data=partial(store.read_file, f.id),

@@ -8,8 +8,7 @@ import streamlit as st
 
 from jiguan.charts import radar_overlay
 from jiguan.format import points
-from jiguan.reports.review import signed
-from jiguan.review import panel_sheet, round_progress
+from jiguan.review import panel_sheet, round_progress, signed
 from jiguan.store import StoreError
 from pages.common import state
 from pages.common.text import plain

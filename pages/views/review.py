@@ -18,6 +18,7 @@ from jiguan.reports.review import (
     PanelInfo,
     build_review_docx,
     build_review_xlsx,
+    review_docx_filename,
 )
 from jiguan.review import differs
 from jiguan.rubric import Criterion, Indicator
@@ -276,7 +277,7 @@ def _documents() -> None:
                 "导出评审文书（Word）",
                 target,
             ),
-            file_name=f"{stem}.docx",
+            file_name=review_docx_filename(layout, info.unit_name, info.round_name),
             mime=DOCX_MIME,
             on_click="ignore",
             icon=":material/description:",

@@ -10,7 +10,7 @@ import streamlit as st
 
 from jiguan.charts import radar_overlay
 from jiguan.format import format_time, points
-from jiguan.reports.review import signed
+from jiguan.review import signed
 from jiguan.scoring import answer_words
 from pages.common import review_input, state
 from pages.common.session import session
@@ -84,7 +84,7 @@ def render() -> None:
     rows = []
     for ind in cmp.indicators:
         for row in ind.criteria:
-            if only and not row.differs:
+            if only and not row.listed:
                 continue
             c = rubric.criteria[row.criterion_id]
             v = row.verdict
@@ -94,15 +94,17 @@ def render() -> None:
                     "评分项": row.criterion_id,
                     "单位自评": answer_words(c, row.claim),
                     "评估组评定": answer_words(c, v),
-                    "差值": row.difference,
+                    "对总分的影响": row.effect if row.listed else None,
+                    "说明": row.effect_note or ("尚未评定，暂按 0 分计" if row.pending else ""),
                     "扣分理由/评审意见": v.reason if v else "",
                     "实地查看": v.site_note if v else "",
-                    "自评得分": row.self_points,
-                    "评估组得分": row.panel_points,
+                    "自评得分": row.self_counted,
+                    "评估组得分": row.panel_counted,
                     "内容": c.text,
                 }
             )
     st.dataframe(rows, hide_index=True, key="cmp.rows")
     st.caption(
-        "得分为评分项本身的得分；指标得分按上限和「只取最高一级」计算，见上方「差距最大的指标」。"
+        "得分与对总分的影响均已按指标上限和「只取最高一档」计算：「对总分的影响」一列之和即"
+        "评估组得分与单位自评之差。"
     )

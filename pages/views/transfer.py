@@ -52,7 +52,10 @@ def render() -> None:
     st.download_button(
         "下载答题表（CSV）",
         data=access.audited(
-            partial(write_sheet, rubric, answers), "导出答题表", info.audit_name, eager=True
+            partial(write_sheet, rubric, answers, files=_file_names()),
+            "导出答题表",
+            info.audit_name,
+            eager=True,
         ),
         file_name=sheet_filename(info.unit_name, date),
         mime="text/csv",
@@ -65,7 +68,7 @@ def render() -> None:
     if REPORT_FORMATS:
         st.subheader("下载报告", divider="gray")
         report_profile = Profile.from_assessment(info)
-        names = {cid: [f.filename for f in files] for cid, files in s.files.items() if files}
+        names = _file_names()
         cols = st.columns(len(REPORT_FORMATS))
         for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
             col.download_button(
@@ -230,3 +233,8 @@ def evidence_package_download(rubric, info, answers) -> None:
         icon=":material/folder_zip:",
         key="download.evidence",
     )
+
+
+def _file_names() -> dict[str, list[str]]:
+    """Criterion id -> the names of its evidence files (the CSV's 附件, the reports' catalogue)."""
+    return {cid: [f.filename for f in files] for cid, files in session().files.items() if files}

@@ -1,0 +1,104 @@
+"""提交自评 in the app: what is not ready is listed and confirmed, the submission makes the unit's
+pages read-only (a banner, and the store refuses), the panel returns it with a reason, and the
+history lists both; in 共享模式 only the unit submits and only the assigned 评估组 returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jiguan.accounts import ADMIN, FILLER, REVIEWER
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer
+from jiguan.store import Store
+from tests.app_support import HARNESS, create, goto, sess, start
+
+PASSWORD = "一个足够长的密码123"
+NEW_PASSWORD = "另一个足够长的密码456"
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(
+        e.value for kind in ("info", "success", "warning", "error") for e in getattr(at, kind)
+    )
+
+
+def _submit(at: AppTest, *, confirm: bool = True, leader: str = "李四") -> AppTest:
+    at.text_input[0].set_value("张三")  # 填表人
+    at.text_input[1].set_value(leader)  # 单位负责人
+    if at.checkbox:
+        at.checkbox[0].set_value(confirm)
+    at.button(key="FormSubmitter:submit-提交自评").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_submit_lock_and_return_in_standalone(
+    data_dir: Path, other_store: Store, rubric: Rubric
+) -> None:
+    at = goto(create(start()), "submit")
+    assert "尚未提交" in _texts(at)
+    assert any("未评" in e.label for e in at.expander)
+    _submit(at, confirm=False)
+    assert "请先勾选确认" in _texts(at)
+    assert other_store.submissions.latest(sess(at).aid) is None
+    _submit(at, leader="")
+    assert "请填写单位负责人" in _texts(at)
+    _submit(at)
+    aid = sess(at).aid
+    latest = other_store.submissions.latest(aid)
+    assert latest is not None and latest.standing and latest.leader == "李四"
+    assert latest.acknowledged  # the confirmed gaps are kept with it
+    assert "评估期间只读" in _texts(at)
+    first = next(iter(rubric.criteria))
+    at = goto(at, "item1")
+    assert "评估期间只读" in _texts(at)
+    with pytest.raises(Exception, match="已于"):
+        other_store.save_answer(aid, first, Answer("yes"), expected_version=0, user="x")
+    at = goto(at, "submit")
+    at.button(key="FormSubmitter:give-back-退回修改").click().run()
+    assert "请填写退回修改的理由" in _texts(at)
+    at.text_area[0].set_value("请补充指标 1 的佐证")
+    at.button(key="FormSubmitter:give-back-退回修改").click().run()
+    assert not at.exception, at.exception
+    assert "请补充指标 1 的佐证" in _texts(at)
+    other_store.save_answer(aid, first, Answer("yes"), expected_version=0, user="x")
+    history = at.dataframe[0].value
+    assert list(history["次"]) == [1]
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+
+
+def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
+    users = store.users
+    info = users.add(name, role, PASSWORD, unit=unit)
+    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="login.name").set_value(name)
+    at.text_input(key="login.password").set_value(NEW_PASSWORD)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store) -> None:
+    other_store.users.add("管理员", ADMIN, PASSWORD)  # 共享模式 signs in once one exists
+    aid = other_store.create_assessment("甲局", "2026年").id
+    filler = goto(_login(other_store, "甲", FILLER, "甲局"), "submit")
+    assert sess(filler).aid == aid
+    _submit(filler)
+    assert other_store.submissions.latest(aid).submitted_by == "甲"
+    assert not [b for b in filler.button if "退回" in b.label]
+    panel = goto(_login(other_store, "审", REVIEWER, "甲局"), "submit")
+    assert not [b for b in panel.button if b.label == "提交自评"]
+    panel.text_area[0].set_value("请补充")
+    panel.button(key="FormSubmitter:give-back-退回修改").click().run()
+    assert not panel.exception, panel.exception
+    assert not other_store.submissions.latest(aid).standing
+    actions = {e.action for e in other_store.users.audit_log()}
+    assert {"提交自评", "退回修改"} <= actions
