@@ -1,4 +1,5 @@
-# `make run` starts the app; `make test` runs every test (benchmark smoke tests: `make bench-smoke`);
+# `make run` starts the app; `make test` runs ruff, mypy and every test (benchmark smoke tests:
+# `make bench-smoke`);
 # `make serve N=2` runs N app processes behind nginx for a trial (Ctrl-C stops them all).
 # All create .venv on first use.
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTIFACTS := artifacts
 
-.PHONY: run serve test bench-smoke lint format bench clean
+.PHONY: run serve test typecheck bench-smoke lint format bench clean
 N ?= 2
 PORT ?= 8080
 
@@ -33,8 +34,13 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 	mkdir -p $(ARTIFACTS)
 	$(BIN)/python -m pytest
+
+# mypy: strict on jiguan/, checked on pages/ (pyproject.toml [tool.mypy]).
+typecheck: $(VENV)/.dev
+	$(BIN)/python -m mypy
 
 bench-smoke: $(VENV)/.dev
 	$(BIN)/python -m pytest -m bench

@@ -38,14 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_app import (  # noqa: E402
-    Samples,
-    Target,
-    answer,
-    load_pages,
-    prepare_assessments,
-    summarize,
-)
+from app_stats import summarize  # noqa: E402
+from app_workload import Samples, Target, answer, load_pages, prepare_assessments  # noqa: E402
 
 from deploy.cluster import Cluster  # noqa: E402
 
@@ -101,13 +95,11 @@ def sign_in(env: dict[str, str], ids: list[int]) -> dict[str, dict[str, str]]:
     unit, signed in: the cookie header each session sends, by its query string."""
     from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
     from jiguan.rubric import load_rubric
-    from jiguan.store import Store, default_files_dir
-    from jiguan.store.logins import COOKIE, Logins
+    from jiguan.store import LOGIN_COOKIE, Store, default_files_dir
     from jiguan.store.schema import users_t
-    from jiguan.store.users import Users
 
     store = Store(env["JIGUAN_DATABASE_URL"], load_rubric(), files_dir=default_files_dir(env))
-    users, logins = Users(store), Logins(store)
+    users, logins = store.users, store.logins
     password = "基准测试的密码0123456789"
     if not users.has_admin():
         users.add("基准管理员", ADMIN, password, by=COMMAND_LINE)
@@ -116,7 +108,7 @@ def sign_in(env: dict[str, str], ids: list[int]) -> dict[str, dict[str, str]]:
         unit = store.get_assessment(aid).unit_name
         who = users.add(f"填报{aid:04d}", FILLER, password, unit=unit, by=COMMAND_LINE)
         token = logins.bind_cookie(logins.open(who.caller()).code)  # as the cookie route does
-        headers[f"a={aid}"] = {"Cookie": f"{COOKIE}={token}"}
+        headers[f"a={aid}"] = {"Cookie": f"{LOGIN_COOKIE}={token}"}
     with store.engine.begin() as conn:  # as if each had changed the first password already
         conn.execute(sa.update(users_t).values(must_change=False))
     store.close()

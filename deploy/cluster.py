@@ -16,24 +16,19 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from deploy.process import free_port, start_streamlit, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_TEMPLATE = Path(__file__).with_name("nginx-site.conf")
 FIRST_APP_PORT = 8501
 NGINX = "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+APP_HEALTH = "/healthz"  # the app's own (jiguan/web.py): answers once the database does
 
 
 def render_site(
@@ -65,21 +60,6 @@ def _main_conf(run_dir: Path, site: Path) -> str:
         "events { worker_connections 4096; }\n"
         f"http {{\n    access_log off;\n{temp}\n    include {site};\n}}\n"
     )
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{url} did not become healthy:\n{tail}")
-        time.sleep(0.2)
 
 
 class Cluster:
@@ -115,16 +95,12 @@ class Cluster:
         return self.run_dir / f"app-{i}.log"
 
     def start_app(self, i: int) -> None:
-        command = [sys.executable, "-m", "streamlit", "run", "app.py"]
-        command += ["--server.port", str(self.app_ports[i]), "--server.address", "127.0.0.1"]
-        command += ["--server.headless", "true"]
-        with self.log(i).open("a") as log:
-            self.apps[i] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
+        self.apps[i] = start_streamlit(self.app_ports[i], self.log(i), env=self.env)
 
     def wait_healthy(self, i: int) -> None:
-        _wait_healthy(self.app_url(i), self.apps[i], self.log(i))
+        proc = self.apps[i]
+        assert proc is not None, f"app {i} was not started"
+        wait_healthy(self.app_url(i), proc, self.log(i), path=APP_HEALTH)
 
     def start(self) -> Cluster:
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -155,7 +131,7 @@ class Cluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        _wait_healthy(self.url, self.nginx, self.run_dir / "nginx-error.log")
+        wait_healthy(self.url, self.nginx, self.run_dir / "nginx-error.log", path=APP_HEALTH)
 
     def kill(self, i: int) -> None:
         """SIGKILL one app process, as in a crash."""

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from jiguan.errors import StoreError
 from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
-from jiguan.store.errors import StoreError
 
 ADMIN, FILLER, REVIEWER, TRAINER, LOCAL = "admin", "filler", "reviewer", "trainer", "local"
 TRAINEE = "trainee"  # joined a workshop with its code: no account, practice only

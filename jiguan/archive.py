@@ -237,7 +237,9 @@ def _read_table(zf: zipfile.ZipFile, table: sa.Table, problems: _Problems) -> li
     return rows
 
 
-def read_archive(path: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, bytes], dict]:
+def read_archive(
+    path: Path,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, bytes], dict[str, Any]]:
     """Rows per table, file contents by hash, and the manifest, all checked.
 
     Raises:

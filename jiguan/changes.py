@@ -20,7 +20,7 @@ class Change:
     new: Answer | None
 
 
-def _content(a: Answer | None) -> tuple:
+def _content(a: Answer | None) -> tuple[object, ...]:
     """What a sheet carries for one criterion (attachments live in the store, not the sheet)."""
     if a is None:
         return (None, None, "", "")

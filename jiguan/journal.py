@@ -57,11 +57,12 @@ from jiguan.store import (
     NotFoundError,
     SavedAnswer,
     Store,
+    StoreContract,
     StoreError,
     StoreUnavailable,
 )
-from jiguan.store.scoped import AccessDenied, ScopedStore
-from jiguan.store.users import Users
+from jiguan.store.errors import AccessDenied
+from jiguan.store.scoped import ScopedStore
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Change:
         return cls(**data)
 
 
-def save_change(store: Store, change: Change) -> SavedAnswer:
+def save_change(store: StoreContract, change: Change) -> SavedAnswer:
     """Save one user's change: the one way an edit reaches the store (app and replay alike).
 
     The change is written over the version its author saw. If that criterion was saved again
@@ -327,8 +328,8 @@ class ReplayResult:
 
 
 def replay_with(store: Store, outage: Outage | None = None) -> Callable[[Change], str | None]:
-    """The ``save`` both replayers use (the server's in `jiguan.web`, the app's in
-    pages/state.py): `save_change` as the change's author, through their scope.
+    """The ``save`` of the process's one replayer (`jiguan.runtime`, started by the server's
+    lifespan or the first page): `save_change` as the change's author, through their scope.
 
     Returns None when saved; a Chinese reason when it cannot be applied (a conflict, the
     assessment deleted meanwhile, the answer no longer fits); raises `Refused` when the
@@ -364,7 +365,7 @@ def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
     if caller is None:  # only in entries written before changes carried their caller
         raise AccountError("修改未记录作者")
     if caller.user_id is not None:  # the account as it is now: disabled or demoted meanwhile
-        account = Users(store).get(caller.user_id)  # AccountError: gone
+        account = store.users.get(caller.user_id)  # AccountError: gone
         if account.disabled:
             raise AccountError(f"账户「{account.name}」已停用")
         caller = replace(caller, name=account.name, role=account.role)
@@ -390,7 +391,7 @@ def _audit_refusal(store: Store, change: Change, reason: str) -> None:
             f"{reason}（{change.user} 在数据库不可用时对评分项 {change.criterion_id} 所做的修改，"
             "未写入；留存于服务器日志目录 journal/refused/）"
         )
-        Users(store).record(caller, REFUSED_ACTION, target, detail)
+        store.users.record(caller, REFUSED_ACTION, target, detail)
     except StoreUnavailable:
         raise
     except StoreError:

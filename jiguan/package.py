@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import IO, BinaryIO, NamedTuple, Protocol, cast
 
 import xlsxwriter
 
@@ -62,9 +62,12 @@ _NUMERALS = "一二三四五六七八九十"
 class StoredFile(Protocol):
     """What the package needs of an attached file (the store's `EvidenceFile` fits)."""
 
-    id: int
-    criterion_id: str
-    filename: str
+    @property
+    def id(self) -> int: ...
+    @property
+    def criterion_id(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
 
 
 Reader = Callable[[StoredFile], bytes | BinaryIO]
@@ -136,7 +139,14 @@ def plan_package(
                 name = safe_name(file_name(e.file), limit=min(room, NAME_CHARS))
                 path = f"{base}{e.number}_{name}"
             entries.append(
-                PackageEntry(e.number, group.indicator.id, e.criterion_id, e.text, path, e.file)
+                PackageEntry(
+                    e.number,
+                    group.indicator.id,
+                    e.criterion_id,
+                    e.text,
+                    path,
+                    cast("StoredFile | None", e.file),  # the files given here are stored ones
+                )
             )
         plan.append((group, entries))
     return plan
@@ -213,14 +223,14 @@ def build_evidence_package(
     )
 
 
-def _entry(name: str, stamp: tuple, method: int) -> zipfile.ZipInfo:
+def _entry(name: str, stamp: tuple[int, int, int, int, int, int], method: int) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=stamp)
     info.compress_type = method
     info.external_attr = 0o644 << 16
     return info
 
 
-def _copy(src: BinaryIO, dest: BinaryIO) -> int:
+def _copy(src: BinaryIO, dest: IO[bytes]) -> int:
     n = 0
     while chunk := src.read(_CHUNK):
         dest.write(chunk)

@@ -161,7 +161,7 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _loc(loc: tuple) -> str:
+def _loc(loc: tuple[str | int, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

@@ -121,7 +121,7 @@ def criterion_points(criterion: Criterion, answer: Answer | None) -> float:
         return 0.0
     value = answer.value
     if criterion.kind == "count":
-        return float(value) * criterion.points  # type: ignore[arg-type]
+        return float(value) * criterion.points
     if value == YES:
         return criterion.points
     if value == PARTIAL:
@@ -270,7 +270,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
                 if v is not None:
                     answered += 1
                     if is_count:
-                        p = v * full
+                        p = v * full  # type: ignore[operator]  # a count is an int
                     elif v == YES:
                         p = full
                     elif v == PARTIAL:
@@ -288,6 +288,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         raw = s
         if cap is not None and s > cap:
             s = cap
+        flags: tuple[str, ...]
         if top_blank and _raised(raw, 0.0, top_blank, combine_max, cap) > s:
             flags = (UNANSWERED, NO_EVIDENCE) if s > 0 and not evidence else (UNANSWERED,)
         else:

@@ -55,18 +55,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
+from jiguan.limits import MAX_CELL_CHARS, MAX_COUNT, MAX_SHEET_BYTES
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer
+from jiguan.scoring import Answer, counted_points
 from jiguan.sheet_cells import norm, read_choice
 from jiguan.sheet_decode import (
     ACCEPTED_ENCODINGS,
     COLUMN_LABELS,
-    MAX_CELL_CHARS,
-    MAX_COUNT,
     MAX_LISTED_PROBLEMS,
-    MAX_SHEET_BYTES,
     REVIEW_COLUMN_LABELS,
     DecodedSheet,
     SheetError,
@@ -85,7 +84,6 @@ from jiguan.sheet_export import (
     STATUS_DONE,
     STATUS_NO_EVIDENCE,
     STATUS_UNANSWERED,
-    counted_points,
     export_rows,
     neutralise,
     sheet_filename,
@@ -294,7 +292,7 @@ def _long_cells(row: int, cells: list[str], header: list[str]) -> list[SheetProb
 
 
 def _read_rows(
-    reader: csv.Reader,
+    reader: Iterator[list[str]],
     header: list[str],
     columns: dict[str, int],
     rubric: Rubric,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 import unicodedata
 
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Criterion
 from jiguan.scoring import NO, PARTIAL, YES, Answer, answer_problem
-from jiguan.sheet_decode import MAX_COUNT, SheetProblem
+from jiguan.sheet_decode import SheetProblem
 
 _ANSWER_WORDS: dict[str, str] = {
     "yes": YES,

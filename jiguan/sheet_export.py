@@ -193,7 +193,7 @@ def write_sheet(
     for row in export_rows(rubric, answers, verdicts, files):
         for key in ("answer", "review_answer"):
             if key in row:
-                row[key] = ANSWER_WORDS_OUT.get(row[key], row[key])  # type: ignore[arg-type]
+                row[key] = ANSWER_WORDS_OUT.get(str(row[key]), row[key])
         writer.writerow([_cell(row[c]) for c in columns])
     return buf.getvalue().encode("utf-8-sig")
 

@@ -15,15 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from jiguan.profile import PRACTICE_UNIT_PREFIX as PRACTICE_UNIT_PREFIX
+
+# The practice keys (interim contract) live in jiguan.profile; named from here too.
+from jiguan.profile import PROFILE_SAMPLE as PROFILE_SAMPLE
+from jiguan.profile import PROFILE_SUBMITTED as PROFILE_SUBMITTED
+from jiguan.profile import PROFILE_TRAINEE as PROFILE_TRAINEE
+from jiguan.profile import PROFILE_WORKSHOP as PROFILE_WORKSHOP
 from jiguan.rubric import Criterion, Indicator, Rubric
 from jiguan.samples import Sample
 from jiguan.scoring import NO, PARTIAL, YES, Answer, Result, score
-
-PROFILE_SAMPLE = "练习样例"  # Sample.id
-PROFILE_WORKSHOP = "培训班"  # the code the trainer gives, e.g. 2026-12 南京培训班
-PROFILE_TRAINEE = "学员"  # display name; never exported
-PRACTICE_UNIT_PREFIX = "【示例】"  # a practice's unit: 【示例】<sample unit>, never a real unit
-PROFILE_SUBMITTED = "交卷时间"  # ISO time the trainee handed in; the key is shown after it
 
 CHECK, COUNT, HIGHEST = "check", "count", "highest"
 KIND_LABELS = {CHECK: "符合判断", COUNT: "按数量计分", HIGHEST: "只取最高一级"}

@@ -20,8 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jiguan import PROJECT_ROOT, accounts, runtime
 from jiguan.charts import warm_up
 from jiguan.scoring import score
-from jiguan.store import Store, StoreError
-from jiguan.store.logins import COOKIE, Logins
+from jiguan.store import LOGIN_COOKIE, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def _same_origin(request: Request) -> bool:
 def _cookie(response: Response, request: Request, token: str, max_age: int) -> None:
     https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
     response.set_cookie(
-        COOKIE, token, max_age=max_age, path="/", secure=https, httponly=True, samesite="lax"
+        LOGIN_COOKIE, token, max_age=max_age, path="/", secure=https, httponly=True, samesite="lax"
     )
 
 
@@ -98,13 +97,13 @@ async def login_cookie(request: Request) -> Response:
     store = await asyncio.to_thread(_store)
     if store is None:
         return Response(status_code=503)
-    logins = Logins(store)
+    logins = store.logins
     try:
         if request.method == "DELETE":
             response = Response(status_code=204)
             # The page ended its own login; a cookie naming another tab's newer one stays.
-            token = request.cookies.get(COOKIE, "")
-            if not token or not await asyncio.to_thread(logins.is_open, token):
+            cookie = request.cookies.get(LOGIN_COOKIE, "")
+            if not cookie or not await asyncio.to_thread(logins.is_open, cookie):
                 _cookie(response, request, "", 0)
             return response
         code = (await request.body())[:200].decode("ascii", "replace").strip()

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jiguan import PROJECT_ROOT
+from deploy.process import NotHealthy, free_port, start_streamlit, stop, wait_healthy
 from tests.conftest import require_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,12 +30,6 @@ UNIT = "某某市机关事务管理局"
 TIMEOUT = 20_000  # ms
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class AppServer:
     """`streamlit run app.py` on a free port with its own data directory; restartable."""
 
@@ -46,7 +37,7 @@ class AppServer:
         self.extra_env = env or {}
         self.data_dir = data_dir
         self.log_path = log_path
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
@@ -54,36 +45,12 @@ class AppServer:
         env = dict(os.environ, JIGUAN_DATA_DIR=str(self.data_dir))
         env.pop("JIGUAN_DATABASE_URL", None)
         env.update(self.extra_env)
-        log = self.log_path.open("a")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1)
-                return self.url
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start: " + self.log_path.read_text())
-                time.sleep(0.2)
+        self.proc = start_streamlit(self.port, self.log_path, env=env)
+        try:
+            wait_healthy(self.url, self.proc, self.log_path, timeout=60)
+        except NotHealthy as exc:
+            pytest.fail(f"streamlit did not start: {exc}")
+        return self.url
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, as in a crash or a power cut of the process."""
@@ -92,13 +59,7 @@ class AppServer:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop(self.proc)
 
 
 @pytest.fixture
@@ -128,11 +89,40 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+# The app root's test attributes (Streamlit's own end-to-end tests wait on them): a click that
+# asks for a rerun turns the script state to rerunRequested/running until the run is done.
+_IDLE = (
+    "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+    " return !!app && app.dataset.testScriptState === 'notRunning'"
+    " && app.dataset.testConnectionState === 'CONNECTED'; }"
+)
+
+# Resolves once the element has stayed put for a few animation frames (a scroll has ended and
+# what it brought into view has been laid out).
+_STILL = """el => new Promise(resolve => {
+    let last = null, same = 0;
+    const tick = () => {
+        const r = el.getBoundingClientRect(), now = `${r.top},${r.left},${r.height}`;
+        same = now === last ? same + 1 : 0;
+        last = now;
+        if (same >= 5) resolve(true); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+})"""
+
+
 def _settle(page) -> None:
-    """Wait until Streamlit has finished running (no spinner / "Running..." status)."""
+    """Wait until Streamlit has finished running: connected, no script run under way or asked
+    for, no spinner / "Running..." status."""
     page.wait_for_load_state("networkidle")
+    page.wait_for_function(_IDLE, timeout=TIMEOUT)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT)
-    time.sleep(0.4)
+    page.wait_for_function(_IDLE, timeout=TIMEOUT)
+
+
+def wait_still(locator) -> None:
+    """Wait until ``locator``'s element has stopped moving (after a scroll)."""
+    locator.evaluate(_STILL)
 
 
 TOTAL = '[data-testid="stSidebar"] [data-testid="stMetricValue"]'
@@ -156,10 +146,9 @@ def _shot(page, shots: Path, name: str, *, below: tuple[str, ...] = ()) -> None:
     _settle(page)
     page.screenshot(path=str(shots / f"{name}.png"))
     for n, heading in enumerate(below, start=1):
-        page.get_by_text(heading, exact=True).first.evaluate(
-            "el => el.scrollIntoView({block: 'start'})"
-        )
-        time.sleep(0.6)
+        target = page.get_by_text(heading, exact=True).first
+        target.evaluate("el => el.scrollIntoView({block: 'start'})")
+        wait_still(target)
         page.screenshot(path=str(shots / f"{name}_{n}.png"))
 
 

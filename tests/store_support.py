@@ -119,9 +119,8 @@ def guessed_for_a_while(store: Store, name: str, address: str = "10.6.6.6") -> N
     from datetime import UTC, datetime, timedelta
 
     from jiguan.accounts import AccountError
-    from jiguan.store.users import Users
 
-    users, now = Users(store), datetime.now(UTC)
+    users, now = store.users, datetime.now(UTC)
     for minutes_ago in range(22, -1, -2):
         with contextlib.suppress(AccountError):
             users.login(

@@ -13,8 +13,6 @@ from streamlit.testing.v1 import AppTest
 from jiguan import PROJECT_ROOT
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
 from jiguan.store import Store
-from jiguan.store.logins import Logins
-from jiguan.store.users import Users
 from tests.app_support import HARNESS, answer, goto, sess
 from tests.store_support import guessed_for_a_while
 
@@ -70,7 +68,7 @@ def test_login_throttle_and_the_same_answer_for_unknown_names(
 ) -> None:
     """A wrong name and a wrong password get the same words; after someone elsewhere guessed
     for a while, the owner is told to wait (at most a minute: never locked out), in seconds."""
-    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = _open()
     assert not [w for w in at.text_input if w.key == "new.unit"]  # nothing before login
     _login(at, "没有这个人", PASSWORD)
@@ -82,12 +80,12 @@ def test_login_throttle_and_the_same_answer_for_unknown_names(
     assert "秒后再试" in _errors(at)
     assert 0 < int("".join(c for c in _errors(at) if c.isdigit())) <= 60
     assert sess(at).account is None
-    actions = [e.action for e in Users(other_store).audit_log()]
+    actions = [e.action for e in other_store.users.audit_log()]
     assert actions.count("登录失败") == 3
 
 
 def test_first_login_must_change_password(shared: None, other_store: Store) -> None:
-    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = _login(_open(), "管理员", PASSWORD)
     assert "须先修改密码" in " ".join(w.value for w in at.warning)
     at.text_input(key="pw.old").set_value(PASSWORD)
@@ -99,11 +97,11 @@ def test_first_login_must_change_password(shared: None, other_store: Store) -> N
     assert not [w for w in at.text_input if w.key == "user.input"]  # no 当前填写人
     at.button(key="logout").click().run()
     assert sess(at).account is None
-    assert Users(other_store).login("管理员", NEW_PASSWORD).must_change is False
+    assert other_store.users.login("管理员", NEW_PASSWORD).must_change is False
 
 
 def test_unit_a_cannot_open_unit_b_by_url(shared: None, other_store: Store) -> None:
-    users = Users(other_store)
+    users = other_store.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     filler = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(filler.id, PASSWORD, NEW_PASSWORD)
@@ -124,7 +122,7 @@ def test_an_ended_login_reaches_the_open_page(
 ) -> None:
     """Disabling an account (or a password reset, a role change, a logout elsewhere) ends its
     logins in the database; an open page re-reads its login and asks to sign in again."""
-    users = Users(other_store)
+    users = other_store.users
     admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
@@ -135,7 +133,7 @@ def test_an_ended_login_reaches_the_open_page(
     assert sess(at).account is not None  # within the recheck interval nothing is re-read
 
     users.set_disabled(who.id, True, by=admin.caller())
-    monkeypatch.setattr("jiguan.store.logins.RECHECK", timedelta(0))
+    monkeypatch.setattr("jiguan.store.LOGIN_RECHECK", timedelta(0))
     at.run()
     assert not at.exception
     assert sess(at).account is None
@@ -148,9 +146,9 @@ def test_an_audit_entry_from_this_machine_names_its_address(
 ) -> None:
     """Streamlit reports no address for a loopback client (nor under AppTest): the entry
     says 127.0.0.1 rather than nothing."""
-    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     _login(_open(), "管理员", PASSWORD)
-    (entry,) = Users(other_store).audit_log(action="登录")
+    (entry,) = other_store.users.audit_log(action="登录")
     assert entry.address == "127.0.0.1"
 
 
@@ -159,11 +157,11 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
 ) -> None:
     """修改密码 in the sidebar (drawn only while opened): the new password works, this browser
     stays signed in, the account's other logins end."""
-    users = Users(other_store)
+    users = other_store.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
-    elsewhere = Logins(other_store).open(who.caller()).id
+    elsewhere = other_store.logins.open(who.caller()).id
     at = _login(_open(), "甲填报", NEW_PASSWORD)
     assert not [w for w in at.text_input if w.key == "pw.old"]  # closed: not drawn
     at.session_state["pw.open"] = True
@@ -175,8 +173,8 @@ def test_changing_the_password_from_the_sidebar_ends_the_other_logins(
     at.button(key="FormSubmitter:password-修改密码").click().run()
     assert not at.exception, at.exception
     assert sess(at).account is not None and sess(at).account.name == "甲填报"
-    assert Logins(other_store).check(sess(at).login_id) is not None
-    assert Logins(other_store).check(elsewhere) is None
+    assert other_store.logins.check(sess(at).login_id) is not None
+    assert other_store.logins.check(elsewhere) is None
     assert users.login("甲填报", third).id == who.id
 
 
@@ -186,7 +184,7 @@ def test_a_disabled_account_stops_writing_from_the_page_it_is_on(
     """Answers are saved in widget callbacks and fragment reruns, which do not pass the login
     gate: the store the page uses re-reads the login there too, so an account disabled while
     its page is open saves nothing more once the check is due."""
-    users = Users(other_store)
+    users = other_store.users
     admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     who = users.add("甲填报", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     users.change_password(who.id, PASSWORD, NEW_PASSWORD)
@@ -196,7 +194,7 @@ def test_a_disabled_account_stops_writing_from_the_page_it_is_on(
     assert other_store.answers(mine.id)["1.1"].value == "yes"  # signed in: saved
 
     users.set_disabled(who.id, True, by=admin.caller())
-    monkeypatch.setattr("jiguan.store.logins.RECHECK", timedelta(0))
+    monkeypatch.setattr("jiguan.store.LOGIN_RECHECK", timedelta(0))
     at.button_group(key="ans.2.1").set_value("yes").run()
     assert not at.exception, at.exception
     assert "2.1" not in other_store.answers(mine.id)

@@ -14,8 +14,7 @@ from streamlit.testing.v1 import AppTest
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINEE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops, generated_form
+from jiguan.store.workshops import generated_form
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from pages.common import routes
 from tests.app_support import HARNESS, goto, sess
@@ -30,7 +29,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     return info.id
@@ -42,6 +41,9 @@ def _login(name: str) -> AppTest:
     at.text_input(key="login.password").set_value(NEW_PASSWORD)
     at.button(key="FormSubmitter:login-登录").click().run()
     assert not at.exception, at.exception
+    account = sess(at).account  # signed in: what the caller checks is that account's view
+    assert account is not None and account.name == name, [e.value for e in at.error]
+    assert not [w for w in at.text_input if w.key == "login.name"]
     return at
 
 
@@ -62,14 +64,14 @@ def test_administrator_adds_an_account_and_changes_its_role(
     at.text_input(key="admin.new.password").set_value(PASSWORD)
     at.button(key="FormSubmitter:admin.add-新建").click().run()
     assert not at.exception, at.exception
-    user = next(u for u in Users(other_store).list() if u.name == "甲填报")
+    user = next(u for u in other_store.users.list() if u.name == "甲填报")
     assert (user.role, user.units, user.must_change) == (FILLER, ("甲局",), True)
     at.selectbox(key="admin.pick").set_value("甲填报").run()
     at.selectbox(key=f"admin.role.{user.id}").set_value(REVIEWER).run()
     at.button(key=f"admin.setrole.{user.id}").click().run()
     assert not at.exception, at.exception
-    assert Users(other_store).get(user.id).role == REVIEWER
-    changed = Users(other_store).audit_log(action="修改角色")
+    assert other_store.users.get(user.id).role == REVIEWER
+    changed = other_store.users.audit_log(action="修改角色")
     assert [(e.actor, e.target) for e in changed] == [("管理员", "甲填报")]
     at = goto(at, "audit-log")
     assert not at.exception, at.exception
@@ -81,7 +83,9 @@ def test_a_filler_cannot_draw_the_administrator_page(shared: None, other_store: 
     _account(other_store, "甲填报", FILLER, "甲局")
     at = _login("甲填报")
     at = goto(at, "accounts")
+    assert not at.exception, at.exception
     assert not [w for w in at.text_input if w.key == "admin.new.name"]
+    assert sess(at).account is not None  # still signed in: refused the page, not logged out
 
 
 def test_trainee_joins_with_a_code_and_sees_only_their_practice(
@@ -89,8 +93,8 @@ def test_trainee_joins_with_a_code_and_sees_only_their_practice(
 ) -> None:
     _account(other_store, "管理员", ADMIN)
     trainer_id = _account(other_store, "培训师", TRAINER)
-    trainer = Users(other_store).get(trainer_id).caller()
-    Workshops(other_store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    trainer = other_store.users.get(trainer_id).caller()
+    other_store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     for who in ("小王", "小李"):
         other_store.create_assessment(
             "【示例】某单位",
@@ -108,7 +112,7 @@ def test_trainee_joins_with_a_code_and_sees_only_their_practice(
     me = sess(at).account
     assert (me.role, me.name, me.workshop) == (TRAINEE, "小王", "NJ-2026")
     assert "学员" in " ".join(c.value for c in at.sidebar.caption)
-    Workshops(other_store).close(trainer, "NJ-2026")
+    other_store.workshops.close(trainer, "NJ-2026")
     at.run()
     assert sess(at).account is None  # the workshop ended: the trainee is out
 
@@ -124,12 +128,12 @@ def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) 
     at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
     assert not at.exception, at.exception
     assert "已开设培训班" in " ".join(s.value for s in at.success)
-    (info,) = Workshops(other_store).list(sess(at).account)
+    (info,) = other_store.workshops.list(sess(at).account)
     assert generated_form(info.code.lower().replace("-", " ")) == info.code  # typeable
     assert (info.trainer, info.active()) == ("王老师", True)
     at.button(key=f"ws.close.{info.id}").click().run()
-    assert not Workshops(other_store).get(info.code).active()
-    assert [e.action for e in Users(other_store).audit_log(actor="王老师")][:2] == [
+    assert not other_store.workshops.get(info.code).active()
+    assert [e.action for e in other_store.users.audit_log(actor="王老师")][:2] == [
         "结束培训班",
         "新建培训班",
     ]
@@ -175,8 +179,8 @@ def test_a_trainee_reaches_only_the_practice_pages(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
     _account(other_store, "管理员", ADMIN)
-    trainer = Users(other_store).get(_account(other_store, "培训师", TRAINER)).caller()
-    Workshops(other_store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    trainer = other_store.users.get(_account(other_store, "培训师", TRAINER)).caller()
+    other_store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     at = _join("NJ-2026", "小王")
     assert sess(at).shown_page == "practise"  # a trainee starts on 示例练习
     assert at.title[0].value == "示例练习"

@@ -15,7 +15,6 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from jiguan.store.users import Users
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests.app_support import HARNESS, goto, sess, start
 
@@ -78,7 +77,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _login(store: Store, name: str, role: str, unit: str | None = None) -> AppTest:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()

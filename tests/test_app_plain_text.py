@@ -19,8 +19,6 @@ from jiguan.rubric import Rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from pages.common import routes
 from tests.app_support import goto, start
@@ -115,14 +113,14 @@ def hostile_accounts(
     """共享模式 with an administrator, a unit's user, a trainer, a workshop, a trainee who
     joined it and audit entries, every name and text of them holding the payload."""
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    users = Users(other_store)
+    users = other_store.users
     admin = users.add("管" + PAYLOAD, ADMIN, PASSWORD, by=COMMAND_LINE)
     users.change_password(admin.id, PASSWORD, READY)
     filler = users.add("填" + PAYLOAD, FILLER, PASSWORD, unit="局" + PAYLOAD, by=COMMAND_LINE)
     users.assign(filler.id, "乙局" + PAYLOAD, by=admin.caller("10.0.0.1"))
     trainer = users.add("师" + PAYLOAD, TRAINER, PASSWORD, by=COMMAND_LINE).caller("10.0.0.2")
     code = "班" + PAYLOAD
-    workshops = Workshops(other_store)
+    workshops = other_store.workshops
     workshops.open(trainer, code, "名" + PAYLOAD, datetime.now(UTC) + timedelta(days=1))
     trainee = workshops.join(code, "学员" + PAYLOAD, "10.0.0.3")
     sample = load_samples(rubric)[0]

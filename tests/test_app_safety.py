@@ -186,19 +186,16 @@ def test_a_change_that_replay_could_not_apply_is_shown_to_the_next_person(
 def test_a_change_its_author_had_no_right_to_is_not_saved_nor_offered_to_the_next_person(
     app: AppTest, other_store: Store, data_dir: Path
 ) -> None:
-    """The app's replayer (pages/state.py) replays a change as its author: a 填报人 of another
+    """The app's replayer (jiguan/runtime.py) replays a change as its author: a 填报人 of another
     unit journaled a change to this assessment while the database was away."""
     from jiguan.accounts import FILLER
     from jiguan.journal import Change, Journal
-    from jiguan.store.users import Users
 
     goto(app, "item1")
     aid = sess(app).aid
-    stranger = (
-        Users(other_store)
-        .add("外单位", FILLER, "一个足够长的密码123", unit="外局", by=COMMAND_LINE)
-        .caller()
-    )
+    stranger = other_store.users.add(
+        "外单位", FILLER, "一个足够长的密码123", unit="外局", by=COMMAND_LINE
+    ).caller()
     journal = Journal(data_dir / "journal")
     journal.append(Change(aid, "1.1", {"evidence": "越权的"}, Answer(), 0, "外单位", stranger))
     assert _wait(lambda: journal.refused())  # replayed in the background: refused

@@ -13,7 +13,6 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from jiguan.store.users import Users
 from tests.app_support import HARNESS, create, goto, sess, start
 
 PASSWORD = "一个足够长的密码123"
@@ -76,7 +75,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
@@ -88,7 +87,7 @@ def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
 
 
 def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store) -> None:
-    Users(other_store).add(
+    other_store.users.add(
         "管理员", ADMIN, PASSWORD, by=COMMAND_LINE
     )  # 共享模式 signs in once one exists
     aid = other_store.create_assessment("甲局", "2026年").id
@@ -103,5 +102,5 @@ def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store)
     panel.button(key="FormSubmitter:give-back-退回修改").click().run()
     assert not panel.exception, panel.exception
     assert not other_store.submissions.latest(aid).standing
-    actions = {e.action for e in Users(other_store).audit_log()}
+    actions = {e.action for e in other_store.users.audit_log()}
     assert {"提交自评", "退回修改"} <= actions

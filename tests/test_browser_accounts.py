@@ -9,17 +9,14 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from jiguan import PROJECT_ROOT
+from deploy.process import free_port, start_streamlit, stop, wait_healthy
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
@@ -27,15 +24,12 @@ from jiguan.scoring import Answer, all_yes
 from jiguan.sheet import write_sheet
 from jiguan.store import Store
 from jiguan.store.logins import COOKIE
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests.browser_support import (
     CHROMIUM,
     TIMEOUT,
     VIEWPORT,
     AppServer,
-    _free_port,
     _open_top,
     _settle,
 )
@@ -73,14 +67,14 @@ def store(shared_server: AppServer) -> Iterator[Store]:
         files_dir=shared_server.data_dir / "files",
     )
     s.migrate()
-    users = Users(s)
+    users = s.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     yield s
     s.close()
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, READY)
     return info.id
@@ -164,20 +158,20 @@ def test_unit_a_cannot_open_list_or_change_unit_b(
     page.screenshot(path=str(shots / "accounts_import_own_unit.png"))
     assert store.load_answers(theirs.id) == before
     assert len(store.answers(mine.id)) == len(rubric.criteria)
-    log = Users(store).audit_log(action="导入答题表")
+    log = store.users.audit_log(action="导入答题表")
     assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
     with page.expect_download() as download:  # an export is audited when the file is built
         page.get_by_role("button", name="下载答题表（CSV）").click()
     assert download.value.suggested_filename.endswith(".csv")
-    log = Users(store).audit_log(action="导出答题表")
+    log = store.users.audit_log(action="导出答题表")
     assert [(e.actor, e.target.split()[0]) for e in log] == [("甲填报", f"#{mine.id}")]
 
 
 def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     shared_server: AppServer, store: Store, browser, shots: Path
 ) -> None:
-    users = Users(store)
-    workshops = Workshops(store)
+    users = store.users
+    workshops = store.workshops
     until = datetime.now(UTC) + timedelta(days=1)
     for trainer, code in (("王老师", "NJ-2026"), ("李老师", "SH-2026")):
         caller = users.get(_account(store, trainer, TRAINER)).caller()
@@ -246,42 +240,30 @@ def _other_address() -> str | None:
 
 def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
     """`make run` with the project's own config (.streamlit/config.toml), no address given."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, JIGUAN_DATA_DIR=str(tmp_path / "data"))
     env.pop("JIGUAN_MODE", None)
     env.pop("JIGUAN_DATABASE_URL", None)
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "server.log"
+    proc = start_streamlit(port, log, env=env, address=None)  # the config file's address
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    tmp_path / "server.log"
-                ).read_text()
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log, timeout=60)
         assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 only
         other = _other_address()
-        if other is not None:
-            with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
-                pass
+        require_service(
+            other is not None,
+            "a network address besides loopback (to try reaching the server from it)",
+            "an IPv4 route out of the machine (any interface with a non-127 address)",
+        )
+        assert other is not None
+        with pytest.raises(OSError), socket.create_connection((other, port), timeout=3):
+            pass
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+        stop(proc)
 
 
 def test_administrator_pages(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
-    users = Users(store)
+    users = store.users
     admin = users.list()[0]
     users.change_password(admin.id, PASSWORD, READY)
     _account(store, "甲填报", FILLER, "甲局")
@@ -363,9 +345,9 @@ def test_room_and_review_exports_are_audited(
 ) -> None:
     """Each download is written to the audit log when the file is built, with who, what,
     which workshop or assessment, and the address (a browser on this machine: 127.0.0.1)."""
-    users = Users(store)
+    users = store.users
     trainer = users.get(_account(store, "王老师", TRAINER)).caller()
-    Workshops(store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     sample = load_samples(store.rubric)[0]
     profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
     practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)

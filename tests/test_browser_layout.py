@@ -5,7 +5,6 @@ sidebar open or collapsed. Screenshots: artifacts/screenshots/layout_<size>_<pag
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, database_url
-from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle
+from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +61,13 @@ def _open(page, url: str) -> None:
         "('.main-svg'))",
         timeout=TIMEOUT,
     )
-    time.sleep(0.8)
+    wait_still(page.locator('[data-testid="stMainBlockContainer"]'))  # charts laid out
 
 
 def _scroll_main(page, dy: int) -> None:
     page.mouse.move(page.viewport_size["width"] * 0.7, page.viewport_size["height"] * 0.6)
     page.mouse.wheel(0, dy)
-    time.sleep(0.8)
+    wait_still(page.locator('[data-testid="stMainBlockContainer"]'))
 
 
 def _in_view(page, locator) -> bool:

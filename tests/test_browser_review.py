@@ -12,7 +12,7 @@ import pytest
 from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
-from tests.browser_support import TIMEOUT, AppServer, _settle
+from tests.browser_support import TIMEOUT, AppServer, _settle, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -82,8 +82,9 @@ def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
     page.get_by_text("差距最大的指标", exact=True).wait_for()
     _settle(page)
     page.screenshot(path=str(shots / "review_compare.png"))
-    page.get_by_text("逐项对照", exact=True).evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(600)
+    rows = page.get_by_text("逐项对照", exact=True)
+    rows.evaluate("el => el.scrollIntoView({block: 'start'})")
+    wait_still(rows)
     page.screenshot(path=str(shots / "review_compare_rows.png"))
     assert page.get_by_text("98 / 100").is_visible()
     context.close()

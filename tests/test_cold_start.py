@@ -19,7 +19,7 @@ from jiguan.store import Store
 from tests.browser_support import AppServer
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-from bench_app import Samples, Target, load_pages
+from app_workload import Samples, Target, load_pages
 
 ROOM = 40
 

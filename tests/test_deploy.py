@@ -18,7 +18,6 @@ from deploy.cluster import NGINX, Cluster, render_site
 from jiguan.accounts import ADMIN, COMMAND_LINE
 from jiguan.rubric import Rubric
 from jiguan.store import Store
-from jiguan.store.users import Users
 from tests.browser_support import TIMEOUT, TOTAL, UNIT, VIEWPORT, _settle, _wait_total
 from tests.conftest import ARTIFACTS, require_service
 from tests.store_support import pg_schema_url
@@ -73,7 +72,7 @@ ADMIN_NAME, FIRST_PASSWORD, PASSWORD = "管理员", "初始密码0123456789", "�
 def add_admin(url: str, rubric: Rubric, files_dir: Path) -> None:
     store = Store(url, rubric, files_dir=files_dir)
     store.migrate()
-    Users(store).add(ADMIN_NAME, ADMIN, FIRST_PASSWORD, by=COMMAND_LINE)
+    store.users.add(ADMIN_NAME, ADMIN, FIRST_PASSWORD, by=COMMAND_LINE)
     store.close()
 
 

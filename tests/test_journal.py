@@ -14,8 +14,6 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, LOCAL_CALLER, TRAINEE, 
 from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from jiguan.web import lifespan
 from tests import store_support
@@ -75,7 +73,7 @@ def test_a_journal_entry_written_before_changes_carried_their_caller_is_kept_not
     assert store.answers(aid) == {}
     (kept,) = journal.refused()
     assert kept.change.fields["value"] == "yes" and "校验" in kept.reason
-    assert len(Users(store).audit_log(action=REFUSED)) == 1
+    assert len(store.users.audit_log(action=REFUSED)) == 1
 
 
 def test_save_change_writes_over_the_version_seen(store: Store) -> None:
@@ -161,18 +159,24 @@ def test_replayer_saves_in_the_background_when_the_database_returns(
     journal = Journal(tmp_path)
     journal.append(change(aid, "2.1", Answer(), 0, value="yes"))
     back = threading.Event()
+    tried_while_down = threading.Event()
     outage = Outage()
 
     def save(c: Change) -> None:
         if not back.is_set():
             outage.fail()
+            tried_while_down.set()
             raise StoreUnavailable("数据库连接失败")
         save_change(store, c)
         outage.ok()
 
     replayer = Replayer(journal, save, interval=0.05).start()
     try:
-        assert outage.down or journal.pending()
+        # The replayer has tried while the database was away: the change is still waiting.
+        assert tried_while_down.wait(10)
+        assert outage.down
+        assert [e.change.criterion_id for e in journal.pending()] == ["2.1"]
+        assert "2.1" not in store.answers(aid)
         back.set()
         for _ in range(200):
             if not journal.pending():
@@ -194,9 +198,9 @@ REFUSED = "拒绝重放的修改"
 def scoped_world(store: Store) -> dict:
     """甲局's and 乙局's assessments; a 填报人 of 甲局; the trainee 小王 of workshop WS-A with
     a practice of their own; the administrator."""
-    users = Users(store)
+    users = store.users
     trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
-    Workshops(store).open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
+    store.workshops.open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
     profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
     return {
         "甲": store.create_assessment("甲局", "第一轮").id,
@@ -205,7 +209,7 @@ def scoped_world(store: Store) -> dict:
         "filler": users.add("甲填", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller(
             "10.0.0.8"
         ),
-        "trainee": Workshops(store).join("WS-A", "小王", "10.0.0.9"),
+        "trainee": store.workshops.join("WS-A", "小王", "10.0.0.9"),
         "admin": users.add("管", ADMIN, PASSWORD, by=COMMAND_LINE).caller(),
     }
 
@@ -255,7 +259,7 @@ def test_the_server_replays_no_change_outside_its_callers_scope(
         (w["trainee"], w["甲"]),
     ]
     assert all("无权" in e.reason for e in refused)
-    audit = Users(store).audit_log(action=REFUSED)
+    audit = store.users.audit_log(action=REFUSED)
     assert sorted((e.actor, e.address) for e in audit) == [
         ("小王", "10.0.0.9"),
         ("甲填", "10.0.0.8"),
@@ -284,7 +288,7 @@ def test_replay_counts_what_it_refused_and_saves_what_was_in_scope(
     assert store.answers(w["乙"]) == {"3.1": Answer("no")}
     (refused,) = journal.refused()
     assert refused.change.fields == {"evidence": "越权"} and journal.conflicts(w["乙"]) == []
-    (audit,) = Users(store).audit_log(action=REFUSED)
+    (audit,) = store.users.audit_log(action=REFUSED)
     assert (audit.actor, audit.target) == ("甲填", f"#{w['乙']} 乙局 · 第一轮")
 
 
@@ -298,8 +302,8 @@ def test_a_change_whose_author_lost_the_scope_before_replay_is_refused(
     journal.append(by(w["filler"], w["甲"], value="yes"))
     journal.append(by(w["trainee"], w["practice"], value="yes"))
     admin = w["admin"]
-    Users(store).unassign(w["filler"].user_id, "甲局", by=admin)
-    Workshops(store).close(admin, "WS-A")
+    store.users.unassign(w["filler"].user_id, "甲局", by=admin)
+    store.workshops.close(admin, "WS-A")
 
     result = journal.replay(replay_with(store))
 
@@ -313,7 +317,7 @@ def test_an_author_disabled_or_demoted_before_replay_replays_as_they_now_are(
     """The account is read again at replay: a disabled author's change is refused, and an
     administrator demoted to 填报人 of 甲局 no longer writes to 乙局."""
     w = scoped_world
-    users = Users(store)
+    users = store.users
     other_admin = users.add("另一位管理员", ADMIN, PASSWORD, by=COMMAND_LINE).caller()
     journal = Journal(tmp_path)
     journal.append(by(w["filler"], w["甲"], value="yes"))
@@ -355,7 +359,7 @@ def test_a_forged_journal_entry_is_refused_and_audited(
     assert (result.applied, result.refused) == (0, 2)
     assert store.answers(w["乙"]) == {}
     assert len(journal.refused()) == 2
-    assert len(Users(store).audit_log(action=REFUSED)) == 2
+    assert len(store.users.audit_log(action=REFUSED)) == 2
 
 
 def test_the_journal_key_is_made_once_outside_the_journal_folder_readable_by_the_owner_only(

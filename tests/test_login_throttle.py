@@ -15,8 +15,7 @@ import pytest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER, AccountError
 from jiguan.store import Store, StoreError, StoreUnavailable
-from jiguan.store.users import Users
-from jiguan.store.workshops import CODE_ALPHABET, JOIN_REFUSED, Workshops
+from jiguan.store.workshops import CODE_ALPHABET, JOIN_REFUSED
 from tests import store_support
 
 db_url = store_support.db_url
@@ -33,7 +32,7 @@ def _batch(store: Store, attempts: list[tuple[str, str, str]]) -> list[str]:
     answers: list[str] = [""] * len(attempts)
 
     def attempt(i: int, name: str, password: str, address: str) -> None:
-        users = Users(store)
+        users = store.users
         start.wait()
         try:
             users.login(name, password, **({"address": address} if address else {}))
@@ -54,19 +53,19 @@ def _batch(store: Store, attempts: list[tuple[str, str, str]]) -> list[str]:
 def test_concurrent_wrong_passwords_are_all_counted(store: Store) -> None:
     """20 wrong passwords at once: only the free attempts are checked at all, the rest are
     told to wait; the right password at the same moment does not sign in."""
-    Users(store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     began = datetime.now(UTC)
     answers = _batch(store, [("管理员", WRONG, "")] * 20)
     assert Counter(answers)[WRONG_ANSWER] <= 5, answers
     assert all(a in (WRONG_ANSWER, "busy") or "秒后再试" in a for a in answers), answers
     with pytest.raises(AccountError, match="秒后再试"):  # all 20 counted: a wait is due
-        Users(store).login("管理员", PASSWORD, at=began + timedelta(milliseconds=500))
+        store.users.login("管理员", PASSWORD, at=began + timedelta(milliseconds=500))
 
 
 def test_a_batch_of_guesses_with_the_right_one_signs_in_only_within_the_free_attempts(
     store: Store,
 ) -> None:
-    Users(store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     answers = _batch(store, [("管理员", WRONG, "")] * 29 + [("管理员", PASSWORD, "")])
     assert Counter(answers)[WRONG_ANSWER] + answers.count("signed in") <= 5, answers
 
@@ -75,7 +74,7 @@ def test_an_attacker_cannot_lock_the_owner_out(store: Store) -> None:
     """An attacker at 10.6.6.6 guesses the administrator's password, a guess every 10 minutes:
     that address then waits longer and longer; the owner at their own desk waits at most a
     minute, never 15."""
-    users = Users(store)
+    users = store.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = datetime.now(UTC)
     for _ in range(12):
@@ -100,7 +99,7 @@ def _seconds(exc: BaseException) -> int:
 
 
 def test_unknown_and_known_names_get_the_same_answers_in_the_same_time(store: Store) -> None:
-    users = Users(store)
+    users = store.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
 
     def answers(name: str, address: str) -> tuple[list[str], float]:
@@ -121,7 +120,7 @@ def test_unknown_and_known_names_get_the_same_answers_in_the_same_time(store: St
 def test_user_unlock_clears_the_delay(store: Store, db_url: str, monkeypatch) -> None:
     from jiguan.cli import main
 
-    users = Users(store)
+    users = store.users
     users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     for _ in range(8):
         with pytest.raises(AccountError):
@@ -134,7 +133,7 @@ def test_user_unlock_clears_the_delay(store: Store, db_url: str, monkeypatch) ->
 
 
 def test_password_change_guesses_are_throttled_and_audited(store: Store) -> None:
-    users = Users(store)
+    users = store.users
     info = users.add("甲填报", FILLER, PASSWORD, by=COMMAND_LINE)
     answers, at = [], datetime.now(UTC)
     for _ in range(7):
@@ -152,9 +151,9 @@ def test_password_change_guesses_are_throttled_and_audited(store: Store) -> None
 
 
 def test_workshop_codes_are_long_typeable_and_guesses_are_throttled(store: Store) -> None:
-    trainer = Users(store).add("王老师", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
+    trainer = store.users.add("王老师", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     until = datetime.now(UTC) + timedelta(days=1)
-    workshops = Workshops(store)
+    workshops = store.workshops
     codes = {workshops.open(trainer, None, f"班{n}", until).code for n in range(20)}
     assert len(codes) == 20
     for code in codes:

@@ -26,8 +26,6 @@ from jiguan.rubric import load_rubric
 from jiguan.store import Store
 from jiguan.store.logins import BIND_WITHIN, COOKIE, Logins
 from jiguan.store.records import now
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from tests import store_support
 from tests.browser_support import AppServer
 
@@ -39,7 +37,7 @@ NEW = "另一个足够长的密码456"
 
 
 def _user(store: Store, name: str = "甲填报", role: str = FILLER) -> Caller:
-    return Users(store).add(name, role, PASSWORD, by=COMMAND_LINE).caller()
+    return store.users.add(name, role, PASSWORD, by=COMMAND_LINE).caller()
 
 
 def _browser(logins: Logins, who: Caller) -> tuple[int, str]:
@@ -51,7 +49,7 @@ def _browser(logins: Logins, who: Caller) -> tuple[int, str]:
 
 
 def test_a_login_resumes_as_the_account_stands_now(store: Store) -> None:
-    logins, users = Logins(store), Users(store)
+    logins, users = store.logins, store.users
     who = _user(store)
     login_id, token = _browser(logins, who)
     login = logins.resume(token, "10.0.0.7")
@@ -72,7 +70,7 @@ def test_a_login_resumes_as_the_account_stands_now(store: Store) -> None:
 
 
 def test_idle_and_too_long_logins_expire(store: Store) -> None:
-    logins = Logins(store)
+    logins = store.logins
     who = _user(store)
     idle, old = logins.open(who).id, logins.open(who).id
     assert logins.check(idle, at=now() + SESSION_IDLE - timedelta(minutes=1)) is not None
@@ -90,7 +88,7 @@ def test_idle_and_too_long_logins_expire(store: Store) -> None:
 
 @pytest.mark.parametrize("how", ["disable", "role", "reset"])
 def test_account_changes_end_its_logins(store: Store, how: str) -> None:
-    logins, users = Logins(store), Users(store)
+    logins, users = store.logins, store.users
     admin = _user(store, "管理员", ADMIN)
     who = _user(store)
     other = _user(store, "乙填报")
@@ -107,7 +105,7 @@ def test_account_changes_end_its_logins(store: Store, how: str) -> None:
 
 
 def test_a_password_change_ends_the_other_logins_only(store: Store) -> None:
-    logins, users = Logins(store), Users(store)
+    logins, users = store.logins, store.users
     who = _user(store)
     here, elsewhere = logins.open(who).id, logins.open(who).id
     users.change_password(who.user_id, PASSWORD, NEW, keep_login=here)
@@ -116,7 +114,7 @@ def test_a_password_change_ends_the_other_logins_only(store: Store) -> None:
 
 
 def test_a_trainees_login_ends_with_the_workshop(store: Store) -> None:
-    logins, workshops = Logins(store), Workshops(store)
+    logins, workshops = store.logins, store.workshops
     trainer = _user(store, "王老师", TRAINER)
     workshops.open(trainer, "PX-2026", "十一月培训班", now() + timedelta(days=1))
     trainee = workshops.join("PX-2026", "学员甲")
@@ -133,7 +131,7 @@ def test_a_trainees_login_ends_with_the_workshop(store: Store) -> None:
 
 
 def test_a_code_makes_one_cookie_once_and_soon(store: Store) -> None:
-    logins = Logins(store)
+    logins = store.logins
     who = _user(store)
     opened, late = logins.open(who), logins.open(who)
     token = logins.bind_cookie(opened.code)
@@ -180,7 +178,7 @@ def served(tmp_path: Path):
 
 def test_the_cookie_route_sets_an_httponly_cookie_once_for_the_same_origin(served) -> None:
     srv, db = served
-    logins = Logins(db)
+    logins = db.logins
     opened = logins.open(_user(db))
     url = srv.url + "/jiguan/login-cookie"
     host = srv.url.split("://", 1)[1]

@@ -1,7 +1,7 @@
-"""Optional sign-in through an identity provider (pages/oidc.py, `st.login`), tested as far as it
-can be without a provider: the buttons follow `.streamlit/secrets.toml`'s [auth] section, the
-provider's identity maps only to an account an administrator opened (both backends), and the
-CLI opens password-less accounts for it."""
+"""Optional sign-in through an identity provider (pages/common/oidc.py, `st.login`), tested as
+far as it can be without a provider: the buttons follow `.streamlit/secrets.toml`'s [auth]
+section, the provider's identity maps only to an account an administrator opened (both
+backends), and the CLI opens password-less accounts for it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, AccountError
 from jiguan.rubric import load_rubric
 from jiguan.store import Store
-from jiguan.store.users import Users
 from tests import store_support
 from tests.app_support import HARNESS
 from tests.test_cli import run
@@ -35,7 +34,7 @@ AUTH = {
 
 def _login_page(monkeypatch: pytest.MonkeyPatch, other_store: Store, auth: dict | None) -> AppTest:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    Users(other_store).add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     at = AppTest.from_file(HARNESS, default_timeout=60)
     if auth is not None:
         at.secrets["auth"] = auth
@@ -74,7 +73,7 @@ def test_named_providers_one_button_each(
 
 
 def test_the_provider_identity_needs_an_account(store: Store) -> None:
-    users = Users(store)
+    users = store.users
     admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     sso = users.add("zhang.san@jgj.example.gov.cn", FILLER, None, unit="甲局", by=COMMAND_LINE)
     assert not sso.must_change  # no password to change
@@ -97,7 +96,7 @@ def test_cli_opens_an_account_for_the_provider(tmp_path: Path) -> None:
     assert "用统一身份认证登录" in out
     db = Store(f"sqlite:///{tmp_path / 'jiguan.db'}", load_rubric(), files_dir=tmp_path / "f")
     try:
-        info = Users(db).oidc_login("wang@jgj.example")
+        info = db.users.oidc_login("wang@jgj.example")
         assert (info.role, info.units, info.must_change) == (FILLER, ("甲局",), False)
     finally:
         db.close()

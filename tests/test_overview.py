@@ -25,7 +25,6 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, score
 from jiguan.store import Store
 from jiguan.store.scoped import ScopedStore
-from jiguan.store.users import Users
 from tests import store_support
 
 db_url = store_support.db_url
@@ -112,7 +111,7 @@ def test_status_follows_submission_and_return(store: Store, rubric: Rubric) -> N
 def test_a_caller_sees_only_their_scope(
     store: Store, rubric: Rubric, three: dict[str, int]
 ) -> None:
-    users = Users(store)
+    users = store.users
     filler = users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
     reviewer = users.add("审", REVIEWER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller()
     everything = list(three.values())

@@ -15,8 +15,6 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import DENIED, AccessDenied, ScopedStore
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests import store_support
 
@@ -34,7 +32,7 @@ def world(store: Store, rubric: Rubric) -> dict:
     """Two assessments per unit and four practice assessments (two trainees of workshop WS-A,
     one of another trainer's WS-B, one of no workshop), each with a file; a 填报人 of 甲局, an
     评估组 member assigned 乙局, the 培训师 of WS-A, a trainee 小王 of WS-A and an administrator."""
-    users = Users(store)
+    users = store.users
     cid = next(iter(rubric.criteria))
     aids = {}
     for unit in UNITS:
@@ -45,7 +43,7 @@ def world(store: Store, rubric: Rubric) -> dict:
             aids[info.id] = unit
     trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     other_trainer = users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
-    workshops = Workshops(store)
+    workshops = store.workshops
     until = datetime.now(UTC) + timedelta(days=1)
     workshops.open(trainer, "WS-A", "甲班", until)
     workshops.open(other_trainer, "WS-B", "乙班", until)
@@ -220,7 +218,7 @@ def test_deletes_purges_and_imports_are_audited(world: dict, store: Store) -> No
     admin.replace_answers(aid, {}, user="")
     admin.delete_assessment(aid)
     admin.purge_assessment(aid)
-    log = Users(store).audit_log(actor="管")
+    log = store.users.audit_log(actor="管")
     assert [e.action for e in log] == ["彻底清除自评", "删除自评", "导入答题表"]
     assert {(e.actor, e.address) for e in log} == {("管", "10.0.0.7")}
 
@@ -263,13 +261,13 @@ def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
     with pytest.raises(AccessDenied, match="培训班"):
         trainee.update_assessment(info.id, profile={**mine, PROFILE_WORKSHOP: "WS-B"})
     assert info.id in {a.id for a in trainee.list_assessments()}
-    Workshops(store).close(world["callers"][TRAINER], "WS-A")
+    store.workshops.close(world["callers"][TRAINER], "WS-A")
     after = ScopedStore(store, world["callers"][TRAINEE])
     assert after.list_assessments() == []
     with pytest.raises(AccessDenied):
         after.get_assessment(info.id)
     with pytest.raises(StoreError, match="培训班代码不正确或培训班已结束"):
-        Workshops(store).join("WS-A", "小王")
+        store.workshops.join("WS-A", "小王")
     # the trainer still sees the workshop's practices after it ends, and may clear them
     trainer = ScopedStore(store, world["callers"][TRAINER])
     assert info.id in {a.id for a in trainer.list_assessments()}
@@ -278,7 +276,7 @@ def test_trainees_create_only_their_own_practice_and_expire_with_the_workshop(
 
 
 def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
-    workshops = Workshops(store)
+    workshops = store.workshops
     trainer = world["callers"][TRAINER]
     soon = datetime.now(UTC) + timedelta(hours=3)
     with pytest.raises(StoreError, match="已被使用"):
@@ -294,7 +292,7 @@ def test_workshop_codes_are_checked(world: dict, store: Store) -> None:
         workshops.join("WS-A", "  ")
     sixty = {workshops.join("WS-A", f"学员{n:02d}").name for n in range(60)}
     assert len(sixty) == 60
-    actions = [e.action for e in Users(store).audit_log(actor="学员07")]
+    actions = [e.action for e in store.users.audit_log(actor="学员07")]
     assert actions == ["加入培训班"]
 
 
@@ -310,7 +308,7 @@ def test_only_the_administrator_moves_an_assessment_and_never_a_practice(
     with pytest.raises(AccessDenied):
         trainer.update_assessment(practice, unit_name="乙局")
     assert store.get_assessment(practice).unit_name == "【示例】示例单位"
-    users = Users(store)
+    users = store.users
     filler_caller = world["callers"][FILLER]
     users.assign(filler_caller.user_id, "乙局", by=world["callers"][ADMIN])
     filler = ScopedStore(store, filler_caller)
@@ -335,7 +333,7 @@ def test_a_demoted_administrator_or_trainer_can_no_longer_act(world: dict, store
     """The caller a page drew with is checked again by the domain at every call: an
     administrator demoted while the page was open creates no administrator, and a trainer
     demoted opens no workshop."""
-    users = Users(store)
+    users = store.users
     admin = world["callers"][ADMIN]
     other = users.add("另一位管理员", ADMIN, PASSWORD, by=admin).caller()
     users.set_role(admin.user_id, FILLER, by=other)
@@ -353,10 +351,10 @@ def test_a_demoted_administrator_or_trainer_can_no_longer_act(world: dict, store
     users.set_role(trainer.user_id, FILLER, by=other)
     soon = datetime.now(UTC) + timedelta(hours=3)
     with pytest.raises(AccessDenied):
-        Workshops(store).open(trainer, "WS-X", "降级后", soon)
+        store.workshops.open(trainer, "WS-X", "降级后", soon)
     with pytest.raises(AccessDenied):
-        Workshops(store).close(trainer, "WS-A")
-    assert Workshops(store).is_active("WS-A")
+        store.workshops.close(trainer, "WS-A")
+    assert store.workshops.is_active("WS-A")
     for who in (world["callers"][FILLER], world["callers"][TRAINEE]):
         with pytest.raises(AccessDenied):
             users.add("越权", FILLER, PASSWORD, by=who)
@@ -395,7 +393,7 @@ WRITES = (
 
 @pytest.fixture
 def world_with_demoted(world: dict, store: Store) -> dict:
-    users = Users(store)
+    users = store.users
     demoted = users.add("降级管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     stale = demoted.caller()
     users.set_role(demoted.id, FILLER, by=COMMAND_LINE)
@@ -418,8 +416,8 @@ def everything(store: Store) -> dict:
 
 
 def accounts_and_workshops(store: Store, trainer: Caller) -> tuple:
-    users = [(u.name, u.role, u.disabled, u.units) for u in Users(store).list()]
-    workshops = Workshops(store).list(Caller("管", ADMIN, 0))  # every workshop
+    users = [(u.name, u.role, u.disabled, u.units) for u in store.users.list()]
+    workshops = store.workshops.list(Caller("管", ADMIN, 0))  # every workshop
     return users, [(w.code, w.trainer, w.expires_at) for w in workshops]
 
 
@@ -439,15 +437,15 @@ def write(store: Store, caller: Caller, op: str, aid: int, cid: str, pick: int):
         verdict = Verdict("no", None, "不符合", "")
         return scoped.reviews.save_verdict(aid, cid, verdict, expected_version=0, user="x")
     if op == "add_user":
-        return Users(store).add(f"新账户{pick}", ADMIN, PASSWORD, by=caller)
+        return store.users.add(f"新账户{pick}", ADMIN, PASSWORD, by=caller)
     if op == "promote":
-        other_trainer = next(u for u in Users(store).list() if u.name == "培二")
-        return Users(store).set_role(other_trainer.id, ADMIN, by=caller)
+        other_trainer = next(u for u in store.users.list() if u.name == "培二")
+        return store.users.set_role(other_trainer.id, ADMIN, by=caller)
     if op == "open_workshop":
         soon = datetime.now(UTC) + timedelta(hours=3)
-        return Workshops(store).open(caller, None, f"班{pick}", soon)
+        return store.workshops.open(caller, None, f"班{pick}", soon)
     if op == "close_workshop":
-        return Workshops(store).close(caller, "WS-B" if pick % 2 else "WS-A")
+        return store.workshops.close(caller, "WS-B" if pick % 2 else "WS-A")
     return call(scoped, store, op, aid, cid)
 
 

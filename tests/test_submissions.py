@@ -14,7 +14,6 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import AccessDenied, ScopedStore
-from jiguan.store.users import Users
 from jiguan.submission import INCOMPLETE, content_hash, make_snapshot, readiness
 from tests import store_support
 
@@ -113,7 +112,7 @@ def test_submitting_twice_at_once_makes_one_submission(store: Store, aid: int) -
 
 
 def test_scope_and_audit(store: Store, aid: int) -> None:
-    users = Users(store)
+    users = store.users
     filler = ScopedStore(
         store, users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
     )

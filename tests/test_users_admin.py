@@ -11,7 +11,6 @@ import pytest
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, AccountError
 from jiguan.store import Store
 from jiguan.store.audit import audit_csv
-from jiguan.store.users import Users
 from tests import store_support
 
 db_url = store_support.db_url
@@ -21,7 +20,7 @@ PASSWORD = "一个足够长的密码123"
 
 
 def test_role_changes_disabling_and_units_are_audited(store: Store) -> None:
-    users = Users(store)
+    users = store.users
     admin = users.add("管", ADMIN, PASSWORD, by=COMMAND_LINE).caller("10.1.2.3")
     filler = users.add("甲", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE)
     assert users.set_role(filler.id, REVIEWER, by=admin).role == REVIEWER
@@ -50,7 +49,7 @@ def test_role_changes_disabling_and_units_are_audited(store: Store) -> None:
 
 
 def test_audit_csv_is_plain_text_for_a_spreadsheet(store: Store) -> None:
-    users = Users(store)
+    users = store.users
     admin = users.add("管", ADMIN, PASSWORD, by=COMMAND_LINE).caller()
     users.record(admin, "导出", '=HYPERLINK("http://x")', "@SUM(1)")
     data = audit_csv(users.audit_log())

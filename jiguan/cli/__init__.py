@@ -47,7 +47,7 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        return int(args.run(args))
     except InputError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

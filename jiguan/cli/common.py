@@ -11,12 +11,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.rubric import Rubric, RubricError, load_rubric
 from jiguan.scoring import Answer
 from jiguan.sheet import SheetError, read_sheet
+
+# What each command module's ``register(sub, common)`` is given (generic only to the checker).
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 EXIT_OK, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
 RUBRIC_ENV = "JIGUAN_RUBRIC"

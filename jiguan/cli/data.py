@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from jiguan.cli.common import EXIT_OK, InputError, rubric_from
+from jiguan.cli.common import EXIT_OK, InputError, Subcommands, rubric_from
 from jiguan.store import Store, StoreError
 
 
@@ -95,7 +95,7 @@ def _run_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     where = "数据库与应用相同（JIGUAN_DATABASE_URL 或数据目录下的 SQLite）。"
     p = sub.add_parser(
         "export",

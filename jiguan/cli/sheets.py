@@ -11,6 +11,7 @@ from jiguan.cli.common import (
     EXIT_FLAGGED,
     EXIT_OK,
     InputError,
+    Subcommands,
     emit_json,
     fmt,
     num,
@@ -91,7 +92,7 @@ def _run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_score(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "score", parents=[common], help="计算答题表的得分", description="计算答题表（CSV）的得分。"
     )
@@ -167,7 +168,7 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_FLAGGED
 
 
-def add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_check(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "check",
         parents=[common],
@@ -211,7 +212,7 @@ def _run_rubric(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_rubric(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_rubric(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "rubric", parents=[common], help="显示评估指引", description="显示评估指引（附件2）。"
     )
@@ -220,7 +221,7 @@ def add_rubric(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 if TYPE_CHECKING:
-    from jiguan.reports import Files, Profile
+    from jiguan.reports._common import Files, Profile
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def _write_report(out: Path, data: bytes) -> int:
     return EXIT_OK
 
 
-def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "report",
         parents=[common],
@@ -379,7 +380,7 @@ def _run_export_evidence(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_export_evidence(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "export-evidence",
         parents=[common],
@@ -397,6 +398,6 @@ def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.Argume
 # ---------------------------------------------------------------------------------------------
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     for add in (add_score, add_check, add_rubric, add_report, add_export_evidence):
         add(sub, common)

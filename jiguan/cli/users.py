@@ -18,11 +18,12 @@ import getpass
 import sys
 
 from jiguan import accounts
+from jiguan.cli.common import Subcommands
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "user",
         parents=[common],
@@ -70,13 +71,12 @@ def run(args: argparse.Namespace) -> int:
 def _unlock(args: argparse.Namespace) -> int:
     from jiguan.rubric import load_rubric
     from jiguan.store import Store, StoreError
-    from jiguan.store.users import Users
 
     try:
         store = Store.from_environment(load_rubric())
         try:
             store.migrate()
-            info = Users(store).unlock(args.name, by=accounts.COMMAND_LINE)
+            info = store.users.unlock(args.name, by=accounts.COMMAND_LINE)
         finally:
             store.close()
     except StoreError as exc:
@@ -89,7 +89,6 @@ def _unlock(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     from jiguan.rubric import load_rubric
     from jiguan.store import Store, StoreError
-    from jiguan.store.users import Users
 
     role = accounts.ADMIN if args.admin else (args.role or accounts.FILLER)
     try:
@@ -100,7 +99,7 @@ def _add(args: argparse.Namespace) -> int:
         store = Store.from_environment(load_rubric())
         try:
             store.migrate()
-            info = Users(store).add(
+            info = store.users.add(
                 args.name, role, password, unit=args.unit, by=accounts.COMMAND_LINE
             )
         finally:

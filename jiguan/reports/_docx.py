@@ -108,7 +108,7 @@ def _setup(doc: WordDocument) -> None:
         if field:
             _add_field(footer, field)
         else:
-            _run(footer, text, size=9)
+            _run(footer, text or "", size=9)
     _run(footer, " 页", size=9)
 
 
@@ -248,7 +248,7 @@ def _heading(doc: WordDocument, text: str, *, page_break: bool = False) -> None:
 
 
 def _new_table(doc: WordDocument, widths: tuple[float, ...]) -> Table:
-    table = doc.add_table(rows=0, cols=len(widths))
+    table: Table = doc.add_table(rows=0, cols=len(widths))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False  # w:tblLayout fixed: the widths below hold in Word, WPS, LibreOffice
@@ -258,7 +258,7 @@ def _new_table(doc: WordDocument, widths: tuple[float, ...]) -> Table:
 
 
 def _add_row(table: Table, widths: tuple[float, ...], *, header: bool = False) -> list[_Cell]:
-    row = table.add_row()
+    row = table.add_row()  # type: ignore[no-untyped-call]  # python-docx leaves it untyped
     tr_pr = row._tr.get_or_add_trPr()
     cant_split = OxmlElement("w:cantSplit")
     tr_pr.append(cant_split)

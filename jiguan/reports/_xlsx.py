@@ -95,7 +95,7 @@ def split_for_rows(text: str, width: int) -> list[str]:
     return parts or [""]
 
 
-def workbook_properties(title: str, profile: object) -> dict:
+def workbook_properties(title: str, profile: object) -> dict[str, object]:
     """XlsxWriter properties that tell the truth: the document's name, 填表人 or the unit as
     author, created now."""
     author = getattr(profile, "filled_by", "") or getattr(profile, "unit_name", "")

@@ -14,14 +14,18 @@ is the one `pdf.py` embeds.
 from __future__ import annotations
 
 import io
-from typing import NamedTuple
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -86,7 +90,7 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
     )
     later = doc.height - 2 * FRAME_PAD - head_row - 2 * PAD_Y - SLACK
     pages = _pages(_rows(rubric, styles), later - used, later)
-    story: list = list(heading)
+    story: list[Flowable] = list(heading)
     started: set[int] = set()
     for n, rows in enumerate(pages):
         if n:
@@ -95,7 +99,7 @@ def build_blank_form_pdf(rubric: Rubric) -> bytes:
         story.append(_table(rows, styles, started=started, total=rubric.max if last else None))
     story += [Spacer(1, 0.5 * cm), _signature_block(styles)]
 
-    def footer(canvas, _doc) -> None:
+    def footer(canvas: Canvas, _doc: object) -> None:
         canvas.saveState()
         canvas.setFont(font, 9)
         canvas.setFillColor(INK)
@@ -129,7 +133,7 @@ def _lines(text: str) -> str:
 class _Row(NamedTuple):
     item: Item
     content: Content
-    cells: list  # 序号, 评估指标, 评估方式 (the other columns are filled per page)
+    cells: list[Any]  # 序号, 评估指标, 评估方式 (the other columns are filled per page)
     height: float  # as measured, at least MIN_ROW
 
 
@@ -167,7 +171,7 @@ def _pages(rows: list[_Row], first: float, later: float) -> list[list[_Row]]:
     return pages
 
 
-def _groups(rows: list[_Row], key) -> list[list[_Row]]:
+def _groups(rows: list[_Row], key: Callable[[_Row], object]) -> list[list[_Row]]:
     out: list[list[_Row]] = []
     for row in rows:
         if out and key(out[-1][-1]) is key(row):
@@ -178,16 +182,16 @@ def _groups(rows: list[_Row], key) -> list[list[_Row]]:
 
 
 def _table(
-    rows: list[_Row], styles: dict[str, ParagraphStyle], *, started: set, total: float | None
+    rows: list[_Row], styles: dict[str, ParagraphStyle], *, started: set[int], total: float | None
 ) -> Table:
     """One page of the form; `started` holds the items and contents already begun on earlier
     pages (their cells say 「续」); `total` adds the 总分 row."""
     centre = styles["centre"]
-    data: list[list] = [[Paragraph(h, styles["head"]) if h else "" for h in HEADER]]
-    commands: list[tuple] = [("SPAN", (2, 0), (3, 0))]
+    data: list[list[Any]] = [[Paragraph(h, styles["head"]) if h else "" for h in HEADER]]
+    commands: list[tuple[Any, ...]] = [("SPAN", (2, 0), (3, 0))]
     for col, attr in ((0, "item"), (1, "content")):
         first = 1
-        for group in _groups(rows, key=lambda r, a=attr: getattr(r, a)):
+        for group in _groups(rows, key=attrgetter(attr)):
             part = getattr(group[0], attr)
             more = "，续" if id(part) in started else ""
             started.add(id(part))

@@ -344,7 +344,7 @@ def _summary_sheet(
     formula = "=" + "+".join(f"D{ir + 1}" for ir in item_rows)
     _total_row(ws, styles, r, "总分", "", rubric.max, formula, result.total)
     r += 2
-    for label, value in (
+    for label, text in (
         ("承担单位", profile.unit_name),
         ("评估日期", profile.date_text),
         ("轮次", profile.round_name),
@@ -352,7 +352,7 @@ def _summary_sheet(
         ("联系方式", profile.contact),
     ):
         ws.write_string(r, 0, label, styles.label)
-        ws.write_string(r, 1, value or "", styles.text)
+        ws.write_string(r, 1, text or "", styles.text)
         r += 1
     ws.write_string(
         r + 1,

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.charts.spider import SpiderChart
 from reportlab.graphics.shapes import Drawing, String
@@ -29,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
+    Flowable,
     KeepInFrame,
     Paragraph,
     SimpleDocTemplate,
@@ -126,7 +128,7 @@ def build_pdf(
     )
     width = A4[0] - 3.6 * cm
 
-    story: list = [
+    story: list[Flowable] = [
         Paragraph(f"{_esc(rubric.title)}　自评摘要", styles["title"]),
         Paragraph(_esc(profile.unit_name or "（未填写承担单位）"), styles["unit"]),
         Paragraph(_esc(_meta_line(profile)), styles["meta"]),
@@ -329,7 +331,7 @@ def _gaps_table(
         return Paragraph("各项指标均已得满分。", styles["body"])
     widths = [1.0 * cm, 5.0 * cm, 0.0, 1.9 * cm, 1.4 * cm]
     widths[2] = width - sum(widths)
-    rows: list[list] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
+    rows: list[list[Any]] = [["指标", "评估项目／评估内容", "指标内容", "得分／满分", "可提升"]]
     for g in top:
         # every criterion's line (the unit may have claimed 38.3, not 38.1)
         text = "<br/>".join(_esc(line) for line in lines(g.indicator.text))
@@ -349,7 +351,7 @@ def _gaps_table(
     return table
 
 
-def _readiness(result: Result, styles: dict[str, ParagraphStyle], width: float) -> list:
+def _readiness(result: Result, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     r = readiness(result)
     rows = [
         ["需关注的指标", f"{len(r.flagged)} 项", id_list(r.flagged)],

@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 
 import xlsxwriter
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
+from xlsxwriter.worksheet import Worksheet
 
 from jiguan.format import safe_filename_part
 from jiguan.reports._common import Profile, pts
@@ -107,7 +109,9 @@ def build_review_docx(
     return out.getvalue()
 
 
-def _review_table(doc, rubric: Rubric, comparison: ReviewComparison, layout: str) -> None:
+def _review_table(
+    doc: WordDocument, rubric: Rubric, comparison: ReviewComparison, layout: str
+) -> None:
     widths = BOTH_WIDTHS if layout == "both" else MAIN_WIDTHS
     titles = ["评估项目", "评估内容", "评估指标", "", "评估方式", "得分"]
     if layout == "both":
@@ -169,7 +173,7 @@ def review_docx_filename(layout: str, unit: str, round_name: str = "") -> str:
     )
 
 
-def _opinions(doc, rubric: Rubric, comparison: ReviewComparison) -> None:
+def _opinions(doc: WordDocument, rubric: Rubric, comparison: ReviewComparison) -> None:
     diffs = comparison.differences()
     own, panel = comparison.self_result.total, comparison.panel_result.total
     _para(
@@ -208,7 +212,7 @@ def _opinions(doc, rubric: Rubric, comparison: ReviewComparison) -> None:
         _para(doc, "评估组评定与单位自评一致，无其他意见。", size=BODY_PT)
 
 
-def _remarks(doc, verdict: Verdict | None) -> None:
+def _remarks(doc: WordDocument, verdict: Verdict | None) -> None:
     if verdict is None:
         return
     for label, text in (("扣分理由/评审意见", verdict.reason), ("实地查看", verdict.site_note)):
@@ -217,7 +221,7 @@ def _remarks(doc, verdict: Verdict | None) -> None:
             _para(doc, f"{label}：{text}", size=BODY_PT, space_after=2, indent=Cm(0.8))
 
 
-def _signatures(doc, panel: PanelInfo) -> None:
+def _signatures(doc: WordDocument, panel: PanelInfo) -> None:
     _para(doc, "", space_after=12).paragraph_format.keep_with_next = True
     blank = "　" * 10
     for label, value in (
@@ -270,7 +274,9 @@ def build_review_xlsx(
     return out.getvalue()
 
 
-def _criteria_sheet(ws, styles: Styles, rubric: Rubric, comparison: ReviewComparison) -> None:
+def _criteria_sheet(
+    ws: Worksheet, styles: Styles, rubric: Rubric, comparison: ReviewComparison
+) -> None:
     _header(ws, styles, CRITERIA_HEAD)
     for r, row in enumerate(comparison.criteria, start=1):
         c = rubric.criteria[row.criterion_id]
@@ -307,7 +313,7 @@ def _criteria_sheet(ws, styles: Styles, rubric: Rubric, comparison: ReviewCompar
     ws.autofilter(0, 0, n, len(CRITERIA_HEAD) - 1)
 
 
-def _indicator_sheet(ws, styles: Styles, comparison: ReviewComparison) -> None:
+def _indicator_sheet(ws: Worksheet, styles: Styles, comparison: ReviewComparison) -> None:
     _header(ws, styles, INDICATOR_HEAD)
     for r, ind in enumerate(comparison.indicators, start=1):
         reasons = "\n".join(f"{cid}：{clean_text(text)}" for cid, text in ind.reasons)
@@ -319,7 +325,9 @@ def _indicator_sheet(ws, styles: Styles, comparison: ReviewComparison) -> None:
         ws.set_row(r, row_height([(reasons, 60), (ind.item, 12)]))
 
 
-def _item_sheet(ws, styles: Styles, comparison: ReviewComparison, profile, panel) -> None:
+def _item_sheet(
+    ws: Worksheet, styles: Styles, comparison: ReviewComparison, profile: Profile, panel: PanelInfo
+) -> None:
     _header(ws, styles, ITEM_HEAD)
     for r, item in enumerate(comparison.items, start=1):
         ws.write_string(r, 0, item.name, styles.text)
@@ -339,6 +347,6 @@ def _item_sheet(ws, styles: Styles, comparison: ReviewComparison, profile, panel
         ("评估日期", clean_text(panel.review_date)),
         ("评审状态", "已定稿" if panel.final else "评审中（暂定结果）"),
     ]
-    for n, (label, value) in enumerate(lines, start=r + 2):
+    for n, (label, text) in enumerate(lines, start=r + 2):
         ws.write_string(n, 0, label, styles.label)
-        ws.write_string(n, 1, value, styles.plain)
+        ws.write_string(n, 1, text, styles.plain)

@@ -120,11 +120,11 @@ def _insert(
     unit_id: int,
     round_name: str,
     rubric: Rubric,
-    profile: dict,
+    profile: dict[str, str],
     now: datetime,
     predecessor_id: int | None = None,
 ) -> int:
-    return conn.execute(
+    new_id = conn.execute(
         sa.insert(assessments)
         .values(
             unit_id=unit_id,
@@ -137,10 +137,16 @@ def _insert(
         )
         .returning(assessments.c.id)
     ).scalar_one()
+    return int(new_id)
 
 
 def create(
-    conn: Connection, rubric: Rubric, unit_name: str, round_name: str, profile: dict, now: datetime
+    conn: Connection,
+    rubric: Rubric,
+    unit_name: str,
+    round_name: str,
+    profile: dict[str, str],
+    now: datetime,
 ) -> AssessmentInfo:
     unit_id = _unit_id(conn, unit_name, now)
     _check_round_free(conn, unit_id, round_name)

@@ -331,6 +331,7 @@ def _sqlite_migration(conn: Connection) -> Iterator[Connection]:
     """Rebuilding a table in SQLite drops the old one, and with foreign keys on a DROP deletes
     (and cascades to) every referencing row; the pragma only works outside a transaction."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live connection (it was just checked out)
     raw.execute("PRAGMA foreign_keys = OFF")
     try:
         conn.execution_options(jiguan_write=True)

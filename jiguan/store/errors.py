@@ -6,21 +6,16 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from datetime import datetime
+from functools import update_wrapper
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import exc as sa_exc
 
+from jiguan.errors import StoreError as StoreError  # the base, below the accounts too
 from jiguan.format import format_time
 
-if TYPE_CHECKING:
-    from jiguan.store.records import SavedAnswer
-
 log = logging.getLogger("jiguan.store")
-
-
-class StoreError(Exception):
-    """Anything the store refuses or fails to do; the message is Chinese and user-facing."""
 
 
 class StoreUnavailable(StoreError):
@@ -46,14 +41,28 @@ class AccessDenied(NotFoundError):
         super().__init__(message)
 
 
-class ConflictError(StoreError):
+class Saved(Protocol):
+    """What a conflict says of the saved value (`records.SavedAnswer`, a `SavedVerdict`)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def updated_by(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+SavedT = TypeVar("SavedT", bound=Saved)
+
+
+class ConflictError(StoreError, Generic[SavedT]):
     """The answer changed since the caller read it; nothing was written.
 
     Attributes:
         current: the answer as it is saved now (None when there is none).
     """
 
-    def __init__(self, current: SavedAnswer | None, message: str | None = None) -> None:
+    def __init__(self, current: SavedT | None, message: str | None = None) -> None:
         self.current = current
         super().__init__(message or _conflict_message(current))
 
@@ -70,7 +79,7 @@ class DatabaseTimeout(sa_exc.SQLAlchemyError):
         super().__init__(f"no answer from the database within {seconds:g} s")
 
 
-def _conflict_message(current: SavedAnswer | None) -> str:
+def _conflict_message(current: Saved | None) -> str:
     if current is None or current.version == 0:
         return "此项在您编辑期间已被他人清空，您的修改未保存。请查看当前内容后重新填写。"
     who = current.updated_by or "其他用户"
@@ -187,8 +196,7 @@ def guard(
     """Turn driver and file-system errors into StoreError/StoreUnavailable; log the original."""
 
     def decorate(fn: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
-        @wraps(fn)
-        def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
+        def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return fn(self, *args, **kwargs)
             except StoreError:
@@ -204,6 +212,7 @@ def guard(
                     f"{action}未完成：程序内部错误。请稍后重试；如仍失败请联系管理员。"
                 ) from exc
 
+        update_wrapper(wrapper, fn)
         return wrapper
 
     return decorate

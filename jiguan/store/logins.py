@@ -17,14 +17,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, Caller
+from jiguan.store.engine import Database
 from jiguan.store.errors import guard
-from jiguan.store.facade import Store
 from jiguan.store.records import now
 from jiguan.store.schema import logins_t, users_t, workshops_t
 
@@ -67,8 +68,10 @@ def _secret(text: str) -> bool:
 
 
 class Logins:
-    def __init__(self, store: Store) -> None:
-        self._db = store._db  # same package: one pool, one set of time limits
+    """The logins kept as rows (``store.logins``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db  # the Store's: one pool, one set of time limits
 
     @guard("记录登录")
     def open(self, caller: Caller) -> Opened:
@@ -135,7 +138,7 @@ class Logins:
 
     @staticmethod
     def _current(
-        conn: Connection, row: sa.Row, address: str, at: datetime
+        conn: Connection, row: sa.Row[Any], address: str, at: datetime
     ) -> tuple[Caller, bool] | None:
         if accounts.session_expired(row.created_at, row.seen_at, at):
             return None

@@ -70,17 +70,17 @@ class ReviewEvent:
     detail: str = ""
 
 
-class VerdictConflict(ConflictError):
+class VerdictConflict(ConflictError[SavedVerdict]):
     """Someone saved this verdict since the caller read it; nothing was written.
 
     Attributes:
         current: the verdict as saved now (None when there is none).
     """
 
-    def __init__(self, current: SavedVerdict | None) -> None:  # type: ignore[override]
+    def __init__(self, current: SavedVerdict | None) -> None:
         by = current.updated_by if current is not None and current.version else "他人"
         super().__init__(None, f"{by} 刚刚修改了此评分项的评审意见，您的修改未保存")
-        self.current = current  # type: ignore[assignment]
+        self.current = current
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

@@ -28,6 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from jiguan.accounts import FILLER, LOCAL, REVIEWER, TRAINEE, TRAINER, Caller
+from jiguan.profile import (
+    PRACTICE_UNIT_PREFIX,
+    PROFILE_SAMPLE,
+    PROFILE_TRAINEE,
+    PROFILE_WORKSHOP,
+)
 from jiguan.scoring import Answer
 from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal's words
 from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
@@ -37,13 +43,6 @@ from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, Sav
 from jiguan.store.schema import files_t
 from jiguan.store.submissions import SubmissionInfo
 from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
-from jiguan.training import (
-    PRACTICE_UNIT_PREFIX,
-    PROFILE_SAMPLE,
-    PROFILE_TRAINEE,
-    PROFILE_WORKSHOP,
-)
 
 _PRACTICE_KEYS = (PROFILE_SAMPLE, PROFILE_WORKSHOP, PROFILE_TRAINEE)
 
@@ -62,7 +61,7 @@ _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "
 class ScopedStore:
     def __init__(self, store: Store, caller: Caller, users: Users | None = None) -> None:
         self._store = store
-        self._users = users or Users(store)
+        self._users = users or store.users
         self.caller = caller
         self._unit_names: frozenset[str] | None = None
         self._workshops: frozenset[str] | None = None
@@ -97,7 +96,7 @@ class ScopedStore:
         if role == LOCAL:
             return
         if role == TRAINEE:
-            if not Workshops(self._store).is_active(self.caller.workshop):
+            if not self._store.workshops.is_active(self.caller.workshop):
                 raise AccessDenied("培训班已结束，不能再作答")
             return
         try:
@@ -118,7 +117,7 @@ class ScopedStore:
     def _workshop_codes(self) -> frozenset[str]:
         """A trainer's own workshop codes; a trainee's one code while the workshop is open."""
         if self._workshops is None:
-            workshops = Workshops(self._store)
+            workshops = self._store.workshops
             if self.caller.role == TRAINER:
                 self._workshops = workshops.codes_of(self.caller.user_id)
             elif self.caller.role == TRAINEE and workshops.is_active(self.caller.workshop):

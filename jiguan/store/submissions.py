@@ -177,10 +177,10 @@ class Submissions:
                 "filled_by": filled_by,
                 "leader": leader,
                 "submitted_by": user,
-                "submitted_at": now(),
+                "submitted_at": (at := now()),
             }
             conn.execute(sa.insert(submissions_t).values(**row))
-            _touch(conn, aid, row["submitted_at"])
+            _touch(conn, aid, at)
             return _info(_latest_row(conn, aid))
 
     @guard("退回修改")

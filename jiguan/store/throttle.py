@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from jiguan.store.engine import Database
 from jiguan.store.errors import guard
-from jiguan.store.facade import Store
 from jiguan.store.schema import throttle_t
 
 WINDOW = timedelta(minutes=15)  # a key with no failure for this long starts over
@@ -68,14 +69,14 @@ def sign_in_keys(kind: str, name: str, address: str) -> list[tuple[str, Policy]]
     ]
 
 
-def _insert(conn: Connection) -> sa.Insert:
+def _insert(conn: Connection) -> Any:  # the dialect's INSERT (with ON CONFLICT)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(throttle_t)
 
 
 class Throttle:
-    def __init__(self, store: Store) -> None:
-        self._db = store._db
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     @guard("检查登录尝试次数")
     def claim(self, keys: Keys, at: datetime) -> timedelta:
@@ -97,7 +98,7 @@ class Throttle:
             ).all()
             due = [row.next_at - at for row in rows if row.next_at and row.next_at > at]
             if due:
-                return max(due)
+                return timedelta(seconds=max(d.total_seconds() for d in due))
             for row in rows:
                 failures = row.failures + 1
                 wait = wanted[row.key].wait(failures)

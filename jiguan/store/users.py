@@ -1,6 +1,6 @@
 """Accounts, their units and the audit log in the app's database (issue 13).
 
-`Users(store)` shares the store's connections and time limits. Passwords are hashed with
+`store.users` shares the store's connections and time limits. Passwords are hashed with
 argon2 (`jiguan.accounts`); wrong passwords are throttled in the database (`throttle`), so
 the delay holds across browsers and server processes. Every change to an account takes the
 caller and checks, by reading their account again, that they may make it (`authorise`).
@@ -8,6 +8,7 @@ caller and checks, by reading their account again, that they may make it (`autho
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,15 +18,16 @@ from sqlalchemy.engine import Connection
 
 from jiguan import accounts
 from jiguan.accounts import AccountError, Caller
+from jiguan.limits import MAX_NAME_CHARS
+from jiguan.profile import PRACTICE_UNIT_PREFIX
 from jiguan.store import audit, throttle
 from jiguan.store.assessments import _unit_id
 from jiguan.store.audit import AuditEntry
+from jiguan.store.engine import Database
 from jiguan.store.errors import AccessDenied, guard
-from jiguan.store.facade import Store
 from jiguan.store.logins import end_logins
 from jiguan.store.records import clean_name, now
 from jiguan.store.schema import audit_t, throttle_t, units, user_units_t, users_t
-from jiguan.training import PRACTICE_UNIT_PREFIX
 
 # Verified against when there is no password to check (an unknown, disabled or OIDC-only name),
 # so every refusal costs as long as a wrong password.
@@ -50,7 +52,7 @@ def _labels(roles: tuple[str, ...]) -> list[str]:
     return [accounts.ROLE_LABELS.get(r, r) for r in roles]
 
 
-def _info(conn: Connection, row: sa.Row) -> UserInfo:
+def _info(conn: Connection, row: sa.Row[Any]) -> UserInfo:
     names = conn.execute(
         sa.select(units.c.name)
         .join(user_units_t, user_units_t.c.unit_id == units.c.id)
@@ -72,11 +74,13 @@ def _info(conn: Connection, row: sa.Row) -> UserInfo:
 
 
 class Users:
-    def __init__(self, store: Store) -> None:
-        self._db = store._db  # same package: one pool, one set of time limits
-        self._throttle = throttle.Throttle(store)
+    """Accounts, their units and the audit log (``store.users``): one bounded transaction each."""
 
-    def _row(self, conn: Connection, name: str) -> sa.Row | None:
+    def __init__(self, db: Database) -> None:
+        self._db = db  # the Store's: one pool, one set of time limits
+        self._throttle = throttle.Throttle(db)
+
+    def _row(self, conn: Connection, name: str) -> sa.Row[Any] | None:
         return conn.execute(sa.select(users_t).where(users_t.c.name == name)).first()
 
     @guard("读取账户")
@@ -166,7 +170,9 @@ class Users:
             ).scalar_one()
             if unit:
                 self._assign(conn, uid, unit, at)
-            info = _info(conn, self._row(conn, name))
+            row = self._row(conn, name)
+            assert row is not None  # inserted just now, in this transaction
+            info = _info(conn, row)
         detail = accounts.ROLE_LABELS[role] + (f" · {' '.join(unit.split())}" if unit else "")
         self.record(by, "新建账户", info.name, detail)
         return info
@@ -277,7 +283,7 @@ class Users:
                 「尝试次数过多，请 N 秒后再试」 (the same for every name).
         """
         at = at or now()
-        name = " ".join(str(name or "").split())[: accounts.MAX_NAME_CHARS]
+        name = " ".join(str(name or "").split())[:MAX_NAME_CHARS]
         with self._db.read() as conn:
             row = self._row(conn, name) if name else None
             if row is not None and row.disabled_at is not None:
@@ -403,12 +409,12 @@ class Users:
             )
 
     @guard("读取审计日志")
-    def audit_log(self, limit: int = 1000, **filters: Any) -> list[AuditEntry]:
+    def audit_log(self, /, limit: int = 1000, **filters: Any) -> builtins.list[AuditEntry]:
         """The newest ``limit`` entries, newest first, filtered (`audit.audit_query`)."""
         with self._db.read() as conn:
             return audit.audit_query(conn, limit, **filters)
 
     @guard("读取审计日志")
-    def audit_actions(self) -> list[str]:
+    def audit_actions(self) -> builtins.list[str]:
         with self._db.read() as conn:
             return audit.audit_actions(conn)

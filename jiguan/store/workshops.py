@@ -14,14 +14,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
 from jiguan.store import throttle
+from jiguan.store.engine import Database
 from jiguan.store.errors import AccessDenied, guard
-from jiguan.store.facade import Store
 from jiguan.store.records import now
 from jiguan.store.schema import users_t, workshops_t
 from jiguan.store.users import Users
@@ -74,17 +75,19 @@ def _checked(text: str, label: str) -> str:
         raise AccountError(str(exc).replace("用户名", label)) from None
 
 
-def _row_info(row: sa.Row) -> WorkshopInfo:
+def _row_info(row: sa.Row[Any]) -> WorkshopInfo:
     return WorkshopInfo(row.id, row.code, row.name, row.trainer, row.expires_at)
 
 
 class Workshops:
-    def __init__(self, store: Store) -> None:
-        self._db = store._db
-        self._users = Users(store)
-        self._throttle = throttle.Throttle(store)
+    """Workshops and their join codes (``store.workshops``)."""
 
-    def _select(self) -> sa.Select:
+    def __init__(self, db: Database, users: Users) -> None:
+        self._db = db
+        self._users = users
+        self._throttle = throttle.Throttle(db)
+
+    def _select(self) -> sa.Select[Any]:
         return sa.select(workshops_t, users_t.c.name.label("trainer")).join(
             users_t, users_t.c.id == workshops_t.c.trainer_id
         )

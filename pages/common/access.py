@@ -14,11 +14,12 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import streamlit as st
 
+import jiguan.store
 from jiguan import runtime
 from jiguan.accounts import (
     CALLER_LABELS,
@@ -29,12 +30,17 @@ from jiguan.accounts import (
     client_address,
     session_expired,
 )
-from jiguan.store import Store, StoreError
-from jiguan.store import logins as kept
-from jiguan.store.logins import COOKIE, Login, Logins
-from jiguan.store.scoped import AccessDenied, ScopedStore
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
+from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+from jiguan.store import (
+    LOGIN_COOKIE,
+    AccessDenied,
+    Login,
+    ScopedStore,
+    Store,
+    StoreContract,
+    StoreError,
+    Users,
+)
 from pages.common import oidc
 from pages.common.session import session
 from pages.common.text import plain
@@ -54,7 +60,7 @@ def shared() -> bool:
     address = (st.config.get_option("server.address") or "").strip()
     if address not in LOOPBACK:
         return True
-    headers = st.context.headers or {}
+    headers: Mapping[str, str] = st.context.headers or {}
     return bool(headers.get("X-Forwarded-For") or headers.get("Forwarded"))
 
 
@@ -107,7 +113,7 @@ def audited(
 
     def run() -> bytes:
         try:
-            Users(base).record(who, action, target)
+            base.users.record(who, action, target)
         except StoreError:
             log.exception("audit record for %s failed", action)
         return build()
@@ -115,9 +121,9 @@ def audited(
     return run
 
 
-def scoped(store: Store) -> Store | ScopedStore:
+def scoped(store: Store) -> StoreContract:
     """What pages get from pages/state.get_store: the caller's view in 共享模式. Kept for the
-    session, so the account's units are read once per login check (`logins.RECHECK`), not on
+    session, so the account's units are read once per login check (`LOGIN_RECHECK`), not on
     every store call."""
     if not shared():
         return store
@@ -131,7 +137,7 @@ def scoped(store: Store) -> Store | ScopedStore:
 def _keep_current(base: Store) -> None:
     """Every store call of a signed-in session, full run or not (widget callbacks and fragment
     reruns do not pass the gate): an idle session expires, and the login is re-read when due,
-    so a disabled account or a lost unit stops writing within `logins.RECHECK`. (Activity is
+    so a disabled account or a lost unit stops writing within `LOGIN_RECHECK`. (Activity is
     marked by `active`; the sidebar's timed poll is not activity.)"""
     s = session()
     if s.account is None:
@@ -183,11 +189,11 @@ def _logout(message: str = "", *, ended: bool = False) -> None:
     """Forget this browser's login (``ended``: it has ended already, e.g. expired elsewhere)."""
     s = session()
     if s.account is not None and not ended:
-        Users(_base()).record(s.account, "退出登录")
+        _base().users.record(s.account, "退出登录")
     if s.login_id is not None:
         if not ended:
             try:
-                Logins(_base()).end(s.login_id)
+                _base().logins.end(s.login_id)
             except StoreError:
                 log.exception("ending a login failed")
         s.login_id, s.cookie_action = None, "clear"
@@ -211,18 +217,23 @@ def _login_form(users: Users) -> None:
         st.info(s.home_msg[1], icon=":material/info:")
         s.home_msg = None
     with st.form("login"):
-        name = st.text_input("用户名", key="login.name", max_chars=100)
-        password = st.text_input("密码", type="password", key="login.password", max_chars=256)
+        name = st.text_input("用户名", key="login.name", max_chars=MAX_NAME_CHARS)
+        password = st.text_input(
+            "密码", type="password", key="login.password", max_chars=MAX_PASSWORD_CHARS
+        )
         if st.form_submit_button("登录", type="primary"):
-            who = Caller(" ".join(name.split())[:100] or "（空）", "none", None, _address())
+            who = Caller(
+                " ".join(name.split())[:MAX_NAME_CHARS] or "（空）", "none", None, _address()
+            )
             try:
                 info = users.login(name, password, address=_address())
             except AccountError as exc:
                 users.record(who, "登录失败", who.name, str(exc))
                 st.error(str(exc), icon=":material/lock:")
                 return
-            _signed_in(info.caller(_address()), info.must_change)
-            users.record(session().account, "登录")
+            who = info.caller(_address())
+            _signed_in(who, info.must_change)
+            users.record(who, "登录")
             st.rerun()
     if oidc.providers():
         if s.oidc_refused:
@@ -248,26 +259,29 @@ def _oidc_sign_in(users: Users) -> None:
         info = users.oidc_login(name)
     except AccountError as exc:
         s.oidc_refused = name
-        users.record(Caller(name[:100], "none", None, _address()), "登录失败", name, str(exc))
+        users.record(
+            Caller(name[:MAX_NAME_CHARS], "none", None, _address()), "登录失败", name, str(exc)
+        )
         return
     except StoreError as exc:
         st.error(
             f"暂时无法完成统一身份认证登录：{exc}。请稍后刷新页面。", icon=":material/cloud_off:"
         )
         st.stop()
-    _signed_in(info.caller(_address()), False)
-    users.record(session().account, "登录", detail="统一身份认证")
+    who = info.caller(_address())
+    _signed_in(who, False)
+    users.record(who, "登录", detail="统一身份认证")
 
 
 def _join_form(base: Store) -> None:
     st.subheader("参加培训班", anchor=False)
     st.caption("学员无需账户：输入培训教师给出的培训班代码和您的姓名，即可进入示例练习。")
     with st.form("join"):
-        code = st.text_input("培训班代码", key="join.code", max_chars=100)
-        name = st.text_input("您的姓名", key="join.name", max_chars=100)
+        code = st.text_input("培训班代码", key="join.code", max_chars=MAX_NAME_CHARS)
+        name = st.text_input("您的姓名", key="join.name", max_chars=MAX_NAME_CHARS)
         if st.form_submit_button("加入培训班"):
             try:
-                who = Workshops(base).join(code, name, _address())
+                who = base.workshops.join(code, name, _address())
             except AccountError as exc:
                 st.error(str(exc), icon=":material/lock:")
                 return
@@ -286,7 +300,7 @@ def _signed_in(who: Caller, must_change: bool) -> None:
     s.account, s.must_change = who, must_change
     s.login_at = s.seen_at = s.login_checked = datetime.now(UTC)
     try:
-        opened = Logins(_base()).open(who)
+        opened = _base().logins.open(who)
         s.login_id, s.cookie_code, s.cookie_action = opened.id, opened.code, "set"
     except StoreError:
         log.exception("keeping a login failed")
@@ -301,22 +315,23 @@ def _resume(login: Login) -> None:
 
 
 def _check_login(base: Store) -> None:
-    """Take up this browser's login from its cookie, and re-read it at least every `logins.RECHECK`,
+    """Take up this browser's login from its cookie, and re-read it at least every `LOGIN_RECHECK`,
     so an ended login, a disabled account or a new role reaches every open page."""
     s = session()
     now = datetime.now(UTC)
     # This tab's own login by id; the cookie only for a tab not signed in (never another
     # account's login for a signed-in tab).
-    token = (st.context.cookies or {}).get(COOKIE) if s.account is None else None
+    cookies: Mapping[str, str] = st.context.cookies or {}
+    token = cookies.get(LOGIN_COOKIE) if s.account is None else None
     if s.login_id is None and not token:
         return
-    if s.login_checked is not None and now - s.login_checked < kept.RECHECK:
+    if s.login_checked is not None and now - s.login_checked < jiguan.store.LOGIN_RECHECK:
         return
     try:
         if s.login_id is not None:
-            login = Logins(base).check(s.login_id, _address())
+            login = base.logins.check(s.login_id, _address())
         else:
-            login = Logins(base).resume(token, _address())
+            login = base.logins.resume(token or "", _address())  # (a token: see above)
     except StoreError as exc:
         if s.account is None:  # not a sign-in form for a browser that is signed in
             st.error(f"暂时无法确认登录状态：{exc}。请稍后刷新页面。", icon=":material/cloud_off:")
@@ -346,21 +361,29 @@ def _cookie_script() -> None:
 
 def _password_form(users: Users, forced: bool) -> None:
     s = session()
+    account = s.account
+    if account is None or account.user_id is None:  # (shown to a signed-in account only)
+        return
     if forced:
         st.warning("首次登录（或管理员重设密码后）须先修改密码。", icon=":material/key:")
     with st.form("password"):
-        old = st.text_input("原密码", type="password", key="pw.old", max_chars=256)
+        old = st.text_input("原密码", type="password", key="pw.old", max_chars=MAX_PASSWORD_CHARS)
         new = st.text_input(
-            "新密码（至少 10 个字符）", type="password", key="pw.new", max_chars=256
+            f"新密码（至少 {MIN_PASSWORD_CHARS} 个字符）",
+            type="password",
+            key="pw.new",
+            max_chars=MAX_PASSWORD_CHARS,
         )
-        again = st.text_input("再输入一次新密码", type="password", key="pw.again", max_chars=256)
+        again = st.text_input(
+            "再输入一次新密码", type="password", key="pw.again", max_chars=MAX_PASSWORD_CHARS
+        )
         if st.form_submit_button("修改密码", type="primary"):
             if new != again:
                 st.error("两次输入的新密码不一致")
                 return
             try:
                 users.change_password(
-                    s.account.user_id, old, new, keep_login=s.login_id, address=_address()
+                    account.user_id, old, new, keep_login=s.login_id, address=_address()
                 )
             except AccountError as exc:  # throttled and audited by Users
                 st.error(plain(str(exc)))
@@ -391,7 +414,7 @@ def gate() -> None:
         return
     try:
         base = _base()
-        users = Users(base)
+        users = base.users
         has_admin = base.url in _HAS_ADMIN or users.has_admin()
     except StoreError as exc:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
@@ -403,8 +426,12 @@ def gate() -> None:
         st.stop()
     s = session()
     _keep_current(base)  # expiry, and the login re-read when due (taken up: take_up_login)
-    trainee = s.account is not None and s.account.role == TRAINEE
-    if trainee and not Workshops(base).is_active(s.account.workshop):
+    account = s.account
+    if (
+        account is not None
+        and account.role == TRAINEE
+        and not base.workshops.is_active(account.workshop)
+    ):
         _logout("培训班已结束。")
     if s.account is None:
         _oidc_sign_in(users)

@@ -31,6 +31,7 @@ from typing import Any
 import streamlit as st
 
 from jiguan.journal import Change, save_change
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
 from jiguan.store import ConflictError, NotFoundError, SavedAnswer, StoreError, StoreUnavailable
@@ -41,7 +42,6 @@ UNANSWERED = "none"  # the 未评 option of a check criterion's control
 CHECK_OPTIONS = ("yes", "partial", "no", UNANSWERED)
 CHECK_LABELS = {"yes": "符合", "partial": "部分符合", "no": "不符合", UNANSWERED: "未评"}
 TEXT_FIELDS = {"ev": "evidence", "note": "note"}
-MAX_COUNT = 1000
 
 ss = st.session_state
 
@@ -273,7 +273,7 @@ def apply_kept(name: str) -> None:
     cid = entry.change.criterion_id
     base = s.answers.get(cid, Answer())
     fields, version = dict(entry.change.fields), s.versions.get(cid, 0)
-    commit(Change(s.aid, cid, fields, base, version, state.who(), access.caller()))
+    commit(Change(state.open_id(), cid, fields, base, version, state.who(), access.caller()))
     journal.dismiss_conflict(name)
     forget(cid)
 

@@ -4,7 +4,7 @@ An answer given with a click (a check criterion's control, its partial points) r
 can show it (``st.rerun([...keys])`` from the callback): the sidebar totals, the item heading
 and the indicator's box, and, when points moved, the content heading and the sidebar's item row
 and radar. Fields that commit on blur (text, numbers) are drawn outside fragments and rerun the
-page instead (see pages/answers.py for why).
+page instead (see pages/common/answers.py for why).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The review pages' door to ``store.reviews``: loading the review and one path from a verdict
-widget to the store, under the same rule as `pages.answers`: a callback writes only its own
+widget to the store, under the same rule as `pages.common.answers`: a callback writes only its own
 widget's field(s), merged into the verdict this browser saw, with that verdict's version.
 
 Verdicts are not journaled during a database outage (the journal holds the unit's answers); a
@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
+from jiguan.limits import MAX_COUNT
 from jiguan.review import Verdict, compare_review
 from jiguan.scoring import PARTIAL
-from jiguan.store import StoreError, StoreUnavailable
-from jiguan.store.review_records import VerdictConflict
+from jiguan.store import StoreError, StoreUnavailable, VerdictConflict
 from pages.common import answers, state
 from pages.common.session import session
 
@@ -87,6 +87,7 @@ def comparison():
 def seed(cid: str) -> None:
     criterion = state.get_rubric().criteria[cid]
     v = verdict(cid)
+    ans: int | str | None
     if criterion.kind == "count":
         ans = v.value if isinstance(v.value, int) else None
     else:
@@ -103,7 +104,7 @@ def _fields(cid: str, field: str, raw: Any) -> dict[str, Any] | None:
     if field in TEXT:
         return {TEXT[field]: raw or ""}
     if criterion.kind == "count":
-        return {"value": None if raw is None else min(int(raw), answers.MAX_COUNT), "points": None}
+        return {"value": None if raw is None else min(int(raw), MAX_COUNT), "points": None}
     if field == "pts":
         return None if raw is None else {"value": PARTIAL, "points": float(raw)}
     if raw is None:

@@ -95,7 +95,7 @@ REVIEW_ROUTES = (
 )
 
 
-# 共享模式 only, by role (pages/access.nav_role): each page checks the role again when drawn.
+# 共享模式 only, by role (pages/common/access.nav_role): each page checks the role again when drawn.
 ADMIN_ROUTES = (
     Route("accounts", "账户与单位", ":material/manage_accounts:"),
     Route("audit-log", "审计日志", ":material/policy:"),

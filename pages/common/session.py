@@ -1,7 +1,11 @@
-"""What the app keeps per browser session: one typed object under one key.
+"""What the app keeps per browser session: one typed object, `Session`, under one key.
 
-Widget values live under their own keys (Streamlit owns those); everything else the pages keep
-between runs is a field here, so a newcomer can see all of it in one place.
+The assessment this browser works on and its saved state, messages, the journal's view, the
+account and its login, the review: every value the shared machinery (pages/common/) keeps
+between runs is a field here, so a newcomer can see all of it in one place. Widget values live
+under their own keys (Streamlit owns those; pages/common/answers.py seeds and reads them). A
+page's own passing flags and messages (``workshop.msg``, ``practice.sample``, ``present.pos`` …)
+are ``st.session_state`` keys named after the page, read and written only by that page.
 """
 
 from __future__ import annotations
@@ -14,9 +18,14 @@ import streamlit as st
 
 from jiguan.accounts import Caller
 from jiguan.scoring import Answer, Result
-from jiguan.store import AssessmentInfo, EvidenceFile
-from jiguan.store.review_records import ReviewInfo, SavedVerdict
-from jiguan.store.submissions import SubmissionInfo
+from jiguan.store import (
+    AssessmentInfo,
+    EvidenceFile,
+    ReviewInfo,
+    SavedVerdict,
+    StoreContract,
+    SubmissionInfo,
+)
 
 KEY = "jiguan"
 
@@ -58,7 +67,7 @@ class Session:
     # Who is making changes (当前填写人); asked for in every new browser session.
     user: str = ""
 
-    # 共享模式: the logged-in account (pages/access.py), when, and last activity.
+    # 共享模式: the logged-in account (pages/common/access.py), when, and last activity.
     account: Caller | None = None
     must_change: bool = False
     login_at: datetime | None = None
@@ -71,11 +80,12 @@ class Session:
     cookie_code: str = ""
     oidc_refused: str = ""  # an identity the provider vouched for that has no account here
     oidc_signed_out: str = ""  # an identity this session signed out: not signed in again
-    # The store as this account may see it (pages/access.scoped), kept between login checks.
-    scope: tuple[tuple[int, Caller], Any] | None = None
+    # The store as this account may see it (pages/common/access.scoped), kept between login
+    # checks.
+    scope: tuple[tuple[int, Caller], StoreContract] | None = None
 
     # Navigation: the page drawn last (a blur that arrives after the user left it, see
-    # pages/answers.py) and an indicator to scroll to once.
+    # pages/common/answers.py) and an indicator to scroll to once.
     shown_page: str = ""
 
     # Page-local UI state.
@@ -87,8 +97,8 @@ class Session:
     import_gen: int = 0
     upload_gens: dict[str, int] = field(default_factory=dict)
 
-    # The formal review (pages/review*.py): the review and its verdicts as last loaded, messages
-    # per criterion and for the page, a CSV import waiting for confirmation.
+    # The formal review (pages/views/review*.py): the review and its verdicts as last loaded,
+    # messages per criterion and for the page, a CSV import waiting for confirmation.
     review_aid: int | None = None
     review: ReviewInfo | None = None
     submitted: SubmissionInfo | None = None  # the latest 提交自评 of the reviewed assessment

@@ -1,5 +1,5 @@
 """The always-visible panel: who is filling in, totals, one row per item, the radar, and a
-light poll that brings in what colleagues save (keyed fragments; see pages/refresh.py)."""
+light poll that brings in what colleagues save (keyed fragments; see pages/common/refresh.py)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def score_panel(url_path: str) -> None:
             st.caption("尚未开始练习。请在「示例练习」页载入示例单位。")
         return
     st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
-    with st.container(key="sidebar-total"):  # sticky (pages/ui.py _STYLE)
+    with st.container(key="sidebar-total"):  # sticky (pages/common/ui.py _STYLE)
         st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
     rubric = state.get_rubric()
     for i in range(len(rubric.items)):

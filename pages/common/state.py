@@ -2,7 +2,7 @@
 
 This browser's view of the assessment (``Session.answers`` / ``versions`` / ``files``) is
 loaded here and refreshed at the top of every full run when the assessment's ``updated_at``
-moved (one query when nothing changed). Edits go the other way through `pages.answers`,
+moved (one query when nothing changed). Edits go the other way through `pages.common.answers`,
 which saves through `jiguan.journal.save_change` and keeps the view in step.
 """
 
@@ -24,6 +24,7 @@ from jiguan.store import (
     AssessmentInfo,
     NotFoundError,
     Store,
+    StoreContract,
     StoreError,
     StoreUnavailable,
 )
@@ -49,16 +50,25 @@ def base_store() -> Store:
     return runtime.store()
 
 
-def get_store() -> Store:
-    """The store pages use: in 共享模式 limited to the logged-in account (pages/access.py)."""
+def get_store() -> StoreContract:
+    """The store pages use: in 共享模式 the signed-in account's `ScopedStore` (see
+    pages/common/access.py), else the `Store` itself."""
     return access.scoped(base_store())
 
 
-def may_review(info: object) -> bool:
+def open_id() -> int:
+    """The open assessment's id, for code that runs only once a page has one (see
+    `ui.require_assessment`; its widgets' callbacks)."""
+    aid = session().aid
+    if aid is None:
+        raise StoreError("没有打开的自评：请回到首页选择一份自评")
+    return aid
+
+
+def may_review(info: AssessmentInfo) -> bool:
     """May this browser's user enter the formal review of ``info``? In 单机模式 anyone may; in
     共享模式 only 评估组 members assigned to the unit (the store enforces it too)."""
-    check = getattr(get_store(), "can_review", None)
-    return check(info) if check is not None else True
+    return get_store().can_review(info)
 
 
 def saving() -> Held:
@@ -131,14 +141,16 @@ def _with_files(answer: Answer, n: int) -> Answer:
     return answer if answer.attachments == n else replace(answer, attachments=n)
 
 
-def _files_by_criterion(store: Store, aid: int) -> dict[str, list]:
+def _files_by_criterion(store: StoreContract, aid: int) -> dict[str, list]:
     files: dict[str, list] = {}
     for f in store.list_files(aid):
         files.setdefault(f.criterion_id, []).append(f)
     return files
 
 
-def load(s: Session, store: Store, aid: int, info: AssessmentInfo | None = None) -> list[str]:
+def load(
+    s: Session, store: StoreContract, aid: int, info: AssessmentInfo | None = None
+) -> list[str]:
     """Read the assessment into the view; returns the criteria whose saved version changed.
     ``info``: the assessment as just read by the caller (saves reading it again)."""
     if info is None or info.id != aid:
@@ -236,5 +248,5 @@ def _settle_journal(s: Session) -> None:
 
 def reload_files(cid: str) -> None:
     s = session()
-    s.files[cid] = get_store().list_files(s.aid, cid)
+    s.files[cid] = get_store().list_files(open_id(), cid)
     s.answers[cid] = _with_files(s.answers.get(cid, Answer()), len(s.files[cid]))

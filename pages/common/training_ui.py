@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from jiguan.profile import PROFILE_SAMPLE
 from jiguan.samples import Sample, load_samples
-from jiguan.training import PROFILE_SAMPLE
 from pages.common import state
 
 

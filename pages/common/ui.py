@@ -8,6 +8,7 @@ import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
+from jiguan.store import AssessmentInfo
 from pages.common import access, answers, routes, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -81,7 +82,7 @@ _CONNECTION_SCRIPT = """
 
   // A text or number field commits on blur, and Streamlit sends that commit a moment after the
   // blur. A click on a link or button that took the focus from such a field would otherwise
-  // reach the server first (pages/answers.py says what that costs): after typing, hold the
+  // reach the server first (pages/common/answers.py says what that costs): after typing, hold the
   // click until the field's value has gone out on the websocket, then click.
   const typing = 'textarea, input[type="text"], input[type="number"], input:not([type])';
   const clickable = [
@@ -249,13 +250,14 @@ def _kept_conflicts(aid: int) -> None:
                 )
 
 
-def require_assessment() -> bool:
-    """Pages that need an assessment send the user to 首页 when none is chosen."""
+def require_assessment() -> AssessmentInfo | None:
+    """The open assessment; pages that need one send the user to 首页 when none is chosen
+    (then None: ``if not (info := require_assessment()): return``)."""
     s = session()
     if s.gone:
         st.error(plain(s.gone), icon=":material/delete_forever:")
     if s.aid is not None and s.info is not None:
-        return True
+        return s.info
     rubric = state.get_rubric()
     home = routes.home_url(access.nav_role())
     if home == routes.HOME_URL:
@@ -263,4 +265,4 @@ def require_assessment() -> bool:
     else:
         st.info("请先在「示例练习」页载入示例单位，开始练习。", icon=":material/info:")
     st.page_link(routes.page(rubric, home), label=f"前往{routes.title(rubric, home)}")
-    return False
+    return None

@@ -8,9 +8,9 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, FILLER, ROLE_LABELS, AccountError, Caller
 from jiguan.format import format_time
-from jiguan.store import StoreError
-from jiguan.store.users import UserInfo, Users
-from jiguan.training import PRACTICE_UNIT_PREFIX
+from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+from jiguan.profile import PRACTICE_UNIT_PREFIX
+from jiguan.store import StoreError, UserInfo, Users
 from pages.common import access, state
 from pages.common.text import plain
 
@@ -18,7 +18,7 @@ ss = st.session_state
 
 
 def _users() -> Users:
-    return Users(state.base_store())
+    return state.base_store().users
 
 
 def _say(kind: str, text: str) -> None:
@@ -78,19 +78,19 @@ def _add_form() -> None:
     expander = st.expander("新建账户", icon=":material/person_add:")
     with expander, st.form("admin.add", clear_on_submit=True):
         cols = st.columns(2)
-        cols[0].text_input("用户名", key="admin.new.name", max_chars=100)
+        cols[0].text_input("用户名", key="admin.new.name", max_chars=MAX_NAME_CHARS)
         cols[1].selectbox(  # 填报人 first: the safe default
             "角色",
             sorted(ROLE_LABELS, key=lambda r: r == ADMIN),
-            format_func=ROLE_LABELS.get,
+            format_func=ROLE_LABELS.__getitem__,
             key="admin.new.role",
         )
-        cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=100)
+        cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=MAX_NAME_CHARS)
         cols[1].text_input(
-            "初始密码（至少 10 个字符，首次登录须修改）",
+            f"初始密码（至少 {MIN_PASSWORD_CHARS} 个字符，首次登录须修改）",
             type="password",
             key="admin.new.password",
-            max_chars=256,
+            max_chars=MAX_PASSWORD_CHARS,
         )
         st.form_submit_button("新建", type="primary", on_click=_add)
 
@@ -109,7 +109,7 @@ def _manage(users: list[UserInfo]) -> None:
             "角色",
             list(ROLE_LABELS),
             index=list(ROLE_LABELS).index(user.role),
-            format_func=ROLE_LABELS.get,
+            format_func=ROLE_LABELS.__getitem__,
             key=f"admin.role.{user.id}",
         )
         if cols[1].button("保存角色", key=f"admin.setrole.{user.id}", disabled=role == user.role):
@@ -137,7 +137,7 @@ def _manage(users: list[UserInfo]) -> None:
             placeholder="选择或输入单位名称",
             key=f"admin.unit.{user.id}",
         )
-        if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit):
+        if cols[1].button("分配", key=f"admin.assign.{user.id}", disabled=not unit) and unit:
             _do(lambda: _users().assign(user.id, unit, by=_me()), f"已为「{name}」分配单位。")
             st.rerun()
         for held in user.units:
@@ -153,7 +153,7 @@ def _manage(users: list[UserInfo]) -> None:
             "新密码（用户下次登录须修改）",
             type="password",
             key=f"admin.reset.{user.id}",
-            max_chars=256,
+            max_chars=MAX_PASSWORD_CHARS,
         )
         if cols[1].button("重设密码", key=f"admin.doreset.{user.id}", disabled=not new):
             _do(

@@ -9,8 +9,8 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.store.audit import audit_csv
-from jiguan.store.users import Users
+from jiguan.limits import MAX_NAME_CHARS
+from jiguan.store import audit_csv
 from pages.common import access, state
 
 LIMIT = 5000
@@ -24,12 +24,12 @@ def render() -> None:
     access.require(ADMIN)
     st.title("审计日志", anchor=False)
     st.caption("登录、登录失败、角色修改、删除、彻底清除、导入和导出等操作；时间为北京时间。")
-    users = Users(state.base_store())
+    users = state.base_store().users
     actions = state.attempt(users.audit_actions, "读取审计日志失败") or []
     cols = st.columns(4)
-    actor = cols[0].text_input("账户（完整名称）", key="audit.actor", max_chars=100)
+    actor = cols[0].text_input("账户（完整名称）", key="audit.actor", max_chars=MAX_NAME_CHARS)
     action = cols[1].selectbox("操作", ["全部", *actions], key="audit.action")
-    text = cols[2].text_input("对象或详情包含", key="audit.text", max_chars=100)
+    text = cols[2].text_input("对象或详情包含", key="audit.text", max_chars=MAX_NAME_CHARS)
     today = dt.datetime.now(CHINA_TZ).date()
     days = cols[3].date_input(
         "日期范围", (today - dt.timedelta(days=30), today), key="audit.days", format="YYYY-MM-DD"
@@ -51,7 +51,7 @@ def render() -> None:
     if entries is None:
         st.error("读取审计日志失败，请稍后重试。")
         return
-    more = "（只显示最新的 5000 条）" if len(entries) >= LIMIT else ""
+    more = f"（只显示最新的 {LIMIT} 条）" if len(entries) >= LIMIT else ""
     st.caption(f"共 {len(entries)} 条{more}")
     st.dataframe(
         [

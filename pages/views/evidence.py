@@ -91,9 +91,9 @@ def render() -> None:
                     where = f"{item.name} · {content.name} · 当前 {score_text} 分"
                     st.caption(f"{flag_badge_line(r.flags)}　{plain(where)}")
                 label = "可能失去" if NO_EVIDENCE in r.flags else "尚可争取"
-                stake = points(points_at_stake(rubric, result, ind.id))
+                at_stake = points(points_at_stake(rubric, result, ind.id))
                 color = "orange" if NO_EVIDENCE in r.flags else "blue"
-                stake_col.markdown(f":gray[{label}]  \n:{color}[**{stake} 分**]")
+                stake_col.markdown(f":gray[{label}]  \n:{color}[**{at_stake} 分**]")
                 link.page_link(
                     routes.page(rubric, routes.item_url(item_index[item.name])),
                     label="去处理",

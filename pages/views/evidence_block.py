@@ -8,6 +8,7 @@ pages/answers.py).
 from __future__ import annotations
 
 from functools import partial
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,7 @@ from jiguan.evidence import number_evidence
 from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
-from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
+from jiguan.store import ALLOWED_EXTENSIONS, EvidenceFile, StoreError, StoreUnavailable
 from pages.common import answers, state
 from pages.common.session import session
 from pages.common.text import plain
@@ -114,7 +115,7 @@ def _what_changed(criterion: Criterion, entry) -> tuple[str, str]:
 
 def _history(criterion: Criterion) -> None:
     try:
-        entries = state.get_store().history(session().aid, criterion.id)
+        entries = state.get_store().history(state.open_id(), criterion.id)
     except StoreError as exc:
         st.caption(f"暂时无法读取修改记录：{plain(str(exc))}")
         return
@@ -142,7 +143,12 @@ def _file_numbers() -> dict[int, str]:
     """File id -> its number in the 佐证材料目录 and the evidence package (one numbering)."""
     s = session()
     groups = number_evidence(state.get_rubric(), s.answers, s.files)
-    return {e.file.id: e.number for g in groups for e in g.entries if e.file is not None}
+    return {
+        cast(EvidenceFile, e.file).id: e.number  # s.files holds the store's EvidenceFiles
+        for g in groups
+        for e in g.entries
+        if e.file is not None
+    }
 
 
 def _files(cid: str) -> None:

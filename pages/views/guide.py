@@ -53,7 +53,7 @@ def _filters(rubric: Rubric) -> list[Indicator]:
     kinds = top[2].multiselect(
         "计分方式",
         list(KIND_LABELS),
-        format_func=KIND_LABELS.get,
+        format_func=KIND_LABELS.__getitem__,
         key="guide.kinds",
         placeholder="全部",
     )

@@ -189,7 +189,7 @@ def _choose(aid: int) -> None:
 
 
 def _act(kind: str | None, aid: int | None = None) -> None:
-    session().home_action = (kind, aid) if kind else None
+    session().home_action = (kind, aid) if kind and aid is not None else None
 
 
 def _next_round_name(round_name: str) -> str:
@@ -230,7 +230,11 @@ def _do_duplicate(aid: int) -> None:
 
 
 def _do_delete(aid: int) -> None:
-    if state.attempt(lambda: state.get_store().delete_assessment(aid) or True, "未能删除"):
+    def delete() -> bool:
+        state.get_store().delete_assessment(aid)
+        return True
+
+    if state.attempt(delete, "未能删除"):
         _act(None)
         if session().aid == aid:
             state.select_assessment(None)

@@ -1,9 +1,11 @@
-"""One renderer for every 评估项目 page (pages/routes.py makes one page per item in the rubric).
+"""One renderer for every 评估项目 page (pages/common/routes.py makes one page per item in the
+rubric).
 
 Each indicator is a bordered box: its head and per criterion the answer row (a keyed fragment,
-so a click redraws only what it changes; see pages/refresh.py), then per criterion the evidence
-block (pages/evidence_block.py), outside the fragment because its fields commit on blur.
-Indicators with count criteria (typed numbers) are drawn without a fragment for the same reason.
+so a click redraws only what it changes; see pages/common/refresh.py), then per criterion the
+evidence block (pages/views/evidence_block.py), outside the fragment because its fields commit
+on blur. Indicators with count criteria (typed numbers) are drawn without a fragment for the
+same reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import partial
 import streamlit as st
 
 from jiguan.format import points
+from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages.common import access, answers, refresh, routes, state
@@ -157,7 +160,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
             n = st.number_input(
                 f"数量（{unit}）",
                 min_value=0,
-                max_value=answers.MAX_COUNT,
+                max_value=MAX_COUNT,
                 step=1,
                 format="%d",
                 placeholder="未评",
@@ -172,7 +175,7 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
         choice = st.segmented_control(
             f"评定（满分 {points(criterion.points)} 分）",
             _check_options(criterion),
-            format_func=answers.CHECK_LABELS.get,
+            format_func=answers.CHECK_LABELS.__getitem__,
             required=True,
             key=answers.key("ans", cid),
             on_change=on_change,

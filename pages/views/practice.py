@@ -162,11 +162,11 @@ def _current(info) -> None:
             icon=":material/task_alt:",
         )
         return
-    cols = st.columns(4)
-    cols[0].metric("我的总分", points(result.total))
-    cols[1].metric("答案总分", points(comparison.key_total))
-    cols[2].metric("与答案一致", f"{comparison.agreement:.0%}", help="得分与答案相同的指标所占比例")
-    cols[3].metric("不一致指标", len(comparison.differing))
+    mine, key, agreed, differing = st.columns(4)
+    mine.metric("我的总分", points(result.total))
+    key.metric("答案总分", points(comparison.key_total))
+    agreed.metric("与答案一致", f"{comparison.agreement:.0%}", help="得分与答案相同的指标所占比例")
+    differing.metric("不一致指标", len(comparison.differing))
     key_result = score(rubric, sample.key_sheet)
     st.plotly_chart(
         radar_overlay([("我的评分", result), ("答案", key_result)], height=460),

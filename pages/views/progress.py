@@ -8,11 +8,9 @@ import streamlit as st
 
 from jiguan.charts import radar_overlay
 from jiguan.format import points
-from jiguan.reports.review import signed
-from jiguan.review import panel_sheet, round_progress
+from jiguan.review import panel_sheet, round_progress, signed
 from jiguan.store import StoreError
 from pages.common import state
-from pages.common.session import session
 from pages.common.text import plain
 from pages.common.ui import banners, require_assessment
 
@@ -22,7 +20,7 @@ PANEL, SELF = "评估组定稿", "单位自评"
 def _rounds() -> list[tuple[str, dict, str]]:
     store = state.get_store()
     out = []
-    for info in store.rounds(session().aid):
+    for info in store.rounds(state.open_id()):
         review = store.reviews.get(info.id)
         if review is not None and review.final:
             verdicts = {cid: v.verdict for cid, v in store.reviews.verdicts(info.id).items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from jiguan.format import format_time, points
+from jiguan.limits import MAX_COUNT
 from jiguan.reports import Profile
 from jiguan.reports.review import (
     DOCX_MIME,
@@ -33,16 +34,17 @@ ss = st.session_state
 
 
 def render() -> None:
-    if not require_assessment():
+    info = require_assessment()
+    if info is None:
         return
     s = session()
     banners()
     st.title("评审录入")
-    if not state.may_review(s.info):
+    if not state.may_review(info):
         st.info("只有分配到本单位的评估组成员可以录入评审。", icon=":material/lock:")
         return
     review_input.load()
-    st.caption(f"{plain(s.info.title)} · 评估组逐项评定，单位自评保持不变。")
+    st.caption(f"{plain(info.title)} · 评估组逐项评定，单位自评保持不变。")
     if s.review_msg:
         kind, text = s.review_msg
         s.review_msg = None
@@ -90,7 +92,7 @@ def _head() -> None:
             col.text_input(
                 label, key=widget_key, disabled=final, on_change=_save_head, args=(field,)
             )
-        if final:
+        if final and review is not None:
             st.success(
                 f"评审已于 {format_time(review.finalised_at)} 由 {plain(review.finalised_by or '')}"
                 " 定稿，以下内容只读。",
@@ -119,16 +121,17 @@ def _head() -> None:
 
 
 def _save_head(field: str) -> None:
-    s = session()
     value = ss.get(f"rv.head.{field}", "")
     act(
-        lambda: state.get_store().reviews.update_details(s.aid, user=state.who(), **{field: value}),
+        lambda: state.get_store().reviews.update_details(
+            state.open_id(), user=state.who(), **{field: value}
+        ),
         "评估组信息未保存",
     )
 
 
 def _adopt() -> None:
-    aid = session().aid
+    aid = state.open_id()
     act(
         lambda: state.get_store().reviews.adopt_claims(aid, user=state.who()),
         "未能填入",
@@ -137,7 +140,7 @@ def _adopt() -> None:
 
 
 def _finalise() -> None:
-    aid = session().aid
+    aid = state.open_id()
     act(
         lambda: state.get_store().reviews.finalise(aid, user=state.who()),
         "未能定稿",
@@ -146,7 +149,7 @@ def _finalise() -> None:
 
 
 def _reopen() -> None:
-    aid = session().aid
+    aid = state.open_id()
     reason = ss.get("rv.reopen.reason", "")
     act(
         lambda: state.get_store().reviews.reopen(aid, user=state.who(), reason=reason),
@@ -193,7 +196,7 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
             st.number_input(
                 f"评估组核定数量（{criterion.unit or '项'}）",
                 min_value=0,
-                max_value=answers.MAX_COUNT,
+                max_value=MAX_COUNT,
                 step=1,
                 format="%d",
                 placeholder="未评",
@@ -207,7 +210,7 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
             choice = st.segmented_control(
                 f"评估组评定（满分 {points(criterion.points)} 分）",
                 answers.CHECK_OPTIONS,
-                format_func=answers.CHECK_LABELS.get,
+                format_func=answers.CHECK_LABELS.__getitem__,
                 required=True,
                 key=key("ans", cid),
                 on_change=on_change,
@@ -252,13 +255,20 @@ def _documents() -> None:
         review.review_date if review else "",
         bool(review and review.final),
     )
-    profile = Profile.from_assessment(s.info)
+    info = s.info
+    if info is None:  # (the page has one: require_assessment)
+        return
+    profile = Profile.from_assessment(info)
     st.subheader("评审文书与数据", divider="gray")
     layout = st.radio(
-        "Word 版式", list(LAYOUTS), format_func=LAYOUTS.get, key="rv.layout", horizontal=True
+        "Word 版式",
+        list(LAYOUTS),
+        format_func=LAYOUTS.__getitem__,
+        key="rv.layout",
+        horizontal=True,
     )
-    stem = f"正式评估_{s.info.unit_name}_{s.info.round_name}"
-    target = s.info.audit_name
+    stem = f"正式评估_{info.unit_name}_{info.round_name}"
+    target = info.audit_name
     with st.container(horizontal=True):
         st.download_button(
             "下载 Word（附件2 + 评估意见）",
@@ -267,7 +277,7 @@ def _documents() -> None:
                 "导出评审文书（Word）",
                 target,
             ),
-            file_name=review_docx_filename(layout, s.info.unit_name, s.info.round_name),
+            file_name=review_docx_filename(layout, info.unit_name, info.round_name),
             mime=DOCX_MIME,
             on_click="ignore",
             icon=":material/description:",
@@ -331,7 +341,7 @@ def _import() -> None:
     ss.pop("rv.upload", None)
     act(
         lambda: state.get_store().reviews.replace_verdicts(
-            s.aid, pending.get("verdicts", {}), user=state.who()
+            state.open_id(), pending.get("verdicts", {}), user=state.who()
         ),
         "评审意见未导入",
         "已导入，{result} 个评分项有变化。",
@@ -344,7 +354,9 @@ def _history() -> None:
         return
     with st.expander("评审记录"):
         events = (
-            state.attempt(lambda: state.get_store().reviews.history(s.aid), "读取评审记录失败")
+            state.attempt(
+                lambda: state.get_store().reviews.history(state.open_id()), "读取评审记录失败"
+            )
             or []
         )
         labels = {

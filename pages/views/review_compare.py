@@ -1,7 +1,7 @@
 """评审对照: self and panel side by side per item, indicator and criterion, biggest gaps first.
 
 The unit sees it once the review is finalised; before that only those who may review
-(`pages.state.may_review`) see the provisional result.
+(`pages.common.state.may_review`) see the provisional result.
 """
 
 from __future__ import annotations
@@ -19,20 +19,21 @@ from pages.common.ui import banners, require_assessment
 
 
 def render() -> None:
-    if not require_assessment():
+    info = require_assessment()
+    if info is None:
         return
     s = session()
     banners()
     st.title("评审对照")
     review_input.load()
     review = s.review
-    reviewer = state.may_review(s.info)
+    reviewer = state.may_review(info)
     if review is None or (not review.final and not reviewer):
         st.info("评估组尚未定稿评审。定稿后，这里将逐项对照单位自评与评估组评定。")
         return
     if review.final:
         st.caption(
-            f"{plain(s.info.title)} · 评估组：{plain(review.reviewers)} · 评估日期："
+            f"{plain(info.title)} · 评估组：{plain(review.reviewers)} · 评估日期："
             f"{plain(review.review_date)} · {format_time(review.finalised_at)} 定稿"
         )
     else:

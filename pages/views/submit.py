@@ -10,8 +10,7 @@ import streamlit as st
 
 from jiguan.format import format_time
 from jiguan.profile import FILLED_BY
-from jiguan.store import StoreError
-from jiguan.store.submissions import SubmissionInfo
+from jiguan.store import StoreError, SubmissionInfo
 from jiguan.submission import GAP_LABELS, readiness, short_hash
 from pages.common import access, state
 from pages.common.session import session
@@ -72,7 +71,7 @@ def _submit_form() -> None:
         return
     done = state.attempt(
         lambda: state.get_store().submissions.submit(
-            s.aid,
+            state.open_id(),
             user=state.who(),
             filled_by=filled_by,
             leader=leader,
@@ -84,13 +83,14 @@ def _submit_form() -> None:
 
 
 def _return_form() -> None:
-    s = session()
     with st.form("give-back", enter_to_submit=False):
         reason = st.text_area("退回理由（单位将看到）", max_chars=2000)
         sent = st.form_submit_button("退回修改", icon=":material/undo:")
     if sent:
         done = state.attempt(
-            lambda: state.get_store().submissions.give_back(s.aid, user=state.who(), reason=reason),
+            lambda: state.get_store().submissions.give_back(
+                state.open_id(), user=state.who(), reason=reason
+            ),
             "未能退回",
         )
         _settled(done)
@@ -146,7 +146,7 @@ def render() -> None:
     s = session()
     store = state.get_store()
     try:
-        rows = store.submissions.history(s.aid)
+        rows = store.submissions.history(state.open_id())
     except StoreError as exc:
         st.error(f"读取提交记录失败：{plain(str(exc))}", icon=":material/error:")
         return

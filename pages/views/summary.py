@@ -9,6 +9,7 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import Result, room
 from pages.common import routes, state
+from pages.common.session import session
 from pages.common.ui import banners, page_total, require_assessment
 
 GAP_INDICATORS_SHOWN = 12  # the rest of 提分空间 behind an expander
@@ -29,9 +30,14 @@ def render() -> None:
 
     rubric = state.get_rubric()
     result = state.result()
-    saved = state.session().answers
-
     page_total()
+    _headline(result)
+    _by_item_and_content(result)
+    _gaps(rubric, result)
+    _open_criteria(rubric, result)
+
+
+def _headline(result: Result) -> None:
     with st.container(horizontal=True, wrap=True, gap="large"):
         st.metric("总分", f"{points(result.total)} / {points(result.max)}", width="content")
         st.metric("得分率", f"{100 * result.total / result.max:.0f}%", width="content")
@@ -46,6 +52,8 @@ def render() -> None:
         verdict = "达到" if result.passed else "未达到"
         st.caption(f"合格线 {points(result.pass_line)} 分：{verdict}")
 
+
+def _by_item_and_content(result: Result) -> None:
     # Side by side on a wide screen; the table wraps below the radar on a 1024 projector.
     with st.container(horizontal=True, wrap=True, gap="large"):
         with st.container(width=RADAR_WIDTH):
@@ -85,6 +93,9 @@ def render() -> None:
     )
     st.plotly_chart(content_bars(result), key="bars.contents", config={"displayModeBar": False})
 
+
+def _gaps(rubric: Rubric, result: Result) -> None:
+    """提分空间: the indicators with the most points still to gain, criterion by criterion."""
     st.subheader("提分空间：还能得分最多的指标")
     gaps = sorted(
         (r for r in result.indicators.values() if r.max > r.score),
@@ -100,7 +111,11 @@ def render() -> None:
             with st.expander(f"其余 {len(rest)} 个指标"):
                 st.table(_gap_rows(rubric, result, rest), hide_index=True)
 
+
+def _open_criteria(rubric: Rubric, result: Result) -> None:
+    """The criteria still blank where an answer could change the score, by item, with links."""
     st.subheader("尚未评定的评分项")
+    saved = session().answers
     unanswered = [
         (c, i)
         for i, item in enumerate(rubric.items)

@@ -8,9 +8,10 @@ import streamlit as st
 from jiguan.changes import CHANGE_LABELS, diff_answers, with_attachments
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE
-from jiguan.scoring import answer_words, score
+from jiguan.rubric import Rubric
+from jiguan.scoring import Answer, answer_words, score
 from jiguan.sheet import SheetError, read_sheet, sheet_filename, write_sheet
-from jiguan.store import StoreError
+from jiguan.store import AssessmentInfo, StoreError
 from jiguan.submission import signature_line
 from pages.common import access, state
 from pages.common.session import session
@@ -31,36 +32,19 @@ ss = st.session_state
 def render() -> None:
     """导入导出: CSV and report downloads, CSV upload with preview."""
     st.title("导入导出")
-    if not require_assessment():
+    info = require_assessment()
+    if info is None:
         st.stop()
     banners()
 
     rubric = state.get_rubric()
     s = session()
-    info = s.info
     answers = s.answers
     profile = info.profile or {}
     try:
         date = dt.date.fromisoformat(profile.get(ASSESSMENT_DATE, ""))
     except ValueError:
         date = today()
-
-    def _clear_import() -> None:
-        s.import_preview = None
-        s.import_gen += 1
-
-    def _apply_import() -> None:
-        pending = s.import_preview
-        if not pending or pending["aid"] != s.aid:
-            return
-        try:
-            state.get_store().replace_answers(s.aid, pending["answers"], user=state.who())
-        except StoreError as exc:
-            s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
-            return
-        s.loaded_aid = None  # reload everything from the store on this run
-        s.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
-        _clear_import()
 
     st.subheader("下载答题表", divider="gray")
     st.caption(
@@ -109,7 +93,33 @@ def render() -> None:
             )
 
     evidence_package_download(rubric, info, answers)
+    _upload(rubric, info, answers)
 
+
+def _clear_import() -> None:
+    s = session()
+    s.import_preview = None
+    s.import_gen += 1
+
+
+def _apply_import(aid: int) -> None:
+    s = session()
+    pending = s.import_preview
+    if not pending or pending["aid"] != s.aid:
+        return
+    try:
+        state.get_store().replace_answers(aid, pending["answers"], user=state.who())
+    except StoreError as exc:
+        s.import_msg = ("error", f"导入失败，已保存的自评保持不变：{exc}")
+        return
+    s.loaded_aid = None  # reload everything from the store on this run
+    s.import_msg = ("success", f"已导入 {pending['name']}：{len(pending['changes'])} 项变更。")
+    _clear_import()
+
+
+def _upload(rubric: Rubric, info: AssessmentInfo, answers: dict[str, Answer]) -> None:
+    """上传答题表: a CSV is read and its changes shown; only 确认导入 writes them."""
+    s = session()
     st.subheader("上传答题表", divider="gray")
     st.caption("上传后先显示将要发生的变更，确认后才写入；文件有问题时不会改动任何内容。")
     msg, s.import_msg = s.import_msg, None
@@ -140,16 +150,18 @@ def render() -> None:
                 "changes": diff_answers(rubric, answers, imported),
             }
         pending = s.import_preview
+        if pending is None:  # (set just above)
+            return
         changes = pending["changes"]
         counts = {cid: len(files) for cid, files in s.files.items()}
         before = score(rubric, answers)
         after = score(rubric, with_attachments(pending["answers"], counts))
         kinds = [c.kind for c in changes]
-        cols = st.columns(4)
-        cols[0].metric("新增", kinds.count("added"))
-        cols[1].metric("修改", kinds.count("changed"))
-        cols[2].metric("清空", kinds.count("cleared"))
-        cols[3].metric(
+        added, changed, cleared, total = st.columns(4)
+        added.metric("新增", kinds.count("added"))
+        changed.metric("修改", kinds.count("changed"))
+        cleared.metric("清空", kinds.count("cleared"))
+        total.metric(
             "总分",
             f"{points(before.total)} → {points(after.total)}",
             delta=f"{after.total - before.total:+g}" if after.total != before.total else None,
@@ -178,7 +190,13 @@ def render() -> None:
                 icon=":material/warning:",
             )
             left, right, _ = st.columns([1.2, 1, 4])
-            left.button("确认导入", type="primary", key="import.confirm", on_click=_apply_import)
+            left.button(
+                "确认导入",
+                type="primary",
+                key="import.confirm",
+                on_click=_apply_import,
+                args=(info.id,),
+            )
             right.button("取消", key="import.cancel", on_click=_clear_import)
 
 

@@ -11,12 +11,15 @@ import streamlit as st
 
 from jiguan.charts import apart_heatmap, totals_histogram
 from jiguan.format import points
+from jiguan.rubric import Rubric
+from jiguan.samples import Sample
 from jiguan.store import StoreError
 from jiguan.training import (
     PROFILE_SAMPLE,
     PROFILE_SUBMITTED,
     PROFILE_WORKSHOP,
     Practice,
+    Room,
     room_results,
 )
 from pages.common import access, state
@@ -99,16 +102,26 @@ def render() -> None:
         for info in infos
     ]
     room = room_results(rubric, practices, samples)
-    cols = st.columns(4)
-    cols[0].metric("学员", len(room.labels))
-    cols[1].metric("已交卷", f"{room.finished} / {len(room.labels)}")
-    mean_agree = sum(room.agreement) / len(room.agreement) if room.agreement else 0
-    cols[2].metric("平均一致率", f"{mean_agree:.0%}", help="得分与答案相同的指标所占比例")
-    cols[3].button("刷新", icon=":material/refresh:", key="workshop.refresh")
+    _headline(room)
     if not room.labels:
         st.info("这个培训班还没有可统计的练习。", icon=":material/info:")
         return
+    _charts(rubric, samples, room)
+    _exports(rubric, samples, room, code)
+    _clearing(code, len(infos))
 
+
+def _headline(room: Room) -> None:
+    learners, finished, agreement, refresh = st.columns(4)
+    learners.metric("学员", len(room.labels))
+    finished.metric("已交卷", f"{room.finished} / {len(room.labels)}")
+    mean_agree = sum(room.agreement) / len(room.agreement) if room.agreement else 0
+    agreement.metric("平均一致率", f"{mean_agree:.0%}", help="得分与答案相同的指标所占比例")
+    refresh.button("刷新", icon=":material/refresh:", key="workshop.refresh")
+
+
+def _charts(rubric: Rubric, samples: dict[str, Sample], room: Room) -> None:
+    """The totals' spread, the discussion list and every indicator's distance from the key."""
     st.subheader("总分分布", anchor=False)
     groups: dict[str, list[float]] = {}
     for sid, total in zip(room.sample_ids, room.totals, strict=True):
@@ -143,11 +156,14 @@ def render() -> None:
         config={"displayModeBar": False},
     )
 
+
+def _exports(rubric: Rubric, samples: dict[str, Sample], room: Room, code: str) -> None:
+    """The anonymised results as CSV and Excel (audited when built)."""
     st.subheader("导出（匿名）", anchor=False)
     rows = room.export_rows(rubric, samples)
     frame = pd.DataFrame(rows)
-    cols = st.columns(2)
-    cols[0].download_button(
+    csv_col, excel_col = st.columns(2)
+    csv_col.download_button(
         "下载 CSV",
         data=access.audited(
             lambda: frame.to_csv(index=False).encode("utf-8-sig"),
@@ -161,7 +177,7 @@ def render() -> None:
         icon=":material/download:",
         key="workshop.csv",
     )
-    cols[1].download_button(
+    excel_col.download_button(
         "下载 Excel",
         data=access.audited(lambda: _excel(rows), "导出培训班结果（Excel）", code),
         file_name=f"培训班练习结果_{code}.xlsx",
@@ -172,9 +188,11 @@ def render() -> None:
     )
     st.caption(f"导出不含学员姓名（按学员 01、02… 编号）。总分满分 {points(rubric.max)} 分。")
 
+
+def _clearing(code: str, count: int) -> None:
     with st.expander("清除本培训班的练习数据"):
         st.warning(
-            f"将永久删除培训班「{plain(code)}」的 {len(infos)} 份练习，无法恢复。",
+            f"将永久删除培训班「{plain(code)}」的 {count} 份练习，无法恢复。",
             icon=":material/delete_forever:",
         )
         st.checkbox("我已了解，确认清除", key="workshop.confirm")

@@ -10,8 +10,8 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, TRAINER, AccountError
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.store import StoreError
-from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
+from jiguan.limits import MAX_NAME_CHARS
+from jiguan.store import MAX_WORKSHOP_DAYS, StoreError, Workshops
 from pages.common import access, routes, state
 from pages.common.text import plain
 
@@ -19,7 +19,7 @@ ss = st.session_state
 
 
 def _workshops() -> Workshops:
-    return Workshops(state.base_store())
+    return state.base_store().workshops
 
 
 def _open() -> None:
@@ -54,7 +54,7 @@ def render() -> None:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
     with st.form("ws.open", clear_on_submit=True):
         cols = st.columns(2)
-        cols[0].text_input("培训班名称", key="ws.name", max_chars=100)
+        cols[0].text_input("培训班名称", key="ws.name", max_chars=MAX_NAME_CHARS)
         today = dt.datetime.now(CHINA_TZ).date()
         cols[1].date_input(
             "结束日期（当天 23:59 结束）",
@@ -72,13 +72,13 @@ def render() -> None:
         return
     for info in mine:
         with st.container(border=True):
-            cols = st.columns([3, 1])
+            row = st.columns([3, 1])
             state_text = "进行中" if info.active() else "已结束"
-            cols[0].markdown(f"**{plain(info.code)}**　{state_text}")
-            cols[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
-            cols[0].text(f"培训教师：{info.trainer}")
+            row[0].markdown(f"**{plain(info.code)}**　{state_text}")
+            row[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
+            row[0].text(f"培训教师：{info.trainer}")
             if info.active():
-                cols[1].button(
+                row[1].button(
                     "结束培训班",
                     key=f"ws.close.{info.id}",
                     on_click=_close,
