@@ -33,3 +33,5 @@ MAX_ZIP_UNPACKED_BYTES = 200 * 2**20  # one evidence ZIP, all entries together
 MAX_ZIP_RATIO = 100  # unpacked : packed, for an entry (or archive) past ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 2**20  # smaller entries cannot hurt, whatever their ratio
 EXECUTABLE_EXTENSIONS = ("exe", "bat", "cmd", "sh", "ps1", "js", "vbs", "msi", "scr")
+MAX_ARCHIVE_ENTRIES = 200_000  # a data archive or backup: its tables and evidence files
+MAX_ARCHIVE_DATA_BYTES = 256 * 2**20  # a data archive's tables, read into memory to be checked
