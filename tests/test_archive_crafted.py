@@ -145,7 +145,6 @@ def still_there(store: Store) -> bool:
         again.close()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: import and restore trust the archive")
 @pytest.mark.parametrize(
     ("name", "message"),
     [
@@ -161,7 +160,6 @@ def test_restore_refuses_a_crafted_backup(filled: Store, name: str, message: str
     assert not list(filled.files_dir.glob("??/*"))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: import and restore trust the archive")
 def test_restore_refuses_an_unknown_revision(filled: Store, tmp_path: Path) -> None:
     with zipfile.ZipFile(CRAFTED / "backup_ok.zip") as zf:
         db = tmp_path / "db.sqlite3"
@@ -177,7 +175,6 @@ def test_restore_refuses_an_unknown_revision(filled: Store, tmp_path: Path) -> N
     assert still_there(filled)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21: import and restore trust the archive")
 def test_restore_refuses_a_bomb_before_extracting(
     filled: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,3 +199,33 @@ def test_restore_of_the_untouched_backup_works(filled: Store) -> None:
     assert [i.unit_name for i in again.list_assessments()] == ["某市机关事务管理局"]
     assert again.read_file(again.list_files(1)[0].id).startswith(b"%PDF")
     again.close()
+
+
+@pytest.mark.postgres
+def test_restore_reads_a_postgresql_dumps_schema(rubric: Rubric, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from jiguan.backup import backup
+    from tests.store_support import pg_schema_url
+
+    with pg_schema_url() as url:
+        store = Store(url, rubric, files_dir=tmp_path / "files")
+        store.migrate()
+        store.create_assessment("本单位", "第一次自评")
+        backup(store, tmp_path / "good.zip")
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE garbage (x text)"))
+            conn.execute(sa.text("ALTER TABLE answers ADD COLUMN extra text"))
+        backup(store, tmp_path / "bad.zip")
+        with pytest.raises(ArchiveError, match="多出表 garbage"):
+            restore(store, tmp_path / "bad.zip")
+        store = Store(url, rubric, files_dir=tmp_path / "files")
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE garbage"))
+        backup(store, tmp_path / "bad.zip")
+        with pytest.raises(ArchiveError, match="表 answers 多出列 extra"):
+            restore(store, tmp_path / "bad.zip")
+        restore(store, tmp_path / "good.zip")
+        store = Store(url, rubric, files_dir=tmp_path / "files")
+        assert [i.unit_name for i in store.list_assessments()] == ["本单位"]
+        store.close()
