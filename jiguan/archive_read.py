@@ -11,6 +11,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,8 +57,10 @@ def zip_errors(path: Path) -> Iterator[None]:
         yield
     except FileNotFoundError:
         raise ArchiveError(f"找不到文件：{path}") from None
-    except (zipfile.BadZipFile, EOFError):
+    except (zipfile.BadZipFile, EOFError, zlib.error):
         raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
+    except (RuntimeError, NotImplementedError):  # zipfile's words for these two
+        raise ArchiveError(f"{path} 中有加密或本程序不支持的压缩方式的内容，无法读取") from None
 
 
 class _Problems(list[str]):

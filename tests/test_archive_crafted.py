@@ -229,3 +229,20 @@ def test_restore_reads_a_postgresql_dumps_schema(rubric: Rubric, tmp_path: Path)
         store = Store(url, rubric, files_dir=tmp_path / "files")
         assert [i.unit_name for i in store.list_assessments()] == ["本单位"]
         store.close()
+
+
+@pytest.mark.parametrize("method", [99, 12])  # AES-encrypted (WinZip), bzip2 with a broken stream
+def test_an_unreadable_entry_is_refused_in_chinese(target: Store, tmp_path: Path, method: int):
+    data = bytearray((CRAFTED / "archive_ok.zip").read_bytes())
+    # Every header's compression method (local: offset 8, central: offset 10) becomes `method`.
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.find(signature)
+        while at != -1:
+            data[at + offset : at + offset + 2] = method.to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    (tmp_path / "odd.zip").write_bytes(bytes(data))
+    with pytest.raises(ArchiveError, match=r"无法读取|不是有效的 ZIP 文件"):
+        import_archive(target, tmp_path / "odd.zip")
+    with pytest.raises(ArchiveError, match=r"无法读取|不是有效的 ZIP 文件|不是本程序生成的备份"):
+        restore(target, tmp_path / "odd.zip")
+    assert unchanged(target)
