@@ -1,5 +1,7 @@
 """The server around the Streamlit script (app.py): start-up, /healthz, the login cookie
-(/jiguan/login-cookie) and security headers.
+(/jiguan/login-cookie), security headers (a Content-Security-Policy whose only inline scripts
+are the page's own, by hash), and in 共享模式 the gate on /media/ (an open login's cookie) and
+on /_stcore/metrics (closed).
 
 Plain Starlette/ASGI, no streamlit import, so it is testable on its own.
 """
@@ -7,9 +9,15 @@ Plain Starlette/ASGI, no streamlit import, so it is testable on its own.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import importlib.util
 import logging
+import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -23,16 +31,72 @@ from jiguan.journal import Journal, Replayer, replay_with
 from jiguan.rubric import load_rubric
 from jiguan.scoring import score
 from jiguan.store import Store, StoreError, resolve_data_dir
-from jiguan.store.logins import COOKIE, Logins
+from jiguan.store.logins import COOKIE, SECURE_COOKIE, Logins, login_token
 
 log = logging.getLogger(__name__)
 
 PROJECT_ROUTER = PROJECT_ROOT / "pages" / "router.py"
+PAGE_SCRIPTS = PROJECT_ROOT / "pages" / "js"  # the only scripts a page runs (pages/scripts.py)
 HEALTH_TIMEOUT = 5.0
+HSTS = b"max-age=31536000"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_MEDIA = re.compile(r"(^|/)media/[^/]+$")
+_METRICS = re.compile(r"(^|/)_stcore/metrics$")
+
+
+def _sha256_sources(texts: list[str]) -> list[str]:
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(t.encode()).digest()).decode()}'" for t in texts
+    ]
+
+
+def _streamlit_inline_scripts() -> list[str]:
+    """The inline scripts of Streamlit's own index.html (found without importing streamlit)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        return []
+    index = Path(spec.origin).parent / "static" / "index.html"
+    try:
+        return re.findall(r"<script>(.*?)</script>", index.read_text("utf-8"), re.S)
+    except OSError:
+        return []
+
+
+def content_security_policy() -> str:
+    """What Streamlit's frontend needs and no more (tests/test_browser_csp.py visits every page
+    in Chromium and fails on any violation): scripts from this origin, plus the inline scripts
+    of pages/js/ and of Streamlit's index.html by hash, and WebAssembly compilation (Streamlit
+    compiles a wasm module; 'wasm-unsafe-eval' allows no JavaScript eval); styles inline too
+    (Streamlit's emotion CSS and the app's static CSS; a style cannot run code); images, fonts
+    and media from this origin, data: and blob: (icons, charts' exports); requests, websocket,
+    to this origin only, so injected content could not send anything elsewhere; no plugins, no
+    <base>, forms post here, and only this origin may frame a page."""
+    texts = [p.read_text("utf-8") for p in sorted(PAGE_SCRIPTS.glob("*.js"))]
+    scripts = " ".join(_sha256_sources(texts + _streamlit_inline_scripts()))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'wasm-unsafe-eval' {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "media-src 'self' data: blob:",
+            "worker-src 'self' blob:",
+            "frame-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"same-origin",
     b"x-frame-options": b"SAMEORIGIN",
+    b"content-security-policy": content_security_policy().encode(),
 }
 
 _state: dict[str, Any] = {}
@@ -89,10 +153,15 @@ def _same_origin(request: Request) -> bool:
 
 
 def _cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    """Set (or with max_age 0 clear) the login cookie: `SECURE_COOKIE` over HTTPS, where the
+    plain-named one of before is cleared; `COOKIE` over plain HTTP."""
     https = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    name = SECURE_COOKIE if https else COOKIE
     response.set_cookie(
-        COOKIE, token, max_age=max_age, path="/", secure=https, httponly=True, samesite="lax"
+        name, token, max_age=max_age, path="/", secure=https, httponly=True, samesite="lax"
     )
+    if https:
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
 
 
 async def login_cookie(request: Request) -> Response:
@@ -109,7 +178,7 @@ async def login_cookie(request: Request) -> Response:
         if request.method == "DELETE":
             response = Response(status_code=204)
             # The page ended its own login; a cookie naming another tab's newer one stays.
-            token = request.cookies.get(COOKIE, "")
+            token = login_token(request.cookies)
             if not token or not await asyncio.to_thread(logins.is_open, token):
                 _cookie(response, request, "", 0)
             return response
@@ -124,8 +193,45 @@ async def login_cookie(request: Request) -> Response:
     return response
 
 
+def shared_request(scope: Scope) -> bool:
+    """共享模式 as the request shows it (pages/access.shared is the page's view): forced by
+    JIGUAN_MODE=shared, the server's socket not on loopback, or a proxy in between."""
+    if os.environ.get("JIGUAN_MODE", "").strip().lower() == "shared":
+        return True
+    server = scope.get("server") or ("127.0.0.1", 0)
+    if str(server[0]) not in LOOPBACK:
+        return True
+    names = {name.lower() for name, _ in scope.get("headers", [])}
+    return bool(names & {b"x-forwarded-for", b"forwarded"})
+
+
+async def _login_open(scope: Scope) -> bool:
+    store: Store | None = _state.get("store")
+    token = login_token(Request(scope).cookies)
+    if store is None or not token:
+        return False
+    try:
+        return await asyncio.to_thread(Logins(store).is_open, token)
+    except StoreError:
+        return False
+
+
+async def _gate(scope: Scope) -> int | None:
+    """In 共享模式: 404 for Streamlit's metrics (sessions, caches, memory: nobody's business
+    on a network), 403 for a media file (a download, an image) asked without an open login's
+    cookie. Streamlit keeps media files per process by a content hash, not per session, so its
+    URL alone would do for anyone, for the seconds it is kept."""
+    path = scope.get("path", "")
+    if _METRICS.search(path) and shared_request(scope):
+        return 404
+    if _MEDIA.search(path) and shared_request(scope) and not await _login_open(scope):
+        return 403
+    return None
+
+
 class _SecurityHeaders:
-    """Adds `SECURITY_HEADERS` to every HTTP response (pages, media, downloads)."""
+    """Adds `SECURITY_HEADERS` to every HTTP response (pages, media, downloads), HSTS when the
+    app itself serves HTTPS (behind nginx, nginx sends it), and applies `_gate`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -134,14 +240,21 @@ class _SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        added = dict(SECURITY_HEADERS)
+        if scope.get("scheme") == "https":
+            added[b"strict-transport-security"] = HSTS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                extra = [(k, v) for k, v in added.items() if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
+        refused = await _gate(scope)
+        if refused is not None:
+            await Response(status_code=refused)(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 

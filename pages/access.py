@@ -10,7 +10,6 @@ would otherwise be open to everyone.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -29,11 +28,11 @@ from jiguan.accounts import (
 )
 from jiguan.store import Store, StoreError
 from jiguan.store import logins as kept
-from jiguan.store.logins import COOKIE, Login, Logins
+from jiguan.store.logins import Login, Logins, login_token
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.store.users import Users
 from jiguan.store.workshops import Workshops
-from pages import oidc
+from pages import oidc, scripts
 from pages.session import session
 from pages.ui import plain
 
@@ -298,7 +297,7 @@ def _check_login(base: Store) -> None:
     now = datetime.now(UTC)
     # This tab's own login by id; the cookie only for a tab not signed in (never another
     # account's login for a signed-in tab).
-    token = (st.context.cookies or {}).get(COOKIE) if s.account is None else None
+    token = login_token(st.context.cookies or {}) if s.account is None else None
     if s.login_id is None and not token:
         return
     if s.login_checked is not None and now - s.login_checked < kept.RECHECK:
@@ -325,14 +324,10 @@ def _cookie_script() -> None:
     """Set or clear the login cookie from the page (HttpOnly: only the server can set it)."""
     s = session()
     if s.cookie_action == "set" and s.cookie_code:
-        call = f'{{method: "POST", body: {json.dumps(s.cookie_code)}, credentials: "same-origin"}}'
+        scripts.run("login_cookie", method="POST", code=s.cookie_code)
     elif s.cookie_action == "clear":
-        call = '{method: "DELETE", credentials: "same-origin"}'
-    else:
-        return
+        scripts.run("login_cookie", method="DELETE", code="")
     s.cookie_action = ""
-    script = f'<script>fetch("/jiguan/login-cookie", {call});</script>'
-    st.html(script, unsafe_allow_javascript=True)
 
 
 def _password_form(users: Users, forced: bool) -> None:

@@ -62,8 +62,6 @@ def test_served_page_and_static_files_carry_the_headers(app_server: AppServer) -
 
 # ---- issue 21 item 5 ------------------------------------------------------------------------
 
-FINDING = pytest.mark.xfail(strict=True, reason="issue 21: no CSP, metrics open, media and cookie")
-
 
 def _get(url: str, headers: dict | None = None) -> tuple[int, dict[str, str]]:
     request = urllib.request.Request(url, headers=headers or {})
@@ -75,7 +73,6 @@ def _get(url: str, headers: dict | None = None) -> tuple[int, dict[str, str]]:
     return status, {k.lower(): v for k, v in raw.items()}
 
 
-@FINDING
 def test_pages_carry_a_content_security_policy(app_server: AppServer) -> None:
     status, headers = _get(app_server.url + "/")
     assert status == 200
@@ -121,7 +118,6 @@ def _signed_in(db) -> str:
     return Logins(db).bind_cookie(Logins(db).open(who).code)
 
 
-@FINDING
 def test_metrics_are_closed_in_shared_mode_only(app_server: AppServer, shared_server) -> None:
     assert _get(app_server.url + "/_stcore/metrics")[0] == 200  # 单机模式: this machine only
     srv, _ = shared_server
@@ -129,7 +125,6 @@ def test_metrics_are_closed_in_shared_mode_only(app_server: AppServer, shared_se
     assert _get(srv.url + "/_stcore/metrics", {"X-Forwarded-For": "10.0.0.9"})[0] == 404
 
 
-@FINDING
 def test_media_needs_an_open_login_in_shared_mode(shared_server) -> None:
     from jiguan.store.logins import COOKIE
 
@@ -141,7 +136,6 @@ def test_media_needs_an_open_login_in_shared_mode(shared_server) -> None:
     assert _get(missing, {"Cookie": f"{COOKIE}={token}"})[0] == 404  # Streamlit's: no such file
 
 
-@FINDING
 def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
     from jiguan.accounts import FILLER
     from jiguan.store.logins import COOKIE, SECURE_COOKIE, Logins
@@ -167,7 +161,6 @@ def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
     assert any(c.startswith(f"{COOKIE}=") and "max-age=0" in c.lower() for c in cookies)
 
 
-@FINDING
 def test_the_old_cookie_name_is_still_read() -> None:
     from jiguan.store.logins import COOKIE, SECURE_COOKIE, login_token
 
