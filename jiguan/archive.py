@@ -178,23 +178,25 @@ def import_archive(store: Store, path: Path, *, with_accounts: bool = False) -> 
     archive = read_archive(
         path, store.rubric, with_accounts=with_accounts, max_file_bytes=store.max_file_bytes
     )
+    tables = imported_tables(with_accounts)
     try:
         store.migrate()
         with store.engine.connect() as conn:
+            # Only the tables it writes: an administrator made before the import may stay.
             present = {
-                t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in _tables()
+                t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables
             }
     except (StoreError, sa.exc.SQLAlchemyError) as exc:
         raise ArchiveError(f"无法打开数据库：{_reason(exc)}") from None
     if any(present.values()):
+        held = "、".join(name for name, n in present.items() if n)
         raise ArchiveError(
             f"目标数据库不是空的（已有 {present.get('assessments', 0)} 个自评），"
-            "导入只能写入空数据库，"
+            f"有数据的表：{held}；导入只能写入空数据库，"
             "数据库没有任何改动。请换用新的数据库，或先用 backup 备份后清空。"
         )
     blobs = BlobStore(store.files_dir)
     written = [sha for sha in archive.files if not blobs.path(sha).exists()]
-    tables = imported_tables(with_accounts)
     try:
         with zip_errors(path), zipfile.ZipFile(path) as zf:
             for sha in written:

@@ -246,3 +246,14 @@ def test_an_unreadable_entry_is_refused_in_chinese(target: Store, tmp_path: Path
     with pytest.raises(ArchiveError, match=r"无法读取|不是有效的 ZIP 文件|不是本程序生成的备份"):
         restore(target, tmp_path / "odd.zip")
     assert unchanged(target)
+
+
+def test_an_administrator_made_first_does_not_stop_an_import(target: Store) -> None:
+    from jiguan.accounts import ADMIN
+
+    Users(target).add("管理员", ADMIN, "一个足够长的密码123")  # user add --admin, then import
+    with pytest.raises(ArchiveError, match="有数据的表：users"):  # accounts need an empty one
+        import_archive(target, CRAFTED / "archive_backdoor.zip", with_accounts=True)
+    import_archive(target, CRAFTED / "archive_backdoor.zip")
+    assert [u.name for u in Users(target).list()] == ["管理员"]
+    assert len(target.list_assessments()) == 1
