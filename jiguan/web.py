@@ -40,8 +40,9 @@ PAGE_SCRIPTS = PROJECT_ROOT / "pages" / "js"  # the only scripts a page runs (pa
 HEALTH_TIMEOUT = 5.0
 HSTS = b"max-age=31536000"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_MEDIA = re.compile(r"(^|/)media/[^/]+$")
-_METRICS = re.compile(r"(^|/)_stcore/metrics$")
+# Streamlit's routes, at the root or under one base-path segment (not /static/media/: fonts)
+_MEDIA = re.compile(r"^(?:/(?!static/)[^/]+)?/media/[^/]+$")
+_METRICS = re.compile(r"^(?:/[^/]+)?/_stcore/metrics$")
 
 
 def _sha256_sources(texts: list[str]) -> list[str]:
@@ -216,22 +217,29 @@ async def _login_open(scope: Scope) -> bool:
         return False
 
 
-async def _gate(scope: Scope) -> int | None:
-    """In 共享模式: 404 for Streamlit's metrics (sessions, caches, memory: nobody's business
-    on a network), 403 for a media file (a download, an image) asked without an open login's
-    cookie. Streamlit keeps media files per process by a content hash, not per session, so its
-    URL alone would do for anyone, for the seconds it is kept."""
-    path = scope.get("path", "")
-    if _METRICS.search(path) and shared_request(scope):
-        return 404
-    if _MEDIA.search(path) and shared_request(scope) and not await _login_open(scope):
-        return 403
-    return None
+def _attachment(start: Message) -> bool:
+    return any(
+        name.lower() == b"content-disposition" and value.lower().startswith(b"attachment")
+        for name, value in start.get("headers", [])
+    )
+
+
+async def _download_refused(scope: Scope) -> bool:
+    """A /media/ request in 共享模式 without an open login's cookie: if it turns out to be a
+    download (Content-Disposition: attachment), it gets 403. Streamlit keeps media per process
+    under a hash of the content, for any request that names it; images such as the page icon,
+    drawn before the sign-in, are not attachments and pass."""
+    return (
+        bool(_MEDIA.match(scope.get("path", "")))
+        and shared_request(scope)
+        and not await _login_open(scope)
+    )
 
 
 class _SecurityHeaders:
     """Adds `SECURITY_HEADERS` to every HTTP response (pages, media, downloads), HSTS when the
-    app itself serves HTTPS (behind nginx, nginx sends it), and applies `_gate`."""
+    app itself serves HTTPS (behind nginx, nginx sends it); in 共享模式 closes the metrics and
+    refuses a download to a request without an open login (`_download_refused`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -244,18 +252,34 @@ class _SecurityHeaders:
         if scope.get("scheme") == "https":
             added[b"strict-transport-security"] = HSTS
 
+        if _METRICS.match(scope.get("path", "")) and shared_request(scope):
+            # Streamlit's sessions, caches and memory are nobody's business on a network.
+            await self._refuse(404, added, send)
+            return
+        guard_download = await _download_refused(scope)
+        refused = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                return  # the body of a refused download
             if message["type"] == "http.response.start":
+                if guard_download and _attachment(message):
+                    refused = True
+                    await self._refuse(403, added, send)
+                    return
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in added.items() if k not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        refused = await _gate(scope)
-        if refused is not None:
-            await Response(status_code=refused)(scope, receive, send_with_headers)
-            return
         await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _refuse(status: int, headers: dict[bytes, bytes], send: Send) -> None:
+        listed = list({**headers, b"content-length": b"0"}.items())
+        await send({"type": "http.response.start", "status": status, "headers": listed})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def security_headers() -> Middleware:

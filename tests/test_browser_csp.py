@@ -65,6 +65,8 @@ def _visit_every_page(page, base: str, query: str, paths: list[str], shots: Path
     for path in paths:
         page.goto(f"{base}/{path}?{query}")
         page.locator("h1").first.wait_for()
+        if path.startswith("item"):  # the answer controls are drawn, not placeholders
+            page.get_by_role("radio", name="符合", exact=True).first.wait_for()
         _settle(page)
         seen[path or "home"] = page.evaluate("window.__csp")
         if path in ("", "item1", "import-export", "accounts", "presentation"):
@@ -143,6 +145,13 @@ def test_shared_every_page_under_the_policy_and_media_needs_the_cookie(
     problems: list[str] = []
     context, page = _context(browser, problems)
     page.goto(f"{srv.url}/?a={aid}")
+    _settle(page)
+    # Before the sign-in: the page icon (a /media/ image) and Streamlit's fonts (/static/media/)
+    # are served; only downloads need the login.
+    icon = page.evaluate("() => document.querySelector('link[rel~=\"icon\"]').href")
+    assert "/media/" in icon and page.request.get(icon).ok
+    failed = "() => [...document.fonts].filter(f => f.status === 'error').map(f => f.family)"
+    assert page.evaluate(failed) == []
     page.get_by_label("用户名").fill("管理员")
     page.get_by_label("密码", exact=True).fill(READY)
     page.get_by_role("button", name="登录", exact=True).click()

@@ -108,32 +108,59 @@ def shared_server(tmp_path):
         srv.stop()
 
 
-def _signed_in(db) -> str:
-    """A login as a browser holds it: its cookie's token."""
-    from jiguan.accounts import FILLER
-    from jiguan.store.logins import Logins
-    from jiguan.store.users import Users
-
-    who = Users(db).add("甲填报", FILLER, "一个足够长的密码123").caller()
-    return Logins(db).bind_cookie(Logins(db).open(who).code)
-
-
 def test_metrics_are_closed_in_shared_mode_only(app_server: AppServer, shared_server) -> None:
     assert _get(app_server.url + "/_stcore/metrics")[0] == 200  # 单机模式: this machine only
     srv, _ = shared_server
     assert _get(srv.url + "/_stcore/metrics")[0] == 404
     assert _get(srv.url + "/_stcore/metrics", {"X-Forwarded-For": "10.0.0.9"})[0] == 404
+    assert _get(srv.url + "/_stcore/health")[0] == 200  # only the metrics
 
 
-def test_media_needs_an_open_login_in_shared_mode(shared_server) -> None:
-    from jiguan.store.logins import COOKIE
+def _asgi_status(app, path: str, cookie: str = "") -> int:
+    sent: list[dict] = []
 
-    srv, db = shared_server
-    missing = srv.url + "/media/" + "0" * 56 + ".csv"
-    assert _get(missing)[0] == 403  # no cookie: refused before Streamlit looks the id up
-    assert _get(missing, {"Cookie": f"{COOKIE}=forged"})[0] == 403
-    token = _signed_in(db)
-    assert _get(missing, {"Cookie": f"{COOKIE}={token}"})[0] == 404  # Streamlit's: no such file
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    scope = {"type": "http", "method": "GET", "path": path, "headers": headers,
+             "query_string": b"", "server": ("127.0.0.1", 8501)}  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") in (
+        b"",
+        b"x",
+    )
+    return next(m for m in sent if m["type"] == "http.response.start")["status"]
+
+
+@pytest.mark.parametrize(
+    ("path", "disposition", "expected"),
+    [
+        ("/media/" + "0" * 32 + ".csv", b"attachment; filename=a.csv", 403),  # a download
+        ("/base/media/" + "0" * 32 + ".pdf", b"attachment; filename=a.pdf", 403),
+        ("/media/" + "0" * 32 + ".png", None, 200),  # the page icon, before the sign-in
+        ("/static/media/SourceSans.woff2", b"attachment", 200),  # Streamlit's fonts
+    ],
+)
+def test_a_download_needs_an_open_login_in_shared_mode(
+    monkeypatch: pytest.MonkeyPatch, path: str, disposition: bytes | None, expected: int
+) -> None:
+    async def inner(scope, receive, send) -> None:
+        headers = [(b"content-disposition", disposition)] if disposition else []
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    app = security_headers().cls(inner)
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+    assert _asgi_status(app, path) == expected
+    assert _asgi_status(app, path, "jiguan_login=forged") == expected  # no such login
+    monkeypatch.delenv("JIGUAN_MODE")
+    assert _asgi_status(app, path) == 200  # 单机模式 on loopback: this machine only
+    # The served case — a real download's URL, the browser's cookie, a request without it —
+    # is tests/test_browser_csp.py.
 
 
 def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
