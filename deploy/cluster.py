@@ -32,18 +32,40 @@ APP_HEALTH = "/healthz"  # the app's own (jiguan/web.py): answers once the datab
 
 
 def render_site(
-    app_ports: list[int], *, listen: str, server_name: str = "_", max_upload_mb: int = 20
+    app_ports: list[int],
+    *,
+    listen: str,
+    server_name: str = "_",
+    max_upload_mb: int = 20,
+    tls_certificate: str | None = None,
+    tls_key: str | None = None,
 ) -> str:
-    """The nginx site (deploy/nginx-site.conf) for these app ports."""
+    """The nginx site (deploy/nginx-site.conf) for these app ports; with a certificate and key,
+    HTTPS on ``listen`` with HSTS, and port 80 redirecting to it."""
     servers = "\n".join(
         f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in app_ports
     )
+    tls = tls_certificate is not None and tls_key is not None
+    port = listen.rsplit(":", 1)[-1]
+    target = "https://$host" + ("" if port == "443" else f":{port}") + "$request_uri"
+    redirect = (
+        f"server {{\n    listen 80;\n    server_name {server_name};\n    return 301 {target};\n}}\n"
+    )
+    tls_lines = (
+        f"    ssl_certificate {tls_certificate};\n    ssl_certificate_key {tls_key};\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+    )
+    hsts = '        add_header Strict-Transport-Security "max-age=31536000" always;\n'
     return (
         SITE_TEMPLATE.read_text(encoding="utf-8")
         .replace("@UPSTREAM_SERVERS@", servers)
-        .replace("@LISTEN@", listen)
+        .replace("@LISTEN@", f"{listen} ssl" if tls else listen)
         .replace("@SERVER_NAME@", server_name)
         .replace("@MAX_BODY@", f"{max_upload_mb + 5}m")
+        .replace("@REDIRECT_SERVER@\n", redirect if tls else "")
+        .replace("@TLS@", tls_lines if tls else "")
+        .replace("@FORWARDED_PROTO@", "https" if tls else "$scheme")
+        .replace("@HSTS@", hsts if tls else "")
     )
 
 
@@ -191,9 +213,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _site(args: argparse.Namespace) -> int:
     ports = list(range(args.first_port, args.first_port + args.processes))
-    sys.stdout.write(
-        render_site(ports, listen=args.listen, server_name=args.server_name, max_upload_mb=20)
+    if (args.certificate is None) != (args.key is None):
+        print("错误：--certificate 与 --key 须一起给出", file=sys.stderr)
+        return 2
+    listen = "443" if args.certificate and args.listen == "80" else args.listen
+    site = render_site(
+        ports,
+        listen=listen,
+        server_name=args.server_name,
+        max_upload_mb=20,
+        tls_certificate=args.certificate,
+        tls_key=args.key,
     )
+    sys.stdout.write(site)
     return 0
 
 
@@ -210,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("--first-port", type=int, default=FIRST_APP_PORT)
     site.add_argument("--listen", default="80")
     site.add_argument("--server-name", default="_")
+    site.add_argument("--certificate", help="TLS 证书文件（与 --key 一起：HTTPS 与 HSTS）")
+    site.add_argument("--key", help="TLS 私钥文件")
     site.set_defaults(run=_site)
     args = parser.parse_args(argv)
     if shutil.which("nginx") is None and not os.path.exists(NGINX) and args.command == "serve":

@@ -12,16 +12,18 @@ Format (``jiguan-archive`` version 1)::
 Tables are whatever `jiguan.store.schema.metadata` holds, so a table added with a migration is
 carried without changing this module. Ids are kept, so links (``?a=<id>``) and history stay
 valid. Import goes into an *empty* database only (merging two databases would renumber ids):
-everything is checked first, then written in one transaction; a bad archive changes nothing.
+everything is checked first (`jiguan.archive_read`: bounds, shapes, every row by the store's own
+checks, every file's hash), then written in one transaction; a bad archive changes nothing.
+Accounts, their units, workshops and the audit log come in only when asked (``--with-accounts``);
+logins never: whoever wrote the archive could have put a login row there whose cookie they hold.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,30 +31,29 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from jiguan.archive_read import (
+    FORMAT,
+    MANIFEST,
+    VERSION,
+    Archive,
+    ArchiveError,
+    imported_tables,
+    read_archive,
+    zip_errors,
+)
 from jiguan.store import Store, StoreError, metadata
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.schema import UTCDateTime
 
-FORMAT = "jiguan-archive"
-VERSION = 1
-MANIFEST = "archive.json"
-MAX_PROBLEMS = 10  # listed in one refusal; the rest are counted
-
-
-class ArchiveError(Exception):
-    """The archive cannot be written or is refused; the message is Chinese and says where."""
-
-
-@contextmanager
-def zip_errors(path: Path) -> Iterator[None]:
-    """Reading ``path`` as a ZIP (an archive or a backup): a missing or broken file becomes an
-    `ArchiveError` that says so; other errors pass on to the caller's own wording."""
-    try:
-        yield
-    except FileNotFoundError:
-        raise ArchiveError(f"找不到文件：{path}") from None
-    except (zipfile.BadZipFile, EOFError):
-        raise ArchiveError(f"{path} 不是有效的 ZIP 文件（文件损坏或未下载完整）") from None
+__all__ = [
+    "Archive",
+    "ArchiveError",
+    "ArchiveSummary",
+    "export_archive",
+    "import_archive",
+    "read_archive",
+    "zip_errors",
+]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ArchiveSummary:
     rows: dict[str, int]
     files: int
     missing_files: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()  # tables not imported (accounts without --with-accounts)
 
     @property
     def assessments(self) -> int:
@@ -152,150 +154,6 @@ def export_archive(store: Store, out: Path) -> ArchiveSummary:
 # ---- import ---------------------------------------------------------------------------------
 
 
-class _Problems(list[str]):
-    def add(self, text: str) -> None:
-        self.append(text)
-
-    def raise_if_any(self, archive: Path) -> None:
-        if not self:
-            return
-        shown = "\n".join(f"  {p}" for p in self[:MAX_PROBLEMS])
-        more = f"\n  ……另有 {len(self) - MAX_PROBLEMS} 处" if len(self) > MAX_PROBLEMS else ""
-        raise ArchiveError(f"归档 {archive} 未被接受，数据库没有任何改动：\n{shown}{more}")
-
-
-def _decode(column: sa.Column[Any], value: Any, where: str, problems: _Problems) -> Any:
-    """The database value for one archived cell; a problem is recorded when it does not fit."""
-    kind = column.type
-    if value is None:
-        if not column.nullable:
-            problems.add(f"{where}：不能为空")
-        return None
-    if isinstance(kind, UTCDateTime):
-        try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            problems.add(f"{where}：不是带时区的时间（{str(value)[:40]}）")
-        return parsed
-    if isinstance(kind, sa.JSON):
-        return value
-    if isinstance(kind, sa.Integer):
-        if type(value) is not int:
-            problems.add(f"{where}：应为整数（{str(value)[:40]}）")
-        return value
-    if isinstance(kind, sa.Float):
-        if type(value) not in (int, float):
-            problems.add(f"{where}：应为数字（{str(value)[:40]}）")
-        return value
-    if isinstance(kind, sa.String):  # also Text
-        if not isinstance(value, str):
-            problems.add(f"{where}：应为文字")
-        elif kind.length is not None and len(value) > kind.length:
-            problems.add(f"{where}：超过 {kind.length} 个字符")
-        return value
-    return value
-
-
-def _read_json(zf: zipfile.ZipFile, name: str) -> Any:
-    return json.loads(zf.read(name).decode("utf-8"))
-
-
-def _read_table(zf: zipfile.ZipFile, table: sa.Table, problems: _Problems) -> list[dict[str, Any]]:
-    name = f"tables/{table.name}.jsonl"
-    if name not in zf.namelist():
-        problems.add(f"缺少 {name}")
-        return []
-    rows = []
-    text = zf.read(name).decode("utf-8")
-    for n, line in enumerate(io.StringIO(text), start=1):
-        if not line.strip():
-            continue
-        where = f"{name} 第 {n} 行"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(f"{where}：不是有效的 JSON（{exc.msg}）")
-            continue
-        if not isinstance(raw, dict):
-            problems.add(f"{where}：应为一个对象")
-            continue
-        unknown = set(raw) - set(table.columns.keys())
-        if unknown:
-            problems.add(f"{where}：本程序没有这些列：{'、'.join(sorted(unknown))}")
-            continue
-        row = {}
-        for column in table.columns:
-            if column.name in raw:
-                row[column.name] = _decode(
-                    column, raw[column.name], f"{where} 列 {column.name}", problems
-                )
-            elif not column.nullable and column.default is None:
-                problems.add(f"{where}：缺少列 {column.name}")
-        rows.append(row)
-    return rows
-
-
-def read_archive(
-    path: Path,
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, bytes], dict[str, Any]]:
-    """Rows per table, file contents by hash, and the manifest, all checked.
-
-    Raises:
-        ArchiveError: the archive is unreadable, of another format, or inconsistent.
-    """
-    problems = _Problems()
-    try:
-        with zip_errors(path), zipfile.ZipFile(path) as zf:
-            try:
-                manifest = _read_json(zf, MANIFEST)
-            except KeyError:
-                raise ArchiveError(
-                    f"{path} 不是本程序导出的数据归档（缺少 {MANIFEST}）。"
-                    "请使用 python -m jiguan export 生成的文件。"
-                ) from None
-            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-                raise ArchiveError(f"{path} 不是本程序导出的数据归档（{MANIFEST} 格式不符）")
-            if manifest.get("version") != VERSION:
-                raise ArchiveError(
-                    f"归档格式版本为 {manifest.get('version')}，本程序只能导入版本 {VERSION}；"
-                    "请用与导出时相同或更新版本的程序导入"
-                )
-            known = {t.name for t in _tables()}
-            extra = set(manifest.get("tables") or {}) - known
-            if extra:
-                problems.add(
-                    f"本程序没有这些表（归档来自更新的版本？）：{'、'.join(sorted(extra))}"
-                )
-            rows = {t.name: _read_table(zf, t, problems) for t in _tables()}
-            for name, info in (manifest.get("tables") or {}).items():
-                if name in rows and isinstance(info, dict) and info.get("rows") != len(rows[name]):
-                    problems.add(f"tables/{name}.jsonl 行数与 {MANIFEST} 不符（归档不完整？）")
-            files = {}
-            for sha in manifest.get("files") or []:
-                try:
-                    data = zf.read(f"files/{sha}")
-                except KeyError:
-                    problems.add(f"缺少佐证材料文件 files/{sha}")
-                    continue
-                if sha256(data) != sha:
-                    problems.add(f"佐证材料文件 files/{sha} 已损坏（校验不符）")
-                    continue
-                files[sha] = data
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{path} 中的数据无法解读（{exc}）") from None
-    except OSError as exc:
-        raise ArchiveError(f"无法读取 {path}：{exc.strerror or exc}") from None
-    lacking = set(manifest.get("missing_files") or [])
-    for row in rows.get("evidence_files", []):
-        sha = row.get("sha256")
-        if sha not in files and sha not in lacking:
-            problems.add(f"佐证材料（编号 {row.get('id')}）的文件内容不在归档中")
-    problems.raise_if_any(path)
-    return rows, files, manifest
-
-
 def _reset_sequences(conn: sa.Connection) -> None:
     """PostgreSQL: the next id after the imported ones (SQLite's AUTOINCREMENT follows)."""
     for table in _tables():
@@ -308,46 +166,75 @@ def _reset_sequences(conn: sa.Connection) -> None:
             )
 
 
-def import_archive(store: Store, path: Path) -> ArchiveSummary:
+def import_archive(store: Store, path: Path, *, with_accounts: bool = False) -> ArchiveSummary:
     """Load an archive into this store's database, which must be empty (it is migrated first).
+
+    Accounts, their units, workshops and the audit log come in only ``with_accounts``; logins
+    never (everyone signs in again). The import itself is audited.
 
     Raises:
         ArchiveError: the archive is refused or the database is not empty; nothing changed.
     """
-    rows, files, manifest = read_archive(path)
+    archive = read_archive(
+        path, store.rubric, with_accounts=with_accounts, max_file_bytes=store.max_file_bytes
+    )
+    tables = imported_tables(with_accounts)
     try:
         store.migrate()
         with store.engine.connect() as conn:
+            # Only the tables it writes: an administrator made before the import may stay.
             present = {
-                t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in _tables()
+                t.name: conn.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables
             }
     except (StoreError, sa.exc.SQLAlchemyError) as exc:
         raise ArchiveError(f"无法打开数据库：{_reason(exc)}") from None
     if any(present.values()):
+        held = "、".join(name for name, n in present.items() if n)
         raise ArchiveError(
             f"目标数据库不是空的（已有 {present.get('assessments', 0)} 个自评），"
-            "导入只能写入空数据库，"
+            f"有数据的表：{held}；导入只能写入空数据库，"
             "数据库没有任何改动。请换用新的数据库，或先用 backup 备份后清空。"
         )
     blobs = BlobStore(store.files_dir)
-    written = [sha for sha in files if not blobs.path(sha).exists()]
+    written = [sha for sha in archive.files if not blobs.path(sha).exists()]
     try:
-        for sha in written:
-            blobs.write(sha, files[sha])
+        with zip_errors(path), zipfile.ZipFile(path) as zf:
+            for sha in written:
+                data = zf.read(archive.files[sha])  # at most an upload's size (checked)
+                if sha256(data) != sha:  # the file changed since it was checked
+                    raise ArchiveError(f"佐证材料文件 files/{sha} 已损坏（校验不符）")
+                blobs.write(sha, data)
         with store.engine.connect() as conn:
             conn.execution_options(jiguan_write=True)
             with conn.begin():
-                for table in _tables():
-                    if rows[table.name]:
-                        conn.execute(sa.insert(table), rows[table.name])
+                for table in tables:
+                    if archive.rows[table.name]:
+                        conn.execute(sa.insert(table), archive.rows[table.name])
                 if store.dialect == "postgresql":
                     _reset_sequences(conn)
-    except (OSError, StoreError, sa.exc.SQLAlchemyError) as exc:
+    except (OSError, StoreError, ArchiveError, sa.exc.SQLAlchemyError) as exc:
         for sha in written:
             blobs.path(sha).unlink(missing_ok=True)
         raise ArchiveError(f"导入失败，数据库没有任何改动：{_reason(exc)}") from None
-    missing = tuple(manifest.get("missing_files") or ())
-    return ArchiveSummary({t: len(r) for t, r in rows.items()}, len(files), missing)
+    summary = ArchiveSummary(
+        {t: len(r) for t, r in archive.rows.items()},
+        len(archive.files),
+        tuple(archive.manifest["missing_files"]),
+        archive.left_out,
+    )
+    _audit(store, path, summary)
+    return summary
+
+
+def _audit(store: Store, path: Path, summary: ArchiveSummary) -> None:
+    from jiguan.accounts import LOCAL, Caller
+    from jiguan.store.users import Users
+
+    left_out = f"；未导入：{'、'.join(summary.left_out)}" if summary.left_out else ""
+    detail = f"{summary.assessments} 个自评、{summary.files} 个文件{left_out}"
+    # The data is in; an audit entry that cannot be written must not undo it.
+    with contextlib.suppress(StoreError):
+        Users(store).record(Caller("命令行", LOCAL), "导入归档", path.name, detail)
 
 
 def _reason(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ stop the app processes first (restore cannot tell whether they run).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -31,8 +32,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from jiguan.archive import ArchiveError, zip_errors
+from jiguan.backup_check import pgdump_schema, schema_problem, sqlite_schema
+from jiguan.format import size_text
+from jiguan.limits import MAX_ARCHIVE_ENTRIES
 from jiguan.store import Store, StoreError
-from jiguan.store.blobs import BlobStore
+from jiguan.store.blobs import BlobStore, sha256
+from jiguan.zipcheck import ratio_problem
 
 FORMAT = "jiguan-backup"
 VERSION = 1
@@ -154,7 +159,7 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path, dialect: str) -> str:
     return name
 
 
-def _restore_sqlite(store: Store, dump: Path) -> None:
+def _check_sqlite(dump: Path) -> None:
     check = sqlite3.connect(dump)
     try:
         ok = check.execute("PRAGMA integrity_check").fetchone()[0]
@@ -164,6 +169,9 @@ def _restore_sqlite(store: Store, dump: Path) -> None:
         check.close()
     if ok != "ok":
         raise ArchiveError(f"备份中的数据库文件已损坏：{ok}")
+
+
+def _restore_sqlite(store: Store, dump: Path) -> None:
     store.close()
     target = _sqlite_path(store)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,8 +187,67 @@ def _restore_sqlite(store: Store, dump: Path) -> None:
     os.replace(target.with_name(target.name + ".restoring"), target)
 
 
+def _check_bounds(zf: zipfile.ZipFile, max_file_bytes: int) -> None:
+    """Declared sizes, before anything is extracted: entry count, each evidence file's size,
+    each entry's ratio (a database is not a zip bomb either)."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ARCHIVE_ENTRIES:
+        raise ArchiveError(f"备份中有 {len(infos):,} 个文件，超过 {MAX_ARCHIVE_ENTRIES:,} 个")
+    for info in infos:
+        problem = ratio_problem(info)
+        is_file = info.filename.startswith("files/")
+        if problem is None and is_file and info.file_size > max_file_bytes:
+            size = size_text(info.file_size)
+            problem = f"的「{info.filename}」有 {size}，超过单个佐证材料的上限"
+        if problem:
+            raise ArchiveError(f"备份未被接受，数据库没有任何改动：备份中{problem}")
+
+
+def _blobs(zf: zipfile.ZipFile) -> dict[str, str]:
+    """The evidence files (sha -> member), each streamed against its hash; a member that is
+    not one this program writes is never a path outside files_dir, and is refused."""
+    out = {}
+    for member in zf.namelist():
+        if not member.startswith("files/") or member.endswith("/"):
+            continue
+        sha = member.rsplit("/", 1)[-1]
+        if member != f"files/{sha[:2]}/{sha}" or not _SHA_RE.match(sha):
+            raise ArchiveError(
+                f"备份未被接受，数据库没有任何改动：备份中有不认识的文件 {member[:80]}"
+            )
+        digest = hashlib.sha256()
+        with zf.open(member) as entry:
+            for chunk in iter(lambda: entry.read(2**20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != sha:
+            raise ArchiveError(
+                f"备份中的佐证材料文件 {member} 已损坏（校验不符），数据库没有任何改动"
+            )
+        out[sha] = member
+    return out
+
+
+def _check_schema(store: Store, dump: Path) -> None:
+    try:
+        if store.dialect == "sqlite":
+            tables, revision = sqlite_schema(dump)
+        else:
+            tables, revision = pgdump_schema(dump)
+    except (sqlite3.Error, ValueError) as exc:
+        raise ArchiveError(f"备份中的数据库文件已损坏：{exc}，数据库没有任何改动") from None
+    except FileNotFoundError:
+        raise ArchiveError(
+            f"找不到 pg_restore，无法恢复 PostgreSQL 数据库。{PG_CLIENT_HOW}"
+        ) from None
+    problem = schema_problem(tables, revision)
+    if problem:
+        raise ArchiveError(f"备份中的数据库{problem}，数据库没有任何改动")
+
+
 def restore(store: Store, path: Path) -> BackupSummary:
-    """Replace the database (and add the evidence files) with a backup's.
+    """Replace the database (and add the evidence files) with a backup's, once everything is
+    checked: the ZIP's bounds before extracting, every evidence file against its hash, the
+    database's integrity, tables, columns and revision (`jiguan.backup_check`).
 
     Raises:
         ArchiveError: the backup is refused (nothing changed) or a tool failed.
@@ -191,11 +258,13 @@ def restore(store: Store, path: Path) -> BackupSummary:
             zipfile.ZipFile(path) as zf,
             tempfile.TemporaryDirectory(prefix="jiguan-") as tmp,
         ):
+            _check_bounds(zf, store.max_file_bytes)
             name = _read_manifest(zf, path, store.dialect)
+            blobs = _blobs(zf)
             dump = Path(zf.extract(name, tmp))
-            blobs = [n for n in zf.namelist() if n.startswith("files/") and not n.endswith("/")]
-            if zf.testzip() is not None:
-                raise ArchiveError(f"备份 {path} 已损坏（校验不符），数据库没有任何改动")
+            if store.dialect == "sqlite":
+                _check_sqlite(dump)
+            _check_schema(store, dump)
             if store.dialect == "sqlite":
                 _restore_sqlite(store, dump)
             else:
@@ -207,12 +276,11 @@ def restore(store: Store, path: Path) -> BackupSummary:
                      *schema, f"--dbname={url}", str(dump)],
                 )  # fmt: skip
             files = BlobStore(store.files_dir)
-            for member in blobs:
-                sha = member.rsplit("/", 1)[-1]
-                if member != f"files/{sha[:2]}/{sha}" or not _SHA_RE.match(sha):
-                    continue  # not a file this program wrote; never a path outside files_dir
+            for sha, member in blobs.items():
                 if not files.path(sha).exists():
-                    files.write(sha, zf.read(member))
+                    data = zf.read(member)
+                    if sha256(data) == sha:  # checked above; the file could change meanwhile
+                        files.write(sha, data)
     except (OSError, sqlite3.Error) as exc:
         raise ArchiveError(f"恢复失败：{getattr(exc, 'strerror', None) or exc}") from None
     return BackupSummary(store.dialect, len(blobs), path.stat().st_size)

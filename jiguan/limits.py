@@ -23,3 +23,15 @@ def too_long(what: str, text: str, limit: int) -> str | None:
     if len(text) > limit:
         return f"{what}过长：{len(text):,} 个字，最多 {limit:,} 个字"
     return None
+
+
+# ZIP files we open: an evidence ZIP (jiguan.store.uploads), a data archive (jiguan.archive) and
+# a backup (jiguan.backup). Sizes are the ones the central directory declares, checked before any
+# entry is read; zipfile never returns more than the declared size (a lying entry fails its CRC).
+MAX_ZIP_ENTRIES = 1_000  # one evidence ZIP
+MAX_ZIP_UNPACKED_BYTES = 200 * 2**20  # one evidence ZIP, all entries together
+MAX_ZIP_RATIO = 100  # unpacked : packed, for an entry (or archive) past ZIP_RATIO_FLOOR
+ZIP_RATIO_FLOOR = 2**20  # smaller entries cannot hurt, whatever their ratio
+EXECUTABLE_EXTENSIONS = ("exe", "bat", "cmd", "sh", "ps1", "js", "vbs", "msi", "scr")
+MAX_ARCHIVE_ENTRIES = 200_000  # a data archive or backup: its tables and evidence files
+MAX_ARCHIVE_DATA_BYTES = 256 * 2**20  # a data archive's tables, read into memory to be checked

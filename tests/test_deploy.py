@@ -169,3 +169,32 @@ def test_browser_survives_processes_dying(
     assert sum(1 for a in saved.values() if a.value == "yes") == 3
     assert [f.filename for f in store.list_files(info.id)] == ["通知.pdf"]
     store.close()
+
+
+def test_the_https_site_sends_hsts_and_redirects_http(tmp_path: Path) -> None:
+    require_service(os.path.exists(NGINX), "nginx", NGINX_HOW)
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    text = render_site(
+        [8501], listen="127.0.0.1:18443", tls_certificate=str(cert), tls_key=str(key)
+    )
+    assert "listen 127.0.0.1:18443 ssl;" in text
+    assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in text
+    assert "return 301 https://" in text  # port 80 only redirects
+    assert "proxy_set_header X-Forwarded-Proto https;" in text
+    plain = render_site([8501], listen="127.0.0.1:18099")
+    assert "add_header Strict-Transport-Security" not in plain  # never over plain HTTP
+    site = tmp_path / "site.conf"
+    site.write_text(text.replace("listen 80;", "listen 127.0.0.1:18080;"))
+    (tmp_path / "tmp").mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ client_body_temp_path {tmp_path}/tmp; include {site}; }}\n"
+    )
+    done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()

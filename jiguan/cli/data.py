@@ -54,10 +54,17 @@ def _run_import(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         try:
-            summary = import_archive(store, Path(args.archive))
+            summary = import_archive(store, Path(args.archive), with_accounts=args.with_accounts)
         except ArchiveError as exc:
             raise InputError(str(exc)) from None
     print(f"已导入 {args.archive}：{_counts(summary.rows)}、{summary.files} 个佐证材料文件。")
+    if args.with_accounts:
+        print(
+            f"已导入 {summary.rows.get('users', 0)} 个账户和审计日志；"
+            "登录状态不导入，所有人需重新登录。"
+        )
+    else:
+        print("账户、审计日志和登录状态未导入（需要时加 --with-accounts 导入账户和审计日志）。")
     return EXIT_OK
 
 
@@ -111,9 +118,16 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         "import",
         parents=[common],
         help="把 export 生成的 ZIP 导入空数据库",
-        description=f"把 export 生成的 ZIP 导入一个空数据库；编号保持不变。{where}",
+        description="把 export 生成的 ZIP 导入一个空数据库；编号保持不变。导入前检查全部内容"
+        "（每一行、评分规则、长度上限、文件校验值），有任何问题则不导入。账户、审计日志默认"
+        f"不导入；登录状态从不导入。{where}",
     )
     p.add_argument("archive", metavar="ARCHIVE.zip", help="export 生成的文件")
+    p.add_argument(
+        "--with-accounts",
+        action="store_true",
+        help="同时导入账户、账户的单位、培训班和审计日志（登录状态仍不导入，所有人需重新登录）",
+    )
     p.set_defaults(run=_run_import)
 
     p = sub.add_parser(

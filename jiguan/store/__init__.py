@@ -51,7 +51,7 @@ from jiguan.store.errors import (
 from jiguan.store.facade import Store
 from jiguan.store.logins import COOKIE as LOGIN_COOKIE
 from jiguan.store.logins import RECHECK as LOGIN_RECHECK
-from jiguan.store.logins import Login, Logins
+from jiguan.store.logins import Login, Logins, login_token
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict, VerdictConflict
@@ -114,6 +114,7 @@ __all__ = [
     "display_filename",
     "format_time",
     "load_config",
+    "login_token",
     "make_engine",
     "metadata",
     "normalise_url",

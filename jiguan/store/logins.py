@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,10 @@ from jiguan.store.errors import guard
 from jiguan.store.records import now
 from jiguan.store.schema import logins_t, users_t, workshops_t
 
-COOKIE = "jiguan_login"
+COOKIE = "jiguan_login"  # over plain HTTP (单机模式 on loopback, or a trial)
+# Over HTTPS: a __Host- cookie is Secure, host-only and Path=/ by the browser's own rule, so no
+# other subdomain or plain-HTTP response can set or shadow it.
+SECURE_COOKIE = "__Host-" + COOKIE
 RECHECK = timedelta(minutes=1)  # how stale a page's view of its login may get
 BIND_WITHIN = timedelta(minutes=5)  # a new login's code must reach the cookie route by then
 
@@ -49,6 +53,12 @@ class Login:
     caller: Caller
     must_change: bool
     login_at: datetime
+
+
+def login_token(cookies: Mapping[str, str]) -> str:
+    """The login token a request's cookies carry: the __Host- cookie, else the plain one (what
+    a browser signed in over HTTPS before the prefix still holds, until its login ends)."""
+    return cookies.get(SECURE_COOKIE) or cookies.get(COOKIE) or ""
 
 
 def token_hash(token: str) -> str:

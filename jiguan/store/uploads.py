@@ -11,7 +11,9 @@ from collections.abc import Callable
 import filetype
 
 from jiguan.format import size_text
+from jiguan.limits import MAX_ZIP_ENTRIES, MAX_ZIP_UNPACKED_BYTES
 from jiguan.store.errors import EvidenceFileError
+from jiguan.zipcheck import bounds_problem, name_problem
 
 MAX_FILENAME_CHARS = 120  # display names of evidence files
 
@@ -87,6 +89,16 @@ FILE_TYPES: dict[str, tuple[str, str, Callable[[bytes], bool]]] = {
     "zip": ("application/zip", "ZIP 压缩包", _is_zip),
 }
 ALLOWED_EXTENSIONS = tuple(FILE_TYPES)
+
+
+def _inside_problem(data: bytes) -> str | None:
+    """What is wrong inside an evidence ZIP (central directory only, nothing unpacked): too
+    many entries, too much unpacked, a bomb's ratio, an entry name that escapes its folder or
+    is a program. (Word and Excel files are ZIPs too, but nobody unpacks them by hand.)"""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+    problem = bounds_problem(infos, max_entries=MAX_ZIP_ENTRIES, max_bytes=MAX_ZIP_UNPACKED_BYTES)
+    return problem or next(filter(None, (name_problem(i.filename) for i in infos)), None)
 
 
 def _decode_name_bytes(raw: bytes) -> str:
@@ -170,4 +182,8 @@ def check_evidence_file(filename: str | bytes, data: bytes, max_file_bytes: int)
             f"「{shown}」未上传：文件内容不是{label}，与扩展名 .{ext} 不符"
             "（可能已损坏，或被改过扩展名）"
         )
+    if ext == "zip":
+        problem = _inside_problem(data)
+        if problem:
+            raise EvidenceFileError(f"「{shown}」未上传：压缩包中{problem}")
     return shown, content_type

@@ -11,7 +11,6 @@ would otherwise be open to everyone.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -32,7 +31,6 @@ from jiguan.accounts import (
 )
 from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from jiguan.store import (
-    LOGIN_COOKIE,
     AccessDenied,
     Login,
     ScopedStore,
@@ -40,8 +38,9 @@ from jiguan.store import (
     StoreContract,
     StoreError,
     Users,
+    login_token,
 )
-from pages.common import oidc
+from pages.common import oidc, scripts
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -321,8 +320,7 @@ def _check_login(base: Store) -> None:
     now = datetime.now(UTC)
     # This tab's own login by id; the cookie only for a tab not signed in (never another
     # account's login for a signed-in tab).
-    cookies: Mapping[str, str] = st.context.cookies or {}
-    token = cookies.get(LOGIN_COOKIE) if s.account is None else None
+    token = login_token(st.context.cookies or {}) if s.account is None else None
     if s.login_id is None and not token:
         return
     if s.login_checked is not None and now - s.login_checked < jiguan.store.LOGIN_RECHECK:
@@ -349,14 +347,10 @@ def _cookie_script() -> None:
     """Set or clear the login cookie from the page (HttpOnly: only the server can set it)."""
     s = session()
     if s.cookie_action == "set" and s.cookie_code:
-        call = f'{{method: "POST", body: {json.dumps(s.cookie_code)}, credentials: "same-origin"}}'
+        scripts.run("login_cookie", method="POST", code=s.cookie_code)
     elif s.cookie_action == "clear":
-        call = '{method: "DELETE", credentials: "same-origin"}'
-    else:
-        return
+        scripts.run("login_cookie", method="DELETE", code="")
     s.cookie_action = ""
-    script = f'<script>fetch("/jiguan/login-cookie", {call});</script>'
-    st.html(script, unsafe_allow_javascript=True)
 
 
 def _password_form(users: Users, forced: bool) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
 from jiguan.store import AssessmentInfo
-from pages.common import access, answers, routes, state
+from pages.common import access, answers, routes, scripts, state
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -56,93 +54,15 @@ CONNECTION_LOST = (
     "若长时间未恢复，请联系系统管理员。",
 )
 
-_CONNECTION_SCRIPT = """
-<script>
-(() => {
-  if (window.__jiguanConnectionText) return;
-  window.__jiguanConnectionText = true;
-  const [title, body] = __TEXT__;
-  const english =
-    /Connection error|not responding|connected to the internet|still running|restart it/i;
-  const translate = () => {
-    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
-      if (!english.test(dialog.innerText)) continue;
-      const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
-      let bodyDone = false;
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (/Connection error/i.test(node.textContent)) node.textContent = title;
-        else if (english.test(node.textContent)) {
-          node.textContent = bodyDone ? "" : body;
-          bodyDone = true;
-        }
-      }
-    }
-  };
-  new MutationObserver(translate).observe(document.body, {childList: true, subtree: true});
-
-  // A text or number field commits on blur, and Streamlit sends that commit a moment after the
-  // blur. A click on a link or button that took the focus from such a field would otherwise
-  // reach the server first (pages/common/answers.py says what that costs): after typing, hold the
-  // click until the field's value has gone out on the websocket, then click.
-  const typing = 'textarea, input[type="text"], input[type="number"], input:not([type])';
-  const clickable = [
-    'a[href]', "button", "summary", "label", 'input[type="checkbox"]', '[role="button"]',
-    '[role="menuitem"]', '[role="option"]', '[role="radio"]', '[role="switch"]', '[role="tab"]',
-  ].join(", ");
-  let dirty = false;  // typed into a field whose value has not been sent yet
-  let lastSend = 0;
-  let replaying = false;
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (...args) {
-    lastSend = performance.now();
-    const field = document.activeElement;
-    if (!(field && field.matches && field.matches(typing))) dirty = false;
-    return send.apply(this, args);
-  };
-  document.addEventListener("input", (event) => {
-    if (event.target.matches && event.target.matches(typing)) dirty = true;
-  }, true);
-  document.addEventListener("click", (event) => {
-    if (replaying || !dirty) return;
-    const field = document.activeElement;
-    const focused = field && field.matches(typing);
-    const target = event.target.closest(clickable);
-    if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    const heldAt = performance.now();
-    if (focused) field.blur();
-    const release = () => {
-      replaying = true;  // click() dispatches synchronously: this one passes
-      try { target.click(); } finally { replaying = false; }
-    };
-    const wait = () => {
-      if (lastSend > heldAt) setTimeout(release, 30);
-      else if (performance.now() - heldAt > 1500) release();
-      else setTimeout(wait, 20);
-    };
-    wait();
-  }, true);
-})();
-</script>
-""".replace("__TEXT__", json.dumps(CONNECTION_LOST, ensure_ascii=False))
-
 
 def apply_style() -> None:
     st.html(_STYLE)
-    st.html(_CONNECTION_SCRIPT, unsafe_allow_javascript=True)
+    scripts.run("connection", title=CONNECTION_LOST[0], body=CONNECTION_LOST[1])
 
 
 def scroll_to(container_key: str) -> None:
     """Scroll the page to a keyed container once it is drawn (去处理, sidebar links)."""
-    selector = json.dumps(f".st-key-{container_key}")
-    st.html(
-        "<script>(() => { let n = 0; const t = setInterval(() => {"
-        f"const el = document.querySelector({selector});"
-        "if (el) { el.scrollIntoView({block: 'start'}); clearInterval(t); }"
-        "if (++n > 50) clearInterval(t); }, 100); })();</script>",
-        unsafe_allow_javascript=True,
-    )
+    scripts.run("scroll_to", selector=f".st-key-{container_key}")
 
 
 def page_total() -> None:

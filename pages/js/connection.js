@@ -1,0 +1,66 @@
+(() => {
+  if (window.__jiguanConnectionText) return;
+  window.__jiguanConnectionText = true;
+  const {title, body} = document.currentScript.dataset;  // run_script's data-*
+  const english =
+    /Connection error|not responding|connected to the internet|still running|restart it/i;
+  const translate = () => {
+    for (const dialog of document.querySelectorAll('[role="dialog"]')) {
+      if (!english.test(dialog.innerText)) continue;
+      const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+      let bodyDone = false;
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (/Connection error/i.test(node.textContent)) node.textContent = title;
+        else if (english.test(node.textContent)) {
+          node.textContent = bodyDone ? "" : body;
+          bodyDone = true;
+        }
+      }
+    }
+  };
+  new MutationObserver(translate).observe(document.body, {childList: true, subtree: true});
+
+  // A text or number field commits on blur, and Streamlit sends that commit a moment after the
+  // blur. A click on a link or button that took the focus from such a field would otherwise
+  // reach the server first (pages/answers.py says what that costs): after typing, hold the
+  // click until the field's value has gone out on the websocket, then click.
+  const typing = 'textarea, input[type="text"], input[type="number"], input:not([type])';
+  const clickable = [
+    'a[href]', "button", "summary", "label", 'input[type="checkbox"]', '[role="button"]',
+    '[role="menuitem"]', '[role="option"]', '[role="radio"]', '[role="switch"]', '[role="tab"]',
+  ].join(", ");
+  let dirty = false;  // typed into a field whose value has not been sent yet
+  let lastSend = 0;
+  let replaying = false;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...args) {
+    lastSend = performance.now();
+    const field = document.activeElement;
+    if (!(field && field.matches && field.matches(typing))) dirty = false;
+    return send.apply(this, args);
+  };
+  document.addEventListener("input", (event) => {
+    if (event.target.matches && event.target.matches(typing)) dirty = true;
+  }, true);
+  document.addEventListener("click", (event) => {
+    if (replaying || !dirty) return;
+    const field = document.activeElement;
+    const focused = field && field.matches(typing);
+    const target = event.target.closest(clickable);
+    if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const heldAt = performance.now();
+    if (focused) field.blur();
+    const release = () => {
+      replaying = true;  // click() dispatches synchronously: this one passes
+      try { target.click(); } finally { replaying = false; }
+    };
+    const wait = () => {
+      if (lastSend > heldAt) setTimeout(release, 30);
+      else if (performance.now() - heldAt > 1500) release();
+      else setTimeout(wait, 20);
+    };
+    wait();
+  }, true);
+})();
