@@ -27,11 +27,12 @@ from jiguan.store.review_records import verdict_from_json, verdict_from_row
 from jiguan.store.reviews import check_verdict
 from jiguan.store.schema import UTCDateTime
 from jiguan.store.uploads import FILE_TYPES, display_filename
+from jiguan.submission import content_hash
 
 # Accounts and the audit log come in only with --with-accounts; logins never (everyone signs in
 # again: a login row is a bearer credential, whoever wrote the archive could mint one).
 ACCOUNT_TABLES = frozenset({"users", "user_units", "audit_log", "workshops"})
-NEVER_IMPORTED = frozenset({"logins"})
+NEVER_IMPORTED = frozenset({"logins", "login_throttle"})
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 _INT_RANGE = {sa.BigInteger: 2**63, sa.Integer: 2**31}
 _JSON_CHARS = 1_000_000  # one JSON cell (a review's claims hold every criterion's answer)
@@ -152,6 +153,27 @@ def _reviews(rubric: Rubric, row: Mapping[str, Any]) -> None:
         _answer(rubric, cid, claim, f"评分项 {cid} 的自评结果")
 
 
+def _submissions(rubric: Rubric, row: Mapping[str, Any]) -> None:
+    """A submission's snapshot: answers a save would accept, files as [criterion, name, sha256,
+    size], and the content hash it claims (a snapshot edited after the fact does not match)."""
+    snapshot = row["snapshot"]
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("answers"), dict):
+        raise StoreError("列 snapshot：应为含 answers 的 JSON 对象")
+    for cid, data in snapshot["answers"].items():
+        _answer(rubric, cid, data, f"提交快照中评分项 {cid} 的答案")
+    files = snapshot.get("files", [])
+    shapes = (str, str, str, int)
+    if not isinstance(files, list) or not all(
+        isinstance(f, list)
+        and len(f) == 4
+        and all(isinstance(v, k) for v, k in zip(f, shapes, strict=True))
+        for f in files
+    ):
+        raise StoreError("列 snapshot：files 应为［评分项, 文件名, 校验值, 大小］的列表")
+    if content_hash(snapshot) != row["content_hash"]:
+        raise StoreError("列 content_hash：与提交快照的内容不符（快照被改动过）")
+
+
 def _units(rubric: Rubric, row: Mapping[str, Any]) -> None:
     clean_name(row["name"], "单位名称")
 
@@ -197,6 +219,7 @@ CHECKS: dict[str, Callable[[Rubric, Mapping[str, Any]], None]] = {
     "review_verdicts": _verdicts,
     "review_history": _review_history,
     "users": _users,
+    "submissions": _submissions,
 }
 
 

@@ -196,3 +196,36 @@ def test_the_signature_page_prints_the_content_hash(rubric: Rubric) -> None:
     assert stamp in text and short_hash(digest) in stamp
     pdf = PdfReader(io.BytesIO(build_pdf(rubric, sheet, profile)))
     assert short_hash(digest).replace(" ", "") in pdf.pages[0].extract_text().replace(" ", "")
+
+
+def test_an_archive_carries_submissions_and_refuses_an_edited_snapshot(
+    store: Store, rubric: Rubric, aid: int, tmp_path
+) -> None:
+    """export/import keep every submission; a snapshot edited in the archive is refused."""
+    import json
+    import zipfile
+
+    from jiguan.archive import ArchiveError, export_archive, import_archive
+
+    store.submissions.submit(aid, user="张三", **WHO)
+    out = tmp_path / "a.zip"
+    export_archive(store, out)
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        rows = [json.loads(x) for x in zf.read("tables/submissions.jsonl").decode().splitlines()]
+        assert len(rows) == 1
+        rows[0]["snapshot"]["answers"] = {}
+        forged = tmp_path / "forged.zip"
+        with zipfile.ZipFile(forged, "w") as zo:
+            for name in names:
+                data = zf.read(name)
+                if name == "tables/submissions.jsonl":
+                    data = (json.dumps(rows[0], ensure_ascii=False) + "\n").encode()
+                zo.writestr(name, data)
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", rubric, files_dir=tmp_path / "tf")
+    target.migrate()
+    with pytest.raises(ArchiveError, match="content_hash"):
+        import_archive(target, forged)
+    import_archive(target, out)
+    assert target.submissions.latest(aid).content_hash == store.submissions.latest(aid).content_hash
+    target.close()
