@@ -1,0 +1,123 @@
+"""A workshop through the app (issue 26), 共享模式: 交卷 asks when items are left and is final,
+the same name twice is a clear choice, ending the workshop refuses the trainee's next click,
+a page outside a trainee's menu lands on 示例练习 in Chinese."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from jiguan.accounts import ADMIN, TRAINER
+from jiguan.rubric import Rubric
+from jiguan.store import Store
+from jiguan.store.users import Users
+from jiguan.store.workshops import Workshops
+from jiguan.training import PROFILE_SUBMITTED
+from tests.app_support import HARNESS, answer, goto, sess
+
+PASSWORD = "一个足够长的密码123"
+CODE = "NJ-2026"
+
+
+@pytest.fixture
+def workshop(monkeypatch: pytest.MonkeyPatch, data_dir: Path, other_store: Store):
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+    users = Users(other_store)
+    users.add("管理员", ADMIN, PASSWORD)
+    trainer = users.add("培训师", TRAINER, PASSWORD).caller()
+    Workshops(other_store).open(trainer, CODE, "南京班", datetime.now(UTC) + timedelta(days=1))
+    return trainer
+
+
+def _join(name: str, code: str = CODE) -> AppTest:
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="join.code").set_value(code)
+    at.text_input(key="join.name").set_value(name)
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _start_practice(at: AppTest) -> int:
+    goto(at, "practise")
+    at.button(key="practice.start").click().run()
+    assert not at.exception, at.exception
+    assert sess(at).aid is not None
+    return sess(at).aid
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success]
+    return "\n".join(str(e.value) for e in parts)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26")
+def test_hand_in_asks_when_items_are_left_then_the_practice_is_read_only(
+    workshop, other_store: Store, rubric: Rubric
+) -> None:
+    at = _join("小王")
+    aid = _start_practice(at)
+    cid = next(iter(rubric.criteria))
+    goto(at, "item1")
+    answer(at, cid, "yes")
+    goto(at, "practise")
+    at.button(key="practice.submit").click().run()
+    assert PROFILE_SUBMITTED not in other_store.get_assessment(aid).profile  # asked first
+    assert "未评" in _all_text(at)
+    at.button(key="practice.submit_confirm").click().run()
+    assert PROFILE_SUBMITTED in other_store.get_assessment(aid).profile
+    assert "我的总分" in [m.label for m in at.metric]
+    goto(at, "item1")
+    assert "已交卷" in _all_text(at)
+    at.button_group(key=f"ans.{cid}").set_value("no").run()
+    assert other_store.answers(aid)[cid].value == "yes"
+    assert "已交卷" in _all_text(at)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26")
+def test_the_same_name_twice_is_a_clear_choice(workshop, other_store: Store) -> None:
+    first = _join("张三")
+    mine = _start_practice(first)
+    second = _join("张三")
+    assert sess(second).account is None  # not signed in silently as the first 张三
+    assert "已有学员使用姓名「张三」" in _all_text(second)
+    second.button(key="join.rename").click().run()
+    assert sess(second).account is None
+    second.text_input(key="join.name").set_value("张三（二组）")
+    second.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert sess(second).account.name == "张三（二组）"
+    _start_practice(second)
+    again = _join("张三")  # the first 张三 again, after closing the browser
+    again.button(key="join.same").click().run()
+    assert sess(again).account.name == "张三"
+    goto(again, "practise")
+    assert sess(again).aid == mine  # their practice is found, not 「尚未开始练习」
+    again.button(key="practice.start").click().run()  # the same sample again: no 「张三（2）」
+    rounds = {a.round_name for a in other_store.list_assessments()}
+    assert rounds == {"练习 · 张三", "练习 · 张三（二组）"}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26")
+def test_ending_the_workshop_refuses_the_next_click(
+    workshop, other_store: Store, rubric: Rubric
+) -> None:
+    at = _join("小王")
+    aid = _start_practice(at)
+    cid = next(iter(rubric.criteria))
+    goto(at, "item1")
+    Workshops(other_store).close(workshop, CODE)
+    at.button_group(key=f"ans.{cid}").set_value("yes").run()
+    assert other_store.answers(aid)[cid].value is None
+    assert sess(at).account is None
+    assert "培训班已结束" in _all_text(at)
+    assert "登录已失效" not in _all_text(at)
+
+
+def test_a_page_outside_a_trainees_menu_lands_on_the_practice(workshop) -> None:
+    at = _join("小王")
+    goto(at, "workshop-room")
+    assert sess(at).shown_page == "practise"
+    assert "示例练习" in at.title[0].value
