@@ -46,7 +46,6 @@ def _hand_in(scoped: ScopedStore, aid: int) -> None:
     scoped.update_assessment(aid, profile=profile)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_a_handed_in_practice_is_read_only_for_its_trainee(store: Store, room: dict) -> None:
     trainee, aid, cid = room["trainee"], room["aid"], room["cid"]
     trainee.save_answer(aid, cid, Answer("yes"), expected_version=0, user="小王")
@@ -82,7 +81,6 @@ def test_the_trainer_reopens_one_trainees_practice(store: Store, room: dict) -> 
     assert store.answers(aid)[cid].value == "no"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_ending_the_workshop_refuses_the_next_write_at_once(store: Store, room: dict) -> None:
     trainee, aid, cid = room["trainee"], room["aid"], room["cid"]
     trainee.save_answer(aid, cid, Answer("yes"), expected_version=0, user="小王")
@@ -92,7 +90,6 @@ def test_ending_the_workshop_refuses_the_next_write_at_once(store: Store, room: 
     assert store.answers(aid)[cid].value == "yes"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_a_workshop_is_extended_and_reopened_never_into_the_past(store: Store, room: dict) -> None:
     workshops, trainer = Workshops(store), room["trainer"]
     workshops.close(trainer, "WS-A")
@@ -112,7 +109,6 @@ def test_a_workshop_is_extended_and_reopened_never_into_the_past(store: Store, r
     assert "延长培训班" in actions
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_a_cleared_workshops_code_can_be_used_again(store: Store, room: dict) -> None:
     workshops, trainer = Workshops(store), room["trainer"]
     with pytest.raises(StoreError, match="先结束"):
@@ -129,7 +125,6 @@ def test_a_cleared_workshops_code_can_be_used_again(store: Store, room: dict) ->
     assert not workshops.joined_before("WS-A", "小王")  # the old class's names are not this one's
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_a_name_already_used_in_the_workshop_is_known(store: Store, room: dict) -> None:
     workshops = Workshops(store)
     assert workshops.joined_before("WS-A", "小王")

@@ -13,7 +13,9 @@ id guessed or typed into ``?a=`` reveals nothing, not even existence. Scope by r
   培训班 = a code of `jiguan.store.workshops`), and their assigned units; may purge those
   practices (a workshop's reset);
 * 学员 (``trainee``, no account: joined with a workshop code): their own practice assessments
-  (培训班 = their workshop, 学员 = their display name) while the workshop is open.
+  (培训班 = their workshop, 学员 = their display name) while the workshop is open; a practice
+  handed in (交卷时间 set) is read-only to them (the trainer may reopen it), and every write
+  re-reads the practice and the workshop, so 交卷 and 结束培训班 take effect at once.
 
 Deletes, restores, purges and imports are written to the audit log. A method this class does
 not know (added to `Store` later) is refused to everyone but the administrator until it is
@@ -34,10 +36,12 @@ from jiguan.store.facade import Store
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
 from jiguan.store.schema import files_t
 from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
-from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from jiguan.store.workshops import ENDED, Workshops
+from jiguan.training import PROFILE_SAMPLE, PROFILE_SUBMITTED, PROFILE_TRAINEE, PROFILE_WORKSHOP
 
 DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
+HANDED_IN = "已交卷：练习不能再修改（如需修改，请培训教师重新开放）"
+WORKSHOP_ENDED = f"{ENDED}，不能再作答"
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
 
 
@@ -46,6 +50,11 @@ class AccessDenied(NotFoundError):
 
     def __init__(self, message: str = DENIED) -> None:
         super().__init__(message)
+
+
+class ReadOnly(StoreError):
+    """A write the caller could otherwise make, refused for now: a handed-in practice, an
+    ended workshop. The message says why."""
 
 
 class ScopedStore:
@@ -105,7 +114,19 @@ class ScopedStore:
         return self.caller.role in (FILLER, REVIEWER, TRAINER) and info.unit_name in self._units()
 
     def can_write(self, info: AssessmentInfo) -> bool:
-        return self.caller.role != REVIEWER and self.can_read(info)
+        return self.caller.role != REVIEWER and self.can_read(info) and not self.read_only(info)
+
+    def read_only(self, info: AssessmentInfo) -> str:
+        """Why the caller may read but not change ``info`` now ("" when nothing stops them):
+        a trainee's practice once handed in, or once their workshop has ended."""
+        if self.caller.role != TRAINEE:
+            return ""
+        if (info.profile or {}).get(PROFILE_SUBMITTED):
+            return HANDED_IN
+        if not Workshops(self._store).is_active(self.caller.workshop):
+            self._workshops = frozenset()
+            return WORKSHOP_ENDED
+        return ""
 
     def can_review(self, info: AssessmentInfo) -> bool:
         """The formal review: 评估组 members assigned to the unit (and the administrator)."""
@@ -142,9 +163,13 @@ class ScopedStore:
         return info
 
     def _write(self, aid: int, *, fresh: bool = True) -> AssessmentInfo:
-        info = self._read(aid, fresh=fresh)
-        if not self.can_write(info):
+        # A trainee's practice is read afresh: another tab may have handed it in.
+        info = self._read(aid, fresh=fresh or self.caller.role == TRAINEE)
+        if self.caller.role == REVIEWER or not self.can_read(info):
             raise AccessDenied("无权修改这份自评（只读）")
+        refusal = self.read_only(info)
+        if refusal:
+            raise ReadOnly(refusal)
         return info
 
     def _file_assessment(self, file_id: int) -> int:

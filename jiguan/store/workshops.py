@@ -20,11 +20,14 @@ from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
 from jiguan.store.errors import guard
 from jiguan.store.facade import Store
 from jiguan.store.records import now
-from jiguan.store.schema import users_t, workshops_t
+from jiguan.store.schema import audit_t, users_t, workshops_t
 from jiguan.store.users import Users
+from jiguan.training import PROFILE_WORKSHOP
 
 MAX_WORKSHOP_DAYS = 31
 JOIN_REFUSED = "培训班代码不正确或培训班已结束"
+ENDED = "培训班已结束"
+JOINED = "加入培训班"  # the audit action of a join: the workshop's record of names used
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +49,20 @@ def _checked(text: str, label: str) -> str:
         raise AccountError(str(exc).replace("用户名", label)) from None
 
 
+def _check_expiry(expires_at: datetime, at: datetime) -> None:
+    if expires_at <= at:
+        raise AccountError("结束时间须晚于现在")
+    if expires_at - at > timedelta(days=MAX_WORKSHOP_DAYS):
+        raise AccountError(f"培训班最长 {MAX_WORKSHOP_DAYS} 天")
+
+
 def _row_info(row: sa.Row) -> WorkshopInfo:
     return WorkshopInfo(row.id, row.code, row.name, row.trainer, row.expires_at)
 
 
 class Workshops:
     def __init__(self, store: Store) -> None:
+        self._store = store
         self._db = store._db
         self._users = Users(store)
 
@@ -74,10 +85,7 @@ class Workshops:
             raise AccountError("培训班代码至少 4 个字符")
         name = _checked(name, "培训班名称")
         at = now()
-        if expires_at <= at:
-            raise AccountError("结束时间须晚于现在")
-        if expires_at - at > timedelta(days=MAX_WORKSHOP_DAYS):
-            raise AccountError(f"培训班最长 {MAX_WORKSHOP_DAYS} 天")
+        _check_expiry(expires_at, at)
         with self._db.write() as conn:
             taken = conn.execute(
                 sa.select(workshops_t.c.id).where(workshops_t.c.code == code)
@@ -128,14 +136,69 @@ class Workshops:
     @guard("结束培训班")
     def close(self, trainer: Caller, code: str) -> None:
         """End the workshop now: its trainees can no longer join or work."""
+        self._own(trainer, code)
+        self._set_expiry(code, now())
+        self._users.record(trainer, "结束培训班", code)
+
+    @guard("延长培训班")
+    def extend(self, trainer: Caller, code: str, expires_at: datetime) -> WorkshopInfo:
+        """Move the end of a workshop (open or ended: an ended one opens again) to a time
+        after now, at most `MAX_WORKSHOP_DAYS` ahead."""
+        self._own(trainer, code)
+        _check_expiry(expires_at, now())
+        self._set_expiry(code, expires_at)
+        self._users.record(trainer, "延长培训班", code, expires_at.isoformat(timespec="minutes"))
+        return self.get(code)
+
+    @guard("删除培训班")
+    def remove(self, trainer: Caller, code: str) -> None:
+        """Forget an ended workshop whose practices have been cleared: its code is free again."""
+        info = self._own(trainer, code)
+        if info.active():
+            raise AccountError("请先结束培训班，再删除")
+        left = [
+            a
+            for a in self._store.list_assessments(include_deleted=True)
+            if (a.profile or {}).get(PROFILE_WORKSHOP) == code
+        ]
+        if left:
+            raise AccountError(f"培训班「{code}」还有 {len(left)} 份练习，请先清除练习数据")
+        with self._db.write() as conn:
+            conn.execute(sa.delete(workshops_t).where(workshops_t.c.code == code))
+        self._users.record(trainer, "删除培训班", code)
+
+    def _own(self, trainer: Caller, code: str) -> WorkshopInfo:
         info = self.get(code)
         if not trainer.all_powerful and info.code not in self.codes_of(trainer.user_id):
             raise AccountError(JOIN_REFUSED)
+        return info
+
+    def _set_expiry(self, code: str, expires_at: datetime) -> None:
         with self._db.write() as conn:
             conn.execute(
-                sa.update(workshops_t).where(workshops_t.c.code == code).values(expires_at=now())
+                sa.update(workshops_t)
+                .where(workshops_t.c.code == code)
+                .values(expires_at=expires_at)
             )
-        self._users.record(trainer, "结束培训班", code)
+
+    @guard("读取培训班")
+    def joined_before(self, code: str, display_name: str) -> bool:
+        """Whether someone joined this workshop (since it was opened) under this name: a second
+        person typing it would otherwise silently share the first one's practice."""
+        name = " ".join(str(display_name or "").split())
+        with self._db.read() as conn:
+            opened = conn.execute(
+                sa.select(workshops_t.c.created_at).where(workshops_t.c.code == code)
+            ).scalar()
+            if opened is None:
+                return False
+            query = sa.select(audit_t.c.id).where(
+                audit_t.c.action == JOINED,
+                audit_t.c.actor == name[:100],
+                audit_t.c.target == code[:200],
+                audit_t.c.at >= opened,
+            )
+            return conn.execute(query.limit(1)).first() is not None
 
     def join(self, code: str, display_name: str, address: str = "") -> Caller:
         """The practice-only identity for a trainee; audited.
@@ -149,5 +212,5 @@ class Workshops:
         if not code or not self.is_active(code):
             self._users.record(who, "加入培训班失败", code[:100], JOIN_REFUSED)
             raise AccountError(JOIN_REFUSED)
-        self._users.record(who, "加入培训班", code)
+        self._users.record(who, JOINED, code)
         return who
