@@ -54,7 +54,6 @@ def _all_text(at: AppTest) -> str:
     return "\n".join(str(e.value) for e in parts)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_hand_in_asks_when_items_are_left_then_the_practice_is_read_only(
     workshop, other_store: Store, rubric: Rubric
 ) -> None:
@@ -77,7 +76,6 @@ def test_hand_in_asks_when_items_are_left_then_the_practice_is_read_only(
     assert "已交卷" in _all_text(at)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_the_same_name_twice_is_a_clear_choice(workshop, other_store: Store) -> None:
     first = _join("张三")
     mine = _start_practice(first)
@@ -100,7 +98,6 @@ def test_the_same_name_twice_is_a_clear_choice(workshop, other_store: Store) -> 
     assert rounds == {"练习 · 张三", "练习 · 张三（二组）"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_ending_the_workshop_refuses_the_next_click(
     workshop, other_store: Store, rubric: Rubric
 ) -> None:

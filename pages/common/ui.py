@@ -204,6 +204,8 @@ def banners() -> None:
         st.warning(f"数据库暂时不可用：{plain(s.store_error)}", icon=":material/cloud_off:")
     if s.remote_notice:
         st.info(plain(s.remote_notice), icon=":material/group:")
+    if s.aid is not None and (why := state.read_only(s.info)):
+        st.info(f"只读：{why}", icon=":material/lock:")
     if s.aid is not None:
         _kept_conflicts(s.aid)
 
