@@ -34,7 +34,6 @@ def _partial_class(samples) -> list[Practice]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_only_handed_in_practices_count_unless_asked(rubric: Rubric, samples) -> None:
     room = room_results(rubric, _partial_class(samples), samples)
     assert len(room.labels) == 3 and room.finished == 3
@@ -42,7 +41,6 @@ def test_only_handed_in_practices_count_unless_asked(rubric: Rubric, samples) ->
     assert len(everyone.labels) == 4 and everyone.finished == 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_unscored_is_counted_apart_and_the_discussion_ranks_real_splits(
     rubric: Rubric, samples
 ) -> None:
@@ -56,7 +54,6 @@ def test_unscored_is_counted_apart_and_the_discussion_ranks_real_splits(
     assert room.unanswered[i3] == 0 and room.differing[i3] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_what_the_room_chose_per_criterion_against_the_key(rubric: Rubric, samples) -> None:
     room = room_results(rubric, _partial_class(samples), samples)
     assert room.choices["2.1"] == {"yes": 1, "no": 2}
@@ -64,7 +61,6 @@ def test_what_the_room_chose_per_criterion_against_the_key(rubric: Rubric, sampl
     assert room.choices["1.1"] == {None: 3}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_an_exercise_scoped_to_some_indicators(rubric: Rubric, samples) -> None:
     room = room_results(rubric, _partial_class(samples), samples, indicators=(2, 3))
     assert room.indicator_ids == (2, 3)

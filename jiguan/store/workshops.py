@@ -182,23 +182,29 @@ class Workshops:
             )
 
     @guard("读取培训班")
-    def joined_before(self, code: str, display_name: str) -> bool:
-        """Whether someone joined this workshop (since it was opened) under this name: a second
-        person typing it would otherwise silently share the first one's practice."""
-        name = " ".join(str(display_name or "").split())
+    def joined(self, code: str) -> dict[str, datetime]:
+        """Every name that joined this workshop since it was opened, with its latest join."""
         with self._db.read() as conn:
             opened = conn.execute(
                 sa.select(workshops_t.c.created_at).where(workshops_t.c.code == code)
             ).scalar()
             if opened is None:
-                return False
-            query = sa.select(audit_t.c.id).where(
-                audit_t.c.action == JOINED,
-                audit_t.c.actor == name[:100],
-                audit_t.c.target == code[:200],
-                audit_t.c.at >= opened,
+                return {}
+            query = (
+                sa.select(audit_t.c.actor, sa.func.max(audit_t.c.at))
+                .where(
+                    audit_t.c.action == JOINED,
+                    audit_t.c.target == code[:200],
+                    audit_t.c.at >= opened,
+                )
+                .group_by(audit_t.c.actor)
             )
-            return conn.execute(query.limit(1)).first() is not None
+            return {name: at for name, at in conn.execute(query)}
+
+    def joined_before(self, code: str, display_name: str) -> bool:
+        """Whether someone joined this workshop (since it was opened) under this name: a second
+        person typing it would otherwise silently share the first one's practice."""
+        return " ".join(str(display_name or "").split())[:100] in self.joined(code)
 
     def join(self, code: str, display_name: str, address: str = "") -> Caller:
         """The practice-only identity for a trainee; audited.
