@@ -118,3 +118,58 @@ def test_a_page_outside_a_trainees_menu_lands_on_the_practice(workshop) -> None:
     goto(at, "workshop-room")
     assert sess(at).shown_page == "practise"
     assert "示例练习" in at.title[0].value
+
+
+def _practice(store: Store, rubric: Rubric, name: str, answers: dict, *, submitted: bool = True):
+    from jiguan.samples import load_samples
+    from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+
+    sample = load_samples(rubric)[0]
+    profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: CODE, PROFILE_TRAINEE: name}
+    if submitted:
+        profile[PROFILE_SUBMITTED] = "2026-12-01T10:00:00+08:00"
+    info = store.create_assessment(f"【示例】{sample.unit}", f"练习 · {name}", profile=profile)
+    store.replace_answers(info.id, answers, user=name)
+    return info
+
+
+def test_the_trainer_scopes_the_exercise_and_reopens_one_practice(
+    data_dir: Path, other_store: Store, rubric: Rubric
+) -> None:
+    from jiguan.scoring import Answer
+
+    first = _practice(other_store, rubric, "甲", {"2.1": Answer("no"), "3.1": Answer("yes")})
+    _practice(other_store, rubric, "乙", {"2.1": Answer("yes"), "3.1": Answer("yes")})
+    at = goto(AppTest.from_file(HARNESS, default_timeout=60).run(), "workshop-room")
+    at.multiselect(key="workshop.inds").set_value([2, 3]).run()
+    assert not at.exception, at.exception
+    choices = at.dataframe[2].value
+    assert list(choices["指标"]) == ["指标 2", "指标 3"]
+    assert choices["学员的评定"].iloc[0] == "符合 1　部分符合 0　不符合 1"
+    assert choices["答案"].iloc[0] == "符合"
+    at.selectbox(key="workshop.reopen_name").set_value("甲").run()
+    at.button(key="workshop.reopen").click().run()
+    assert PROFILE_SUBMITTED not in other_store.get_assessment(first.id).profile
+    assert "已重新开放「甲」" in _all_text(at)
+
+
+def test_the_projector_view_is_anonymous_and_live(
+    data_dir: Path, other_store: Store, rubric: Rubric
+) -> None:
+    from jiguan.scoring import Answer
+
+    _practice(other_store, rubric, "甲", {"2.1": Answer("no")})
+    _practice(other_store, rubric, "乙", {"2.1": Answer("yes")})
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    at.query_params["w"] = CODE
+    at.query_params["i"] = "2,3"
+    at.run()
+    goto(at, "workshop-screen")
+    shown = _all_text(at)
+    assert at.title[0].value.replace("\\", "") == f"培训班 {CODE}"
+    assert "指标 2" in shown and "一致 1 人 · 不一致 1 人 · 未评 0 人" in shown
+    assert "甲" not in shown and "乙" not in shown  # anonymous
+    assert not at.button  # no controls
+    _practice(other_store, rubric, "丙", {"2.1": Answer("no")})
+    at.run()
+    assert "不一致 2 人" in _all_text(at)

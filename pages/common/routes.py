@@ -97,6 +97,7 @@ ADMIN_ROUTES = (
     Route("audit-log", "审计日志", ":material/policy:"),
 )
 WORKSHOPS_ROUTE = Route("workshops", "培训班管理", ":material/key:")
+SCREEN_ROUTE = Route("workshop-screen", "投影视图", ":material/cast:")  # the room, projected
 
 
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
@@ -126,6 +127,7 @@ def _all(rubric: Rubric) -> tuple[Route, ...]:
         *TRAINING_ROUTES,
         *ADMIN_ROUTES,
         WORKSHOPS_ROUTE,
+        SCREEN_ROUTE,
     )
 
 
@@ -148,7 +150,9 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
     items = item_routes(rubric)
     if role == TRAINEE:
         return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}
-    training = (*TRAINING_ROUTES, WORKSHOPS_ROUTE) if role == TRAINER else TRAINING_ROUTES
+    training = (*TRAINING_ROUTES, SCREEN_ROUTE)
+    if role == TRAINER:
+        training = (*training, WORKSHOPS_ROUTE)
     out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": REVIEW_ROUTES, "培训与比较": training}
     if role == ADMIN:
         out["管理"] = (*ADMIN_ROUTES, WORKSHOPS_ROUTE)
