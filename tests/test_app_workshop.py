@@ -173,3 +173,24 @@ def test_the_projector_view_is_anonymous_and_live(
     _practice(other_store, rubric, "丙", {"2.1": Answer("no")})
     at.run()
     assert "不一致 2 人" in _all_text(at)
+
+
+def test_the_trainer_ends_reopens_and_deletes_a_workshop(workshop, other_store: Store) -> None:
+    from tests.test_app_admin import NEW_PASSWORD
+
+    users = Users(other_store)
+    users.change_password(users.get(workshop.user_id).id, PASSWORD, NEW_PASSWORD)
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="login.name").set_value("培训师")
+    at.text_input(key="login.password").set_value(NEW_PASSWORD)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    goto(at, "workshops")
+    info = Workshops(other_store).get(CODE)
+    at.button(key=f"ws.close.{info.id}").click().run()
+    assert not Workshops(other_store).is_active(CODE)
+    at.button(key=f"ws.extend.{info.id}").click().run()  # 重新开放, until today 23:59
+    assert Workshops(other_store).is_active(CODE)
+    at.button(key=f"ws.close.{info.id}").click().run()
+    at.button(key=f"ws.remove.{info.id}").click().run()
+    assert "代码可以再次使用" in _all_text(at)
+    assert Workshops(other_store).list(workshop) == []
