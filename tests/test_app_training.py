@@ -140,11 +140,12 @@ def test_presentation_steps_jumps_and_shows_a_sample(data_dir: Path, rubric: Rub
     assert "只取最高一级" not in texts(at) and "按数量计分" in texts(at)
     at.toggle(key="present.show_sample").set_value(True).run()
     at.selectbox(key="present.sample").set_value("middling").run()
+    at.button(key="present.next").click().run()  # the key on the next click
     shown = texts(at)
     assert NOTICE in shown and "答案：5 分" in shown and "17.4 自评：2 项" in shown
     at.selectbox(key="present.item").set_value(len(rubric.items) - 1).run()
     assert at.title[0].value.startswith("指标 33")
-    for _ in range(5):
+    for _ in range(11):  # each indicator: its key, then the next indicator
         at.button(key="present.next").click().run()
     assert at.title[0].value.startswith("指标 38") and at.button(key="present.next").disabled
 
