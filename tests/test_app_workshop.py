@@ -235,3 +235,13 @@ def test_the_presentation_reveals_the_key_on_the_next_click(data_dir: Path) -> N
     at.button(key="present.next").click().run()
     assert at.title[0].value.startswith("指标 18")
     assert "答案：" not in "\n".join(m.value for m in at.markdown)
+
+
+def test_the_rooms_qr_link_fills_in_the_code(workshop) -> None:
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    at.query_params["join"] = CODE
+    at.run()
+    assert at.text_input(key="join.code").value == CODE
+    at.text_input(key="join.name").set_value("小王")
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert sess(at).account.workshop == CODE

@@ -261,6 +261,9 @@ def _oidc_sign_in(users: Users) -> None:
 def _join_form(base: Store) -> None:
     st.subheader("参加培训班", anchor=False)
     st.caption("学员无需账户：输入培训教师给出的培训班代码和您的姓名，即可进入示例练习。")
+    given = st.query_params.get("join", "")  # the room's QR code carries the code
+    if given and "join.code" not in st.session_state:
+        st.session_state["join.code"] = given[:100]
     with st.form("join"):
         st.text_input("培训班代码", key="join.code", max_chars=100)
         st.text_input("您的姓名", key="join.name", max_chars=100)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from jiguan.room_address import DEFAULT_PORT, join_url, lan_addresses, qr_png
 from jiguan.samples import Sample, load_samples
 from jiguan.training import (
     PROFILE_SAMPLE,
@@ -15,7 +16,8 @@ from jiguan.training import (
     Room,
     room_results,
 )
-from pages.common import state
+from pages.common import access, state
+from pages.common.text import plain
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,3 +83,25 @@ def scope_from_url() -> tuple[int, ...]:
     """The exercise's indicators as the url carries them (``?i=2,3,17``), for the projector."""
     raw = st.query_params.get("i", "")
     return tuple(int(p) for p in raw.split(",") if p.strip().isdigit())
+
+
+def room_address(code: str, *, width: int = 180) -> None:
+    """Where trainees join: this machine's address(es) and a QR code carrying the workshop
+    code (共享模式 only: in 单机模式 the app listens on this computer alone)."""
+    if not access.shared():
+        st.caption(
+            "单机模式：只有本机能打开。培训课堂请用 `make workshop` 启动（见 README「培训使用」）。"
+        )
+        return
+    port = int(st.config.get_option("server.port") or DEFAULT_PORT)
+    addresses = lan_addresses()
+    if not addresses:
+        st.caption("未找到本机的局域网地址：请确认本机已连接网络。")
+        return
+    with st.container(horizontal=True, vertical_alignment="center", key="room-address"):
+        st.image(qr_png(join_url(addresses[0], port, code)), width=width)
+        lines = [f"学员在浏览器打开 {join_url(a, port)}" for a in addresses]
+        st.markdown(
+            "  \n".join(plain(line) for line in lines)
+            + f"  \n培训班代码 **{plain(code)}**（扫码打开已自动填好）"
+        )

@@ -12,7 +12,13 @@ from jiguan.scoring import ANSWER_LABELS, NO, PARTIAL, YES
 from jiguan.training import Room
 from pages.common import access, state
 from pages.common.text import plain
-from pages.common.training_ui import practices_of, room_of, scope_from_url, workshop_codes
+from pages.common.training_ui import (
+    practices_of,
+    room_address,
+    room_of,
+    scope_from_url,
+    workshop_codes,
+)
 
 LIVE_SECONDS = 5
 SHOWN = 8  # indicators on one screen
@@ -90,3 +96,4 @@ def render() -> None:
     scope = scope_from_url()
     include = st.query_params.get("all", "") == "1"
     st.fragment(run_every=LIVE_SECONDS)(_live)(code, scope, include)
+    room_address(code, width=220)

@@ -14,6 +14,7 @@ from jiguan.store import StoreError
 from jiguan.store.workshops import MAX_WORKSHOP_DAYS, Workshops
 from pages.common import access, routes, state
 from pages.common.text import plain
+from pages.common.training_ui import room_address
 
 ss = st.session_state
 
@@ -133,6 +134,8 @@ def render() -> None:
             st.markdown(f"**{plain(info.code)}**　{state_text}")
             st.caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
             st.text(f"培训教师：{info.trainer}")
+            if info.active():
+                room_address(info.code)
             _lifecycle(me, info)
     st.page_link(
         routes.page(state.get_rubric(), "workshop-room"),
