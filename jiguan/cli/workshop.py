@@ -58,12 +58,20 @@ def new_code() -> str:
 
 def _password(args: argparse.Namespace, name: str) -> str:
     print(f"首次使用：为培训教师账户「{name}」设置密码（至少 10 个字符，登录时使用）。")
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("密码：")
-    if getpass.getpass("再输入一次：") != first:
-        raise accounts.AccountError("两次输入的密码不一致")
-    return first
+    try:
+        if args.password_stdin or not sys.stdin.isatty():  # piped: one line, no echo question
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\r\n")
+        first = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != first:
+            raise accounts.AccountError("两次输入的密码不一致")
+        return first
+    except EOFError:
+        raise accounts.AccountError(
+            "没有读到密码：请在终端中运行，或用 --password-stdin 从标准输入给出一行密码"
+        ) from None
 
 
 def _trainer(store, args: argparse.Namespace) -> accounts.Caller:
@@ -147,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
         "--server.port",
         str(args.port),
         "--server.headless",
+        "true",
+        # Our own addresses are printed above; Streamlit's welcome would look up the
+        # machine's external address on the internet (net_util.get_external_ip).
+        "--logger.hideWelcomeMessage",
         "true",
     ]
     env = dict(os.environ, JIGUAN_MODE="shared")
