@@ -118,6 +118,7 @@ def test_a_page_outside_a_trainees_menu_lands_on_the_practice(workshop) -> None:
     goto(at, "workshop-room")
     assert sess(at).shown_page == "practise"
     assert "示例练习" in at.title[0].value
+    assert "「培训班结果」不在您的菜单中，已转到「示例练习」" in _all_text(at)
 
 
 def _practice(store: Store, rubric: Rubric, name: str, answers: dict, *, submitted: bool = True):
