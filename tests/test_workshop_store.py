@@ -49,7 +49,7 @@ def _hand_in(scoped: ScopedStore, aid: int) -> None:
 def test_a_handed_in_practice_is_read_only_for_its_trainee(store: Store, room: dict) -> None:
     trainee, aid, cid = room["trainee"], room["aid"], room["cid"]
     trainee.save_answer(aid, cid, Answer("yes"), expected_version=0, user="小王")
-    file = trainee.add_file(aid, cid, "a.pdf", PDF, user="小王")
+    file = store.add_file(aid, cid, "a.pdf", PDF, user="培")  # the sample's file
     _hand_in(trainee, aid)
     for write in (
         lambda: trainee.save_answer(aid, cid, Answer("no"), expected_version=1, user="小王"),
@@ -132,3 +132,27 @@ def test_a_name_already_used_in_the_workshop_is_known(store: Store, room: dict) 
     workshops.join("WS-A", "张三")
     assert workshops.joined_before("WS-A", "张三")
     assert not workshops.joined_before("WS-B", "张三")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 26")
+def test_a_trainee_cannot_change_the_samples_evidence_or_files(store: Store, room: dict) -> None:
+    trainee, aid, cid = room["trainee"], room["aid"], room["cid"]
+    store.replace_answers(aid, {cid: Answer(None, evidence="《通知》〔2025〕1号")}, user="培")
+    file = store.add_file(aid, cid, "a.pdf", PDF, user="培")
+    with pytest.raises(StoreError, match="佐证"):
+        trainee.save_answer(
+            aid, cid, Answer("yes", evidence="我编的佐证"), expected_version=1, user="x"
+        )
+    with pytest.raises(StoreError, match="文件"):
+        trainee.add_file(aid, cid, "b.pdf", PDF, user="小王")
+    with pytest.raises(StoreError, match="文件"):
+        trainee.remove_file(file.id, user="小王")
+    # scoring it, with the sample's evidence as it is, and a note of their own, is theirs
+    saved = trainee.save_answer(
+        aid,
+        cid,
+        Answer("yes", evidence="《通知》〔2025〕1号", note="我的理由"),
+        expected_version=1,
+        user="x",
+    )
+    assert (saved.answer.value, saved.answer.note) == ("yes", "我的理由")
