@@ -67,6 +67,10 @@ def _n(criterion: Criterion) -> str:
     return criterion.id.split(".")[1]
 
 
+# 附件2 itself only says 「得 N 分」 per criterion (scoring.PARTIAL_NOTE says so on item pages).
+_PARTIAL_PRACTICE = "（部分符合是本工具的做法，附件2 原文每项只写「得 N 分」。）"
+
+
 def rule_explanation(indicator: Indicator) -> str:
     """How the indicator is scored, in plain Chinese, from its kind, points, cap and combine."""
     kind = indicator_kind(indicator)
@@ -88,12 +92,12 @@ def rule_explanation(indicator: Indicator) -> str:
         c = crits[0]
         return (
             f"符合得 {c.points:g} 分；只部分做到的，可酌情给低于 {c.points:g} 分的分数"
-            f"（以 0.5 分为单位）；不符合或没有佐证的得 0 分。"
+            f"（以 0.5 分为单位）；不符合或没有佐证的得 0 分。{_PARTIAL_PRACTICE}"
         )
     parts = "、".join(f"第 {_n(c)} 条 {c.points:g} 分" for c in crits)
     return (
         f"有 {len(crits)} 个评分项（{parts}），逐条判断、分数相加，本指标最高 "
-        f"{indicator.max:g} 分。每条都可以部分符合、酌情给分。"
+        f"{indicator.max:g} 分。每条都可以部分符合、酌情给分。{_PARTIAL_PRACTICE}"
     )
 
 

@@ -246,3 +246,13 @@ def test_the_rooms_qr_link_fills_in_the_code(workshop) -> None:
     at.text_input(key="join.name").set_value("小王")
     at.button(key="FormSubmitter:join-加入培训班").click().run()
     assert sess(at).account.workshop == CODE
+
+
+def test_a_trainee_scores_on_the_samples_own_evidence(workshop) -> None:
+    at = _join("小王")
+    _start_practice(at)
+    goto(at, "item1")
+    shown = _all_text(at)
+    assert "1.1 单位提供的佐证：《关于成立标准化试点工作领导小组的通知》" in shown
+    assert not any(c.value.startswith("参考佐证材料") for c in at.caption)  # collapsed
+    assert "参考佐证材料（本工具的建议，不属于评分标准）" in [e.label for e in at.expander]

@@ -134,7 +134,6 @@ def test_a_name_already_used_in_the_workshop_is_known(store: Store, room: dict) 
     assert not workshops.joined_before("WS-B", "张三")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 26")
 def test_a_trainee_cannot_change_the_samples_evidence_or_files(store: Store, room: dict) -> None:
     trainee, aid, cid = room["trainee"], room["aid"], room["cid"]
     store.replace_answers(aid, {cid: Answer(None, evidence="《通知》〔2025〕1号")}, user="培")

@@ -41,6 +41,8 @@ from jiguan.training import PROFILE_SAMPLE, PROFILE_SUBMITTED, PROFILE_TRAINEE, 
 
 DENIED = "无权访问：没有这份自评，或它不在您的账户可见范围内"
 HANDED_IN = "已交卷：练习不能再修改（如需修改，请培训教师重新开放）"
+SAMPLE_EVIDENCE = "练习中不能修改示例单位的佐证材料：请按现有佐证评分"
+SAMPLE_FILES = "练习中不能上传或删除示例单位的佐证文件"
 WORKSHOP_ENDED = f"{ENDED}，不能再作答"
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
 
@@ -255,6 +257,10 @@ class ScopedStore:
         self, aid: int, criterion_id: str, answer: Answer, *, expected_version: int, user: str
     ) -> SavedAnswer:
         self._write(aid, fresh=False)
+        if self.caller.role == TRAINEE:  # they score the sample unit; its evidence is given
+            saved = self._store.load_answers(aid).get(criterion_id)
+            if (answer.evidence or "") != (saved.answer.evidence if saved else ""):
+                raise ReadOnly(SAMPLE_EVIDENCE)
         return self._store.save_answer(
             aid, criterion_id, answer, expected_version=expected_version, user=self.caller.name
         )
@@ -272,6 +278,8 @@ class ScopedStore:
         self, aid: int, criterion_id: str, filename: str | bytes, data: bytes, *, user: str
     ) -> EvidenceFile:
         self._write(aid, fresh=False)
+        if self.caller.role == TRAINEE:
+            raise ReadOnly(SAMPLE_FILES)
         return self._store.add_file(aid, criterion_id, filename, data, user=self.caller.name)
 
     def list_files(
@@ -290,6 +298,8 @@ class ScopedStore:
 
     def remove_file(self, file_id: int, *, user: str) -> None:
         self._write(self._file_assessment(file_id))
+        if self.caller.role == TRAINEE:
+            raise ReadOnly(SAMPLE_FILES)
         self._store.remove_file(file_id, user=self.caller.name)
 
 

@@ -17,6 +17,7 @@ from jiguan.training import (
     room_results,
 )
 from pages.common import access, state
+from pages.common.session import session
 from pages.common.text import plain
 
 
@@ -105,3 +106,18 @@ def room_address(code: str, *, width: int = 180) -> None:
             "  \n".join(plain(line) for line in lines)
             + f"  \n培训班代码 **{plain(code)}**（扫码打开已自动填好）"
         )
+
+
+def sample_evidence(ind: object) -> None:
+    """On an item page of a practice: what the sample unit submitted for each criterion (its
+    evidence and its own claim, from the practice sheet), shown open, not in a closed block."""
+    saved = session().answers
+    lines = []
+    for c in ind.criteria:
+        answer = saved.get(c.id)
+        evidence = " ".join((answer.evidence if answer else "").split()) or "（未提供佐证）"
+        claim = (answer.note if answer else "").strip()
+        lines.append(
+            f"- {c.id} 单位提供的佐证：{plain(evidence)}" + (f"　{plain(claim)}" if claim else "")
+        )
+    st.markdown("\n".join(lines))
