@@ -9,6 +9,8 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN, TRAINER
 from jiguan.scoring import ANSWER_LABELS, NO, PARTIAL, YES
+from jiguan.store import StoreError
+from jiguan.store.workshops import Workshops
 from jiguan.training import Room
 from pages.common import access, state
 from pages.common.text import plain
@@ -88,6 +90,11 @@ def render() -> None:
         access.require(TRAINER, ADMIN)
     code = st.query_params.get("w", "")
     codes = workshop_codes()
+    try:  # a workshop just opened has no practices yet: its room is shown all the same
+        opened = [w.code for w in Workshops(state.base_store()).list(access.caller()) if w.active()]
+    except StoreError:
+        opened = []
+    codes = [*opened, *(c for c in codes if c not in opened)]
     if code not in codes:
         if not codes:
             st.info("还没有任何练习。", icon=":material/groups:")
