@@ -142,13 +142,13 @@ def _results(code: str, include: bool, scope: tuple[int, ...]) -> None:
     if not room.discussion:
         st.success("已评的指标全部与答案一致。", icon=":material/celebration:")
     st.caption("「与答案不一致」只计评完该指标的学员；未评的学员单独计数。")
-    st.subheader("各评分项：学员的评定与答案", anchor=False)
-    st.dataframe(
-        pd.DataFrame(choice_rows(rubric, room)),
-        hide_index=True,
-        key="workshop.choices",
-        height=320,
-    )
+    st.subheader("分歧指标的各评分项：学员的评定与答案", anchor=False)
+    rows = choice_rows(rubric, room)
+    split = {f"指标 {d.id}" for d in room.discussion}
+    if split:  # st.table: the text wraps on a projector (a dataframe would be cut)
+        st.table(pd.DataFrame([r for r in rows if r["指标"] in split]), hide_index=True)
+    with st.expander("全部评分项：学员的评定与答案"):
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="workshop.choices")
     st.subheader("总分分布（练习范围内）", anchor=False)
     groups: dict[str, list[float]] = {}
     for sid, total in zip(room.sample_ids, room.totals, strict=True):
