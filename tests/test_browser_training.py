@@ -160,6 +160,7 @@ def test_trainers_view_with_five_trainees(
     for size in SIZES:
         page = _page(browser, size, app_server.url, "培训班结果")
         page.get_by_role("heading", level=1, name="培训班结果").wait_for()
+        page.screenshot(path=str(shots / f"training_workshop_open_{size}.png"))
         page.get_by_text("5 / 5").wait_for()
         _settle(page)
         assert _fits_width(page)
