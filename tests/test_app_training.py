@@ -99,7 +99,7 @@ def test_guide_shows_the_whole_rubric_with_no_assessment(data_dir: Path, rubric:
         assert f"{content.name}（" in shown
     assert "牵头制定国家、行业标准 2 项 = 12 分，超过最高 10 分，得 10 分" in shown
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["空白附件2（Word）", "空白附件2（PDF）"]
+    assert labels == ["空白附件2（Word）", "空白附件2（PDF）", "评估指引讲义（PDF）"]
 
 
 def test_guide_filters_and_search(data_dir: Path) -> None:

@@ -8,11 +8,13 @@ exercise to some 评估项目 or indicators. The results redraw every `LIVE_SECO
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from jiguan.charts import apart_heatmap, totals_histogram
+from jiguan.reports.handouts import build_key_handout, build_sample_handout
 from jiguan.rubric import Rubric
 from jiguan.scoring import ANSWER_LABELS, NO, PARTIAL, YES
 from jiguan.store import StoreError
@@ -203,6 +205,34 @@ def _exports(code: str, room: Room) -> None:
     st.caption("导出不含学员姓名（按学员 01、02… 编号），只含纳入统计的练习和练习范围内的指标。")
 
 
+def _handouts() -> None:
+    """Printable A4 handouts of each sample unit: its evidence (for trainees) and its key."""
+    rubric = state.get_rubric()
+    with st.expander("打印讲义（PDF，A4）"):
+        for sample in samples_by_id().values():
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(plain(sample.unit))
+            row.download_button(
+                "佐证材料（发给学员）",
+                data=partial(build_sample_handout, rubric, sample),
+                file_name=f"示例单位佐证材料_{sample.id}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                icon=":material/print:",
+                key=f"workshop.pack.{sample.id}",
+            )
+            row.download_button(
+                "答案（教师用）",
+                data=partial(build_key_handout, rubric, sample),
+                file_name=f"示例单位答案_{sample.id}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                icon=":material/print:",
+                key=f"workshop.key.{sample.id}",
+            )
+        st.caption("评估指引讲义（规则和算例）在「评估指引」页下载。")
+
+
 def _reset_form(code: str) -> None:
     infos = practices_of(code)
     with st.expander("清除练习数据（培训班不结束）"):
@@ -255,4 +285,5 @@ def render() -> None:
     )
     st.caption(f"以下结果每 {LIVE_SECONDS} 秒自动更新。")
     st.fragment(run_every=LIVE_SECONDS)(_results)(code, include, scope)
+    _handouts()
     _reset_form(code)
