@@ -38,15 +38,20 @@ _OVERFLOW = """() => {
 
 
 def _heading(page, ind_id: int) -> None:
-    page.get_by_role("heading", level=1, name=re.compile(rf"^指标 {ind_id}\s")).wait_for()
+    try:
+        page.get_by_role("heading", level=1, name=re.compile(rf"^指标 {ind_id}\s")).wait_for()
+    except Exception:
+        page.screenshot(path=f"artifacts/screenshots/workshop_present_lost_{ind_id}.png")
+        raise
     _settle(page)
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
 def test_the_presentation_fits_every_indicator_and_follows_the_clicker(
-    server: str, browser, shots: Path
+    server: str, browser, shots: Path, size: tuple[int, int]
 ) -> None:
     rubric = load_rubric()
-    page = _context(browser).new_page()
+    page = _context(browser, *size).new_page()
     page.goto(server)
     _settle(page)
     page.get_by_text("培训与比较", exact=True).click()
@@ -66,9 +71,9 @@ def test_the_presentation_fits_every_indicator_and_follows_the_clicker(
         box = page.evaluate(_OVERFLOW)
         if box["bottom"] > box["height"] or box["scroll"] > 0:
             too_tall.append((ind_id, round(box["bottom"]), box["scroll"]))
-            page.screenshot(path=str(shots / f"workshop_present_too_tall_{ind_id}.png"))
+            page.screenshot(path=str(shots / f"workshop_present_too_tall_{ind_id}_{size[0]}.png"))
         if ind_id in (1, 17, 36):
-            page.screenshot(path=str(shots / f"workshop_present_{ind_id}_1024x768.png"))
+            page.screenshot(path=str(shots / f"workshop_present_{ind_id}_{size[0]}x{size[1]}.png"))
         if ind_id != 38:
             page.keyboard.press("ArrowRight" if ind_id % 2 else "Space")
     assert too_tall == []

@@ -30,7 +30,7 @@ _STYLE = """
 .st-key-present-body [data-testid="stCaptionContainer"] p {
   font-size: clamp(1.2rem, 2vw, 2.1rem) !important; }
 .st-key-present-body-sample p, .st-key-present-body-sample li {
-  font-size: clamp(1.05rem, 1.75vw, 2.2rem) !important; line-height: 1.4 !important; }
+  font-size: clamp(1.05rem, 1.6vw, 2.2rem) !important; line-height: 1.4 !important; }
 .st-key-present-body-sample h1 { font-size: clamp(1.6rem, 2.8vw, 3.4rem) !important;
   padding: 0.2rem 0 !important; }
 .st-key-present-body-sample h3 { font-size: clamp(1.2rem, 2vw, 2.4rem) !important;
