@@ -125,6 +125,7 @@ def _results(code: str, include: bool, scope: tuple[int, ...]) -> None:
             "还没有可统计的练习（默认只统计已交卷的练习；可打开「包括未交卷的学员」）。",
             icon=":material/info:",
         )
+        _exports(code, room)
         return
     st.subheader("讨论清单：学员分歧最大的指标", anchor=False)
     place = rubric.place_of
