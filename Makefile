@@ -1,5 +1,5 @@
-# `make run` starts the app; `make test` runs ruff, mypy and every test (benchmark smoke tests:
-# `make bench-smoke`);
+# `make run` starts the app; `make workshop` a training room (network, 共享模式, code, QR);
+# `make test` runs ruff, mypy and every test (benchmark smoke tests: `make bench-smoke`);
 # `make serve N=2` runs N app processes behind nginx for a trial (Ctrl-C stops them all).
 # All create .venv on first use.
 PYTHON ?= python3
@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARTIFACTS := artifacts
 
-.PHONY: run serve test typecheck bench-smoke lint format bench clean
+.PHONY: run workshop serve test typecheck bench-smoke lint format bench clean
 N ?= 2
 PORT ?= 8080
 
@@ -26,6 +26,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m streamlit run app.py
+
+# A training room: trainer account (asked once), a workshop code, this machine's addresses and
+# a QR code, then the app on the network in 共享模式 (PORT=8501 by default, WORKSHOP_ARGS: more).
+workshop: $(VENV)/.runtime
+	$(BIN)/python -m jiguan workshop --port $(or $(ROOM_PORT),8501) $(WORKSHOP_ARGS)
 
 # Database: JIGUAN_DATABASE_URL (PostgreSQL for several processes), else the SQLite file.
 serve: $(VENV)/.runtime

@@ -228,13 +228,12 @@ def import_archive(store: Store, path: Path, *, with_accounts: bool = False) -> 
 
 def _audit(store: Store, path: Path, summary: ArchiveSummary) -> None:
     from jiguan.accounts import LOCAL, Caller
-    from jiguan.store.users import Users
 
     left_out = f"；未导入：{'、'.join(summary.left_out)}" if summary.left_out else ""
     detail = f"{summary.assessments} 个自评、{summary.files} 个文件{left_out}"
     # The data is in; an audit entry that cannot be written must not undo it.
     with contextlib.suppress(StoreError):
-        Users(store).record(Caller("命令行", LOCAL), "导入归档", path.name, detail)
+        store.users.record(Caller("命令行", LOCAL), "导入归档", path.name, detail)
 
 
 def _reason(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -68,6 +69,10 @@ def _n(criterion: Criterion) -> str:
     return criterion.id.split(".")[1]
 
 
+# 附件2 itself only says 「得 N 分」 per criterion (scoring.PARTIAL_NOTE says so on item pages).
+_PARTIAL_PRACTICE = "（部分符合是本工具的做法，附件2 原文每项只写「得 N 分」。）"
+
+
 def rule_explanation(indicator: Indicator) -> str:
     """How the indicator is scored, in plain Chinese, from its kind, points, cap and combine."""
     kind = indicator_kind(indicator)
@@ -89,12 +94,12 @@ def rule_explanation(indicator: Indicator) -> str:
         c = crits[0]
         return (
             f"符合得 {c.points:g} 分；只部分做到的，可酌情给低于 {c.points:g} 分的分数"
-            f"（以 0.5 分为单位）；不符合或没有佐证的得 0 分。"
+            f"（以 0.5 分为单位）；不符合或没有佐证的得 0 分。{_PARTIAL_PRACTICE}"
         )
     parts = "、".join(f"第 {_n(c)} 条 {c.points:g} 分" for c in crits)
     return (
         f"有 {len(crits)} 个评分项（{parts}），逐条判断、分数相加，本指标最高 "
-        f"{indicator.max:g} 分。每条都可以部分符合、酌情给分。"
+        f"{indicator.max:g} 分。每条都可以部分符合、酌情给分。{_PARTIAL_PRACTICE}"
     )
 
 
@@ -229,26 +234,38 @@ class Practice:
 
 @dataclass(frozen=True, slots=True)
 class Discussion:
-    """An indicator the room disagreed on."""
+    """An indicator the room split on: of the trainees who scored it, how many differ from
+    the key (those who left it 未评 are counted apart, never as disagreeing)."""
 
     id: int
-    differing: int  # trainees whose score differs from the key
-    mean_apart: float  # over all trainees
+    differing: int  # trainees who scored it and differ from the key
+    answered: int  # trainees who scored it (all its criteria settled)
+    unanswered: int  # trainees who left it 未评
+    mean_apart: float  # points apart from the key, over those who scored it
+
+    @property
+    def share(self) -> float:
+        return self.differing / self.answered if self.answered else 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class Room:
     labels: tuple[str, ...]  # 学员 01, 学员 02 … in the order given
     sample_ids: tuple[str, ...]
-    totals: tuple[float, ...]
+    totals: tuple[float, ...]  # within the exercise's indicators
     key_totals: tuple[float, ...]
-    agreement: tuple[float, ...]
+    agreement: tuple[float, ...]  # share of the exercise's indicators scored as the key
     completion: tuple[float, ...]
     submitted: tuple[bool, ...]
-    indicator_ids: tuple[int, ...]
+    indicator_ids: tuple[int, ...]  # the exercise's indicators (all 38 unless scoped)
     apart: tuple[tuple[float, ...], ...]  # [indicator][trainee] points apart from the key
     scores: tuple[tuple[float, ...], ...]  # [indicator][trainee] the trainee's score
-    discussion: tuple[Discussion, ...]  # the most disagreed first, at most 10
+    scored: tuple[tuple[bool, ...], ...]  # [indicator][trainee] all its criteria settled
+    differing: tuple[int, ...]  # [indicator] trainees who scored it and differ from the key
+    unanswered: tuple[int, ...]  # [indicator] trainees who left it 未评
+    choices: Mapping[str, Mapping[object, int]]  # criterion -> value (None: 未评) -> trainees
+    key_choice: Mapping[str, object]  # criterion -> the key's value ("各不相同" across samples)
+    discussion: tuple[Discussion, ...]  # real splits, the largest share first, at most 10
 
     @property
     def finished(self) -> int:
@@ -279,42 +296,80 @@ def trainee_label(index: int, count: int) -> str:
 
 
 def room_results(
-    rubric: Rubric, practices: Sequence[Practice], samples: Mapping[str, Sample]
+    rubric: Rubric,
+    practices: Sequence[Practice],
+    samples: Mapping[str, Sample],
+    *,
+    include_in_progress: bool = False,
+    indicators: Sequence[int] | None = None,
 ) -> Room:
     """Score every practice once and set it against its own sample's key.
 
-    Practices on a sample that no longer exists are skipped.
+    Only handed-in practices count unless ``include_in_progress``; ``indicators`` scopes the
+    exercise (totals, agreement and the lists cover only those). An indicator a trainee has not
+    finished (`IndicatorResult.complete` false) is 未评 for them: counted apart, never as a
+    disagreement. Practices on a sample that no longer exists are skipped.
     """
-    kept = [p for p in practices if p.sample_id in samples]
-    ind_ids = tuple(rubric.indicator_by_id)
+    kept = [p for p in practices if p.sample_id in samples and (p.submitted or include_in_progress)]
+    wanted = set(indicators) if indicators else None
+    ind_ids = tuple(i for i in rubric.indicator_by_id if wanted is None or i in wanted)
     results = [score(rubric, p.answers) for p in kept]
     keys = [samples[p.sample_id].key for p in kept]
     scores = tuple(tuple(r.indicators[i].score for r in results) for i in ind_ids)
+    scored = tuple(tuple(r.indicators[i].complete for r in results) for i in ind_ids)
     apart = tuple(
         tuple(abs(s - keys[t][i].score) for t, s in enumerate(row))
         for i, row in zip(ind_ids, scores, strict=True)
     )
-    agreement = tuple(
-        sum(1 for row in apart if row[t] == 0) / len(ind_ids) for t in range(len(kept))
+    differing = tuple(
+        sum(1 for a, done in zip(row, done_row, strict=True) if done and a)
+        for row, done_row in zip(apart, scored, strict=True)
     )
+    unanswered = tuple(sum(1 for done in row if not done) for row in scored)
     discussion = sorted(
         (
-            Discussion(i, sum(1 for a in row if a), sum(row) / len(row))
-            for i, row in zip(ind_ids, apart, strict=True)
-            if row and any(row)
+            Discussion(
+                i,
+                differing[n],
+                len(kept) - unanswered[n],
+                unanswered[n],
+                sum(a for a, done in zip(apart[n], scored[n], strict=True) if done)
+                / (len(kept) - unanswered[n]),
+            )
+            for n, i in enumerate(ind_ids)
+            if differing[n]
         ),
-        key=lambda d: (-d.differing, -d.mean_apart, d.id),
+        key=lambda d: (-d.share, -d.differing, -d.mean_apart, d.id),
     )[:10]
+    criteria = [c for i in ind_ids for c in rubric.indicator_by_id[i].criteria]
+    choices = {
+        c.id: dict(Counter(p.answers.get(c.id, Answer()).value for p in kept)) for c in criteria
+    }
+    key_choice: dict[str, object] = {}
+    for c in criteria:
+        values = {samples[p.sample_id].key_sheet.get(c.id, Answer()).value for p in kept}
+        key_choice[c.id] = values.pop() if len(values) == 1 else "各不相同"
     return Room(
         labels=tuple(trainee_label(t, len(kept)) for t in range(len(kept))),
         sample_ids=tuple(p.sample_id for p in kept),
-        totals=tuple(r.total for r in results),
-        key_totals=tuple(samples[p.sample_id].key_total for p in kept),
-        agreement=agreement,
-        completion=tuple(r.completion for r in results),
+        totals=tuple(sum(row[t] for row in scores) for t in range(len(kept))),
+        key_totals=tuple(sum(keys[t][i].score for i in ind_ids) for t in range(len(kept))),
+        agreement=tuple(
+            sum(1 for row in apart if row[t] == 0) / len(ind_ids) if ind_ids else 1.0
+            for t in range(len(kept))
+        ),
+        completion=tuple(
+            sum(r.indicators[i].settled for i in ind_ids) / len(criteria) if criteria else 1.0
+            for r in results
+        ),
         submitted=tuple(p.submitted for p in kept),
         indicator_ids=ind_ids,
         apart=apart,
         scores=scores,
+        scored=scored,
+        differing=differing,
+        unanswered=unanswered,
+        choices=choices,
+        key_choice=key_choice,
         discussion=tuple(discussion),
     )

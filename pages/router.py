@@ -64,6 +64,8 @@ def main() -> None:
     if s.aid is not None and st.query_params.get("a") != str(s.aid):
         st.query_params["a"] = str(s.aid)
     apply_style()
+    if moved := st.session_state.pop(routes.MOVED, None):  # a page outside the menu was asked
+        st.info(moved, icon=":material/info:")
     with st.sidebar:
         score_panel(page.url_path)
     page.run()

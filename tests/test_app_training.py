@@ -99,7 +99,7 @@ def test_guide_shows_the_whole_rubric_with_no_assessment(data_dir: Path, rubric:
         assert f"{content.name}（" in shown
     assert "牵头制定国家、行业标准 2 项 = 12 分，超过最高 10 分，得 10 分" in shown
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["空白附件2（Word）", "空白附件2（PDF）"]
+    assert labels == ["空白附件2（Word）", "空白附件2（PDF）", "评估指引讲义（PDF）"]
 
 
 def test_guide_filters_and_search(data_dir: Path) -> None:
@@ -140,11 +140,12 @@ def test_presentation_steps_jumps_and_shows_a_sample(data_dir: Path, rubric: Rub
     assert "只取最高一级" not in texts(at) and "按数量计分" in texts(at)
     at.toggle(key="present.show_sample").set_value(True).run()
     at.selectbox(key="present.sample").set_value("middling").run()
+    at.button(key="present.next").click().run()  # the key on the next click
     shown = texts(at)
     assert NOTICE in shown and "答案：5 分" in shown and "17.4 自评：2 项" in shown
     at.selectbox(key="present.item").set_value(len(rubric.items) - 1).run()
     assert at.title[0].value.startswith("指标 33")
-    for _ in range(5):
+    for _ in range(11):  # each indicator: its key, then the next indicator
         at.button(key="present.next").click().run()
     assert at.title[0].value.startswith("指标 38") and at.button(key="present.next").disabled
 
@@ -220,14 +221,27 @@ def test_workshop_room_with_five_trainees_export_and_reset(
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["学员"] == "5" and metrics["已交卷"] == "4 / 5"
-    discussion = at.dataframe[0].value
-    # 17: both weak-sample believers (4 claimed, key 2) and the blank sheet differ
-    assert (discussion["指标"].iloc[0], discussion["与答案不一致"].iloc[0]) == ("指标 17", "3 人")
+    assert metrics["已开始练习"] == "5" and metrics["已交卷"] == "4 / 5"
+    assert metrics["纳入统计"] == "4"  # handed in only, by default
+    roster = at.dataframe[0].value
+    assert sorted(roster["姓名"]) == sorted("甲乙丙丁戊")
+    assert dict(zip(roster["姓名"], roster["已交卷"], strict=True))["戊"] == "否"
+    discussion = at.dataframe[1].value
+    # 36: both weak-sample trainees believed the unit's 4 points claimed without evidence
+    assert (discussion["指标"].iloc[0], discussion["与答案不一致"].iloc[0]) == (
+        "指标 36",
+        "2 / 4 人",
+    )
     assert len(discussion) == 10
     heat = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
-    assert heat["x"] == ["学员 01", "学员 02", "学员 03", "学员 04", "学员 05"]
-    assert heat["z"][35] == [0, 0, 4, 4, 0]  # 指标 36: the two who believed the weak unit
+    assert heat["x"] == ["学员 01", "学员 02", "学员 03", "学员 04"]
+    assert heat["z"][35] == [0, 0, 4, 4]
+    at.toggle(key="workshop.all").set_value(True).run()
+    discussion = at.dataframe[1].value
+    # the blank sheet still in progress is 未评, never a disagreement
+    assert (discussion["与答案不一致"].iloc[0], discussion["未评"].iloc[0]) == ("2 / 4 人", "1 人")
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
+    assert len(heat["x"]) == 5
     csv_button = at.get("download_button")[0]
     assert csv_button.proto.label == "下载 CSV"
     assert at.button(key="workshop.reset").disabled  # until the trainer confirms

@@ -21,8 +21,6 @@ from jiguan.backup import restore
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from jiguan.store.logins import Logins
-from jiguan.store.users import Users
 from tests.data.make_archives import COOKIE, archive_bomb, backup_bomb
 
 CRAFTED = PROJECT_ROOT / "tests" / "data" / "crafted"
@@ -74,15 +72,15 @@ def test_the_untouched_export_is_accepted(target: Store) -> None:
 def test_accounts_logins_and_audit_rows_stay_out_without_with_accounts(target: Store) -> None:
     import_archive(target, CRAFTED / "archive_backdoor.zip")
     assert len(target.list_assessments()) == 1  # the data came in
-    assert Users(target).list() == []  # no 'backdoor' administrator
-    assert Logins(target).resume(COOKIE) is None  # its cookie signs nobody in
-    assert all(e.detail != "伪造的记录" for e in Users(target).audit_log())
+    assert target.users.list() == []  # no 'backdoor' administrator
+    assert target.logins.resume(COOKIE) is None  # its cookie signs nobody in
+    assert all(e.detail != "伪造的记录" for e in target.users.audit_log())
 
 
 def test_with_accounts_brings_accounts_but_never_logins(target: Store) -> None:
     import_archive(target, CRAFTED / "archive_backdoor.zip", with_accounts=True)
-    assert [u.name for u in Users(target).list()] == ["backdoor"]
-    assert Logins(target).resume(COOKIE) is None  # everyone signs in again
+    assert [u.name for u in target.users.list()] == ["backdoor"]
+    assert target.logins.resume(COOKIE) is None  # everyone signs in again
 
 
 def test_a_zip_bomb_is_refused_before_it_is_read(target: Store, tmp_path: Path) -> None:
@@ -251,9 +249,9 @@ def test_an_unreadable_entry_is_refused_in_chinese(target: Store, tmp_path: Path
 def test_an_administrator_made_first_does_not_stop_an_import(target: Store) -> None:
     from jiguan.accounts import ADMIN
 
-    Users(target).add("管理员", ADMIN, "一个足够长的密码123")  # user add --admin, then import
+    target.users.add("管理员", ADMIN, "一个足够长的密码123")  # user add --admin, then import
     with pytest.raises(ArchiveError, match="有数据的表：users"):  # accounts need an empty one
         import_archive(target, CRAFTED / "archive_backdoor.zip", with_accounts=True)
     import_archive(target, CRAFTED / "archive_backdoor.zip")
-    assert [u.name for u in Users(target).list()] == ["管理员"]
+    assert [u.name for u in target.users.list()] == ["管理员"]
     assert len(target.list_assessments()) == 1

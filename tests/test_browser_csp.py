@@ -17,7 +17,6 @@ from jiguan.accounts import ADMIN
 from jiguan.reports import BLANK_FORMATS, REPORT_FORMATS
 from jiguan.rubric import load_rubric
 from jiguan.store import Store
-from jiguan.store.users import Users
 from pages.common.routes import TRAINING_ROUTES
 from tests.browser_support import CHROMIUM, TIMEOUT, UNIT, VIEWPORT, AppServer, _settle
 from tests.conftest import require_service
@@ -127,7 +126,7 @@ def shared_server(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
         files_dir=srv.data_dir / "files",
     )
     store.migrate()
-    users = Users(store)
+    users = store.users
     info = users.add("管理员", ADMIN, PASSWORD)
     users.change_password(info.id, PASSWORD, READY)
     try:

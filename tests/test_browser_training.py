@@ -85,6 +85,8 @@ def test_trainer_browses_and_presents(server: str, browser, shots: Path) -> None
             _settle(page)
         page.get_by_role("heading", level=1, name=re.compile("指标 17")).wait_for()
         page.get_by_text("示例单位", exact=True).click()
+        page.get_by_text("按「下一条」（或翻页器）显示答案").wait_for()
+        page.get_by_role("button", name="下一条").click()  # the key on the next click
         page.get_by_text(re.compile("答案：10 分")).wait_for()
         _settle(page)
         assert _fits_width(page)
@@ -115,6 +117,7 @@ def test_trainee_practises_and_sees_the_comparison(
     ).wait_for()
     _open(page, "示例练习")
     page.get_by_role("button", name="交卷并查看答案").click()
+    page.get_by_role("button", name="确定交卷").click()  # 98 criteria left: asked first
     page.get_by_text("与答案不一致的指标：答案的理由").wait_for()
     _settle(page)
     assert page.get_by_text("我的总分").is_visible()
@@ -157,6 +160,7 @@ def test_trainers_view_with_five_trainees(
     for size in SIZES:
         page = _page(browser, size, app_server.url, "培训班结果")
         page.get_by_role("heading", level=1, name="培训班结果").wait_for()
+        page.screenshot(path=str(shots / f"training_workshop_open_{size}.png"))
         page.get_by_text("5 / 5").wait_for()
         _settle(page)
         assert _fits_width(page)

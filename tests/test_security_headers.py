@@ -165,13 +165,12 @@ def test_a_download_needs_an_open_login_in_shared_mode(
 
 def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
     from jiguan.accounts import FILLER
-    from jiguan.store.logins import COOKIE, SECURE_COOKIE, Logins
-    from jiguan.store.users import Users
+    from jiguan.store.logins import COOKIE, SECURE_COOKIE
 
     srv, db = shared_server
     assert SECURE_COOKIE == "__Host-" + COOKIE
-    who = Users(db).add("乙填报", FILLER, "一个足够长的密码123").caller()
-    code = Logins(db).open(who).code
+    who = db.users.add("乙填报", FILLER, "一个足够长的密码123").caller()
+    code = db.logins.open(who).code
     host = srv.url.split("://", 1)[1]
     request = urllib.request.Request(
         srv.url + "/jiguan/login-cookie",

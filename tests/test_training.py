@@ -181,14 +181,16 @@ def test_room_results(rubric: Rubric, samples) -> None:
         Practice("weak", dict(weak.sheet), submitted=True),
         Practice("gone", {}),  # a sample removed since: skipped
     ]
-    room = room_results(rubric, practices, samples)
+    room = room_results(rubric, practices, samples, include_in_progress=True)
     assert room.labels == ("学员 01", "学员 02", "学员 03", "学员 04")
     assert room.finished == 3
     assert room.totals[0] == strong.key_total and room.key_totals[2] == weak.key_total
     assert len(room.apart) == 38 and all(len(row) == 4 for row in room.apart)
     assert room.agreement[0] == 1.0
     # 36: both weak-sample trainees believed the unit's 4 points claimed without evidence
-    assert room.discussion[0] == Discussion(36, differing=2, mean_apart=2.0)
+    assert room.discussion[0] == Discussion(
+        36, differing=2, answered=4, unanswered=0, mean_apart=2.0
+    )
     assert len(room.discussion) <= 10
     assert [d.differing for d in room.discussion] == sorted(
         (d.differing for d in room.discussion), reverse=True

@@ -19,10 +19,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from jiguan.cli import data, sheets, users
+from jiguan.cli import data, sheets, users, workshop
 from jiguan.cli.common import EXIT_BAD_INPUT, EXIT_OK, RUBRIC_ENV, InputError, Parser
 
-COMMAND_MODULES = (sheets, data, users)
+COMMAND_MODULES = (sheets, data, users, workshop)
 
 
 def build_parser() -> Parser:

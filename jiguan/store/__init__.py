@@ -57,7 +57,7 @@ from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, Sav
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict, VerdictConflict
 from jiguan.store.reviews import Reviews
 from jiguan.store.schema import metadata
-from jiguan.store.scoped import ScopedStore
+from jiguan.store.scoped import ReadOnly, ScopedStore
 from jiguan.store.submissions import SubmissionInfo, Submissions
 from jiguan.store.uploads import (
     ALLOWED_EXTENSIONS,
@@ -66,6 +66,7 @@ from jiguan.store.uploads import (
     display_filename,
 )
 from jiguan.store.users import UserInfo, Users
+from jiguan.store.workshops import ENDED as WORKSHOP_ENDED
 from jiguan.store.workshops import MAX_WORKSHOP_DAYS, WorkshopInfo, Workshops
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "LOGIN_RECHECK",
     "MAX_FILENAME_CHARS",
     "MAX_WORKSHOP_DAYS",
+    "WORKSHOP_ENDED",
     "AccessDenied",
     "AssessmentInfo",
     "AuditEntry",
@@ -86,6 +88,7 @@ __all__ = [
     "Login",
     "Logins",
     "NotFoundError",
+    "ReadOnly",
     "ReviewEvent",
     "ReviewInfo",
     "Reviews",

@@ -86,7 +86,9 @@ class Store:
         # The parts of the store for other tables, each in this store's transactions:
         self.reviews = Reviews(self._db, rubric)  # the formal review (jiguan.store.reviews)
         self.users = Users(self._db)  # accounts, units, the audit log
-        self.workshops = Workshops(self._db, self.users)  # workshops and join codes
+        self.workshops = Workshops(  # workshops and join codes
+            self._db, self.users, lambda: self.list_assessments(include_deleted=True)
+        )
         self.logins = Logins(self._db)  # logins kept as rows (the login cookie)
         self.submissions = Submissions(self._db, rubric)  # 提交自评 (jiguan.store.submissions)
 

@@ -13,7 +13,9 @@ id guessed or typed into ``?a=`` reveals nothing, not even existence. Scope by r
   培训班 = a code of `jiguan.store.workshops`), and their assigned units; may purge those
   practices (a workshop's reset);
 * 学员 (``trainee``, no account: joined with a workshop code): their own practice assessments
-  (培训班 = their workshop, 学员 = their display name) while the workshop is open.
+  (培训班 = their workshop, 学员 = their display name) while the workshop is open; a practice
+  handed in (交卷时间 set) is read-only to them (the trainer may reopen it), and every write
+  re-reads the practice and the workshop, so 交卷 and 结束培训班 take effect at once.
 
 Deletes, restores, purges and imports are written to the audit log. A method this class does
 not know (added to `Store` later) is refused to everyone but the administrator until it is
@@ -31,6 +33,7 @@ from jiguan.accounts import FILLER, LOCAL, REVIEWER, TRAINEE, TRAINER, Caller
 from jiguan.profile import (
     PRACTICE_UNIT_PREFIX,
     PROFILE_SAMPLE,
+    PROFILE_SUBMITTED,
     PROFILE_TRAINEE,
     PROFILE_WORKSHOP,
 )
@@ -43,6 +46,7 @@ from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, Sav
 from jiguan.store.schema import files_t
 from jiguan.store.submissions import SubmissionInfo
 from jiguan.store.users import Users
+from jiguan.store.workshops import ENDED
 
 _PRACTICE_KEYS = (PROFILE_SAMPLE, PROFILE_WORKSHOP, PROFILE_TRAINEE)
 
@@ -56,6 +60,17 @@ def _practice_keys(profile: Mapping[str, str] | None) -> tuple[str | None, ...]:
 
 
 _PLAIN_ATTRIBUTES = frozenset({"rubric", "url", "files_dir", "max_file_bytes", "op_timeout"})
+
+
+HANDED_IN = "已交卷：练习不能再修改（如需修改，请培训教师重新开放）"
+SAMPLE_EVIDENCE = "练习中不能修改示例单位的佐证材料：请按现有佐证评分"
+SAMPLE_FILES = "练习中不能上传或删除示例单位的佐证文件"
+WORKSHOP_ENDED = f"{ENDED}，不能再作答"
+
+
+class ReadOnly(StoreError):
+    """A write the caller could otherwise make, refused for now: a handed-in practice, an
+    ended workshop. The message says why."""
 
 
 class ScopedStore:
@@ -142,7 +157,19 @@ class ScopedStore:
         return self.caller.role in (FILLER, REVIEWER, TRAINER) and info.unit_name in self._units()
 
     def can_write(self, info: AssessmentInfo) -> bool:
-        return self.caller.role != REVIEWER and self.can_read(info)
+        return self.caller.role != REVIEWER and self.can_read(info) and not self.read_only(info)
+
+    def read_only(self, info: AssessmentInfo) -> str:
+        """Why the caller may read but not change ``info`` now ("" when nothing stops them):
+        a trainee's practice once handed in, or once their workshop has ended."""
+        if self.caller.role != TRAINEE:
+            return ""
+        if (info.profile or {}).get(PROFILE_SUBMITTED):
+            return HANDED_IN
+        if not self._store.workshops.is_active(self.caller.workshop):
+            self._workshops = frozenset()
+            return WORKSHOP_ENDED
+        return ""
 
     def can_review(self, info: AssessmentInfo) -> bool:
         """The formal review: 评估组 members assigned to the unit (and the administrator)."""
@@ -190,10 +217,14 @@ class ScopedStore:
         return info
 
     def _write(self, aid: int, *, fresh: bool = True) -> AssessmentInfo:
-        info = self._read(aid, fresh=fresh)
-        if not self.can_write(info):
+        # A trainee's practice is read afresh: another tab may have handed it in.
+        info = self._read(aid, fresh=fresh or self.caller.role == TRAINEE)
+        if self.caller.role == REVIEWER or not self.can_read(info):
             raise AccessDenied("无权修改这份自评（只读）")
         self._check_caller()
+        refusal = self.read_only(info)
+        if refusal:
+            raise ReadOnly(refusal)
         return info
 
     def _file_assessment(self, file_id: int) -> int:
@@ -292,6 +323,10 @@ class ScopedStore:
         self, aid: int, criterion_id: str, answer: Answer, *, expected_version: int, user: str
     ) -> SavedAnswer:
         self._write(aid, fresh=False)
+        if self.caller.role == TRAINEE:  # they score the sample unit; its evidence is given
+            saved = self._store.load_answers(aid).get(criterion_id)
+            if (answer.evidence or "") != (saved.answer.evidence if saved else ""):
+                raise ReadOnly(SAMPLE_EVIDENCE)
         return self._store.save_answer(
             aid, criterion_id, answer, expected_version=expected_version, user=self.caller.name
         )
@@ -314,6 +349,8 @@ class ScopedStore:
         self, aid: int, criterion_id: str, filename: str | bytes, data: bytes, *, user: str
     ) -> EvidenceFile:
         self._write(aid, fresh=False)
+        if self.caller.role == TRAINEE:
+            raise ReadOnly(SAMPLE_FILES)
         return self._store.add_file(aid, criterion_id, filename, data, user=self.caller.name)
 
     def list_files(
@@ -332,6 +369,8 @@ class ScopedStore:
 
     def remove_file(self, file_id: int, *, user: str) -> None:
         self._write(self._file_assessment(file_id))
+        if self.caller.role == TRAINEE:
+            raise ReadOnly(SAMPLE_FILES)
         self._store.remove_file(file_id, user=self.caller.name)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,11 +21,12 @@ import sqlalchemy as sa
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
+from jiguan.profile import PROFILE_WORKSHOP
 from jiguan.store import throttle
 from jiguan.store.engine import Database
 from jiguan.store.errors import AccessDenied, guard
-from jiguan.store.records import now
-from jiguan.store.schema import users_t, workshops_t
+from jiguan.store.records import AssessmentInfo, now
+from jiguan.store.schema import audit_t, users_t, workshops_t
 from jiguan.store.users import Users
 
 MAX_WORKSHOP_DAYS = 31
@@ -56,6 +58,10 @@ def generated_form(typed: str) -> str | None:
     return "-".join(bare[i : i + n] for i in range(0, len(bare), n))
 
 
+ENDED = "培训班已结束"
+JOINED = "加入培训班"  # the audit action of a join: the workshop's record of names used
+
+
 @dataclass(frozen=True, slots=True)
 class WorkshopInfo:
     id: int
@@ -75,6 +81,13 @@ def _checked(text: str, label: str) -> str:
         raise AccountError(str(exc).replace("用户名", label)) from None
 
 
+def _check_expiry(expires_at: datetime, at: datetime) -> None:
+    if expires_at <= at:
+        raise AccountError("结束时间须晚于现在")
+    if expires_at - at > timedelta(days=MAX_WORKSHOP_DAYS):
+        raise AccountError(f"培训班最长 {MAX_WORKSHOP_DAYS} 天")
+
+
 def _row_info(row: sa.Row[Any]) -> WorkshopInfo:
     return WorkshopInfo(row.id, row.code, row.name, row.trainer, row.expires_at)
 
@@ -82,10 +95,13 @@ def _row_info(row: sa.Row[Any]) -> WorkshopInfo:
 class Workshops:
     """Workshops and their join codes (``store.workshops``)."""
 
-    def __init__(self, db: Database, users: Users) -> None:
+    def __init__(
+        self, db: Database, users: Users, assessments: Callable[[], list[AssessmentInfo]]
+    ) -> None:
         self._db = db
         self._users = users
         self._throttle = throttle.Throttle(db)
+        self._assessments = assessments  # every assessment, deleted too (the Store's)
 
     def _select(self) -> sa.Select[Any]:
         return sa.select(workshops_t, users_t.c.name.label("trainer")).join(
@@ -118,10 +134,7 @@ class Workshops:
             raise AccountError("培训班代码至少 4 个字符")
         name = _checked(name, "培训班名称")
         at = now()
-        if expires_at <= at:
-            raise AccountError("结束时间须晚于现在")
-        if expires_at - at > timedelta(days=MAX_WORKSHOP_DAYS):
-            raise AccountError(f"培训班最长 {MAX_WORKSHOP_DAYS} 天")
+        _check_expiry(expires_at, at)
         with self._db.write() as conn:
             taken = conn.execute(
                 sa.select(workshops_t.c.id).where(workshops_t.c.code == code)
@@ -172,15 +185,74 @@ class Workshops:
     @guard("结束培训班")
     def close(self, trainer: Caller, code: str) -> None:
         """End the workshop now: its trainees can no longer join or work."""
+        self._own(trainer, code)
+        self._set_expiry(code, now())
+        self._users.record(trainer, "结束培训班", code)
+
+    @guard("延长培训班")
+    def extend(self, trainer: Caller, code: str, expires_at: datetime) -> WorkshopInfo:
+        """Move the end of a workshop (open or ended: an ended one opens again) to a time
+        after now, at most `MAX_WORKSHOP_DAYS` ahead."""
+        self._own(trainer, code)
+        _check_expiry(expires_at, now())
+        self._set_expiry(code, expires_at)
+        self._users.record(trainer, "延长培训班", code, expires_at.isoformat(timespec="minutes"))
+        return self.get(code)
+
+    @guard("删除培训班")
+    def remove(self, trainer: Caller, code: str) -> None:
+        """Forget an ended workshop whose practices have been cleared: its code is free again."""
+        info = self._own(trainer, code)
+        if info.active():
+            raise AccountError("请先结束培训班，再删除")
+        left = [a for a in self._assessments() if (a.profile or {}).get(PROFILE_WORKSHOP) == code]
+        if left:
+            raise AccountError(f"培训班「{code}」还有 {len(left)} 份练习，请先清除练习数据")
+        with self._db.write() as conn:
+            conn.execute(sa.delete(workshops_t).where(workshops_t.c.code == code))
+        self._users.record(trainer, "删除培训班", code)
+
+    def _own(self, trainer: Caller, code: str) -> WorkshopInfo:
+        """The workshop, if ``trainer`` is (still) a trainer or the administrator and it is
+        theirs (AccessDenied, AccountError)."""
         trainer = self._trainer(trainer)
         info = self.get(code)
         if not trainer.all_powerful and info.code not in self.codes_of(trainer.user_id):
             raise AccountError(JOIN_REFUSED)
+        return info
+
+    def _set_expiry(self, code: str, expires_at: datetime) -> None:
         with self._db.write() as conn:
             conn.execute(
-                sa.update(workshops_t).where(workshops_t.c.code == code).values(expires_at=now())
+                sa.update(workshops_t)
+                .where(workshops_t.c.code == code)
+                .values(expires_at=expires_at)
             )
-        self._users.record(trainer, "结束培训班", code)
+
+    @guard("读取培训班")
+    def joined(self, code: str) -> dict[str, datetime]:
+        """Every name that joined this workshop since it was opened, with its latest join."""
+        with self._db.read() as conn:
+            opened = conn.execute(
+                sa.select(workshops_t.c.created_at).where(workshops_t.c.code == code)
+            ).scalar()
+            if opened is None:
+                return {}
+            query = (
+                sa.select(audit_t.c.actor, sa.func.max(audit_t.c.at))
+                .where(
+                    audit_t.c.action == JOINED,
+                    audit_t.c.target == code[:200],
+                    audit_t.c.at >= opened,
+                )
+                .group_by(audit_t.c.actor)
+            )
+            return {name: at for name, at in conn.execute(query)}
+
+    def joined_before(self, code: str, display_name: str) -> bool:
+        """Whether someone joined this workshop (since it was opened) under this name: a second
+        person typing it would otherwise silently share the first one's practice."""
+        return " ".join(str(display_name or "").split())[:100] in self.joined(code)
 
     def join(
         self, code: str, display_name: str, address: str = "", *, at: datetime | None = None
@@ -213,5 +285,5 @@ class Workshops:
             self._users.record(who, "加入培训班失败", code[:100], JOIN_REFUSED)
             raise AccountError(JOIN_REFUSED)
         self._throttle.forgive(keys, at)
-        self._users.record(who, "加入培训班", code)
+        self._users.record(who, JOINED, code)
         return who

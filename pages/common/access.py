@@ -31,6 +31,7 @@ from jiguan.accounts import (
 )
 from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
 from jiguan.store import (
+    WORKSHOP_ENDED,
     AccessDenied,
     Login,
     ScopedStore,
@@ -160,9 +161,19 @@ def lapsed() -> bool:
         return False
     try:
         _keep_current(_base())
+        _workshop_ended(_base())
     except StoreError:
         return False
     return session().account is None
+
+
+def _workshop_ended(base: Store) -> None:
+    """A trainee's workshop has ended (read now, not at the next login check): sign out with
+    「培训班已结束」, so the next click after 结束培训班 is refused and said so."""
+    s = session()
+    trainee = s.account is not None and s.account.role == TRAINEE
+    if trainee and not base.workshops.is_active(s.account.workshop):
+        _logout(f"{WORKSHOP_ENDED}。")
 
 
 def take_up_login() -> None:
@@ -209,7 +220,6 @@ def _base() -> Store:
 
 
 def _login_form(users: Users) -> None:
-    st.title("机关事务标准化试点 自评")
     st.caption("共享模式：请用管理员分配的账户登录。")
     s = session()
     if s.home_msg is not None:  # why this browser was signed out
@@ -275,20 +285,55 @@ def _oidc_sign_in(users: Users) -> None:
 def _join_form(base: Store) -> None:
     st.subheader("参加培训班", anchor=False)
     st.caption("学员无需账户：输入培训教师给出的培训班代码和您的姓名，即可进入示例练习。")
+    given = st.query_params.get("join", "")  # the room's QR code carries the code
+    if given and "join.code" not in st.session_state:
+        st.session_state["join.code"] = given[:100]
     with st.form("join"):
-        code = st.text_input("培训班代码", key="join.code", max_chars=MAX_NAME_CHARS)
-        name = st.text_input("您的姓名", key="join.name", max_chars=MAX_NAME_CHARS)
-        if st.form_submit_button("加入培训班"):
-            try:
-                who = base.workshops.join(code, name, _address())
-            except AccountError as exc:
-                st.error(str(exc), icon=":material/lock:")
-                return
-            except StoreError as exc:
-                st.error(f"暂时无法加入：{exc}")
-                return
-            _signed_in(who, False)
-            st.rerun()
+        st.text_input("培训班代码", key="join.code", max_chars=MAX_NAME_CHARS)
+        st.text_input("您的姓名", key="join.name", max_chars=MAX_NAME_CHARS)
+        submitted = st.form_submit_button("加入培训班", type="primary")
+    code = " ".join((st.session_state.get("join.code") or "").split())
+    name = " ".join((st.session_state.get("join.name") or "").split())
+    if submitted:
+        st.session_state["join.pending"] = None
+        try:
+            taken = base.workshops.joined_before(code, name)
+        except StoreError:
+            taken = False  # join says what is wrong
+        if taken:  # never two silent identities: the same name is the same trainee
+            st.session_state["join.pending"] = (code, name)
+        else:
+            _join(base, code, name)
+    pending = st.session_state.get("join.pending")
+    if pending and pending == (code, name):
+        st.warning(
+            f"本培训班已有学员使用姓名「{plain(name)}」。如果那就是您（例如换了电脑或关闭了"
+            "浏览器），请继续，将打开您原来的练习；如果不是，请换一个名字（如加上单位或组别）。",
+            icon=":material/person_search:",
+        )
+        cols = st.columns(2)
+        if cols[0].button("是同一人，继续", key="join.same", type="primary"):
+            _join(base, code, name)
+        cols[1].button("换一个名字", key="join.rename", on_click=_rename)
+
+
+def _rename() -> None:
+    st.session_state["join.pending"] = None
+    st.session_state["join.name"] = ""
+
+
+def _join(base: Store, code: str, name: str) -> None:
+    try:
+        who = base.workshops.join(code, name, _address())
+    except AccountError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        return
+    except StoreError as exc:
+        st.error(f"暂时无法加入：{exc}")
+        return
+    st.session_state["join.pending"] = None
+    _signed_in(who, False)
+    st.rerun()
 
 
 def _signed_in(who: Caller, must_change: bool) -> None:
@@ -339,6 +384,8 @@ def _check_login(base: Store) -> None:
     s.scope = None  # units, role and workshops are read again
     if login is not None:
         _resume(login)
+    elif s.account is not None and s.account.role == TRAINEE:
+        _logout(f"{WORKSHOP_ENDED}。", ended=True)  # a trainee's login ends with the workshop
     elif s.account is not None:
         _logout("登录已失效（已退出、密码已修改或账户已停用），请重新登录。", ended=True)
 
@@ -420,19 +467,18 @@ def gate() -> None:
         st.stop()
     s = session()
     _keep_current(base)  # expiry, and the login re-read when due (taken up: take_up_login)
-    account = s.account
-    if (
-        account is not None
-        and account.role == TRAINEE
-        and not base.workshops.is_active(account.workshop)
-    ):
-        _logout("培训班已结束。")
+    _workshop_ended(base)
     if s.account is None:
         _oidc_sign_in(users)
     _cookie_script()
     if s.account is None:
-        _login_form(users)
-        _join_form(base)
+        st.title("机关事务标准化试点 自评")
+        # Side by side: a trainee's join form (and its error) is in view at 1280×800.
+        left, right = st.columns(2, gap="large")
+        with left:
+            _login_form(users)
+        with right:
+            _join_form(base)
         st.stop()
     active()
     if s.must_change:

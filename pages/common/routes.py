@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -101,6 +102,7 @@ ADMIN_ROUTES = (
     Route("audit-log", "审计日志", ":material/policy:"),
 )
 WORKSHOPS_ROUTE = Route("workshops", "培训班管理", ":material/key:")
+SCREEN_ROUTE = Route("workshop-screen", "投影视图", ":material/cast:")  # the room, projected
 
 
 def item_routes(rubric: Rubric) -> tuple[Route, ...]:
@@ -130,6 +132,7 @@ def _all(rubric: Rubric) -> tuple[Route, ...]:
         *TRAINING_ROUTES,
         *ADMIN_ROUTES,
         WORKSHOPS_ROUTE,
+        SCREEN_ROUTE,
     )
 
 
@@ -152,7 +155,9 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
     items = item_routes(rubric)
     if role == TRAINEE:
         return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}
-    training = (*TRAINING_ROUTES, WORKSHOPS_ROUTE) if role == TRAINER else TRAINING_ROUTES
+    training = (*TRAINING_ROUTES, SCREEN_ROUTE)
+    if role == TRAINER:
+        training = (*training, WORKSHOPS_ROUTE)
     out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": REVIEW_ROUTES, "培训与比较": training}
     if role == ADMIN:
         out["管理"] = (*ADMIN_ROUTES, WORKSHOPS_ROUTE)
@@ -160,12 +165,37 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
 
 
 def navigation(rubric: Rubric, role: str | None = None) -> dict[str, list[st.Page]]:
-    """`sections` as st.Page objects, ``home_url(role)`` the default page."""
-    start = home_url(role)
-    return {
-        name: [_page(r, default=r.url_path == start) for r in section]
-        for name, section in sections(rubric, role).items()
-    }
+    """`sections` as st.Page objects. Every other page is there too, hidden, leading to the
+    role's first page with a Chinese line (not Streamlit's English 「Page not found」): a
+    trainee's ``/`` and ``/practise`` both reach 示例练习, a copied link to another page too."""
+    out = {name: [_page(r) for r in section] for name, section in sections(rubric, role).items()}
+    listed = {r.url_path for section in sections(rubric, role).values() for r in section}
+    start = next(r for r in _all(rubric) if r.url_path == home_url(role))
+    hidden = [
+        st.Page(
+            partial(_elsewhere, start, route),
+            title=route.title,
+            icon=route.icon,
+            url_path=route.url_path or None,
+            default=route.url_path == HOME_URL,
+            visibility="hidden",
+        )
+        for route in _all(rubric)
+        if route.url_path not in listed
+    ]
+    if hidden:
+        out[next(iter(out))] += hidden
+    return out
+
+
+MOVED = "nav.moved"  # session key: why this browser was sent to its first page
+
+
+def _elsewhere(start: Route, asked: Route) -> None:
+    """A page outside this browser's menu: go to its first page, saying why (not for ``/``)."""
+    if asked.url_path:
+        st.session_state[MOVED] = f"「{asked.title}」不在您的菜单中，已转到「{start.title}」。"
+    st.switch_page(_page(start))
 
 
 def home_url(role: str | None = None) -> str:

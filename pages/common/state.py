@@ -17,6 +17,7 @@ from typing import TypeVar
 import streamlit as st
 
 from jiguan import runtime
+from jiguan.accounts import TRAINEE
 from jiguan.rubric import Rubric
 from jiguan.runtime import Held
 from jiguan.scoring import Answer, Result, score
@@ -69,6 +70,13 @@ def may_review(info: AssessmentInfo) -> bool:
     """May this browser's user enter the formal review of ``info``? In 单机模式 anyone may; in
     共享模式 only 评估组 members assigned to the unit (the store enforces it too)."""
     return get_store().can_review(info)
+
+
+def read_only(info: object) -> str:
+    """Why this browser's user may read but not change ``info`` now ("" when they may): the
+    store's own verdict (a handed-in practice, an ended workshop)."""
+    check = getattr(get_store(), "read_only", None)
+    return check(info) if check is not None and info is not None else ""
 
 
 def saving() -> Held:
@@ -228,9 +236,10 @@ def _pick_default() -> AssessmentInfo | None:
         saving().outage.fail()
         session().store_error = str(exc)
         return None
-    if len(active) == 1:
-        select_assessment(active[0].id)
-        return active[0]
+    if len(active) == 1 or (active and access.caller().role == TRAINEE):
+        newest = max(active, key=lambda a: a.id)  # a trainee's practices are only theirs
+        select_assessment(newest.id)
+        return newest
     return None
 
 

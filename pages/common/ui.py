@@ -132,6 +132,8 @@ def banners() -> None:
             "评估期间只读；如需修改，请评估组在「提交自评」页退回修改。",
             icon=":material/lock:",
         )
+    if s.aid is not None and (why := state.read_only(s.info)):
+        st.info(f"只读：{why}", icon=":material/lock:")
     if s.aid is not None:
         _kept_conflicts(s.aid)
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from jiguan.format import points
 from jiguan.reports import BLANK_FORMATS, blank_form_filename, build_blank_form
+from jiguan.reports.handouts import build_guide_handout
 from jiguan.rubric import Indicator, Rubric
 from jiguan.training import (
     KIND_LABELS,
@@ -136,6 +137,15 @@ def render() -> None:
             icon=":material/download:",
             key=f"guide.blank.{fmt}",
         )
+    row.download_button(
+        "评估指引讲义（PDF）",
+        data=partial(build_guide_handout, rubric),
+        file_name="评估指引讲义.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/print:",
+        key="guide.handout",
+    )
     kept = _filters(rubric)
     st.caption(f"显示 {len(kept)} / {len(rubric.indicator_by_id)} 个指标")
     if not kept:

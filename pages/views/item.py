@@ -21,6 +21,7 @@ from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages.common import access, answers, refresh, routes, state
 from pages.common.session import session
 from pages.common.text import plain
+from pages.common.training_ui import is_practice, sample_evidence
 from pages.common.ui import (
     badge,
     banners,
@@ -117,7 +118,12 @@ def _indicator_head(ind: Indicator) -> None:
         score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
         st.markdown(f"#### {score_text}", text_alignment="right")
     _rules_note(ind, result.criteria)
-    if ind.guidance.evidence:
+    if is_practice(session().info):  # score the sample unit on its own evidence
+        sample_evidence(ind)
+        if ind.guidance.evidence:
+            with st.expander("参考佐证材料（本工具的建议，不属于评分标准）"):
+                st.caption("；".join(ind.guidance.evidence))
+    elif ind.guidance.evidence:
         st.caption(
             "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
         )

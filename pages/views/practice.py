@@ -41,6 +41,12 @@ def _start() -> None:
         return
     store = state.get_store()
     rubric = state.get_rubric()
+    if me.role == TRAINEE:  # one practice per sample unit: open it again, never a 「（2）」
+        mine = [a for a in store.list_assessments() if a.profile.get(PROFILE_SAMPLE) == sample.id]
+        if mine:
+            ss["practice.msg"] = ""
+            state.select_assessment(max(a.id for a in mine))
+            return
     profile = {
         PROFILE_SAMPLE: sample.id,
         PROFILE_WORKSHOP: workshop,
@@ -71,7 +77,12 @@ def _start() -> None:
     state.select_assessment(info.id)
 
 
-def _hand_in(aid: int) -> None:
+def _hand_in(aid: int, left: int) -> None:
+    """交卷 (final): with criteria still 未评, ask first."""
+    if left and not ss.get("practice.confirming"):
+        ss["practice.confirming"] = True
+        return
+    ss["practice.confirming"] = False
     store = state.get_store()
     info = store.get_assessment(aid)
     profile = dict(info.profile or {})
@@ -153,11 +164,33 @@ def _current(info) -> None:
         left = result.criteria_count - result.answered
         if left:
             st.caption(f"还有 {left} 个评分项未评；未评按 0 分计。")
+        if ss.get("practice.confirming"):
+            open_ones = sum(1 for r in result.indicators.values() if not r.settled)
+            st.warning(
+                f"还有 {left} 个评分项未评（{open_ones} 个指标未评完），未评按 0 分计。"
+                "交卷后不能再修改。确定交卷吗？",
+                icon=":material/warning:",
+            )
+            cols = st.columns(2)
+            cols[0].button(
+                "确定交卷",
+                type="primary",
+                on_click=_hand_in,
+                args=(info.id, left),
+                key="practice.submit_confirm",
+            )
+            cols[1].button(
+                "继续评分",
+                on_click=lambda: ss.update({"practice.confirming": False}),
+                key="practice.keep_going",
+            )
+            return
+        st.caption("交卷后练习不能再修改。")
         st.button(
             "交卷并查看答案",
             type="primary",
             on_click=_hand_in,
-            args=(info.id,),
+            args=(info.id, left),
             key="practice.submit",
             icon=":material/task_alt:",
         )

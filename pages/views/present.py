@@ -9,7 +9,7 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import answer_words
 from jiguan.training import KIND_LABELS, indicator_kind, rule_explanation, worked_examples
-from pages.common import state
+from pages.common import routes, state
 from pages.common.routes import chinese_number
 from pages.common.text import plain
 from pages.common.training_ui import get_samples
@@ -21,15 +21,22 @@ ss = st.session_state
 _STYLE = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] { display: none !important; }
+[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100% !important;
-  padding-left: 3vw !important; padding-right: 3vw !important; padding-top: 3.6rem; }
+  padding: 0.8rem 3vw 1rem 3vw !important; }
 .st-key-present-body p, .st-key-present-body li {
   font-size: clamp(1.5rem, 2.8vw, 2.8rem) !important; line-height: 1.45 !important; }
 .st-key-present-body h1 { font-size: clamp(2.2rem, 4.2vw, 4.2rem) !important; }
-.st-key-present-body h3 { font-size: clamp(1.3rem, 2.1vw, 2.3rem) !important; }
 .st-key-present-body [data-testid="stCaptionContainer"] p {
   font-size: clamp(1.2rem, 2vw, 2.1rem) !important; }
+.st-key-present-body-sample p, .st-key-present-body-sample li {
+  font-size: clamp(1.05rem, 1.6vw, 2.2rem) !important; line-height: 1.4 !important; }
+.st-key-present-body-sample h1 { font-size: clamp(1.6rem, 2.8vw, 3.4rem) !important;
+  padding: 0.2rem 0 !important; }
+.st-key-present-body-sample h3 { font-size: clamp(1.2rem, 2vw, 2.4rem) !important;
+  padding: 0.2rem 0 !important; }
+.st-key-present-body-sample [data-testid="stCaptionContainer"] p {
+  font-size: clamp(0.95rem, 1.5vw, 1.9rem) !important; }
 .st-key-present-controls button p, .st-key-present-controls label p { font-size: 1.15rem; }
 </style>
 """
@@ -39,20 +46,72 @@ def _order(rubric: Rubric) -> list[int]:
     return list(rubric.indicator_by_id)
 
 
+def _pos(rubric: Rubric) -> int:
+    """Where the presentation is: the indicator in the url (``?ind=17``), so a reload keeps it."""
+    order = _order(rubric)
+    raw = st.query_params.get("ind", "")
+    return order.index(int(raw)) if raw.isdigit() and int(raw) in order else 0
+
+
+def _go(rubric: Rubric, pos: int) -> None:
+    order = _order(rubric)
+    pos = max(0, min(len(order) - 1, pos))
+    st.query_params["ind"] = str(order[pos])
+    ss["present.revealed"] = False
+
+
 def _step(delta: int) -> None:
-    n = len(_order(state.get_rubric()))
-    ss["present.pos"] = max(0, min(n - 1, ss.get("present.pos", 0) + delta))
+    """下一条 first reveals the sample's 答案 (when a sample is shown), then moves on."""
+    rubric = state.get_rubric()
+    if delta > 0 and ss.get("present.show_sample") and not ss.get("present.revealed"):
+        ss["present.revealed"] = True
+        return
+    _go(rubric, _pos(rubric) + delta)
 
 
 def _jump() -> None:
     rubric = state.get_rubric()
     index = ss.get("present.item", 0)
     first = rubric.items[index].contents[0].indicators[0].id
-    ss["present.pos"] = _order(rubric).index(first)
+    _go(rubric, _order(rubric).index(first))
 
 
-def _controls(rubric: Rubric, pos: int) -> None:
-    order = _order(rubric)
+def _item_index(rubric: Rubric, ind_id: int) -> int:
+    return rubric.items.index(rubric.place_of[ind_id][0])
+
+
+# A presenter's clicker sends PageDown/PageUp (some: arrows, Space): click 下一条 / 上一条.
+# Installed once per browser tab; it acts only while those buttons are on the page and not
+# while the user types in a field or a menu is open.
+_KEYS = """
+<script>
+if (!window.jiguanPresentKeys) {
+  window.jiguanPresentKeys = true;
+  const next = ["PageDown", "ArrowRight", "ArrowDown", " ", "Spacebar"];
+  const prev = ["PageUp", "ArrowLeft", "ArrowUp"];
+  const typing = "input:not([type=checkbox]):not([type=radio]), textarea, select, "
+    + "[role=combobox], [role=listbox]";
+  const button = (label) => [...document.querySelectorAll(".st-key-present-controls button")]
+    .find((b) => b.innerText.includes(label));
+  const ours = (event) => !(event.target && event.target.closest && event.target.closest(typing))
+    && button("下一条");
+  document.addEventListener("keydown", (event) => {
+    if (!ours(event)) return;
+    const label = next.includes(event.key) ? "下一条" : prev.includes(event.key) ? "上一条" : "";
+    if (!label) return;
+    event.preventDefault();  // no page scroll, no second click of a focused button
+    const target = button(label);
+    if (target && !target.disabled) target.click();
+  }, true);
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " " && ours(event)) event.preventDefault();
+  }, true);
+}
+</script>
+"""
+
+
+def _controls(rubric: Rubric, pos: int, last: bool) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom", key="present-controls"):
         st.button(
             "上一条",
@@ -67,7 +126,7 @@ def _controls(rubric: Rubric, pos: int) -> None:
             icon=":material/arrow_forward:",
             on_click=_step,
             args=(1,),
-            disabled=pos == len(order) - 1,
+            disabled=last,
             key="present.next",
             type="primary",
         )
@@ -78,8 +137,9 @@ def _controls(rubric: Rubric, pos: int) -> None:
             key="present.item",
             on_change=_jump,
             width=260,
+            label_visibility="collapsed",
         )
-        st.toggle("示例单位", key="present.show_sample")
+        st.toggle("示例单位", key="present.show_sample", on_change=_go_here)
         if ss.get("present.show_sample"):
             samples = get_samples()
             st.selectbox(
@@ -90,36 +150,47 @@ def _controls(rubric: Rubric, pos: int) -> None:
                 label_visibility="collapsed",
                 width=220,
             )
+        st.page_link(
+            routes.page(rubric, routes.GUIDE_URL), label="退出演示", icon=":material/close:"
+        )
+
+
+def _go_here() -> None:
+    ss["present.revealed"] = False
 
 
 def render() -> None:
     """One indicator per screen."""
     rubric = state.get_rubric()
     st.html(_STYLE)
+    st.html(_KEYS, unsafe_allow_javascript=True)
     order = _order(rubric)
-    pos = max(0, min(len(order) - 1, int(ss.get("present.pos", 0))))
-    ss["present.pos"] = pos
-    _controls(rubric, pos)
+    pos = _pos(rubric)
     ind = rubric.indicator_by_id[order[pos]]
+    ss["present.item"] = _item_index(rubric, ind.id)  # 跳到评估项目 shows where we are
+    sample_shown = bool(ss.get("present.show_sample"))
+    waiting = sample_shown and not ss.get("present.revealed")
+    _controls(rubric, pos, last=pos == len(order) - 1 and not waiting)
     item, content = rubric.place_of[ind.id]
     item_no = chinese_number(rubric.items.index(item) + 1)
-    with st.container(key="present-body"):
+    body = "present-body-sample" if sample_shown else "present-body"
+    with st.container(key=body):
         st.caption(f"{item_no}、{item.name} › {content.name}　·　{pos + 1} / {len(order)}")
         st.title(f"指标 {ind.id}　满分 {points(ind.max)} 分", anchor=False)
         st.markdown(plain(ind.text))
         kind = KIND_LABELS[indicator_kind(ind)]
-        st.markdown(
-            f"**计分规则**（{kind}）　{plain(rule_explanation(ind))}  \n"
-            f"**评估方式**　{plain('、'.join(ind.methods))}"
-        )
+        rule = f"**计分规则**（{kind}）　{plain(rule_explanation(ind))}"
+        if sample_shown:  # the unit's claim and evidence first; 答案 on the next click
+            st.markdown(rule)
+            _sample(rubric, ind.id, revealed=not waiting)
+            return
+        st.markdown(f"{rule}  \n**评估方式**　{plain('、'.join(ind.methods))}")
         st.markdown(
             "**算例**　" + "；".join(plain(case.text) for case in worked_examples(rubric, ind))
         )
-        if ss.get("present.show_sample"):
-            _sample(rubric, ind.id)
 
 
-def _sample(rubric: Rubric, ind_id: int) -> None:
+def _sample(rubric: Rubric, ind_id: int, *, revealed: bool) -> None:
     samples = get_samples()
     sample = next((s for s in samples if s.id == ss.get("present.sample")), samples[0])
     ind = rubric.indicator_by_id[ind_id]
@@ -129,6 +200,9 @@ def _sample(rubric: Rubric, ind_id: int) -> None:
         claimed = sample.sheet.get(c.id)
         evidence = (claimed.evidence.strip() if claimed else "") or "（无佐证）"
         lines.append(f"- {c.id} 自评：{plain(answer_words(c, claimed))}　佐证：{plain(evidence)}")
-    key = sample.key[ind_id]
-    lines.append(f"- **答案：{points(key.score)} 分**　{plain(key.reason)}")
     st.markdown("\n".join(lines))
+    key = sample.key[ind_id]
+    if revealed:
+        st.markdown(f"**答案：{points(key.score)} 分**　{plain(key.reason)}")
+    else:
+        st.caption("按「下一条」（或翻页器）显示答案")

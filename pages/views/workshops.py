@@ -8,12 +8,13 @@ import datetime as dt
 
 import streamlit as st
 
-from jiguan.accounts import ADMIN, TRAINER, AccountError
+from jiguan.accounts import ADMIN, TRAINER, AccountError, Caller
 from jiguan.format import CHINA_TZ, format_time
 from jiguan.limits import MAX_NAME_CHARS
 from jiguan.store import MAX_WORKSHOP_DAYS, StoreError, Workshops
 from pages.common import access, routes, state
 from pages.common.text import plain
+from pages.common.training_ui import room_address
 
 ss = st.session_state
 
@@ -22,11 +23,10 @@ def _workshops() -> Workshops:
     return state.base_store().workshops
 
 
-def _open() -> None:
-    day = ss.get("ws.until") or dt.datetime.now(CHINA_TZ).date()
-    until = dt.datetime.combine(day, dt.time(23, 59), tzinfo=CHINA_TZ)
-    try:  # the code is generated (44 bits): typeable, not guessable
-        info = _workshops().open(access.current(), None, ss.get("ws.name") or "", until)
+def _open(me: Caller) -> None:
+    until = _until(ss.get("ws.until"))
+    try:
+        info = _workshops().open(me, None, ss.get("ws.name") or "", until)  # code generated
     except (AccountError, StoreError) as exc:
         ss["ws.msg"] = ("error", str(exc))
         return
@@ -40,6 +40,64 @@ def _close(code: str) -> None:
         ss["ws.msg"] = ("error", str(exc))
         return
     ss["ws.msg"] = ("success", f"培训班「{code}」已结束，学员不能再加入或作答。")
+
+
+def _until(day: dt.date | None) -> dt.datetime:
+    """The end of the chosen day (23:59, Beijing time); today when none is chosen."""
+    day = day or dt.datetime.now(CHINA_TZ).date()
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=CHINA_TZ)
+
+
+def _extend(me: Caller, code: str, key: str) -> None:
+    try:
+        info = _workshops().extend(me, code, _until(ss.get(key)))
+    except (AccountError, StoreError) as exc:
+        ss["ws.msg"] = ("error", str(exc))
+        return
+    ss["ws.msg"] = ("success", f"培训班「{code}」进行到 {format_time(info.expires_at)}。")
+
+
+def _remove(me: Caller, code: str) -> None:
+    try:
+        _workshops().remove(me, code)
+    except (AccountError, StoreError) as exc:
+        ss["ws.msg"] = ("error", str(exc))
+        return
+    ss["ws.msg"] = ("success", f"已删除培训班「{code}」，代码可以再次使用。")
+
+
+def _lifecycle(me: Caller, info) -> None:
+    """结束 / 延长 or 重新开放 / 删除 for one workshop."""
+    today = dt.datetime.now(CHINA_TZ).date()
+    key = f"ws.until.{info.id}"
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        if info.active():
+            st.button(
+                "结束培训班", key=f"ws.close.{info.id}", on_click=_close, args=(me, info.code)
+            )
+        st.date_input(
+            "新的结束日期",
+            today,
+            min_value=today,  # never in the past
+            max_value=today + dt.timedelta(days=MAX_WORKSHOP_DAYS - 1),
+            key=key,
+            format="YYYY-MM-DD",
+            width=180,
+        )
+        st.button(
+            "延长" if info.active() else "重新开放",
+            key=f"ws.extend.{info.id}",
+            on_click=_extend,
+            args=(me, info.code, key),
+        )
+        if not info.active():
+            st.button(
+                "删除培训班",
+                key=f"ws.remove.{info.id}",
+                on_click=_remove,
+                args=(me, info.code),
+                help="先在「培训班结果」清除练习数据；删除后代码可以再次使用",
+            )
 
 
 def render() -> None:
@@ -72,18 +130,13 @@ def render() -> None:
         return
     for info in mine:
         with st.container(border=True):
-            row = st.columns([3, 1])
             state_text = "进行中" if info.active() else "已结束"
-            row[0].markdown(f"**{plain(info.code)}**　{state_text}")
-            row[0].caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
-            row[0].text(f"培训教师：{info.trainer}")
+            st.markdown(f"**{plain(info.code)}**　{state_text}")
+            st.caption(f"{plain(info.name)} · 结束时间 {format_time(info.expires_at)}")
+            st.text(f"培训教师：{info.trainer}")
             if info.active():
-                row[1].button(
-                    "结束培训班",
-                    key=f"ws.close.{info.id}",
-                    on_click=_close,
-                    args=(info.code,),
-                )
+                room_address(info.code)
+            _lifecycle(me, info)
     st.page_link(
         routes.page(state.get_rubric(), "workshop-room"),
         label="查看培训班结果",
