@@ -69,7 +69,6 @@ def aid(data_dir: Path) -> int:
 # ---- B: a stale field never overwrites silently ------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20.1: a stale evidence field overwrites silently")
 def test_evidence_a_colleague_saved_under_my_open_field_is_never_overwritten(
     data_dir: Path, aid: int, other_store: Store
 ) -> None:
@@ -92,7 +91,6 @@ def test_evidence_a_colleague_saved_under_my_open_field_is_never_overwritten(
     assert a.text_area(key="ev.2.1").value == "制度文件\n会议纪要\n培训记录"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20.1: a stale count overwrites silently")
 def test_a_count_a_colleague_saved_under_me_is_a_conflict(
     data_dir: Path, aid: int, other_store: Store
 ) -> None:
@@ -108,7 +106,6 @@ def test_a_count_a_colleague_saved_under_me_is_a_conflict(
     assert other_store.answers(aid)["17.1"].value == 5
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20.1: a stale review reason overwrites silently")
 def test_a_review_reason_a_colleague_saved_under_me_is_a_conflict(
     data_dir: Path, aid: int, other_store: Store, rubric: Rubric
 ) -> None:
@@ -129,7 +126,6 @@ def test_a_review_reason_a_colleague_saved_under_me_is_a_conflict(
 # ---- A: verdicts take the answers' path ----------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24.1: verdicts are not journaled in an outage")
 def test_a_verdict_made_while_the_database_is_away_is_journaled_and_saved_later(
     data_dir: Path,
     aid: int,
@@ -158,7 +154,6 @@ def test_a_verdict_made_while_the_database_is_away_is_journaled_and_saved_later(
 # ---- C: a 部分符合 without points is kept, and shown as incomplete -------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20.4: a pending 部分符合 is discarded")
 def test_partial_without_points_is_kept_as_incomplete(
     data_dir: Path, aid: int, other_store: Store
 ) -> None:
@@ -198,11 +193,7 @@ def _login(name: str) -> AppTest:
 @pytest.mark.parametrize(
     ("role", "writes"),
     [
-        pytest.param(
-            REVIEWER,
-            False,
-            marks=pytest.mark.xfail(strict=True, reason="issue 20.6: 评估组 sees editable pages"),
-        ),
+        (REVIEWER, False),
         (FILLER, True),
         (ADMIN, True),
     ],
@@ -243,7 +234,6 @@ def test_a_trainer_sees_what_the_store_lets_them_do(
     assert ("只读" in " ".join(i.value for i in at.info)) is not writes
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20.4: partial without points is not a saved state")
 def test_partial_without_points_is_incomplete_everywhere(rubric: Rubric, store: Store) -> None:
     """The one engine scores it as 未评; the CSV writes and reads it back as it is, 状态 未完成;
     the store keeps it (a verdict likewise)."""

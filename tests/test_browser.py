@@ -49,7 +49,7 @@ def test_answer_download_and_reload_in_fresh_session(
     page.get_by_role("radio", name="符合", exact=True).first.click()
     latency = [_wait_total(page, "2 / 100")]
     page.get_by_role("radio", name="部分符合", exact=True).nth(1).click()
-    page.get_by_text("待填写分值").wait_for()
+    page.get_by_text("未完成：请选择分数").wait_for()
     page.get_by_role("radio", name="1 分", exact=True).first.click()
     latency.append(_wait_total(page, "3 / 100"))
     _shot(page, shots, "02_一、组织管理")

@@ -150,7 +150,7 @@ def _run_check(args: argparse.Namespace) -> int:
         )
         for c in rubric.indicator_by_id[row.id].criteria:
             a = answers.get(c.id)
-            if a is None or a.value is None:
+            if a is None or not a.answered:
                 out.append(f"    {c.id} 未评：{c.text}")
         if NO_EVIDENCE in row.flags:
             out.append("    请补充佐证材料（发文、记录、照片等），否则评审时该得分可能不被认可")

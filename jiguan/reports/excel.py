@@ -158,10 +158,10 @@ def _answers_sheet(
             own = result.criteria[c.id]
             ws.write_formula(r, OWN_COL, criterion_formula(c, r), styles.number, own)
             answer_cell = f"{xl_col_to_name(ANSWER_COL)}{r + 1}"
-            status = "未评" if a.value is None else "已评"
-            ws.write_formula(
-                r, STATUS_COL, f'=IF({answer_cell}="","未评","已评")', styles.center, status
-            )
+            points_cell = f"{xl_col_to_name(POINTS_COL)}{r + 1}"
+            status = "已评" if a.answered else "未评"  # 部分符合 without points: 未评
+            blank = f'OR({answer_cell}="",AND({answer_cell}="部分符合",{points_cell}=""))'
+            ws.write_formula(r, STATUS_COL, f'=IF({blank},"未评","已评")', styles.center, status)
             ws.write_string(r, 11, "、".join(ind.methods), styles.text)
             wrapped = [
                 (text, ANSWER_COLUMNS[col][1])

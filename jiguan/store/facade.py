@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
+from jiguan.cells import ANSWER_CELL
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
@@ -34,6 +35,7 @@ from jiguan.store.records import (
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
+    check_cells,
     clean_name,
     clean_profile,
     clean_user,
@@ -305,16 +307,7 @@ class Store:
         Raises:
             StoreError: lists every problem (nothing is written).
         """
-        problems: list[str] = []
-        for cid, answer in answers.items():
-            try:
-                answers_q.check_answer(self.rubric, cid, answer)
-            except StoreError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise StoreError(
-                "答题表未导入，已保存的自评保持不变。问题如下：\n" + "\n".join(problems)
-            )
+        check_cells(ANSWER_CELL, self.rubric, answers, "答题表未导入，已保存的自评保持不变。")
         user = clean_user(user)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jiguan.cells import VERDICT_CELL
 from jiguan.review import FINAL, STATE_LABELS, Verdict
 from jiguan.scoring import Answer
 from jiguan.store.errors import ConflictError
@@ -52,6 +53,10 @@ class SavedVerdict:
     updated_by: str
     updated_at: datetime | None
 
+    @property
+    def cell(self) -> Verdict:
+        return self.verdict
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewEvent:
@@ -83,38 +88,11 @@ class VerdictConflict(ConflictError):
         self.current = current  # type: ignore[assignment]
 
 
-def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    return {
-        "value": verdict.value,
-        "points": verdict.points,
-        "reason": verdict.reason,
-        "site_note": verdict.site_note,
-    }
-
-
-def verdict_from_json(data: Mapping[str, Any] | None) -> Verdict | None:
-    if data is None:
-        return None
-    return Verdict(
-        data.get("value"), data.get("points"), data.get("reason") or "", data.get("site_note") or ""
-    )
-
-
-def verdict_values(verdict: Verdict) -> dict[str, Any]:
-    """The verdict as columns of ``review_verdicts``."""
-    return {
-        "value": None if verdict.value is None else str(verdict.value),
-        "points": None if verdict.points is None else float(verdict.points),
-        "reason": verdict.reason,
-        "site_note": verdict.site_note,
-    }
-
-
-def verdict_from_row(row: Any) -> Verdict:
-    value = row.value
-    if value is not None and value.isdigit():
-        value = int(value)
-    return Verdict(value, row.points, row.reason or "", row.site_note or "")
+# How a verdict is kept: the one encoding of answers and verdicts (jiguan.cells).
+verdict_json = VERDICT_CELL.to_json
+verdict_from_json = VERDICT_CELL.from_json
+verdict_values = VERDICT_CELL.values
+verdict_from_row = VERDICT_CELL.from_row
 
 
 def saved_verdict(row: Any) -> SavedVerdict:

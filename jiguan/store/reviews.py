@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jiguan.review import FINAL, OPEN, Verdict, finalise_problems, verdict_problem
+from jiguan.cells import VERDICT_CELL
+from jiguan.review import FINAL, OPEN, Verdict, finalise_problems
 from jiguan.rubric import Rubric
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store.errors import StoreError, guard
-from jiguan.store.records import clean_user, now
+from jiguan.store.records import check_cell, check_cells, clean_user, now
 from jiguan.store.review_records import (
     ReviewEvent,
     ReviewInfo,
@@ -34,7 +35,6 @@ from jiguan.store.review_records import (
     review_info,
     saved_verdict,
     verdict_json,
-    verdict_values,
 )
 from jiguan.store.schema import review_history_t, reviews_t, verdicts_t
 
@@ -44,17 +44,6 @@ if TYPE_CHECKING:
 MAX_REVIEWERS_CHARS = 500
 
 FINAL_REFUSED = "评审已定稿，不能修改。如需修改，请先「重新打开评审」（将记入评审记录）。"
-
-
-def check_verdict(rubric: Rubric, criterion_id: str, verdict: Verdict) -> None:
-    criterion = rubric.criteria.get(criterion_id)
-    if criterion is None:
-        raise StoreError(f"评估指引中没有评分项「{criterion_id}」")
-    if not isinstance(verdict, Verdict):
-        raise StoreError(f"评分项 {criterion_id} 的评审意见格式不正确")
-    problem = verdict_problem(criterion, verdict)
-    if problem is not None:
-        raise StoreError(f"评分项 {criterion_id} 的评审意见未保存：{problem}")
 
 
 def _clean_text(text: str | None, what: str, limit: int) -> str | None:
@@ -127,25 +116,6 @@ def _verdict_rows(conn: Connection, aid: int) -> dict[str, Any]:
     return {r.criterion_id: r for r in rows}
 
 
-def _write_verdict(
-    conn: Connection, aid: int, cid: str, row: Any, verdict: Verdict, user: str, at: datetime
-) -> int:
-    """Insert or update one verdict (update only if still at ``row.version``); the new version,
-    0 when the row moved on."""
-    stamp = {"updated_by": user, "updated_at": at, **verdict_values(verdict)}
-    if row is None:
-        conn.execute(
-            sa.insert(verdicts_t).values(assessment_id=aid, criterion_id=cid, version=1, **stamp)
-        )
-        return 1
-    done = conn.execute(
-        sa.update(verdicts_t)
-        .where(verdicts_t.c.id == row.id, verdicts_t.c.version == row.version)
-        .values(version=row.version + 1, **stamp)
-    )
-    return row.version + 1 if done.rowcount == 1 else 0
-
-
 def _set_verdicts(
     conn: Connection, aid: int, new: Mapping[str, Verdict], user: str, at: datetime, detail: str
 ) -> int:
@@ -157,7 +127,9 @@ def _set_verdicts(
         old = None if row is None else saved_verdict(row).verdict
         if old == verdict or (old is None and verdict.is_blank()):
             continue
-        if not _write_verdict(conn, aid, cid, row, verdict, user, at):
+        if not answers_q.write_cell(
+            conn, verdicts_t, VERDICT_CELL, (aid, cid), row, verdict, user, at
+        ):
             raise StoreError("评审意见被同时修改，未保存，请重试。")
         _log(conn, aid, "verdict", user, at, criterion_id=cid, old=old, new=verdict, detail=detail)
         changed += 1
@@ -242,7 +214,7 @@ class Reviews:
             VerdictConflict: saved by someone else since; ``.current`` is what is saved.
             StoreError: an invalid verdict, a final review or a deleted assessment.
         """
-        check_verdict(self.rubric, criterion_id, verdict)
+        check_cell(VERDICT_CELL, self.rubric, criterion_id, verdict)
         user = clean_user(user)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)
@@ -291,16 +263,7 @@ class Reviews:
         Raises:
             StoreError: lists every problem (nothing is written).
         """
-        problems = []
-        for cid, verdict in verdicts.items():
-            try:
-                check_verdict(self.rubric, cid, verdict)
-            except StoreError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise StoreError(
-                "评审意见未导入，已保存的内容保持不变。问题如下：\n" + "\n".join(problems)
-            )
+        check_cells(VERDICT_CELL, self.rubric, verdicts, "评审意见未导入，已保存的内容保持不变。")
         user = clean_user(user)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)

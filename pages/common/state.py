@@ -28,7 +28,7 @@ from jiguan.store import (
     StoreUnavailable,
 )
 from pages.common import access, routes
-from pages.common.session import Session, session
+from pages.common.session import PREFIX, Session, session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +52,13 @@ def base_store() -> Store:
 def get_store() -> Store:
     """The store pages use: in 共享模式 limited to the logged-in account (pages/access.py)."""
     return access.scoped(base_store())
+
+
+def may_write(info: object) -> bool:
+    """May this browser's user change the unit's answers of ``info``? In 单机模式 anyone may;
+    in 共享模式 as the store's scope says (the 评估组 reads only)."""
+    check = getattr(get_store(), "can_write", None)
+    return check(info) if check is not None else True
 
 
 def may_review(info: object) -> bool:
@@ -225,12 +232,15 @@ def _settle_journal(s: Session) -> None:
     """Changes this browser journaled during an outage: once replayed, reload the view."""
     if not s.journaled:
         return
-    waiting = {e.change.criterion_id for e in saving().journal.pending(s.aid)}
-    done = [cid for cid in s.journaled if cid not in waiting]
-    for cid in done:
-        del s.journaled[cid]
+    waiting = {
+        PREFIX[e.change.kind] + e.change.criterion_id for e in saving().journal.pending(s.aid)
+    }
+    done = [slot for slot in s.journaled if slot not in waiting]
+    for slot in done:
+        del s.journaled[slot]
     if done:
         s.seen_stamp = None  # reload from the store on this run
+        s.review_aid = None  # and the review, when one is shown
 
 
 def reload_files(cid: str) -> None:
