@@ -8,7 +8,8 @@ check and the write cannot interleave.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from sqlalchemy.engine import Connection
 from jiguan.cells import ANSWER_CELL, Cell, CellKind
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
+from jiguan.store import assessments as assessments_q
+from jiguan.store.engine import Database
 from jiguan.store.errors import ConflictError, StoreError
 from jiguan.store.history import Change, record_change
 from jiguan.store.records import (
@@ -25,6 +28,8 @@ from jiguan.store.records import (
     answer_from_row,
     answer_json,
     check_cell,
+    check_cells,
+    clean_user,
     same_answer,
     saved_answer,
 )
@@ -34,6 +39,25 @@ from jiguan.store.schema import answers_t, files_t
 def check_answer(rubric: Rubric, criterion_id: str, answer: Answer) -> None:
     """Raises StoreError (naming the criterion) when the answer cannot be saved."""
     check_cell(ANSWER_CELL, rubric, criterion_id, answer)
+
+
+@contextmanager
+def importing(
+    db: Database,
+    kind: CellKind,
+    rubric: Rubric,
+    key: tuple[int, Mapping[str, Cell]],
+    user: str,
+    refused: str,
+) -> Iterator[tuple[Connection, str]]:
+    """A whole sheet of cells (answers or verdicts) about to replace what is saved: every cell
+    is checked first (StoreError lists every problem, ``refused`` first; nothing written),
+    then one transaction holding the assessment lock, with the cleaned user name."""
+    aid, cells = key
+    check_cells(kind, rubric, cells, refused)
+    with db.write() as conn:
+        assessments_q.lock(conn, aid)
+        yield conn, clean_user(user)
 
 
 def attachment_counts(
@@ -152,7 +176,7 @@ def save(
     record_change(conn, aid, [change], user=user, now=now)
     return SavedAnswer(
         criterion_id=criterion_id,
-        answer=Answer(answer.value, answer.points, answer.evidence, answer.note, attachments),
+        cell=Answer(answer.value, answer.points, answer.evidence, answer.note, attachments),
         version=version,
         updated_by=user,
         updated_at=now,

@@ -35,7 +35,6 @@ from jiguan.store.records import (
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
-    check_cells,
     clean_name,
     clean_profile,
     clean_user,
@@ -307,11 +306,11 @@ class Store:
         Raises:
             StoreError: lists every problem (nothing is written).
         """
-        check_cells(ANSWER_CELL, self.rubric, answers, "答题表未导入，已保存的自评保持不变。")
-        user = clean_user(user)
-        with self._db.write() as conn:
-            assessments_q.lock(conn, aid)
-            answers_q.replace(conn, self.rubric, aid, answers, user, now())
+        refused = "答题表未导入，已保存的自评保持不变。"
+        with answers_q.importing(
+            self._db, ANSWER_CELL, self.rubric, (aid, answers), user, refused
+        ) as (conn, by):
+            answers_q.replace(conn, self.rubric, aid, answers, by, now())
 
     @guard("读取修改记录")
     def history(self, aid: int, criterion_id: str | None = None) -> list[HistoryEntry]:

@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
 from jiguan.cells import ANSWER_CELL, Cell, CellKind
 from jiguan.limits import (
@@ -15,9 +16,12 @@ from jiguan.limits import (
     MAX_PROFILE_FIELDS,
     too_long,
 )
+from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.errors import StoreError
+
+C = TypeVar("C", Answer, Verdict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +52,23 @@ class AssessmentInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class SavedAnswer:
-    """An answer as saved, with the version to pass back as ``expected_version``.
-
-    ``version`` 0 means nothing is saved for this criterion (``updated_at`` is then None).
-    """
+class SavedCell(Generic[C]):
+    """A cell (an answer or a verdict) as saved, with the version to pass back as
+    ``expected_version``. ``version`` 0 means nothing is saved for this criterion
+    (``updated_at`` is then None)."""
 
     criterion_id: str
-    answer: Answer
+    cell: C
     version: int
     updated_by: str
     updated_at: datetime | None
 
-    @property
-    def cell(self) -> Answer:
-        return self.answer
+
+class SavedAnswer(SavedCell[Answer]):
+    """An answer as saved (`SavedCell`); ``.answer`` is its cell."""
+
+    __slots__ = ()
+    answer: Answer = property(attrgetter("cell"))  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +194,7 @@ def check_cells(kind: CellKind, rubric: Rubric, cells: Mapping[str, Cell], refus
 def saved_answer(row: Any, attachments: int) -> SavedAnswer:
     return SavedAnswer(
         criterion_id=row.criterion_id,
-        answer=answer_from_row(row, attachments),
+        cell=answer_from_row(row, attachments),
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,

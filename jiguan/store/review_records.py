@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from jiguan.cells import VERDICT_CELL
 from jiguan.review import FINAL, STATE_LABELS, Verdict
 from jiguan.scoring import Answer
 from jiguan.store.errors import ConflictError
-from jiguan.store.records import answer_from_json, answer_json, json_dict
+from jiguan.store.records import SavedCell, answer_from_json, answer_json, json_dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +44,11 @@ class ReviewInfo:
         return STATE_LABELS.get(self.state, self.state)
 
 
-@dataclass(frozen=True, slots=True)
-class SavedVerdict:
-    """A verdict as saved; ``version`` 0 means none is saved (pass it as expected_version)."""
+class SavedVerdict(SavedCell[Verdict]):
+    """A verdict as saved (`SavedCell`); ``.verdict`` is its cell."""
 
-    criterion_id: str
-    verdict: Verdict
-    version: int
-    updated_by: str
-    updated_at: datetime | None
-
-    @property
-    def cell(self) -> Verdict:
-        return self.verdict
+    __slots__ = ()
+    verdict: Verdict = property(attrgetter("cell"))  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)

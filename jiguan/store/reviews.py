@@ -24,7 +24,7 @@ from jiguan.rubric import Rubric
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store.errors import StoreError, guard
-from jiguan.store.records import check_cell, check_cells, clean_user, now
+from jiguan.store.records import check_cell, clean_user, now
 from jiguan.store.review_records import (
     ReviewEvent,
     ReviewInfo,
@@ -258,15 +258,13 @@ class Reviews:
     def replace_verdicts(self, aid: int, verdicts: Mapping[str, Verdict], *, user: str) -> int:
         """Make every criterion's value, points and reason equal ``verdicts`` (CSV import;
         criteria missing from it become unreviewed). Site notes are kept: the CSV has no
-        column for them. One transaction; any problem leaves everything as it was.
-
-        Raises:
-            StoreError: lists every problem (nothing is written).
+        column for them. One transaction; any problem leaves everything as it was (StoreError
+        lists every problem). Returns how many criteria changed.
         """
-        check_cells(VERDICT_CELL, self.rubric, verdicts, "评审意见未导入，已保存的内容保持不变。")
-        user = clean_user(user)
-        with self._db.write() as conn:
-            assessments_q.lock(conn, aid)
+        kept = "评审意见未导入，已保存的内容保持不变。"
+        sheet = (aid, verdicts)
+        with answers_q.importing(self._db, VERDICT_CELL, self.rubric, sheet, user, kept) as got:
+            conn, user = got
             at = now()
             _open_review(conn, aid, user, at)
             rows = _verdict_rows(conn, aid)
