@@ -255,3 +255,22 @@ def test_partial_without_points_is_incomplete_everywhere(rubric: Rubric, store: 
         aid, "1.1", Verdict("partial"), expected_version=0, user="王"
     )
     assert not verdict.verdict.reviewed
+
+
+def test_signed_out_in_shared_mode_sees_no_control(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, other_store: Store
+) -> None:
+    monkeypatch.setenv("JIGUAN_MODE", "shared")
+    _account(other_store, "管理员", ADMIN)
+    other_store.create_assessment("甲局", "第一次自评")
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.session_state["goto"] = "item1"
+    at.run()
+    assert not [w for w in at.button_group if w.key == "ans.1.1"]
+    assert [w for w in at.text_input if w.key == "login.name"]
+
+
+def test_standalone_mode_writes_without_a_read_only_line(data_dir: Path, aid: int) -> None:
+    app = goto(start(data_dir), "item1")
+    assert not app.button_group(key="ans.1.1").disabled
+    assert "只读" not in " ".join(i.value for i in app.info)
