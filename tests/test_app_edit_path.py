@@ -8,7 +8,6 @@ may not write sees no control that pretends to save.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -19,36 +18,26 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, all_yes
 from jiguan.store import Store, StoreUnavailable
 from jiguan.store.reviews import Reviews
-from jiguan.store.users import Users
 from tests import store_support
 from tests.app_support import (
     HARNESS,
+    add_account,
     answer,
     create,
     goto,
     indicator_flags,
+    login,
     open_evidence,
     run,
     sess,
     sidebar_total,
     start,
+    wait_until,
 )
 
 db_url = store_support.db_url
 files_dir = store_support.files_dir
 store = store_support.store
-
-PASSWORD = "一个足够长的密码123"
-NEW_PASSWORD = "另一个足够长的密码456"
-
-
-def _wait(condition, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _browser(data_dir: Path, page: str, user: str) -> AppTest:
@@ -146,7 +135,7 @@ def test_a_verdict_made_while_the_database_is_away_is_journaled_and_saved_later(
     assert list((data_dir / "journal" / "pending").glob("*.json"))
     assert app.button_group(key="rv.ans.2.1").value == "no"  # the page shows what was done
     monkeypatch.setattr(Reviews, "save_verdict", real_save)
-    assert _wait(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
+    assert wait_until(lambda: not list((data_dir / "journal" / "pending").glob("*.json")))
     saved = other_store.reviews.verdicts(aid)["2.1"]
     assert (saved.verdict.value, saved.updated_by) == ("no", "王五")
 
@@ -175,21 +164,6 @@ def test_partial_without_points_is_kept_as_incomplete(
 # ---- E: read-only means read-only on screen -----------------------------------------------
 
 
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
-    users = Users(store)
-    info = users.add(name, role, PASSWORD, unit=unit)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-
-
-def _login(name: str) -> AppTest:
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.mark.parametrize(
     ("role", "writes"),
     [
@@ -202,11 +176,11 @@ def test_only_a_role_that_may_write_gets_controls_that_save(
     role: str, writes: bool, data_dir: Path, monkeypatch: pytest.MonkeyPatch, other_store: Store
 ) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    _account(other_store, "管理员", ADMIN)
+    add_account(other_store, "管理员", ADMIN)
     if role != ADMIN:
-        _account(other_store, "某人", role, unit="甲局")
+        add_account(other_store, "某人", role, unit="甲局")
     other_store.create_assessment("甲局", "第一次自评")
-    at = goto(_login("管理员" if role == ADMIN else "某人"), "item1")
+    at = goto(login("管理员" if role == ADMIN else "某人"), "item1")
     open_evidence(at, "1.1")
     controls = [at.button_group(key="ans.1.1"), at.text_area(key="ev.1.1")]
     assert all(c.disabled is not writes for c in controls)
@@ -224,10 +198,10 @@ def test_a_trainer_sees_what_the_store_lets_them_do(
     from jiguan.store.scoped import ScopedStore
 
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "培训师", TRAINER, unit="甲局")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "培训师", TRAINER, unit="甲局")
     info = other_store.create_assessment("甲局", "第一次自评")
-    at = goto(_login("培训师"), "item1")
+    at = goto(login("培训师"), "item1")
     caller = sess(at).account
     writes = ScopedStore(other_store, caller).can_write(info)
     assert at.button_group(key="ans.1.1").disabled is not writes
@@ -261,7 +235,7 @@ def test_signed_out_in_shared_mode_sees_no_control(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, other_store: Store
 ) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
-    _account(other_store, "管理员", ADMIN)
+    add_account(other_store, "管理员", ADMIN)
     other_store.create_assessment("甲局", "第一次自评")
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     at.session_state["goto"] = "item1"
