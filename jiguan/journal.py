@@ -8,8 +8,9 @@ the order they were made, each with the version its author saw, as soon as the d
 again — whether or not the tab that made them is still open (a background thread of the server
 process calls it; see `Replayer`).
 
-A change is *fields* of one criterion (answer value and points, evidence, note), never a
-snapshot of a whole form: replay merges those fields into what is saved now. A change whose
+A change is *fields* of one cell — the unit's answer (value and points, evidence, note) or the
+评估组's verdict (value and points, reason, site note) on one criterion — never a snapshot of a
+whole form: replay merges those fields into what is saved now. A change whose
 criterion moved on since its author saw it (someone else saved in between) is not applied: it is
 kept as a conflict and shown to the next person who opens that criterion, who decides.
 
@@ -51,22 +52,22 @@ from pathlib import Path
 from typing import Any
 
 from jiguan.accounts import LOCAL, TRAINEE, AccountError, Caller
-from jiguan.scoring import Answer
+from jiguan.cells import ANSWER, KINDS, VERDICT, Cell
 from jiguan.store import (
     ConflictError,
     NotFoundError,
     SavedAnswer,
     Store,
-    StoreContract,
     StoreError,
     StoreUnavailable,
 )
 from jiguan.store.errors import AccessDenied
+from jiguan.store.review_records import SavedVerdict
 from jiguan.store.scoped import ScopedStore
 
 log = logging.getLogger(__name__)
+Saved = SavedAnswer | SavedVerdict
 
-ANSWER_FIELDS = ("value", "points", "evidence", "note")
 REFUSED_ACTION = "拒绝重放的修改"  # the audit log's action for a change refused on replay
 NOT_AUTHENTIC = "日志条目未通过服务器密钥校验（伪造、被改动或由旧版本写入），未重放"
 KEY_FILE = "journal.key"  # beside the journal folder, never inside it
@@ -75,12 +76,14 @@ _sequence = count()
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """Fields of one criterion a user changed, with the saved answer they saw.
+    """Fields of one cell a user changed — the unit's answer or the 评估组's verdict on one
+    criterion (``kind``, see `jiguan.cells`) — with the saved cell they saw.
 
-    ``fields`` maps names of `ANSWER_FIELDS` to their new values (``value`` and ``points``
-    travel together: an answer and its partial points are one choice). ``base`` is the answer
-    the user saw, saved as ``expected_version`` (0: nothing was saved). ``user`` is the name
-    history records; ``caller`` is who made the change (its scope applies when it is replayed).
+    ``fields`` maps names of the kind's fields (answers: value, points, evidence, note;
+    verdicts: value, points, reason, site_note) to their new values (``value`` and ``points``
+    travel together: a choice and its partial points are one). ``base`` is the cell the user
+    saw, saved as ``expected_version`` (0: nothing was saved). ``user`` is the name history
+    records; ``caller`` is who made the change (its scope applies when it is replayed).
     ``caller`` is None only for a change read from a journal entry written before changes
     carried their caller: such an entry is replayed as it was then, through the store itself.
     """
@@ -88,7 +91,7 @@ class Change:
     assessment_id: int
     criterion_id: str
     fields: Mapping[str, Any]
-    base: Answer
+    base: Cell
     expected_version: int
     user: str
     caller: Caller | None
@@ -96,10 +99,11 @@ class Change:
     # False for a change read from an entry that failed the server key's check (never
     # written to the journal: a property of the file it was read from).
     authentic: bool = field(default=True, compare=False)
+    kind: str = ANSWER
 
     @property
-    def answer(self) -> Answer:
-        """The answer as its author meant it: what they saw, with their fields."""
+    def cell(self) -> Cell:
+        """The cell as its author meant it: what they saw, with their fields."""
         return replace(self.base, **dict(self.fields))
 
     def to_json(self) -> str:
@@ -114,41 +118,48 @@ class Change:
         data = json.loads(text)
         data.pop("authentic", None)
         data["made_at"] = datetime.fromisoformat(data["made_at"])
-        data["base"] = Answer(**data["base"])
+        data["kind"] = data.get("kind", ANSWER)  # entries from before verdicts were journaled
+        data["base"] = KINDS[data["kind"]].type(**data["base"])
         caller = data.get("caller")
         data["caller"] = None if caller is None else Caller(**caller)
         return cls(**data)
 
 
-def save_change(store: StoreContract, change: Change) -> SavedAnswer:
-    """Save one user's change: the one way an edit reaches the store (app and replay alike).
+def _save(store: Store | ScopedStore, change: Change, cell: Cell, version: int) -> Saved:
+    """The compare-and-set save of the change's kind (`Store.save_answer` or
+    `Reviews.save_verdict`: one signature)."""
+    save = store.reviews.save_verdict if change.kind == VERDICT else store.save_answer
+    return save(
+        change.assessment_id,
+        change.criterion_id,
+        cell,
+        expected_version=version,
+        user=change.user,
+    )
 
-    The change is written over the version its author saw. If that criterion was saved again
+
+def save_change(store: Store | ScopedStore, change: Change) -> Saved:
+    """Save one user's change: the one way an edit reaches the store (app and replay alike,
+    answers and verdicts alike).
+
+    The change is written over the version its author saw. If that cell was saved again
     since, the change is merged field by field: the fields it sets are written over the current
-    answer when nobody else changed *those* fields (another colleague's evidence does not block
+    cell when nobody else changed *those* fields (another colleague's evidence does not block
     my answer). When someone did, `ConflictError` (nothing written), with ``current``.
 
     Raises:
         ConflictError, StoreUnavailable, StoreError (NotFoundError for a purged assessment).
     """
-    aid, cid = change.assessment_id, change.criterion_id
     try:
-        return store.save_answer(
-            aid, cid, change.answer, expected_version=change.expected_version, user=change.user
-        )
+        return _save(store, change, change.cell, change.expected_version)
     except ConflictError as exc:
         current = exc.current
-        now = current.answer if current is not None else Answer()
+        now = current.cell if current is not None else KINDS[change.kind].blank()
         theirs = {f for f in change.fields if getattr(now, f) != getattr(change.base, f)}
         if any(getattr(now, f) != change.fields[f] for f in theirs):
             raise
-        return store.save_answer(
-            aid,
-            cid,
-            replace(now, **dict(change.fields)),
-            expected_version=current.version if current is not None else 0,
-            user=change.user,
-        )
+        version = current.version if current is not None else 0
+        return _save(store, change, replace(now, **dict(change.fields)), version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +399,8 @@ def _audit_refusal(store: Store, change: Change, reason: str) -> None:
         except NotFoundError:
             target = f"#{aid}"
         detail = (
-            f"{reason}（{change.user} 在数据库不可用时对评分项 {change.criterion_id} 所做的修改，"
+            f"{reason}（{change.user} 在数据库不可用时对评分项 {change.criterion_id} "
+            f"{'的评审意见' if change.kind == VERDICT else ''}所做的修改，"
             "未写入；留存于服务器日志目录 journal/refused/）"
         )
         store.users.record(caller, REFUSED_ACTION, target, detail)

@@ -27,9 +27,9 @@ from jiguan.rubric import Criterion, Indicator, Rubric
 from jiguan.scoring import (
     Answer,
     Result,
-    answer_problem,
     counted_points,
     criterion_points,
+    incomplete,
     indicator_score,
     room,
     score,
@@ -64,23 +64,11 @@ class Verdict:
 
     @property
     def reviewed(self) -> bool:
-        return self.value is not None
+        """Judged: a value, and a 部分符合 with its points (else it is incomplete)."""
+        return self.value is not None and not incomplete(self.value, self.points)
 
     def is_blank(self) -> bool:
         return self.value is None and not self.reason.strip() and not self.site_note.strip()
-
-
-def verdict_problem(criterion: Criterion, verdict: Verdict) -> str | None:
-    """Why the verdict cannot be saved (Chinese), or None."""
-    problem = answer_problem(criterion, verdict.answer)
-    if problem is not None:
-        return problem
-    for label, text in (("评审意见", verdict.reason), ("实地查看", verdict.site_note)):
-        if len(text) > MAX_REASON_CHARS:
-            return f"{label}过长（{len(text):,} 字，最多 {MAX_REASON_CHARS:,} 字）"
-        if "\x00" in text:
-            return f"{label}含有无法保存的控制字符"
-    return None
 
 
 def panel_sheet(verdicts: Mapping[str, Verdict]) -> dict[str, Answer]:
@@ -423,5 +411,4 @@ __all__ = [
     "panel_sheet",
     "round_progress",
     "signed",
-    "verdict_problem",
 ]

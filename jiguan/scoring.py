@@ -46,7 +46,12 @@ class Answer:
 
     @property
     def answered(self) -> bool:
-        return self.value is not None
+        return self.value is not None and not self.incomplete
+
+    @property
+    def incomplete(self) -> bool:
+        """部分符合 chosen, its points not yet: kept as chosen, counted as 未评."""
+        return incomplete(self.value, self.points)
 
     @property
     def has_evidence(self) -> bool:
@@ -55,6 +60,14 @@ class Answer:
     def is_blank(self) -> bool:
         """Nothing at all was entered for this criterion."""
         return self.value is None and not self.evidence.strip() and not self.note.strip()
+
+
+INCOMPLETE_WORDS = "未完成：请选择分数"
+
+
+def incomplete(value: object, points: float | None) -> bool:
+    """A 部分符合 whose points are not chosen yet: the one rule, for answers and verdicts."""
+    return value == PARTIAL and points is None
 
 
 PARTIAL_NOT_ALLOWED = "本评估指引不设「部分符合」，请填写符合或不符合"
@@ -71,8 +84,8 @@ def answer_words(criterion: Criterion, answer: object | None) -> str:
         return f"{value} {criterion.unit or '项'}"
     label = ANSWER_LABELS.get(value, str(value))
     points = getattr(answer, "points", None)
-    if value == PARTIAL and points is not None:
-        return f"{label}（{points:g} 分）"
+    if value == PARTIAL:
+        return f"{label}（{points:g} 分）" if points is not None else f"{label}（未选分数）"
     return label
 
 
@@ -104,8 +117,8 @@ def answer_problem(
         if not allow_partial:
             return PARTIAL_NOT_ALLOWED
         p = answer.points
-        if p is None:
-            return "部分符合须填写部分得分"
+        if p is None:  # chosen, points still to choose: saved as incomplete (未评)
+            return None
         if not 0 < p < criterion.points:
             return f"部分符合的得分须大于 0 且小于满分 {criterion.points:g}，实为 {p:g}"
         if (p * 2) != int(p * 2):
@@ -117,7 +130,7 @@ def answer_problem(
 
 def criterion_points(criterion: Criterion, answer: Answer | None) -> float:
     """Points one criterion earns on its own (before the indicator's combine and cap)."""
-    if answer is None or answer.value is None:
+    if answer is None or not answer.answered:
         return 0.0
     value = answer.value
     if criterion.kind == "count":
@@ -265,9 +278,11 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
         for cid, is_count, full in crits:
             a = get(cid)
             p = 0.0
+            blank = True
             if a is not None:
                 v = a.value
-                if v is not None:
+                if v is not None and not (v == PARTIAL and a.points is None):
+                    blank = False
                     answered += 1
                     if is_count:
                         p = v * full  # type: ignore[operator]  # a count is an int
@@ -277,7 +292,7 @@ def score(rubric: Rubric, answers: Mapping[str, Answer]) -> Result:
                         p = a.points or 0.0
                 if not evidence and (a.attachments or (a.evidence and a.evidence.strip())):
                     evidence = True
-            if (a is None or a.value is None) and top_blank < full:
+            if blank and top_blank < full:
                 top_blank = _UNLIMITED if is_count else full
             per_criterion[cid] = p
             if combine_max:

@@ -15,7 +15,16 @@ from collections.abc import Mapping, Sequence
 
 from jiguan.review import Verdict, compare_review
 from jiguan.rubric import Rubric
-from jiguan.scoring import NO, NO_EVIDENCE, PARTIAL, YES, Answer, counted_points, score
+from jiguan.scoring import (
+    INCOMPLETE_WORDS,
+    NO,
+    NO_EVIDENCE,
+    PARTIAL,
+    YES,
+    Answer,
+    counted_points,
+    score,
+)
 from jiguan.sheet_decode import COLUMN_LABELS, REVIEW_COLUMN_LABELS
 
 IMPORT_COLUMNS: tuple[str, ...] = tuple(COLUMN_LABELS)
@@ -75,6 +84,8 @@ def unquote(cell: str) -> str:
 
 
 def _status(answer: Answer | None, points: float, indicator_flags: tuple[str, ...]) -> str:
+    if answer is not None and answer.incomplete:
+        return INCOMPLETE_WORDS  # 部分符合 chosen, points not yet: counted as 未评
     if answer is None or answer.value is None:
         return STATUS_UNANSWERED
     if points > 0 and NO_EVIDENCE in indicator_flags:

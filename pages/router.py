@@ -58,9 +58,9 @@ def main() -> None:
     changed = state.sync()
     if s.loaded_aid != loaded:  # another assessment (or the first): every widget anew
         for cid in rubric.criteria:
-            answers.forget(cid)
+            answers.ANSWERS.forget(cid)
     else:
-        answers.take_remote(changed)
+        answers.ANSWERS.take_remote(changed)
     if s.aid is not None and st.query_params.get("a") != str(s.aid):
         st.query_params["a"] = str(s.aid)
     apply_style()

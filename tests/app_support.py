@@ -121,3 +121,38 @@ def indicator_flags(at: AppTest, ind_id: int) -> str:
 
 def item_metric(at: AppTest) -> str:
     return next(m.value for m in at.main.metric if m.label == "本项得分")
+
+
+def wait_until(condition, seconds: float = 15.0) -> bool:
+    """Wait for something another thread does (the journal's replayer), polling."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+ACCOUNT_PASSWORD = "另一个足够长的密码456"
+
+
+def add_account(store: Store, name: str, role: str, unit: str | None = None) -> int:
+    """An account (共享模式) that has changed its first password to ``ACCOUNT_PASSWORD``."""
+    from jiguan.store.users import Users
+
+    users = Users(store)
+    info = users.add(name, role, "一个足够长的密码123", unit=unit)
+    users.change_password(info.id, "一个足够长的密码123", ACCOUNT_PASSWORD)
+    return info.id
+
+
+def login(name: str) -> AppTest:
+    """A fresh browser session signed in as ``name`` (see `add_account`)."""
+    at = AppTest.from_file(HARNESS, default_timeout=60).run()
+    at.text_input(key="login.name").set_value(name)
+    at.text_input(key="login.password").set_value(ACCOUNT_PASSWORD)
+    at.button(key="FormSubmitter:login-登录").click().run()
+    assert not at.exception, at.exception
+    return at

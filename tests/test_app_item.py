@@ -63,8 +63,10 @@ def test_partial_asks_for_points_before_it_counts(app: AppTest, other_store: Sto
     answer(app, "1.1", "yes")
     answer(app, "1.1", "partial")
     assert app.button_group(key="pts.1.1").options == ["0.5 分", "1 分", "1.5 分"]
-    assert any("待填写分值" in md.value for md in app.main.markdown)
-    assert other_store.answers(sess(app).aid)["1.1"].value == "yes"  # nothing half-saved
+    assert any("未完成：请选择分数" in md.value for md in app.main.markdown)
+    saved = other_store.answers(sess(app).aid)["1.1"]  # kept as chosen, counted as 未评
+    assert (saved.value, saved.points) == ("partial", None)
+    assert indicator_score(app, 1) == "0 / 2"
     app.button_group(key="pts.1.1").set_value(1.0).run()
     run(app)
     saved = other_store.answers(sess(app).aid)["1.1"]

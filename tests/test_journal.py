@@ -111,7 +111,7 @@ def test_journal_keeps_changes_on_disk_in_order_until_replayed(
     aid = store.create_assessment("某局", "第一轮").id
     journal = Journal(tmp_path / "journal")
     first = change(aid, "1.1", Answer(), 0, value="yes", points=None)
-    second = change(aid, "1.1", first.answer, 0, evidence="发文")
+    second = change(aid, "1.1", first.cell, 0, evidence="发文")
     journal.append(first)
     journal.append(second)
     (journal.pending_dir / "half-written.tmp").write_text("{", encoding="utf-8")

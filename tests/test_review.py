@@ -3,6 +3,7 @@ computed by hand, finalising rules, round over round."""
 
 from __future__ import annotations
 
+from jiguan.cells import verdict_problem
 from jiguan.review import (
     Verdict,
     compare_review,
@@ -10,7 +11,6 @@ from jiguan.review import (
     finalise_problems,
     panel_sheet,
     round_progress,
-    verdict_problem,
 )
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, all_yes, score
@@ -83,7 +83,7 @@ def test_finalise_needs_every_criterion_and_reasons(rubric: Rubric) -> None:
 
 
 def test_verdict_problems(rubric: Rubric) -> None:
-    assert verdict_problem(rubric.criteria["1.1"], Verdict("partial")) is not None
+    assert verdict_problem(rubric.criteria["1.1"], Verdict("partial", 2)) is not None
     assert verdict_problem(rubric.criteria["1.1"], Verdict("yes", reason="x" * 2001)) is not None
     assert verdict_problem(rubric.criteria["17.1"], Verdict(-1)) is not None
     assert verdict_problem(rubric.criteria["17.1"], Verdict(3, reason="好")) is None

@@ -152,7 +152,6 @@ def test_ids_not_in_the_rubric_are_ignored(rubric: Rubric) -> None:
         ("1.1", Answer("maybe"), "符合、部分符合 或 不符合"),
         ("1.1", Answer(3), "符合、部分符合 或 不符合"),
         ("1.1", Answer(YES, 1), "只有部分符合"),
-        ("1.1", Answer(PARTIAL), "须填写部分得分"),
         ("1.1", Answer(PARTIAL, 2), "小于满分 2"),
         ("1.1", Answer(PARTIAL, 0), "大于 0"),
         ("1.1", Answer(PARTIAL, 0.3), "0.5 为单位"),

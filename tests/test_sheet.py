@@ -272,7 +272,6 @@ def assert_names(problem: SheetProblem, row: int, column: str, key: str) -> None
         ("17.1,-1,", 3, "answer", "bad_count"),
         ("17.1,1.5,", 3, "answer", "bad_count"),
         ("17.1,2,3", 3, "points", "unexpected_points"),
-        ("1.1,partial,", 3, "points", "partial_points"),
         ("1.1,partial,2", 3, "points", "partial_points"),  # not less than the full 2
         ("1.1,partial,0", 3, "points", "partial_points"),
         ("1.1,partial,0.7", 3, "points", "partial_points"),  # not a 0.5 step
@@ -308,7 +307,7 @@ def test_all_problems_are_collected_and_nothing_is_half_imported() -> None:
         "1.1,yes,\n"  # good
         "17.1,-2,\n"  # 3
         "2.1,yes,\n"  # good
-        "8.1,partial,\n"  # 5
+        "8.1,partial,1\n"  # 5: not less than the full 1
         "0.1,yes,\n"  # 6
     )
     err = refused(data)

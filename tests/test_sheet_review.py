@@ -69,7 +69,6 @@ def test_exported_panel_points_sum_to_the_panel_total(rubric: Rubric) -> None:
     ("row", "key", "column"),
     [
         ("1.1,yes,也许,,", "bad_answer", "review_answer"),
-        ("1.1,yes,部分符合,,", "partial_points", "review_points"),
         ("1.1,yes,部分符合,2,", "partial_points", "review_points"),
         ("1.1,yes,符合,1,", "unexpected_points", "review_points"),
         ("1.1,yes,部分符合,一分,", "bad_points", "review_points"),

@@ -194,8 +194,8 @@ def test_save_and_load(store: Store, aid: int, rubric: Rubric) -> None:
 
 
 def test_invalid_answers_are_refused(store: Store, aid: int) -> None:
-    with pytest.raises(StoreError, match="部分符合须填写部分得分") as info:
-        store.save_answer(aid, "1.1", Answer("partial"), expected_version=0, user="张三")
+    with pytest.raises(StoreError, match="部分符合的得分须大于 0 且小于满分 2") as info:
+        store.save_answer(aid, "1.1", Answer("partial", 2), expected_version=0, user="张三")
     assert_user_message(info.value)
     with pytest.raises(StoreError, match="计数评分项的答案应为非负整数"):
         store.save_answer(aid, "17.1", Answer("yes"), expected_version=0, user="张三")

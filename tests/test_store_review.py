@@ -43,7 +43,7 @@ def test_verdicts_never_change_the_units_answers(store: Store, aid: int) -> None
     )
     assert again.version == 1  # the same verdict: nothing written
     with pytest.raises(StoreError, match=r"评分项 1\.1"):
-        store.reviews.save_verdict(aid, "1.1", Verdict("partial"), expected_version=1, user="x")
+        store.reviews.save_verdict(aid, "1.1", Verdict("partial", 2), expected_version=1, user="x")
 
 
 def test_finalise_reopen_and_history(store: Store, rubric: Rubric, aid: int) -> None:

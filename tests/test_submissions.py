@@ -65,6 +65,7 @@ def test_read_only_to_the_unit_while_it_stands(store: Store, rubric: Rubric, aid
         lambda: store.add_file(aid, first, "b.pdf", PDF + b" ", user="x"),
         lambda: store.remove_file(file_id, user="x"),
         lambda: store.update_assessment(aid, round_name="改名"),
+        lambda: store.delete_assessment(aid),  # it would vanish from the panel's overview
     ]
     for write in writes:
         with pytest.raises(StoreError, match=r"已于 .* 提交"):

@@ -160,7 +160,7 @@ def _run_check(args: argparse.Namespace) -> int:
         )
         for c in rubric.indicator_by_id[row.id].criteria:
             a = answers.get(c.id)
-            if a is None or a.value is None:
+            if a is None or not a.answered:
                 out.append(f"    {c.id} 未评：{c.text}")
         if NO_EVIDENCE in row.flags:
             out.append("    请补充佐证材料（发文、记录、照片等），否则评审时该得分可能不被认可")
@@ -278,7 +278,7 @@ def _saved_assessment(rubric: Rubric, aid: int) -> tuple[dict[str, Answer], Prof
         sub = store.submissions.latest(aid)
         if sub is not None and sub.standing:
             stamp = signature_line(sub.number, format_time(sub.submitted_at), sub.content_hash)
-            profile = replace(profile, submitted=stamp)
+            profile = replace(profile, submitted=stamp, filled_by=sub.filled_by)
         return store.answers(aid), profile, names
     except NotFoundError:
         raise InputError(f"没有编号为 {aid} 的自评") from None

@@ -8,23 +8,28 @@ check and the write cannot interleave.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jiguan.limits import MAX_CELL_CHARS, too_long
+from jiguan.cells import ANSWER_CELL, Cell, CellKind
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer, answer_problem
+from jiguan.scoring import Answer
+from jiguan.store import assessments as assessments_q
+from jiguan.store.engine import Database
 from jiguan.store.errors import ConflictError, StoreError
 from jiguan.store.history import Change, record_change
 from jiguan.store.records import (
     SavedAnswer,
     answer_from_row,
     answer_json,
-    answer_values,
+    check_cell,
+    check_cells,
+    clean_user,
     same_answer,
     saved_answer,
 )
@@ -33,21 +38,26 @@ from jiguan.store.schema import answers_t, files_t
 
 def check_answer(rubric: Rubric, criterion_id: str, answer: Answer) -> None:
     """Raises StoreError (naming the criterion) when the answer cannot be saved."""
-    criterion = rubric.criteria.get(criterion_id)
-    if criterion is None:
-        raise StoreError(f"评估指引中没有评分项「{criterion_id}」")
-    if not isinstance(answer, Answer):
-        raise StoreError(f"评分项 {criterion_id} 的答案格式不正确")
-    problem = answer_problem(criterion, answer)
-    if problem is not None:
-        raise StoreError(f"评分项 {criterion_id} 未保存：{problem}")
-    if "\x00" in answer.evidence or "\x00" in answer.note:
-        raise StoreError(f"评分项 {criterion_id} 未保存：佐证或备注中含有无法保存的控制字符")
-    problem = too_long("佐证材料", answer.evidence, MAX_CELL_CHARS) or too_long(
-        "备注", answer.note, MAX_CELL_CHARS
-    )
-    if problem:
-        raise StoreError(f"评分项 {criterion_id} 未保存：{problem}")
+    check_cell(ANSWER_CELL, rubric, criterion_id, answer)
+
+
+@contextmanager
+def importing(
+    db: Database,
+    kind: CellKind,
+    rubric: Rubric,
+    key: tuple[int, Mapping[str, Cell]],
+    user: str,
+    refused: str,
+) -> Iterator[tuple[Connection, str]]:
+    """A whole sheet of cells (answers or verdicts) about to replace what is saved: every cell
+    is checked first (StoreError lists every problem, ``refused`` first; nothing written),
+    then one transaction holding the assessment lock, with the cleaned user name."""
+    aid, cells = key
+    check_cells(kind, rubric, cells, refused)
+    with db.write() as conn:
+        assessments_q.lock(conn, aid)
+        yield conn, clean_user(user)
 
 
 def attachment_counts(
@@ -100,32 +110,40 @@ def sheet(conn: Connection, aid: int) -> dict[str, Answer]:
     return out
 
 
-def _write_row(
+def write_cell(
     conn: Connection,
-    aid: int,
-    criterion_id: str,
+    table: sa.Table,
+    kind: CellKind,
+    key: tuple[int, str],
     row: Any,
-    answer: Answer,
+    cell: Cell,
     user: str,
     now: datetime,
 ) -> int:
-    """Insert or update one answer row (the update only if still at ``row.version``);
-    returns the new version, 0 when the row had moved on (nothing written)."""
-    stamp = {"updated_by": user, "updated_at": now, **answer_values(answer)}
+    """Insert or update one versioned cell (an answer or a verdict: the update only if the row
+    is still at ``row.version``); returns the new version, 0 when the row had moved on."""
+    aid, criterion_id = key
+    stamp = {"updated_by": user, "updated_at": now, **kind.values(cell)}
     if row is None:
         conn.execute(
-            sa.insert(answers_t).values(
+            sa.insert(table).values(
                 assessment_id=aid, criterion_id=criterion_id, version=1, **stamp
             )
         )
         return 1
     version = row.version + 1
     result = conn.execute(
-        sa.update(answers_t)
-        .where(answers_t.c.id == row.id, answers_t.c.version == row.version)
+        sa.update(table)
+        .where(table.c.id == row.id, table.c.version == row.version)
         .values(version=version, **stamp)
     )
     return version if result.rowcount == 1 else 0
+
+
+def _write_row(
+    conn: Connection, aid: int, cid: str, row: Any, answer: Answer, user: str, now: datetime
+) -> int:
+    return write_cell(conn, answers_t, ANSWER_CELL, (aid, cid), row, answer, user, now)
 
 
 def save(
@@ -158,7 +176,7 @@ def save(
     record_change(conn, aid, [change], user=user, now=now)
     return SavedAnswer(
         criterion_id=criterion_id,
-        answer=Answer(answer.value, answer.points, answer.evidence, answer.note, attachments),
+        cell=Answer(answer.value, answer.points, answer.evidence, answer.note, attachments),
         version=version,
         updated_by=user,
         updated_at=now,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
+from jiguan.cells import ANSWER_CELL
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
@@ -237,8 +238,11 @@ class Store:
 
     @guard("删除自评")
     def delete_assessment(self, aid: int) -> None:
-        """Soft delete: hidden from the list, restorable until purged."""
+        """Soft delete: hidden from the list, restorable until purged. Refused while a
+        submission stands (the panel is reviewing it)."""
         with self._db.write() as conn:
+            assessments_q.lock(conn, aid, live=False)
+            submissions_q.check_open(conn, aid)
             assessments_q.delete(conn, aid, now())
 
     @guard("恢复自评")
@@ -332,21 +336,12 @@ class Store:
         Raises:
             StoreError: lists every problem (nothing is written).
         """
-        problems: list[str] = []
-        for cid, answer in answers.items():
-            try:
-                answers_q.check_answer(self.rubric, cid, answer)
-            except StoreError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise StoreError(
-                "答题表未导入，已保存的自评保持不变。问题如下：\n" + "\n".join(problems)
-            )
-        user = clean_user(user)
-        with self._db.write() as conn:
-            assessments_q.lock(conn, aid)
+        refused = "答题表未导入，已保存的自评保持不变。"
+        with answers_q.importing(
+            self._db, ANSWER_CELL, self.rubric, (aid, answers), user, refused
+        ) as (conn, by):
             submissions_q.check_open(conn, aid)
-            answers_q.replace(conn, self.rubric, aid, answers, user, now())
+            answers_q.replace(conn, self.rubric, aid, answers, by, now())
 
     @guard("读取自评汇总")
     def sheets(self, aids: Sequence[int]) -> dict[int, Sheets]:

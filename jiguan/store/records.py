@@ -6,16 +6,22 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
+from jiguan.cells import ANSWER_CELL, Cell, CellKind
 from jiguan.limits import (
     MAX_NAME_CHARS,
     MAX_PROFILE_CHARS,
     MAX_PROFILE_FIELDS,
     too_long,
 )
+from jiguan.review import Verdict
+from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.errors import StoreError
+
+C = TypeVar("C", Answer, Verdict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +52,23 @@ class AssessmentInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class SavedAnswer:
-    """An answer as saved, with the version to pass back as ``expected_version``.
-
-    ``version`` 0 means nothing is saved for this criterion (``updated_at`` is then None).
-    """
+class SavedCell(Generic[C]):
+    """A cell (an answer or a verdict) as saved, with the version to pass back as
+    ``expected_version``. ``version`` 0 means nothing is saved for this criterion
+    (``updated_at`` is then None)."""
 
     criterion_id: str
-    answer: Answer
+    cell: C
     version: int
     updated_by: str
     updated_at: datetime | None
+
+
+class SavedAnswer(SavedCell[Answer]):
+    """An answer as saved (`SavedCell`); ``.answer`` is its cell."""
+
+    __slots__ = ()
+    answer: Answer = property(attrgetter("cell"))  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,66 +155,46 @@ def json_dict(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if value else None
 
 
-def _decode_value(value: str | None) -> str | int | None:
-    if value is None:
-        return None
-    return int(value) if value.isdigit() else value
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    return {
-        "value": answer.value,
-        "points": answer.points,
-        "evidence": answer.evidence,
-        "note": answer.note,
-    }
+# How an answer is kept: the one encoding of answers and verdicts (jiguan.cells).
+answer_json = ANSWER_CELL.to_json
+answer_values = ANSWER_CELL.values
+same_answer = ANSWER_CELL.same
 
 
 def answer_from_json(data: Mapping[str, Any] | None, attachments: int = 0) -> Answer | None:
-    if data is None:
-        return None
-    return Answer(
-        value=data.get("value"),
-        points=data.get("points"),
-        evidence=data.get("evidence") or "",
-        note=data.get("note") or "",
-        attachments=attachments,
-    )
+    return ANSWER_CELL.from_json(data, attachments=attachments)
 
 
 def answer_from_row(row: Any, attachments: int = 0) -> Answer:
-    return Answer(
-        value=_decode_value(row.value),
-        points=row.points,
-        evidence=row.evidence or "",
-        note=row.note or "",
-        attachments=attachments,
-    )
+    return ANSWER_CELL.from_row(row, attachments=attachments)
 
 
-def same_answer(row: Any, answer: Answer) -> bool:
-    return (
-        _decode_value(row.value) == answer.value
-        and row.points == answer.points
-        and (row.evidence or "") == answer.evidence
-        and (row.note or "") == answer.note
-    )
+def check_cell(kind: CellKind, rubric: Rubric, criterion_id: str, cell: Cell) -> None:
+    """Raises StoreError (naming the criterion) when ``cell`` cannot be saved."""
+    criterion = rubric.criteria.get(criterion_id)
+    if criterion is None:
+        raise StoreError(f"评估指引中没有评分项「{criterion_id}」")
+    problem = kind.problem(criterion, cell)
+    if problem is not None:
+        raise StoreError(f"评分项 {criterion_id} {kind.what}：{problem}")
 
 
-def answer_values(answer: Answer) -> dict[str, Any]:
-    """The answer as columns of the ``answers`` table."""
-    return {
-        "value": None if answer.value is None else str(answer.value),
-        "points": None if answer.points is None else float(answer.points),
-        "evidence": answer.evidence,
-        "note": answer.note,
-    }
+def check_cells(kind: CellKind, rubric: Rubric, cells: Mapping[str, Cell], refused: str) -> None:
+    """Check a whole sheet before anything is written; StoreError lists every problem."""
+    problems = []
+    for cid, cell in cells.items():
+        try:
+            check_cell(kind, rubric, cid, cell)
+        except StoreError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise StoreError(f"{refused}问题如下：\n" + "\n".join(problems))
 
 
 def saved_answer(row: Any, attachments: int) -> SavedAnswer:
     return SavedAnswer(
         criterion_id=row.criterion_id,
-        answer=answer_from_row(row, attachments),
+        cell=answer_from_row(row, attachments),
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,

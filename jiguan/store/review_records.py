@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
+from jiguan.cells import VERDICT_CELL
 from jiguan.review import FINAL, STATE_LABELS, Verdict
 from jiguan.scoring import Answer
 from jiguan.store.errors import ConflictError
-from jiguan.store.records import answer_from_json, answer_json, json_dict
+from jiguan.store.records import SavedCell, answer_from_json, answer_json, json_dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +44,11 @@ class ReviewInfo:
         return STATE_LABELS.get(self.state, self.state)
 
 
-@dataclass(frozen=True, slots=True)
-class SavedVerdict:
-    """A verdict as saved; ``version`` 0 means none is saved (pass it as expected_version)."""
+class SavedVerdict(SavedCell[Verdict]):
+    """A verdict as saved (`SavedCell`); ``.verdict`` is its cell."""
 
-    criterion_id: str
-    verdict: Verdict
-    version: int
-    updated_by: str
-    updated_at: datetime | None
+    __slots__ = ()
+    verdict: Verdict = property(attrgetter("cell"))  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,38 +81,11 @@ class VerdictConflict(ConflictError[SavedVerdict]):
         self.current = current
 
 
-def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    return {
-        "value": verdict.value,
-        "points": verdict.points,
-        "reason": verdict.reason,
-        "site_note": verdict.site_note,
-    }
-
-
-def verdict_from_json(data: Mapping[str, Any] | None) -> Verdict | None:
-    if data is None:
-        return None
-    return Verdict(
-        data.get("value"), data.get("points"), data.get("reason") or "", data.get("site_note") or ""
-    )
-
-
-def verdict_values(verdict: Verdict) -> dict[str, Any]:
-    """The verdict as columns of ``review_verdicts``."""
-    return {
-        "value": None if verdict.value is None else str(verdict.value),
-        "points": None if verdict.points is None else float(verdict.points),
-        "reason": verdict.reason,
-        "site_note": verdict.site_note,
-    }
-
-
-def verdict_from_row(row: Any) -> Verdict:
-    value = row.value
-    if value is not None and value.isdigit():
-        value = int(value)
-    return Verdict(value, row.points, row.reason or "", row.site_note or "")
+# How a verdict is kept: the one encoding of answers and verdicts (jiguan.cells).
+verdict_json = VERDICT_CELL.to_json
+verdict_from_json = VERDICT_CELL.from_json
+verdict_values = VERDICT_CELL.values
+verdict_from_row = VERDICT_CELL.from_row
 
 
 def saved_verdict(row: Any) -> SavedVerdict:

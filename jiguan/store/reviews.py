@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jiguan.review import FINAL, OPEN, Verdict, finalise_problems, verdict_problem
+from jiguan.cells import VERDICT_CELL
+from jiguan.review import FINAL, OPEN, Verdict, finalise_problems
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store.errors import StoreError, guard
-from jiguan.store.records import clean_user, now
+from jiguan.store.records import check_cell, clean_user, now
 from jiguan.store.review_records import (
     ReviewEvent,
     ReviewInfo,
@@ -35,7 +36,6 @@ from jiguan.store.review_records import (
     review_info,
     saved_verdict,
     verdict_json,
-    verdict_values,
 )
 from jiguan.store.schema import review_history_t, reviews_t, verdicts_t
 from jiguan.store.submissions import latest_submission
@@ -46,17 +46,6 @@ if TYPE_CHECKING:
 MAX_REVIEWERS_CHARS = 500
 
 FINAL_REFUSED = "评审已定稿，不能修改。如需修改，请先「重新打开评审」（将记入评审记录）。"
-
-
-def check_verdict(rubric: Rubric, criterion_id: str, verdict: Verdict) -> None:
-    criterion = rubric.criteria.get(criterion_id)
-    if criterion is None:
-        raise StoreError(f"评估指引中没有评分项「{criterion_id}」")
-    if not isinstance(verdict, Verdict):
-        raise StoreError(f"评分项 {criterion_id} 的评审意见格式不正确")
-    problem = verdict_problem(criterion, verdict)
-    if problem is not None:
-        raise StoreError(f"评分项 {criterion_id} 的评审意见未保存：{problem}")
 
 
 def _clean_text(text: str | None, what: str, limit: int) -> str | None:
@@ -129,25 +118,6 @@ def _verdict_rows(conn: Connection, aid: int) -> dict[str, Any]:
     return {r.criterion_id: r for r in rows}
 
 
-def _write_verdict(
-    conn: Connection, aid: int, cid: str, row: Any, verdict: Verdict, user: str, at: datetime
-) -> int:
-    """Insert or update one verdict (update only if still at ``row.version``); the new version,
-    0 when the row moved on."""
-    stamp = {"updated_by": user, "updated_at": at, **verdict_values(verdict)}
-    if row is None:
-        conn.execute(
-            sa.insert(verdicts_t).values(assessment_id=aid, criterion_id=cid, version=1, **stamp)
-        )
-        return 1
-    done = conn.execute(
-        sa.update(verdicts_t)
-        .where(verdicts_t.c.id == row.id, verdicts_t.c.version == row.version)
-        .values(version=row.version + 1, **stamp)
-    )
-    return row.version + 1 if done.rowcount == 1 else 0
-
-
 def _set_verdicts(
     conn: Connection, aid: int, new: Mapping[str, Verdict], user: str, at: datetime, detail: str
 ) -> int:
@@ -159,7 +129,9 @@ def _set_verdicts(
         old = None if row is None else saved_verdict(row).verdict
         if old == verdict or (old is None and verdict.is_blank()):
             continue
-        if not _write_verdict(conn, aid, cid, row, verdict, user, at):
+        if not answers_q.write_cell(
+            conn, verdicts_t, VERDICT_CELL, (aid, cid), row, verdict, user, at
+        ):
             raise StoreError("评审意见被同时修改，未保存，请重试。")
         _log(conn, aid, "verdict", user, at, criterion_id=cid, old=old, new=verdict, detail=detail)
         changed += 1
@@ -250,7 +222,7 @@ class Reviews:
             VerdictConflict: saved by someone else since; ``.current`` is what is saved.
             StoreError: an invalid verdict, a final review or a deleted assessment.
         """
-        check_verdict(self.rubric, criterion_id, verdict)
+        check_cell(VERDICT_CELL, self.rubric, criterion_id, verdict)
         user = clean_user(user)
         with self._db.write() as conn:
             assessments_q.lock(conn, aid)
@@ -294,24 +266,13 @@ class Reviews:
     def replace_verdicts(self, aid: int, verdicts: Mapping[str, Verdict], *, user: str) -> int:
         """Make every criterion's value, points and reason equal ``verdicts`` (CSV import;
         criteria missing from it become unreviewed). Site notes are kept: the CSV has no
-        column for them. One transaction; any problem leaves everything as it was.
-
-        Raises:
-            StoreError: lists every problem (nothing is written).
+        column for them. One transaction; any problem leaves everything as it was (StoreError
+        lists every problem). Returns how many criteria changed.
         """
-        problems = []
-        for cid, verdict in verdicts.items():
-            try:
-                check_verdict(self.rubric, cid, verdict)
-            except StoreError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise StoreError(
-                "评审意见未导入，已保存的内容保持不变。问题如下：\n" + "\n".join(problems)
-            )
-        user = clean_user(user)
-        with self._db.write() as conn:
-            assessments_q.lock(conn, aid)
+        kept = "评审意见未导入，已保存的内容保持不变。"
+        sheet = (aid, verdicts)
+        with answers_q.importing(self._db, VERDICT_CELL, self.rubric, sheet, user, kept) as got:
+            conn, user = got
             at = now()
             _open_review(conn, aid, user, at)
             rows = _verdict_rows(conn, aid)

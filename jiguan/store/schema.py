@@ -82,21 +82,27 @@ assessments = sa.Table(
     sqlite_autoincrement=True,
 )
 
-answers_t = sa.Table(
-    "answers",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    _assessment_fk(),
-    sa.Column("criterion_id", sa.String(16), nullable=False),
-    sa.Column("value", sa.String(32), nullable=True),
-    sa.Column("points", sa.Float, nullable=True),
-    sa.Column("evidence", sa.Text, nullable=False, default=""),
-    sa.Column("note", sa.Text, nullable=False, default=""),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_by", sa.String(100), nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("assessment_id", "criterion_id", name="uq_answers_assessment_criterion"),
-)
+
+def _versioned_cells(name: str, texts: tuple[str, str], unique: str) -> sa.Table:
+    """A table of versioned cells: one row per (assessment, criterion) with a choice, two
+    texts and the version a compare-and-set save checks (answers and verdicts alike)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        _assessment_fk(),
+        sa.Column("criterion_id", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(32), nullable=True),
+        sa.Column("points", sa.Float, nullable=True),
+        *(sa.Column(text, sa.Text, nullable=False, default="") for text in texts),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("updated_by", sa.String(100), nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("assessment_id", "criterion_id", name=unique),
+    )
+
+
+answers_t = _versioned_cells("answers", ("evidence", "note"), "uq_answers_assessment_criterion")
 
 history_t = sa.Table(
     "answer_history",
@@ -156,20 +162,8 @@ reviews_t = sa.Table(
     sa.Column("finalised_at", UTCDateTime, nullable=True),
 )
 
-verdicts_t = sa.Table(
-    "review_verdicts",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    _assessment_fk(),
-    sa.Column("criterion_id", sa.String(16), nullable=False),
-    sa.Column("value", sa.String(32), nullable=True),
-    sa.Column("points", sa.Float, nullable=True),
-    sa.Column("reason", sa.Text, nullable=False, default=""),
-    sa.Column("site_note", sa.Text, nullable=False, default=""),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_by", sa.String(100), nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("assessment_id", "criterion_id", name="uq_review_verdicts_criterion"),
+verdicts_t = _versioned_cells(
+    "review_verdicts", ("reason", "site_note"), "uq_review_verdicts_criterion"
 )
 
 review_history_t = sa.Table(

@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from jiguan.accounts import Caller
+from jiguan.cells import ANSWER, VERDICT
 from jiguan.scoring import Answer, Result
 from jiguan.store import (
     AssessmentInfo,
@@ -30,15 +31,19 @@ from jiguan.store import (
 KEY = "jiguan"
 
 
+PREFIX = {ANSWER: "", VERDICT: "rv."}  # of widget keys and slots: ans.1.1, rv.ans.1.1
+
+
 @dataclass(eq=False)
 class TextConflict:
-    """Someone else saved a text field this user was editing: both versions, for the user
-    to choose (用我的 / 用已保存的). The field keeps what the user typed meanwhile."""
+    """Someone else saved a typed field (text or count) this user was editing: both values,
+    for the user to choose (用我的 / 用已保存的 / 合并). The field keeps what the user typed."""
 
-    field: str  # "evidence" or "note"
-    mine: str
-    theirs: str
+    field: str  # the cell's field: "evidence", "note", "reason", "site_note" or "value"
+    mine: Any
+    theirs: Any
     by: str
+    widget: str = ""  # the widget field it came from: "ev", "note", "reason", "site", "ans"
 
 
 @dataclass(eq=False)
@@ -54,18 +59,24 @@ class Session:
     seen_stamp: datetime | None = None  # the assessment's updated_at when last loaded
     stamp_checked: float = 0.0  # time.monotonic() when updated_at was last compared
 
-    # Messages: per criterion (kind, text); text conflicts; what others just changed.
+    # Each cell widget's base: the (version, cell) it was seeded from (pages/answers.py).
+    seeded: dict[str, tuple[int, Any]] = field(default_factory=dict)
+
+    # Messages per cell slot ("1.1"; a verdict "rv.1.1"): (kind, text); typed-field
+    # conflicts; what others just changed.
     notices: dict[str, tuple[str, str]] = field(default_factory=dict)
     text_conflicts: dict[str, TextConflict] = field(default_factory=dict)
     remote_notice: str = ""
     gone: str = ""  # the assessment was deleted or purged while this tab was open
 
-    # Saving: changes waiting in the server's journal (criterion -> count) and why.
+    # Saving: changes waiting in the server's journal (slot -> count) and why.
     journaled: dict[str, int] = field(default_factory=dict)
     store_error: str = ""
 
-    # Who is making changes (当前填写人); asked for in every new browser session.
+    # Who is making changes (当前填写人): 单机模式 keeps it in a cookie of this browser
+    # (pages/sidebar.py); read once per session, written when it changes.
     user: str = ""
+    user_cookie: str = ""  # "read" once read; "write" to set it on the next run
 
     # 共享模式: the logged-in account (pages/common/access.py), when, and last activity.
     account: Caller | None = None
@@ -103,7 +114,6 @@ class Session:
     review: ReviewInfo | None = None
     submitted: SubmissionInfo | None = None  # the latest 提交自评 of the reviewed assessment
     verdicts: dict[str, SavedVerdict] = field(default_factory=dict)
-    review_notices: dict[str, str] = field(default_factory=dict)
     review_msg: tuple[str, str] | None = None
     review_import: dict[str, Any] | None = None
 

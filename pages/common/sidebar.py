@@ -3,17 +3,20 @@ light poll that brings in what colleagues save (keyed fragments; see pages/commo
 
 from __future__ import annotations
 
+import json
 import time
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 import streamlit as st
 
 from jiguan.charts import radar_of
 from jiguan.format import format_time, points
+from jiguan.limits import MAX_NAME_CHARS
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
 from jiguan.store import StoreError, StoreUnavailable
-from pages.common import access, answers, refresh, routes, state
+from pages.common import access, answers, refresh, review_input, routes, state
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 POLL_SECONDS = 5
+USER_COOKIE = "jiguan_filler"
 
 
 def score_panel(url_path: str) -> None:
@@ -48,14 +52,37 @@ def score_panel(url_path: str) -> None:
 
 
 def _set_user(page_url: str) -> None:
-    session().user = (st.session_state.get("user.input") or "").strip()
+    s = session()
+    s.user = (st.session_state.get("user.input") or "").strip()[:MAX_NAME_CHARS]
+    s.user_cookie = "write"
     state.follow_navigation(page_url)
+
+
+def _user_cookie() -> None:
+    """当前填写人 in 单机模式 is kept in this browser's cookie ``jiguan_filler`` (a year, not
+    HttpOnly: the page writes it), so a reload, a new tab or a restarted server still knows
+    who is filling in. Read once per session; written by a tiny script when it changes."""
+    s = session()
+    if not s.user_cookie:
+        kept = (st.context.cookies or {}).get(USER_COOKIE, "")
+        s.user = s.user or unquote(kept).strip()[:MAX_NAME_CHARS]
+        s.user_cookie = "read"
+    elif s.user_cookie == "write":
+        s.user_cookie = "read"
+        # A JSON string is a JS string literal; "<" escaped so no text can end the script.
+        name = json.dumps(s.user).replace("<", "\\u003c")
+        st.html(
+            f'<script>document.cookie = "{USER_COOKIE}=" + encodeURIComponent({name})'
+            ' + "; path=/; max-age=31536000; SameSite=Lax";</script>',
+            unsafe_allow_javascript=True,
+        )
 
 
 def _who(url_path: str) -> None:
     if access.shared():  # the account is the author; no typed name
         return
     s = session()
+    _user_cookie()
     st.session_state.setdefault("user.input", s.user)
     # One line: the label is read out to screen readers; the icon and placeholder say it here.
     st.text_input(
@@ -144,8 +171,21 @@ def _poll() -> None:
     except StoreError:
         return
     if stamp == s.seen_stamp:
+        if _review_moved():
+            st.rerun(scope="app")  # the review page reloads its verdicts (review_input.load)
         return
     changed = state.load(s, state.get_store(), s.aid)
     if changed:  # not just this browser's own saves moving the stamp
-        answers.take_remote(changed)
+        answers.ANSWERS.take_remote(changed)
         st.rerun(scope="app")
+
+
+def _review_moved() -> bool:
+    """On 评审录入: has a colleague saved a verdict since this browser loaded the review?"""
+    try:
+        return review_input.changed_since_loaded()
+    except StoreUnavailable:
+        state.saving().outage.fail()
+    except StoreError:
+        pass
+    return False

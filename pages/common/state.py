@@ -30,7 +30,7 @@ from jiguan.store import (
     StoreUnavailable,
 )
 from pages.common import access, routes
-from pages.common.session import Session, session
+from pages.common.session import PREFIX, Session, session
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,6 +64,16 @@ def open_id() -> int:
     if aid is None:
         raise StoreError("没有打开的自评：请回到首页选择一份自评")
     return aid
+
+
+def may_write(info: AssessmentInfo | None) -> bool:
+    """May this browser's user change the unit's answers of ``info`` now? As the store's scope
+    says (the 评估组 reads only), and not while a submission stands (提交自评) nor on a
+    handed-in practice or in an ended workshop (`read_only`). In 单机模式 scope allows all."""
+    if info is None or not get_store().can_write(info) or read_only(info):
+        return False
+    sub = session().submitted
+    return not (sub is not None and sub.standing and sub.assessment_id == info.id)
 
 
 def may_review(info: AssessmentInfo) -> bool:
@@ -247,12 +257,15 @@ def _settle_journal(s: Session) -> None:
     """Changes this browser journaled during an outage: once replayed, reload the view."""
     if not s.journaled:
         return
-    waiting = {e.change.criterion_id for e in saving().journal.pending(s.aid)}
-    done = [cid for cid in s.journaled if cid not in waiting]
-    for cid in done:
-        del s.journaled[cid]
+    waiting = {
+        PREFIX[e.change.kind] + e.change.criterion_id for e in saving().journal.pending(s.aid)
+    }
+    done = [slot for slot in s.journaled if slot not in waiting]
+    for slot in done:
+        del s.journaled[slot]
     if done:
         s.seen_stamp = None  # reload from the store on this run
+        s.review_aid = None  # and the review, when one is shown
 
 
 def reload_files(cid: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from jiguan.accounts import REVIEWER
 from jiguan.format import format_time, points
-from jiguan.scoring import FLAG_LABELS, UNANSWERED, answer_words
+from jiguan.scoring import FLAG_LABELS, UNANSWERED, Answer, answer_words
 from jiguan.store import AssessmentInfo
 from pages.common import access, answers, routes, scripts, state
-from pages.common.session import session
+from pages.common.session import PREFIX, session
 from pages.common.text import plain
 
 # Static CSS and script only (never user text). The CSS tightens the page top for laptops and
@@ -144,15 +145,19 @@ def _kept_conflicts(aid: int) -> None:
     rubric = state.get_rubric()
     for entry in state.saving().journal.conflicts(aid):
         change = entry.change
+        sheet = answers.SHEETS[change.kind]
+        if sheet is answers.VERDICTS and not state.may_review(session().info):
+            continue  # the panel's verdict: for the panel to decide
         criterion = rubric.criteria[change.criterion_id]
+        what = "评审意见" if sheet is answers.VERDICTS else ""
         with st.container(border=True):
             st.warning(
                 f"数据库中断期间 {plain(change.user)} 于 {format_time(change.made_at)} 对评分项 "
-                f"{criterion.id} 的修改未能写入：{plain(entry.reason)}　这份修改是："
-                f"{plain(answer_words(criterion, change.answer))}"
+                f"{criterion.id} {what}的修改未能写入：{plain(entry.reason)}　这份修改是："
+                f"{plain(answer_words(criterion, change.cell))}"
                 + "".join(
                     f"；{label}「{plain(str(change.fields[name]))}」"
-                    for name, label in (("evidence", "佐证"), ("note", "备注"))
+                    for name, label in sheet.kind.texts
                     if name in change.fields
                 ),
                 icon=":material/history:",
@@ -188,3 +193,68 @@ def require_assessment() -> AssessmentInfo | None:
         st.info("请先在「示例练习」页载入示例单位，开始练习。", icon=":material/info:")
     st.page_link(routes.page(rubric, home), label=f"前往{routes.title(rubric, home)}")
     return None
+
+
+def conflict_box(sheet: answers.Sheet, cid: str, *fields: str) -> None:
+    """A colleague saved a typed field (one of ``fields``) this user changed over an older
+    value: both values, and the choice (用我的 / 用已保存的 / 合并 for texts). Nothing is saved
+    until they choose."""
+    conflict = session().text_conflicts.get(sheet.slot(cid))
+    if conflict is None or conflict.field not in fields:
+        return
+    criterion = state.get_rubric().criteria[cid]
+    labels = dict(sheet.kind.texts)
+    is_text = conflict.field in labels
+    what = labels.get(conflict.field, "数量")
+
+    def show(value: object) -> str:
+        return (str(value) or "（空）") if is_text else answer_words(criterion, Answer(value))
+
+    prefix = PREFIX[sheet.kind.name]
+    with st.container(border=True):
+        st.warning(
+            f"{plain(conflict.by)} 在您编辑时保存了此项的{what}，您的内容尚未保存。"
+            "请选择保留哪一份：",
+            icon=":material/sync_problem:",
+        )
+        mine, theirs = st.columns(2)
+        mine.caption("您填写的")
+        mine.text(show(conflict.mine))
+        theirs.caption(f"{conflict.by} 保存的")
+        theirs.text(show(conflict.theirs))
+        with st.container(horizontal=True):
+            choices = [("mine", "用我的"), ("theirs", "用已保存的")]
+            if is_text:
+                choices.append(("merge", "合并（两份都保留，对方的在前）"))
+            for choice, label in choices:
+                st.button(
+                    label, key=f"{prefix}{choice}.{cid}", on_click=sheet.resolve, args=(cid, choice)
+                )
+
+
+def stale_note(sheet: answers.Sheet, cid: str, field: str) -> None:
+    """Under a typed field a colleague saved since it was drawn: say so, and offer the saved
+    one. The field is not changed under the user (they may be typing in it)."""
+    by = sheet.stale(cid, field)
+    if not by or sheet.slot(cid) in session().text_conflicts:
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(
+            f":orange[{plain(by)} 已保存了新的内容；您在此处的修改会与之比较，不会覆盖对方的。]"
+        )
+        st.button(
+            "载入最新内容",
+            key=f"fresh.{sheet.key(field, cid)}",
+            on_click=sheet.forget,
+            args=(cid, field),
+            type="tertiary",
+        )
+
+
+def read_only_note() -> None:
+    """On the unit's pages for a role that may read but not write: one line saying why."""
+    if access.shared() and access.caller().role == REVIEWER:
+        why = "评估组成员可以查看本单位的自评，不能修改；评审意见请在「评审录入」中填写。"
+    else:
+        why = "您的账户无权修改这份自评。"
+    st.info(f"只读：{why}", icon=":material/lock:")

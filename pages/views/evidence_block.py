@@ -18,15 +18,17 @@ from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
 from jiguan.store import ALLOWED_EXTENSIONS, EvidenceFile, StoreError, StoreUnavailable
-from pages.common import answers, state
+from pages.common import state
+from pages.common.answers import ANSWERS
 from pages.common.session import session
 from pages.common.text import plain
+from pages.common.ui import conflict_box, stale_note
 
 EVENTS = {"answer": "修改", "file_added": "上传文件", "file_removed": "移除文件", "copied": "复制"}
 SHORT = 40  # characters of a text shown in the history table
 
 
-def evidence_block(criterion: Criterion, ind: Indicator, page_url: str) -> None:
+def evidence_block(criterion: Criterion, ind: Indicator, page_url: str, writable: bool) -> None:
     cid = criterion.id
     label = "佐证材料与备注" if len(ind.criteria) == 1 else f"佐证材料与备注（{cid}）"
     block = st.expander(label, icon=":material/attach_file:", key=f"open.{cid}", on_change="rerun")
@@ -34,57 +36,40 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str) -> None:
         # Streamlit drops the values of widgets it does not draw but keeps a seeded one:
         # forget it, so reopening seeds from the saved answer.
         if cid not in session().text_conflicts:
-            answers.forget(cid, "ev", "note")
+            ANSWERS.forget(cid, "ev", "note")
         return
-    answers.seed(criterion, "ev", "note")
+    ANSWERS.seed(cid, "ev", "note")
     s = session()
     answer = s.answers.get(cid)
     n_entries = len([x for x in (answer.evidence if answer else "").splitlines() if x.strip()])
-    on_change = partial(answers.on_change, in_fragment=False, seen=answers.seen(cid))
+    on_change = ANSWERS.on_change
     with block:
-        _text_conflict(cid)
+        conflict_box(ANSWERS, cid, "evidence", "note")
         st.caption(f"已填 {n_entries} 条佐证，已上传 {len(s.files.get(cid, ()))} 个文件")
         left, right = st.columns([3, 2])
         with left:
             st.text_area(
                 "佐证材料（每行一条：文件名称、文号或链接）",
-                key=answers.key("ev", cid),
+                key=ANSWERS.key("ev", cid),
                 on_change=on_change,
                 args=(cid, "ev", page_url),
                 height=100,
                 placeholder="例如：关于成立标准化试点工作领导小组的通知（某机关发〔2025〕1号）",
+                disabled=not writable,
             )
+            stale_note(ANSWERS, cid, "ev")
             st.text_input(
                 "备注",
-                key=answers.key("note", cid),
+                key=ANSWERS.key("note", cid),
                 on_change=on_change,
                 args=(cid, "note", page_url),
+                disabled=not writable,
             )
+            stale_note(ANSWERS, cid, "note")
             if st.toggle("显示修改记录", key=f"hist.{cid}"):
                 _history(criterion)
         with right:
-            _files(cid)
-
-
-def _text_conflict(cid: str) -> None:
-    conflict = session().text_conflicts.get(cid)
-    if conflict is None:
-        return
-    what = "佐证材料" if conflict.field == "evidence" else "备注"
-    with st.container(border=True):
-        st.warning(
-            f"{plain(conflict.by)} 在您编辑时保存了此项的{what}，您的内容尚未保存。"
-            "请选择保留哪一份：",
-            icon=":material/sync_problem:",
-        )
-        mine, theirs = st.columns(2)
-        mine.caption("您填写的")
-        mine.text(conflict.mine or "（空）")
-        theirs.caption(f"{plain(conflict.by)} 保存的")
-        theirs.text(conflict.theirs or "（空）")
-        with st.container(horizontal=True):
-            st.button("用我的", key=f"mine.{cid}", on_click=answers.keep_mine, args=(cid,))
-            st.button("用已保存的", key=f"theirs.{cid}", on_click=answers.keep_saved, args=(cid,))
+            _files(cid, writable)
 
 
 def _short(text: str) -> str:
@@ -151,7 +136,7 @@ def _file_numbers() -> dict[int, str]:
     }
 
 
-def _files(cid: str) -> None:
+def _files(cid: str, writable: bool) -> None:
     s = session()
     store = state.get_store()
     numbers = _file_numbers() if s.files.get(cid) else {}
@@ -169,7 +154,10 @@ def _files(cid: str) -> None:
             on_click="ignore",
             key=f"dl.{f.id}",
         )
-        rm.button("移除", key=f"rm.{f.id}", on_click=_remove_file, args=(cid, f.id))
+        if writable:
+            rm.button("移除", key=f"rm.{f.id}", on_click=_remove_file, args=(cid, f.id))
+    if not writable:
+        return
     gen = s.upload_gens.get(cid, 0)
     limit = store.max_file_bytes / 2**20
     # No type=: the store refuses other types with a Chinese message (Streamlit's is English).

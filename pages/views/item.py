@@ -15,20 +15,24 @@ from functools import partial
 import streamlit as st
 
 from jiguan.format import points
-from jiguan.limits import MAX_COUNT
 from jiguan.rubric import Content, Criterion, Indicator, Item
 from jiguan.scoring import PARTIAL, PARTIAL_NOTE
 from pages.common import access, answers, refresh, routes, state
+from pages.common.answers import ANSWERS
+from pages.common.cell_widgets import check_control, count_input, points_control
 from pages.common.session import session
 from pages.common.text import plain
 from pages.common.training_ui import is_practice, sample_evidence
 from pages.common.ui import (
     badge,
     banners,
+    conflict_box,
     flag_badge_line,
     page_total,
+    read_only_note,
     require_assessment,
     scroll_to,
+    stale_note,
 )
 from pages.views.evidence_block import evidence_block
 
@@ -40,12 +44,15 @@ def render(index: int) -> None:
         return
     banners()
     st.title(routes.item_title(index, item))
+    writable = state.may_write(session().info)
+    if not writable:
+        read_only_note()
     st.fragment(key=refresh.ITEM_HEAD)(_item_head)(index, item)
     page_url = routes.item_url(index)
     for ci, content in enumerate(item.contents):
         st.fragment(key=refresh.content_head(index, ci))(_content_head)(content)
         for ind in content.indicators:
-            _indicator(ind, page_url)
+            _indicator(ind, page_url, writable)
     _prev_next(index)
     target = st.query_params.get("at", "")
     if target.isdigit() and any(
@@ -78,20 +85,21 @@ def _content_head(content: Content) -> None:
     st.caption(f"评估内容 · 满分 {points(content.max)} 分 · 当前得分 {points(group.score)} 分")
 
 
-def _indicator(ind: Indicator, page_url: str) -> None:
+def _indicator(ind: Indicator, page_url: str, writable: bool) -> None:
     with st.container(border=True, key=f"indicator-{ind.id}"):
+        body = partial(_indicator_body, ind, page_url, writable)
         if any(c.kind == "count" for c in ind.criteria):
-            _indicator_body(ind, page_url, in_fragment=False)
+            body(in_fragment=False)
         else:
-            st.fragment(key=refresh.box(ind))(_indicator_body)(ind, page_url, in_fragment=True)
+            st.fragment(key=refresh.box(ind))(body)(in_fragment=True)
         for criterion in ind.criteria:
-            evidence_block(criterion, ind, page_url)
+            evidence_block(criterion, ind, page_url, writable)
 
 
-def _indicator_body(ind: Indicator, page_url: str, *, in_fragment: bool) -> None:
+def _indicator_body(ind: Indicator, page_url: str, writable: bool, *, in_fragment: bool) -> None:
     _indicator_head(ind)
     for criterion in ind.criteria:
-        _criterion(criterion, ind, page_url, in_fragment)
+        _criterion(criterion, ind, page_url, in_fragment, writable)
 
 
 def _uncovered_lines(ind: Indicator) -> list[str]:
@@ -148,9 +156,11 @@ def _rules_note(ind: Indicator, earned: dict[str, float]) -> None:
         )
 
 
-def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment: bool) -> None:
+def _criterion(
+    criterion: Criterion, ind: Indicator, page_url: str, in_fragment: bool, writable: bool
+) -> None:
     cid = criterion.id
-    answers.seed(criterion, "ans", "pts")
+    ANSWERS.seed(cid, "ans", "pts")
     notice = session().notices.get(cid)
     if notice:
         kind, message = notice
@@ -159,38 +169,34 @@ def _criterion(criterion: Criterion, ind: Indicator, page_url: str, in_fragment:
         )
     if len(ind.criteria) > 1:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
-    on_change = partial(answers.on_change, in_fragment=in_fragment, seen=answers.seen(cid))
+    on_change = partial(ANSWERS.on_change, in_fragment=in_fragment)
+    args = (cid, "ans", page_url)
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         if criterion.kind == "count":
             unit = criterion.unit or "项"
-            n = st.number_input(
-                f"数量（{unit}）",
-                min_value=0,
-                max_value=MAX_COUNT,
-                step=1,
-                format="%d",
-                placeholder="未评",
-                key=answers.key("ans", cid),
-                on_change=on_change,
-                args=(cid, "ans", page_url),
-                width=150,
+            n = count_input(
+                ANSWERS, f"数量（{unit}）", cid, on_change, args, disabled=not writable, width=150
             )
             yielded = "未评" if n is None else f"计 {points(n * criterion.points)} 分"
             st.markdown(f"每{unit} {points(criterion.points)} 分 · {yielded}")
-            return
-        choice = st.segmented_control(
-            f"评定（满分 {points(criterion.points)} 分）",
-            _check_options(criterion),
-            format_func=answers.CHECK_LABELS.__getitem__,
-            required=True,
-            key=answers.key("ans", cid),
-            on_change=on_change,
-            args=(cid, "ans", page_url),
-        )
-        if choice == PARTIAL:
-            _partial_points(criterion, page_url, on_change)
-        if ind.combine == "max" and choice in ("yes", PARTIAL):
-            _level_badge(criterion, ind)
+        else:
+            choice = check_control(
+                ANSWERS,
+                f"评定（满分 {points(criterion.points)} 分）",
+                _check_options(criterion),
+                cid,
+                on_change,
+                args,
+                disabled=not writable,
+            )
+            if choice == PARTIAL:
+                _partial_points(criterion, page_url, on_change, writable)
+            if ind.combine == "max" and choice in ("yes", PARTIAL):
+                _level_badge(criterion, ind)
+    if criterion.kind == "count":
+        stale_note(ANSWERS, cid, "ans")
+        conflict_box(ANSWERS, cid, "value")
+        return
     if choice == PARTIAL:
         if state.get_rubric().allow_partial:
             st.caption(PARTIAL_NOTE)
@@ -211,22 +217,12 @@ def _check_options(criterion: Criterion) -> list[str]:
     return [o for o in answers.CHECK_OPTIONS if o != PARTIAL or keep]
 
 
-def _partial_points(criterion: Criterion, page_url: str, on_change) -> None:
+def _partial_points(criterion: Criterion, page_url: str, on_change, writable: bool) -> None:
     options = answers.partial_options(criterion)
     if len(options) == 1:
         st.markdown(f"部分符合 = {points(options[0])} 分")
         return
-    st.segmented_control(
-        "部分符合得分",
-        options,
-        format_func=lambda p: f"{points(p)} 分",
-        required=True,
-        key=answers.key("pts", criterion.id),
-        on_change=on_change,
-        args=(criterion.id, "pts", page_url),
-    )
-    if st.session_state.get(answers.key("pts", criterion.id)) is None:
-        st.markdown(badge("待填写分值", icon=":material/edit:", color="orange"))
+    points_control(ANSWERS, criterion, on_change, (criterion.id, "pts", page_url), not writable)
 
 
 def _level_badge(criterion: Criterion, ind: Indicator) -> None:

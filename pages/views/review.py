@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 from jiguan.format import format_time, points
-from jiguan.limits import MAX_COUNT
 from jiguan.reports import Profile
 from jiguan.reports.review import (
     DOCX_MIME,
@@ -25,10 +24,12 @@ from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import PARTIAL, answer_words
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
 from pages.common import access, answers, review_input, routes, state
-from pages.common.review_input import act, key, on_change
+from pages.common.answers import VERDICTS
+from pages.common.cell_widgets import check_control, count_input, points_control
+from pages.common.review_input import REVIEW_URL, act
 from pages.common.session import session
 from pages.common.text import plain
-from pages.common.ui import badge, banners, require_assessment
+from pages.common.ui import badge, banners, conflict_box, require_assessment, stale_note
 
 ss = st.session_state
 
@@ -177,13 +178,15 @@ def _indicator(ind: Indicator, final: bool) -> None:
 def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
     s = session()
     cid = criterion.id
-    review_input.seed(cid)
+    VERDICTS.seed(cid, "ans", "pts", "reason", "site")
     claim = review_input.claims().get(cid)
     if len(ind.criteria) > 1:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
-    notice = s.review_notices.get(cid)
+    notice = s.notices.get(VERDICTS.slot(cid))
     if notice:
-        st.warning(plain(notice), icon=":material/sync_problem:")
+        (st.warning if notice[0] == "warning" else st.error)(
+            plain(notice[1]), icon=":material/sync_problem:"
+        )
     st.markdown(
         badge(
             f"单位自评：{answer_words(criterion, claim)}",
@@ -191,56 +194,44 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
             icon=":material/person:",
         )
     )
+    on_change = VERDICTS.on_change
     with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         if criterion.kind == "count":
-            st.number_input(
-                f"评估组核定数量（{criterion.unit or '项'}）",
-                min_value=0,
-                max_value=MAX_COUNT,
-                step=1,
-                format="%d",
-                placeholder="未评",
-                key=key("ans", cid),
-                on_change=on_change,
-                args=(cid, "ans"),
-                disabled=final,
-                width=180,
-            )
+            label = f"评估组核定数量（{criterion.unit or '项'}）"
+            args = (cid, "ans", REVIEW_URL)
+            count_input(VERDICTS, label, cid, on_change, args, disabled=final, width=180)
         else:
-            choice = st.segmented_control(
+            choice = check_control(
+                VERDICTS,
                 f"评估组评定（满分 {points(criterion.points)} 分）",
                 answers.CHECK_OPTIONS,
-                format_func=answers.CHECK_LABELS.__getitem__,
-                required=True,
-                key=key("ans", cid),
-                on_change=on_change,
-                args=(cid, "ans"),
+                cid,
+                on_change,
+                (cid, "ans", REVIEW_URL),
                 disabled=final,
             )
-            options = answers.partial_options(criterion)
-            if choice == PARTIAL and len(options) > 1:
-                st.segmented_control(
-                    "部分符合得分",
-                    options,
-                    format_func=lambda p: f"{points(p)} 分",
-                    required=True,
-                    key=key("pts", cid),
-                    on_change=on_change,
-                    args=(cid, "pts"),
-                    disabled=final,
-                )
+            if choice == PARTIAL and len(answers.partial_options(criterion)) > 1:
+                points_control(VERDICTS, criterion, on_change, (cid, "pts", REVIEW_URL), final)
+    if criterion.kind == "count":
+        stale_note(VERDICTS, cid, "ans")
+    conflict_box(VERDICTS, cid, "value", "reason", "site_note")
     verdict = review_input.verdict(cid)
     needs_reason = differs(criterion, claim, verdict)
     label = "扣分理由/评审意见（与自评不同，必填）" if needs_reason else "评审意见（选填）"
     left, right = st.columns([3, 2])
-    left.text_area(
-        label, key=key("reason", cid), on_change=on_change, args=(cid, "reason"),
-        disabled=final, height=68,
-    )  # fmt: skip
-    right.text_input(
-        "实地查看（选填）", key=key("site", cid), on_change=on_change, args=(cid, "site"),
-        disabled=final, placeholder="如：现场查看了会议纪要原件",
-    )  # fmt: skip
+    with left:
+        st.text_area(
+            label, key=VERDICTS.key("reason", cid), on_change=on_change,
+            args=(cid, "reason", REVIEW_URL), disabled=final, height=68,
+        )  # fmt: skip
+        stale_note(VERDICTS, cid, "reason")
+    with right:
+        st.text_input(
+            "实地查看（选填）", key=VERDICTS.key("site", cid), on_change=on_change,
+            args=(cid, "site", REVIEW_URL), disabled=final,
+            placeholder="如：现场查看了会议纪要原件",
+        )  # fmt: skip
+        stale_note(VERDICTS, cid, "site")
     if needs_reason and not verdict.reason.strip():
         st.markdown(badge("待填写扣分理由", color="orange", icon=":material/edit:"))
 

@@ -73,7 +73,7 @@ def render() -> None:
         sub = session().submitted
         if sub is not None and sub.standing and sub.assessment_id == info.id:
             stamp = signature_line(sub.number, format_time(sub.submitted_at), sub.content_hash)
-            report_profile = replace(report_profile, submitted=stamp)
+            report_profile = replace(report_profile, submitted=stamp, filled_by=sub.filled_by)
         names = _file_names()
         cols = st.columns(len(REPORT_FORMATS))
         for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
