@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from jiguan.store import Store, StoreError, metadata
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.schema import UTCDateTime
+from jiguan.text import os_error_text
 
 FORMAT = "jiguan-archive"
 VERSION = 1
@@ -145,7 +146,7 @@ def export_archive(store: Store, out: Path) -> ArchiveSummary:
         partial.replace(out)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise ArchiveError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        raise ArchiveError(f"无法写入 {out}：{os_error_text(exc)}") from None
     return ArchiveSummary({t.name: len(r) for t, r in tables}, len(stored), tuple(missing))
 
 
@@ -284,7 +285,7 @@ def read_archive(path: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str,
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArchiveError(f"{path} 中的数据无法解读（{exc}）") from None
     except OSError as exc:
-        raise ArchiveError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise ArchiveError(f"无法读取 {path}：{os_error_text(exc)}") from None
     lacking = set(manifest.get("missing_files") or [])
     for row in rows.get("evidence_files", []):
         sha = row.get("sha256")
@@ -352,7 +353,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
+        return os_error_text(exc)
     from jiguan.store import translate_error
 
     return str(translate_error(exc, "导入数据"))

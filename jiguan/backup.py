@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from jiguan.archive import ArchiveError, zip_errors
 from jiguan.store import Store, StoreError
 from jiguan.store.blobs import BlobStore
+from jiguan.text import os_error_text
 
 FORMAT = "jiguan-backup"
 VERSION = 1
@@ -128,7 +129,7 @@ def backup(store: Store, out: Path) -> BackupSummary:
         raise ArchiveError(f"无法读取数据库：{exc}") from None
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise ArchiveError(f"无法写入备份 {out}：{exc.strerror or exc}") from None
+        raise ArchiveError(f"无法写入备份 {out}：{os_error_text(exc)}") from None
     return BackupSummary(store.dialect, len(files), out.stat().st_size)
 
 
@@ -214,5 +215,7 @@ def restore(store: Store, path: Path) -> BackupSummary:
                 if not files.path(sha).exists():
                     files.write(sha, zf.read(member))
     except (OSError, sqlite3.Error) as exc:
-        raise ArchiveError(f"恢复失败：{getattr(exc, 'strerror', None) or exc}") from None
+        raise ArchiveError(
+            f"恢复失败：{os_error_text(exc) if isinstance(exc, OSError) else exc}"
+        ) from None
     return BackupSummary(store.dialect, len(blobs), path.stat().st_size)

@@ -88,7 +88,7 @@ class SheetProblem:
             label = COLUMN_LABELS.get(self.column, self.column)
             where.append(f"{label} 列" if label == self.column else f"{label}（{self.column}）列")
         prefix = "，".join(where) + "：" if where else ""
-        return f"{prefix}{self.message} [{self.key}]"
+        return f"{prefix}{self.message}"  # the key is for programs; a person reads the message
 
 
 MAX_LISTED_PROBLEMS = 50  # str(SheetError) lists at most this many; `.problems` has them all

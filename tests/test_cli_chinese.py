@@ -65,7 +65,6 @@ def test_the_top_help_lists_exactly_these_subcommands(capsys: pytest.CaptureFixt
     assert listed == {c for c in COMMANDS if " " not in c}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: argparse English, getpass warning")
 @pytest.mark.parametrize("command", ("", *COMMANDS))
 def test_help_is_chinese(capsys: pytest.CaptureFixture[str], command: str) -> None:
     code, out, err = call(capsys, *command.split(), "--help")
@@ -74,7 +73,6 @@ def test_help_is_chinese(capsys: pytest.CaptureFixture[str], command: str) -> No
     assert english_words(out) == [], out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: argparse English, getpass warning")
 @pytest.mark.parametrize(
     "args",
     [
@@ -98,7 +96,6 @@ def test_usage_errors_are_chinese(
     assert english_words(err) == [], err
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: argparse English, getpass warning")
 def test_input_errors_are_chinese(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
@@ -114,7 +111,6 @@ def test_input_errors_are_chinese(capsys: pytest.CaptureFixture[str], tmp_path: 
         assert english_words(err.replace(str(tmp_path), "")) == [], err
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: argparse English, getpass warning")
 def test_a_password_is_not_read_by_getpass_from_a_pipe(tmp_path: Path) -> None:
     env = {"JIGUAN_DATA_DIR": str(tmp_path), "JIGUAN_DATABASE_URL": ""}
     code, _, err = run("user", "add", "--admin", "chief", env=env, stdin=b"secret-pass-1\n")

@@ -11,12 +11,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.rubric import Rubric, RubricError, load_rubric
 from jiguan.scoring import Answer
 from jiguan.sheet import SheetError, read_sheet
+from jiguan.text import os_error_text
 
 EXIT_OK, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
 RUBRIC_ENV = "JIGUAN_RUBRIC"
@@ -24,12 +24,6 @@ RUBRIC_ENV = "JIGUAN_RUBRIC"
 
 class InputError(Exception):
     """Bad input the user can fix; the message (Chinese) goes to stderr, exit 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"参数错误：{message}\n")
 
 
 def num(x: float) -> float | int:
@@ -60,7 +54,7 @@ def read_bytes(path: str) -> bytes:
     except FileNotFoundError:
         raise InputError(f"找不到文件：{path}") from None
     except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+        raise InputError(f"无法读取文件 {path}：{os_error_text(exc)}") from None
 
 
 def sheet_from(args: argparse.Namespace, rubric: Rubric) -> dict[str, Answer]:

@@ -21,6 +21,7 @@ from jiguan.cli.common import (
 from jiguan.format import today
 from jiguan.rubric import Rubric
 from jiguan.scoring import FLAG_LABELS, NO_EVIDENCE, GroupResult, Result, points_at_stake, score
+from jiguan.text import os_error_text
 
 # ---------------------------------------------------------------------------------------------
 # score
@@ -86,7 +87,7 @@ def add_score(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     p = sub.add_parser(
         "score", parents=[common], help="计算答题表的得分", description="计算答题表（CSV）的得分。"
     )
-    p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
+    p.add_argument("sheet", metavar="答题表.csv", help="答题表 CSV 文件（- 表示标准输入）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(run=_run_score)
 
@@ -165,7 +166,7 @@ def add_check(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
         help="预评审清单：未评或缺佐证的指标",
         description="列出未评或缺佐证的指标及涉及分值；有需要处理的指标时退出码为 1。",
     )
-    p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
+    p.add_argument("sheet", metavar="答题表.csv", help="答题表 CSV 文件（- 表示标准输入）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(run=_run_check)
 
@@ -245,7 +246,7 @@ def _write_report(out: Path, data: bytes) -> int:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise InputError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        raise InputError(f"无法写入 {out}：{os_error_text(exc)}") from None
     print(f"已生成 {out}（{len(data):,} 字节）")
     return EXIT_OK
 
@@ -259,16 +260,16 @@ def add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
     )
     p.add_argument(
-        "sheet", nargs="?", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）"
+        "sheet", nargs="?", metavar="答题表.csv", help="答题表 CSV 文件（- 表示标准输入）"
     )
     p.add_argument("--blank", action="store_true", help="生成空白附件2（不读答题表）")
     p.add_argument("--format", required=True, choices=("docx", "xlsx", "pdf"), help="报告格式")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
-    p.add_argument("--unit", default="", metavar="NAME", help="承担单位")
-    p.add_argument("--round", default="", metavar="NAME", help="轮次，如 第一次自评")
-    p.add_argument("--date", default="", metavar="DATE", help="评估日期（默认今天），如 2026年5月")
-    p.add_argument("--filled-by", default="", metavar="NAME", help="填表人")
-    p.add_argument("--contact", default="", metavar="TEXT", help="联系方式")
+    p.add_argument("-o", "--output", required=True, metavar="文件", help="输出文件")
+    p.add_argument("--unit", default="", metavar="单位", help="承担单位")
+    p.add_argument("--round", default="", metavar="轮次", help="轮次，如 第一次自评")
+    p.add_argument("--date", default="", metavar="日期", help="评估日期（默认今天），如 2026年5月")
+    p.add_argument("--filled-by", default="", metavar="姓名", help="填表人")
+    p.add_argument("--contact", default="", metavar="文字", help="联系方式")
     p.set_defaults(run=_run_report)
 
 
@@ -310,7 +311,7 @@ def _run_export_evidence(args: argparse.Namespace) -> int:
             partial.replace(out)
         except OSError as exc:
             partial.unlink(missing_ok=True)
-            raise InputError(f"无法写入 {out}：{exc.strerror or exc}") from None
+            raise InputError(f"无法写入 {out}：{os_error_text(exc)}") from None
         except StoreError:
             partial.unlink(missing_ok=True)
             raise
@@ -333,9 +334,9 @@ def add_export_evidence(sub: argparse._SubParsersAction, common: argparse.Argume
         description="把一次自评的佐证材料按评估项目、指标和编号整理为一个 ZIP，附佐证材料目录"
         "（Word、Excel）。数据库与应用相同（JIGUAN_DATABASE_URL 或数据目录下的 SQLite）。",
     )
-    p.add_argument("assessment", type=int, metavar="ID", help="自评编号（应用地址中的 ?a=编号）")
+    p.add_argument("assessment", type=int, metavar="编号", help="自评编号（应用地址中的 ?a=编号）")
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="输出文件（默认 佐证材料汇编_单位_轮次.zip）"
+        "-o", "--output", metavar="文件", help="输出文件（默认 佐证材料汇编_单位_轮次.zip）"
     )
     p.set_defaults(run=_run_export_evidence)
 
