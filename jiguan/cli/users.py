@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from jiguan.store.users import Users
 
     role = accounts.ADMIN if args.admin else (args.role or accounts.FILLER)
+    label = accounts.ROLE_LABELS[role]
     try:
         accounts.check_name(args.name)
         password = None if args.oidc else _password(args)
@@ -76,13 +77,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             store.migrate()
             info = Users(store).add(args.name, role, password, unit=args.unit)
-            Users(store).record(accounts.Caller("命令行", "local"), "新建账户", info.name, role)
+            Users(store).record(accounts.Caller("命令行", "local"), "新建账户", info.name, label)
         finally:
             store.close()
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    label = accounts.ROLE_LABELS[role]
     how = "用统一身份认证登录" if args.oidc else "首次登录时须修改密码"
     print(f"已新建{label}账户「{info.name}」。{how}。")
     return EXIT_OK

@@ -184,7 +184,8 @@ class Users:
             conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
             end_logins(conn, user_id)
         if by is not None:
-            self.record(by, "修改角色", before.name, f"{before.role} → {role}")
+            labels = accounts.ROLE_LABELS
+            self.record(by, "修改角色", before.name, f"{labels[before.role]} → {labels[role]}")
         return self.get(user_id)
 
     @guard("停用账户")

@@ -88,7 +88,7 @@ def render() -> None:
             icon=":material/groups:",
         )
         return
-    code = st.selectbox("培训班代码", codes, key="workshop.code")
+    code = st.selectbox("培训班代码", codes, key="workshop.code", placeholder="选择培训班代码")
     infos = _practices(code)
     practices = [
         Practice(
