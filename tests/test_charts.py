@@ -29,7 +29,6 @@ def _item_angles(n: int) -> list[float]:
     return [(90 - 360 * i / n) % 360 for i in range(n)]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: open outline, stray spoke, crowded labels")
 def test_every_radar_outline_is_closed(rubric: Rubric, results) -> None:
     n = len(rubric.items)
     for fig in (
@@ -43,7 +42,6 @@ def test_every_radar_outline_is_closed(rubric: Rubric, results) -> None:
             assert list(t.customdata[0]) == list(t.customdata[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: open outline, stray spoke, crowded labels")
 def test_a_single_radar_draws_no_radial_axis_line_or_ticks(results) -> None:
     axis = radar(results[1]).layout.polar.radialaxis
     assert axis.showline is False
@@ -51,7 +49,6 @@ def test_a_single_radar_draws_no_radial_axis_line_or_ticks(results) -> None:
     assert axis.showticklabels is False
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: open outline, stray spoke, crowded labels")
 def test_overlay_percent_labels_sit_between_item_axes(rubric: Rubric, results) -> None:
     n = len(rubric.items)
     axis = radar_overlay([("自评", results[0]), ("评估组", results[1])]).layout.polar.radialaxis
