@@ -41,7 +41,6 @@ def _login(name: str) -> AppTest:
     return at
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: menu, hints, unit, 定稿")
 def test_signed_out_the_menu_is_only_the_sign_in_page(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
@@ -55,7 +54,6 @@ def test_signed_out_the_menu_is_only_the_sign_in_page(
     assert routes.LOGIN_ROUTE.title == "登录"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: menu, hints, unit, 定稿")
 def test_a_filler_sees_no_trainer_instructions(shared: None, other_store: Store) -> None:
     _account(other_store, "管理员", ADMIN)
     _account(other_store, "甲填报", FILLER, "甲局")
@@ -65,7 +63,6 @@ def test_a_filler_sees_no_trainer_instructions(shared: None, other_store: Store)
     assert "请告诉学员" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: menu, hints, unit, 定稿")
 def test_a_filler_creates_for_their_own_unit(shared: None, other_store: Store) -> None:
     _account(other_store, "管理员", ADMIN)
     _account(other_store, "甲填报", FILLER, "甲局")
@@ -80,14 +77,13 @@ def test_a_filler_creates_for_their_own_unit(shared: None, other_store: Store) -
     assert sess(at).aid is not None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: menu, hints, unit, 定稿")
 def test_finalise_asks_first_and_says_what_is_missing_once(
     data_dir: Path, other_store: Store, rubric: Rubric
 ) -> None:
     at = create(start(data_dir))
     other_store.replace_answers(sess(at).aid, all_yes(rubric, evidence="制度文件"), user="张三")
     goto(at, "panel-review")
-    popovers = [p for p in at.get("popover") if getattr(p, "label", "") == "定稿"]
+    popovers = [p for p in at.get("popover") if p.proto.popover.label == "定稿"]
     assert popovers, "定稿 opens a confirmation first"
     assert at.button(key="rv.finalise").label == "确认定稿"
     at.button(key="rv.finalise").click()

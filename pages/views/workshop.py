@@ -9,6 +9,7 @@ import io
 import pandas as pd
 import streamlit as st
 
+from jiguan.accounts import ADMIN, TRAINER
 from jiguan.charts import apart_heatmap, totals_histogram
 from jiguan.format import points
 from jiguan.store import StoreError
@@ -82,9 +83,12 @@ def render() -> None:
     samples = samples_by_id()
     codes = _codes()
     if not codes:
+        teaching = not access.shared() or access.caller().role in (TRAINER, ADMIN)
         st.info(
             "还没有任何练习。请告诉学员一个培训班代码（如「2026-12 南京培训班」），"
-            "学员在「示例练习」页填写该代码后开始练习，结果就会出现在这里。",
+            "学员在「示例练习」页填写该代码后开始练习，结果就会出现在这里。"
+            if teaching  # the instructions are the trainer's, not a 填报人's
+            else "还没有任何练习。培训班的练习结果由培训师在此查看。",
             icon=":material/groups:",
         )
         return
