@@ -8,6 +8,7 @@ Screenshots: artifacts/a11y/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -42,7 +43,26 @@ def _seed(app_server: AppServer) -> int:
 
 
 def axe_violations(page) -> list[dict]:
+    """Serious and critical violations found twice, a moment apart: Streamlit fades the
+    elements of a running fragment (the sidebar's poll) for a moment, which is no defect."""
     page.add_script_tag(path=str(AXE))
+    first = _axe_run(page)
+    if not first:
+        return first
+    _settle(page)
+    time.sleep(1.0)
+    again = {(v["id"], n) for v in _axe_run(page) for n in v["nodes"]}
+    kept = [{**v, "nodes": [n for n in v["nodes"] if (v["id"], n) in again]} for v in first]
+    return [v for v in kept if v["nodes"]]
+
+
+def _axe_run(page) -> list[dict]:
+    # no element faded as stale by a fragment's rerun (the sidebar polls every 5 s); measured
+    # anyway after 10 s: a real defect stays in both runs
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            "() => !document.querySelector('[data-stale=\"true\"]')", timeout=10_000
+        )
     result = page.evaluate(
         """async () => {
           const r = await axe.run(document, {resultTypes: ['violations']});
@@ -61,7 +81,6 @@ def _open(page, url: str) -> None:
     time.sleep(0.5)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27: colour contrast of captions, hints, badges")
 def test_every_page_has_no_serious_axe_violation(
     browser, app_server: AppServer, artifacts_dir: Path
 ) -> None:
