@@ -27,7 +27,7 @@ def _error_text(at: AppTest) -> str:
 
 def _frame(at: AppTest, column: str):
     """The dataframe that has this column."""
-    return next(f.value for f in at.dataframe if column in f.value.columns)
+    return next(f.value for f in [*at.dataframe, *at.table] if column in f.value.columns)
 
 
 def test_enter_a_review_and_finalise(app: AppTest, other_store: Store, rubric: Rubric) -> None:
@@ -90,7 +90,7 @@ def test_side_by_side(app: AppTest, other_store: Store, rubric: Rubric) -> None:
     assert metrics["不同的评分项"] == "2"
     rows = _frame(app, "扣分理由/评审意见")
     assert list(rows["评分项"]) == ["2.1", "12.2"]
-    assert list(rows["差值"]) == [-2, -1]
+    assert list(rows["差值"]) == ["−2", "−1"]
     assert list(rows["扣分理由/评审意见"]) == ["未见文件", "无考核记录"]
     radar = next(c for c in app.get("plotly_chart") if "cmp.radar" in c.proto.id)
     spec = json.loads(radar.proto.spec)

@@ -6,6 +6,7 @@ The unit sees it once the review is finalised; before that only those who may re
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from jiguan.charts import radar_overlay
@@ -49,19 +50,20 @@ def render() -> None:
     left, right = st.columns([1, 1])
     with left:
         st.subheader("各评估项目得分", divider="gray")
-        st.dataframe(
-            [
-                {
-                    "评估项目": i.name,
-                    "满分": i.max,
-                    "单位自评": i.self_score,
-                    "评估组": i.panel_score,
-                    "差值": i.difference,
-                }
-                for i in cmp.items
-            ],
+        st.table(  # a table, not a dataframe: it prints (a dataframe's grid does not)
+            pd.DataFrame(
+                [
+                    {
+                        "评估项目": i.name,
+                        "满分": points(i.max),
+                        "单位自评": points(i.self_score),
+                        "评估组": points(i.panel_score),
+                        "差值": signed(i.difference),
+                    }
+                    for i in cmp.items
+                ]
+            ),
             hide_index=True,
-            key="cmp.items",
         )
     with right:
         fig = radar_overlay(
@@ -93,15 +95,17 @@ def render() -> None:
                     "评分项": row.criterion_id,
                     "单位自评": answer_words(c, row.claim),
                     "评估组评定": answer_words(c, v),
-                    "差值": row.difference,
+                    "差值": signed(row.difference),
                     "扣分理由/评审意见": v.reason if v else "",
                     "实地查看": v.site_note if v else "",
-                    "自评得分": row.self_points,
-                    "评估组得分": row.panel_points,
+                    "自评得分": points(row.self_points),
+                    "评估组得分": points(row.panel_points),
                     "内容": c.text,
                 }
             )
-    st.dataframe(rows, hide_index=True, key="cmp.rows")
+    # st.table: every column in view at 1366 px and on paper (text wraps; a dataframe scrolls
+    # sideways and prints only what is in view)
+    st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(
         "得分为评分项本身的得分；指标得分按上限和「只取最高一级」计算，见上方「差距最大的指标」。"
     )
