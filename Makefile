@@ -1,13 +1,14 @@
 # `make run` starts the app; `make workshop` a training room (network, 共享模式, code, QR);
 # `make test` runs ruff, mypy and every test (benchmark smoke tests: `make bench-smoke`);
 # `make serve N=2` runs N app processes behind nginx for a trial (Ctrl-C stops them all).
+# `make bundle` builds dist/jiguan-<version>-offline.tar.gz for intranets (README 「内网离线安装」).
 # All create .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ARTIFACTS := artifacts
 
-.PHONY: run workshop serve test typecheck bench-smoke lint format bench clean
+.PHONY: run workshop serve test typecheck bench-smoke lint format bench bundle clean
 N ?= 2
 PORT ?= 8080
 
@@ -58,5 +59,9 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/bench_scoring.py
 	$(BIN)/python bench/bench_app.py
 
+# The app, a wheelhouse for Linux x86_64 and Windows amd64 (CPython 3.11, 3.12), install.sh/.bat.
+bundle: $(VENV)/.runtime
+	$(BIN)/python -m deploy.bundle --out dist
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(ARTIFACTS)
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(ARTIFACTS) dist

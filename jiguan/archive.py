@@ -44,6 +44,7 @@ from jiguan.archive_read import (
 from jiguan.store import Store, StoreError, metadata
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.schema import UTCDateTime
+from jiguan.text import os_error_text
 
 __all__ = [
     "Archive",
@@ -147,7 +148,7 @@ def export_archive(store: Store, out: Path) -> ArchiveSummary:
         partial.replace(out)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise ArchiveError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        raise ArchiveError(f"无法写入 {out}：{os_error_text(exc)}") from None
     return ArchiveSummary({t.name: len(r) for t, r in tables}, len(stored), tuple(missing))
 
 
@@ -240,7 +241,7 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
+        return os_error_text(exc)
     from jiguan.store import translate_error
 
     return str(translate_error(exc, "导入数据"))

@@ -37,6 +37,7 @@ from jiguan.format import size_text
 from jiguan.limits import MAX_ARCHIVE_ENTRIES
 from jiguan.store import Store, StoreError
 from jiguan.store.blobs import BlobStore, sha256
+from jiguan.text import os_error_text
 from jiguan.zipcheck import ratio_problem
 
 FORMAT = "jiguan-backup"
@@ -133,7 +134,7 @@ def backup(store: Store, out: Path) -> BackupSummary:
         raise ArchiveError(f"无法读取数据库：{exc}") from None
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise ArchiveError(f"无法写入备份 {out}：{exc.strerror or exc}") from None
+        raise ArchiveError(f"无法写入备份 {out}：{os_error_text(exc)}") from None
     return BackupSummary(store.dialect, len(files), out.stat().st_size)
 
 
@@ -282,5 +283,7 @@ def restore(store: Store, path: Path) -> BackupSummary:
                     if sha256(data) == sha:  # checked above; the file could change meanwhile
                         files.write(sha, data)
     except (OSError, sqlite3.Error) as exc:
-        raise ArchiveError(f"恢复失败：{getattr(exc, 'strerror', None) or exc}") from None
+        raise ArchiveError(
+            f"恢复失败：{os_error_text(exc) if isinstance(exc, OSError) else exc}"
+        ) from None
     return BackupSummary(store.dialect, len(blobs), path.stat().st_size)

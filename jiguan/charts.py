@@ -34,6 +34,18 @@ def item_percentages(result: Result) -> list[float]:
     return [round(item.pct, 1) for item in result.items]
 
 
+def _closed(values: list) -> list:
+    """A polygon's points with the first repeated: plotly draws no last-to-first segment
+    (实施效果 → 组织管理) of a scatterpolar line otherwise."""
+    return [*values, values[0]] if values else values
+
+
+def _between_first_axes(n: int) -> float:
+    """The radial axis' angle halfway between the first two items (clockwise from the top),
+    so its 25/50/75/100 labels cross no item's axis or name."""
+    return 90 - 180 / max(n, 1)
+
+
 def _wrap(name: str, width: int = 5) -> str:
     """Break long item names over two lines so the labels fit around a small radar."""
     if len(name) <= width:
@@ -65,13 +77,13 @@ def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = 
     ]
     trace = dict(
         type="scatterpolar",
-        r=[round(item.pct, 1) for item in items],
-        theta=theta,
+        r=_closed([round(item.pct, 1) for item in items]),
+        theta=_closed(theta),
         fill="toself",
         fillcolor="rgba(31, 95, 168, 0.25)",
         line={"color": PRIMARY, "width": 2},
         marker={"size": 6 if height >= 300 else 4},
-        customdata=[[g.score, g.max, g.pct, g.name] for g in items],
+        customdata=_closed([[g.score, g.max, g.pct, g.name] for g in items]),
         hovertemplate=(
             "<b>%{customdata[3]}</b><br>得分 %{customdata[0]:g} / %{customdata[1]:g} 分"
             "<br>得分率 %{customdata[2]:.0f}%<extra></extra>"
@@ -84,7 +96,7 @@ def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = 
         height=height,
         margin={"l": 60, "r": 60, "t": 20, "b": 20}
         if small
-        else {"l": 80, "r": 80, "t": 30, "b": 30},
+        else {"l": 80, "r": 80, "t": 50, "b": 40},  # the top name has its % under it
         showlegend=False,
         font={"family": FONT, "size": 10 if small else 14},
         polar={
@@ -92,9 +104,12 @@ def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = 
                 "range": [0, 100],
                 "tickvals": [25, 50, 75, 100],
                 "ticktext": ["25%", "50%", "75%", "100%"],
+                # The rings alone: the % is under each name, so the axis' own line and
+                # ticks would be an unlabelled dark spoke between the first two items.
                 "showticklabels": False,
-                "angle": 90 - 180 / max(len(items), 1),  # between the first two axes
-                "tickfont": {"size": 10 if small else 12},
+                "showline": False,
+                "ticks": "",
+                "angle": _between_first_axes(len(items)),
             },
             "angularaxis": {
                 "direction": "clockwise",
@@ -169,13 +184,13 @@ def radar_overlay(named: Sequence[tuple[str, Result]], *, height: int = 480) -> 
     for n, (name, result) in enumerate(named):
         color = PALETTE[n % len(PALETTE)]
         fig.add_scatterpolar(
-            r=item_percentages(result),
-            theta=[_wrap(item.name) for item in result.items],
+            r=_closed(item_percentages(result)),
+            theta=_closed([_wrap(item.name) for item in result.items]),
             fill="toself",
             fillcolor=_rgba(color, 0.12),
             line={"color": color, "width": 3, "dash": "dot" if n >= len(PALETTE) else "solid"},
             name=name,
-            customdata=[[g.score, g.max, g.pct, g.name] for g in result.items],
+            customdata=_closed([[g.score, g.max, g.pct, g.name] for g in result.items]),
             hovertemplate=(
                 "<b>%{fullData.name}</b><br>%{customdata[3]}：%{customdata[0]:g} / "
                 "%{customdata[1]:g} 分（%{customdata[2]:.0f}%）<extra></extra>"
@@ -187,7 +202,17 @@ def radar_overlay(named: Sequence[tuple[str, Result]], *, height: int = 480) -> 
         font={"family": FONT, "size": 15},
         legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
         polar={
-            "radialaxis": {"range": [0, 100], "tickvals": [25, 50, 75, 100], "ticksuffix": "%"},
+            "radialaxis": {
+                "range": [0, 100],
+                "tickvals": [25, 50, 75, 100],
+                "ticktext": ["25%", "50%", "75%", "100%"],
+                # Between the first two items, not across 标准体系与标准制定's name; grey, small
+                # and horizontal so they read over the polygons.
+                "angle": _between_first_axes(len(named[0][1].items) if named else 1),
+                "tickangle": 0,
+                "tickfont": {"size": 12, "color": "#4a5566"},
+                "showline": False,
+            },
             "angularaxis": {"direction": "clockwise", "rotation": 90},
         },
         paper_bgcolor="rgba(0,0,0,0)",

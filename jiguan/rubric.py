@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from jiguan import DEFAULT_RUBRIC_PATH
+from jiguan.text import os_error_text
 
 
 class RubricError(ValueError):
@@ -196,7 +197,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RubricError(f"无法读取评估指引配置文件 {path}：{exc.strerror or exc}") from None
+        raise RubricError(f"无法读取评估指引配置文件 {path}：{os_error_text(exc)}") from None
     except UnicodeDecodeError:
         raise RubricError(f"评估指引配置文件 {path} 不是 UTF-8 编码") from None
     try:

@@ -20,6 +20,7 @@ from jiguan import PROJECT_ROOT
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, answer_words, score
 from jiguan.sheet import SheetError, read_sheet
+from jiguan.text import os_error_text
 
 SAMPLES_DIR = PROJECT_ROOT / "config" / "samples"
 NOTICE = "示例单位，非真实单位"
@@ -88,7 +89,7 @@ def _read(path: Path, rubric: Rubric) -> dict[str, Answer]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SampleError(f"无法读取示例文件 {path.name}：{exc.strerror or exc}") from None
+        raise SampleError(f"无法读取示例文件 {path.name}：{os_error_text(exc)}") from None
     try:
         return read_sheet(data, rubric)
     except SheetError as exc:
@@ -153,7 +154,7 @@ def load_samples(rubric: Rubric, directory: str | Path = SAMPLES_DIR) -> tuple[S
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SampleError(f"无法读取示例单位清单 {path}：{exc.strerror or exc}") from None
+        raise SampleError(f"无法读取示例单位清单 {path}：{os_error_text(exc)}") from None
     except yaml.YAMLError as exc:
         raise SampleError(f"示例单位清单 {path} 不是有效的 YAML：{exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 # XML 1.0 refuses C0 controls other than tab, LF and CR, lone surrogates and U+FFFE/U+FFFF;
@@ -23,3 +24,25 @@ def clean_text(text: str) -> str:
 def lines(text: str) -> list[str]:
     """Non-blank lines of a multi-line entry, stripped."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "找不到该文件或文件夹",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许此操作",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "磁盘为只读",
+    errno.EEXIST: "已存在同名文件",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EIO: "磁盘读写错误",
+    errno.EMFILE: "打开的文件过多",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese (the system's own text is English)."""
+    if exc.errno in _OS_ERRORS:
+        return _OS_ERRORS[exc.errno]
+    return f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误"

@@ -52,6 +52,7 @@ def main() -> None:
     except StoreError as exc:
         st.error(f"无法打开自评数据库：{exc}。请稍后刷新页面重试。", icon=":material/cloud_off:")
         st.stop()
+    apply_style()  # the sign-in page too (the gate stops the run there)
     access.gate()
     runtime.settle()
     loaded = s.loaded_aid
@@ -63,7 +64,6 @@ def main() -> None:
         answers.ANSWERS.take_remote(changed)
     if s.aid is not None and st.query_params.get("a") != str(s.aid):
         st.query_params["a"] = str(s.aid)
-    apply_style()
     if moved := st.session_state.pop(routes.MOVED, None):  # a page outside the menu was asked
         st.info(moved, icon=":material/info:")
     with st.sidebar:

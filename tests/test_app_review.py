@@ -27,7 +27,7 @@ def _error_text(at: AppTest) -> str:
 
 def _frame(at: AppTest, column: str):
     """The dataframe that has this column."""
-    return next(f.value for f in at.dataframe if column in f.value.columns)
+    return next(f.value for f in [*at.dataframe, *at.table] if column in f.value.columns)
 
 
 def test_enter_a_review_and_finalise(app: AppTest, other_store: Store, rubric: Rubric) -> None:

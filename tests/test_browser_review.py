@@ -70,7 +70,8 @@ def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
     page.get_by_label("评估日期").fill("2026-12-01")
     page.get_by_label("评估日期").press("Enter")
     _settle(page)
-    page.get_by_role("button", name="定稿").click()
+    page.get_by_role("button", name="定稿").click()  # opens the confirmation
+    page.get_by_role("button", name="确认定稿").click()
     page.get_by_text(re.compile("评审已定稿")).first.wait_for()
     _settle(page)
     page.screenshot(path=str(shots / "review_finalised.png"))

@@ -42,7 +42,7 @@ def test_role_changes_disabling_and_units_are_audited(store: Store) -> None:
         "分配单位",
         "修改角色",
     ]
-    assert log[-1].detail == f"{FILLER} → {REVIEWER}" and log[-1].address == "10.1.2.3"
+    assert log[-1].detail == "填报人 → 评估组" and log[-1].address == "10.1.2.3"
     assert [e.action for e in users.audit_log(action="修改角色")] == ["修改角色"]
     assert [e.target for e in users.audit_log(text="乙局")] == ["甲"]
     assert users.audit_log(text="%") == []  # a wildcard is a plain character

@@ -20,7 +20,8 @@ import sys
 from collections.abc import Sequence
 
 from jiguan.cli import data, sheets, users, workshop
-from jiguan.cli.common import EXIT_BAD_INPUT, EXIT_OK, RUBRIC_ENV, InputError, Parser
+from jiguan.cli.common import EXIT_BAD_INPUT, EXIT_OK, RUBRIC_ENV, InputError
+from jiguan.cli.parser import Parser
 
 COMMAND_MODULES = (sheets, data, users, workshop)
 
@@ -30,14 +31,14 @@ def build_parser() -> Parser:
     # overwriting a value given before it.
     rubric_help = f"评估指引 YAML 文件（默认取 ${RUBRIC_ENV}，再默认 config/indicators.yaml）"
     common = Parser(add_help=False)
-    common.add_argument("--rubric", metavar="PATH", default=argparse.SUPPRESS, help=rubric_help)
+    common.add_argument("--rubric", metavar="路径", default=argparse.SUPPRESS, help=rubric_help)
     parser = Parser(
         prog="python -m jiguan",
         description="机关事务标准化试点 自评：评分、预评审检查、评估指引、报告、数据导出与备份。",
         epilog="退出码：0 完成；1 check 发现需要处理的指标；2 输入有误。",
     )
-    parser.add_argument("--rubric", metavar="PATH", default=None, help=rubric_help)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    parser.add_argument("--rubric", metavar="路径", default=None, help=rubric_help)
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=Parser)
     sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub, common)

@@ -11,12 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, TypeAlias
+from typing import TypeAlias
 
 from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.rubric import Rubric, RubricError, load_rubric
 from jiguan.scoring import Answer
 from jiguan.sheet import SheetError, read_sheet
+from jiguan.text import os_error_text
 
 # What each command module's ``register(sub, common)`` is given (generic only to the checker).
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -27,12 +28,6 @@ RUBRIC_ENV = "JIGUAN_RUBRIC"
 
 class InputError(Exception):
     """Bad input the user can fix; the message (Chinese) goes to stderr, exit 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"参数错误：{message}\n")
 
 
 def num(x: float) -> float | int:
@@ -63,7 +58,7 @@ def read_bytes(path: str) -> bytes:
     except FileNotFoundError:
         raise InputError(f"找不到文件：{path}") from None
     except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+        raise InputError(f"无法读取文件 {path}：{os_error_text(exc)}") from None
 
 
 def sheet_from(args: argparse.Namespace, rubric: Rubric) -> dict[str, Answer]:

@@ -111,7 +111,7 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         description="把全部自评、答案（含版本）、修改记录和佐证材料文件导出为一个与数据库无关的"
         f" ZIP，用于在 SQLite 与 PostgreSQL 之间迁移。{where}",
     )
-    p.add_argument("archive", metavar="ARCHIVE.zip", help="输出文件")
+    p.add_argument("archive", metavar="归档.zip", help="输出文件")
     p.set_defaults(run=_run_export)
 
     p = sub.add_parser(
@@ -122,7 +122,7 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         "（每一行、评分规则、长度上限、文件校验值），有任何问题则不导入。账户、审计日志默认"
         f"不导入；登录状态从不导入。{where}",
     )
-    p.add_argument("archive", metavar="ARCHIVE.zip", help="export 生成的文件")
+    p.add_argument("archive", metavar="归档.zip", help="export 生成的文件")
     p.add_argument(
         "--with-accounts",
         action="store_true",
@@ -137,7 +137,7 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         description="在应用运行时生成数据库和佐证材料文件的一致快照（SQLite 在线备份；PostgreSQL"
         f" 用 pg_dump）。{where}",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="输出文件（默认 jiguan-backup-时间.zip）")
+    p.add_argument("-o", "--output", metavar="文件", help="输出文件（默认 jiguan-backup-时间.zip）")
     p.set_defaults(run=_run_backup)
 
     p = sub.add_parser(
@@ -146,6 +146,6 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         help="用 backup 生成的 ZIP 替换当前数据库",
         description=f"用 backup 生成的 ZIP 替换当前数据库的全部内容（请先停止应用）。{where}",
     )
-    p.add_argument("backup", metavar="BACKUP.zip", help="backup 生成的文件")
+    p.add_argument("backup", metavar="备份.zip", help="backup 生成的文件")
     p.add_argument("--yes", action="store_true", help="确认替换当前数据库")
     p.set_defaults(run=_run_restore)

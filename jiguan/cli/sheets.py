@@ -31,6 +31,7 @@ from jiguan.scoring import (
     points_at_stake,
     score,
 )
+from jiguan.text import os_error_text
 
 # ---------------------------------------------------------------------------------------------
 # score
@@ -96,7 +97,7 @@ def add_score(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "score", parents=[common], help="计算答题表的得分", description="计算答题表（CSV）的得分。"
     )
-    p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
+    p.add_argument("sheet", metavar="答题表.csv", help="答题表 CSV 文件（- 表示标准输入）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(run=_run_score)
 
@@ -175,7 +176,7 @@ def add_check(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         help="预评审清单：未评或缺佐证的指标",
         description="列出未评或缺佐证的指标及涉及分值；有需要处理的指标时退出码为 1。",
     )
-    p.add_argument("sheet", metavar="SHEET.csv", help="答题表 CSV 文件（- 表示标准输入）")
+    p.add_argument("sheet", metavar="答题表.csv", help="答题表 CSV 文件（- 表示标准输入）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p.set_defaults(run=_run_check)
 
@@ -292,7 +293,7 @@ def _write_report(out: Path, data: bytes) -> int:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise InputError(f"无法写入 {out}：{exc.strerror or exc}") from None
+        raise InputError(f"无法写入 {out}：{os_error_text(exc)}") from None
     print(f"已生成 {out}（{len(data):,} 字节）")
     return EXIT_OK
 
@@ -308,7 +309,7 @@ def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "sheet",
         nargs="?",
-        metavar="SHEET.csv|ID",
+        metavar="答题表.csv|编号",
         help="答题表 CSV 文件（- 表示标准输入），或应用中自评的编号（?a=编号）",
     )
     p.add_argument("--blank", action="store_true", help="生成空白附件2（不读答题表）")
@@ -318,12 +319,12 @@ def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         choices=("docx", "xlsx", "pdf", "self-report"),
         help="报告格式：docx 附件2评估表，xlsx 工作簿，pdf 摘要，self-report 自评报告草稿",
     )
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件")
-    p.add_argument("--unit", default="", metavar="NAME", help="承担单位")
-    p.add_argument("--round", default="", metavar="NAME", help="轮次，如 第一次自评")
-    p.add_argument("--date", default="", metavar="DATE", help="评估日期（默认今天），如 2026年5月")
-    p.add_argument("--filled-by", default="", metavar="NAME", help="填表人")
-    p.add_argument("--contact", default="", metavar="TEXT", help="联系方式")
+    p.add_argument("-o", "--output", required=True, metavar="文件", help="输出文件")
+    p.add_argument("--unit", default="", metavar="单位", help="承担单位")
+    p.add_argument("--round", default="", metavar="轮次", help="轮次，如 第一次自评")
+    p.add_argument("--date", default="", metavar="日期", help="评估日期（默认今天），如 2026年5月")
+    p.add_argument("--filled-by", default="", metavar="姓名", help="填表人")
+    p.add_argument("--contact", default="", metavar="电话等", help="联系方式")
     p.set_defaults(run=_run_report)
 
 
@@ -365,7 +366,7 @@ def _run_export_evidence(args: argparse.Namespace) -> int:
             partial.replace(out)
         except OSError as exc:
             partial.unlink(missing_ok=True)
-            raise InputError(f"无法写入 {out}：{exc.strerror or exc}") from None
+            raise InputError(f"无法写入 {out}：{os_error_text(exc)}") from None
         except StoreError:
             partial.unlink(missing_ok=True)
             raise
@@ -388,9 +389,9 @@ def add_export_evidence(sub: Subcommands, common: argparse.ArgumentParser) -> No
         description="把一次自评的佐证材料按评估项目、指标和编号整理为一个 ZIP，附佐证材料目录"
         "（Word、Excel）。数据库与应用相同（JIGUAN_DATABASE_URL 或数据目录下的 SQLite）。",
     )
-    p.add_argument("assessment", type=int, metavar="ID", help="自评编号（应用地址中的 ?a=编号）")
+    p.add_argument("assessment", type=int, metavar="编号", help="自评编号（应用地址中的 ?a=编号）")
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="输出文件（默认 佐证材料汇编_单位_轮次.zip）"
+        "-o", "--output", metavar="文件", help="输出文件（默认 佐证材料汇编_单位_轮次.zip）"
     )
     p.set_defaults(run=_run_export_evidence)
 

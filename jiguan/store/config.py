@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from jiguan import PROJECT_ROOT
 from jiguan.store.errors import StoreError, StoreUnavailable
+from jiguan.text import os_error_text
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
@@ -142,7 +143,7 @@ def _database_url(data_dir: str | None, env_url: str, env_data_dir: str, secrets
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"无法创建数据目录 {directory}：{exc.strerror or exc}") from None
+        raise StoreError(f"无法创建数据目录 {directory}：{os_error_text(exc)}") from None
     return f"sqlite:///{directory.resolve().as_posix()}/jiguan.db"
 
 

@@ -307,7 +307,7 @@ class Reviews:
                 problems.append("请填写评估日期")
             problems += finalise_problems(self.rubric, claims, verdicts)
             if problems:
-                raise StoreError("评审未定稿：\n" + "\n".join(problems))
+                raise StoreError("以下各项尚未完成：\n" + "\n".join(problems))
             conn.execute(
                 sa.update(reviews_t)
                 .where(reviews_t.c.assessment_id == aid)

@@ -244,6 +244,10 @@ class ScopedStore:
     def schema_revision(self) -> str | None:
         return self._store.schema_revision()
 
+    def own_units(self) -> tuple[str, ...]:
+        """The units this account belongs to or is assigned (a 填报人's new assessments)."""
+        return tuple(sorted(self._units()))
+
     def list_assessments(self, include_deleted: bool = False) -> list[AssessmentInfo]:
         return [a for a in self._store.list_assessments(include_deleted) if self.can_read(a)]
 
@@ -254,7 +258,8 @@ class ScopedStore:
         self, unit_name: str, round_name: str, *, profile: Mapping[str, str] | None = None
     ) -> AssessmentInfo:
         if not isinstance(unit_name, str) or not self._may_create(unit_name, profile):
-            raise AccessDenied("无权为这个单位新建自评：只能为本账户所属单位新建")
+            mine = "、".join(sorted(self._units())) or "（未分配单位，请联系管理员）"
+            raise AccessDenied(f"无权为这个单位新建自评：只能为本账户所属单位新建（{mine}）")
         self._check_caller()
         return self._store.create_assessment(unit_name, round_name, profile=profile)
 

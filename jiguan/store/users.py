@@ -225,7 +225,8 @@ class Users:
         with self._db.write() as conn:
             conn.execute(sa.update(users_t).where(users_t.c.id == user_id).values(role=role))
             end_logins(conn, user_id)
-        self.record(by, "修改角色", before.name, f"{before.role} → {role}")
+        labels = accounts.ROLE_LABELS
+        self.record(by, "修改角色", before.name, f"{labels[before.role]} → {labels[role]}")
         return self.get(user_id)
 
     @guard("停用账户")

@@ -41,7 +41,7 @@ from jiguan.store import (
     Users,
     login_token,
 )
-from pages.common import oidc, scripts
+from pages.common import oidc, routes, scripts
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -85,11 +85,12 @@ def current() -> Caller:
 
 
 def nav_role() -> str | None:
-    """The logged-in role that decides extra pages in the navigation (None in 单机模式)."""
+    """The logged-in role that decides the pages of the navigation (None in 单机模式;
+    `routes.SIGNED_OUT` before login or a required password change)."""
     if not shared():
         return None
     s = session()
-    return s.account.role if s.account is not None and not s.must_change else None
+    return s.account.role if s.account is not None and not s.must_change else routes.SIGNED_OUT
 
 
 def require(*roles: str) -> Caller:

@@ -17,6 +17,8 @@ from jiguan.accounts import ADMIN, TRAINEE, TRAINER
 from jiguan.rubric import Item, Rubric
 
 HOME_URL = ""
+# nav_role of 共享模式 before login: the menu is the sign-in page alone (with 参加培训班).
+SIGNED_OUT = "signed-out"
 SUMMARY_URL = "results"
 EVIDENCE_URL = "readiness"
 TRANSFER_URL = "import-export"
@@ -76,6 +78,8 @@ MAIN_ROUTES = (
 )
 
 
+# The default page's url: any other url a signed-out browser opens falls back to it.
+LOGIN_ROUTE = Route(HOME_URL, "登录", ":material/login:")
 GUIDE_ROUTE = Route(GUIDE_URL, "评估指引", ":material/menu_book:")
 PRACTICE_ROUTE = Route(PRACTICE_URL, "示例练习", ":material/school:")
 TRAINING_ROUTES = (
@@ -152,6 +156,8 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
     page is one the store would refuse them. ``admin`` adds the administrator's pages,
     ``trainer`` 培训班管理.
     """
+    if role == SIGNED_OUT:
+        return {"": (LOGIN_ROUTE,)}
     items = item_routes(rubric)
     if role == TRAINEE:
         return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}

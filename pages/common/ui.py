@@ -46,6 +46,24 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   z-index: 1000000; background: #ffffff; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid #d9dee7; }
 .st-key-main-total * { margin: 0 !important; }
+/* Contrast ≥ 4.5:1 (GB/T 37668, WCAG AA): Streamlit draws captions at 60 % of the text colour
+   with opacity 0.6 (#777c83 on white, 4.2:1; an :orange[] hint 2.8:1): opaque and darker
+   here; the coloured texts and badges come from the theme (config.toml). */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4a5566; }
+/* Paper (A4): the page's content only, at full width, long tables over several pages. */
+@media print {
+  @page { size: A4; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .st-key-main-total,
+  [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] {
+    display: none !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"], section.stMain {
+    overflow: visible !important; height: auto !important; position: static !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stTable"] table { font-size: 10pt; width: 100%; }
+  [data-testid="stTable"] tr, [data-testid="stPlotlyChart"] { break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+}
 </style>
 """
 

@@ -84,6 +84,7 @@ def _add_form() -> None:
             sorted(ROLE_LABELS, key=lambda r: r == ADMIN),
             format_func=ROLE_LABELS.__getitem__,
             key="admin.new.role",
+            placeholder="选择角色",
         )
         cols[0].text_input("单位（填报人、评估组）", key="admin.new.unit", max_chars=MAX_NAME_CHARS)
         cols[1].text_input(
@@ -111,6 +112,7 @@ def _manage(users: list[UserInfo]) -> None:
             index=list(ROLE_LABELS).index(user.role),
             format_func=ROLE_LABELS.__getitem__,
             key=f"admin.role.{user.id}",
+            placeholder="选择角色",
         )
         if cols[1].button("保存角色", key=f"admin.setrole.{user.id}", disabled=role == user.role):
             _do(

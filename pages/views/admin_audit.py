@@ -28,7 +28,9 @@ def render() -> None:
     actions = state.attempt(users.audit_actions, "读取审计日志失败") or []
     cols = st.columns(4)
     actor = cols[0].text_input("账户（完整名称）", key="audit.actor", max_chars=MAX_NAME_CHARS)
-    action = cols[1].selectbox("操作", ["全部", *actions], key="audit.action")
+    action = cols[1].selectbox(
+        "操作", ["全部", *actions], key="audit.action", placeholder="选择操作（默认全部）"
+    )
     text = cols[2].text_input("对象或详情包含", key="audit.text", max_chars=MAX_NAME_CHARS)
     today = dt.datetime.now(CHINA_TZ).date()
     days = cols[3].date_input(
@@ -41,7 +43,7 @@ def render() -> None:
         lambda: users.audit_log(
             LIMIT,
             actor=" ".join(actor.split()),
-            action="" if action == "全部" else action,
+            action="" if action in (None, "全部") else action,
             text=text.strip(),
             since=since,
             until=until,

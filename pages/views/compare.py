@@ -29,13 +29,17 @@ def _units() -> list[tuple[str, dict[str, Answer]]]:
     infos = {a.id: a for a in store.list_assessments()}
     samples = {s.id: s for s in get_samples()}
     cols = st.columns(2)
-    saved = cols[0].multiselect(
-        "已保存的自评",
-        list(infos),
-        format_func=lambda aid: infos[aid].title,
-        key="compare.saved",
-        placeholder="选择要比较的自评",
-    )
+    saved: list[int] = []
+    if infos:
+        saved = cols[0].multiselect(
+            "已保存的自评",
+            list(infos),
+            format_func=lambda aid: infos[aid].title,
+            key="compare.saved",
+            placeholder="选择要比较的自评",
+        )
+    else:  # an empty list would open on Streamlit's English 「No results」
+        cols[0].caption("还没有已保存的自评：可以选示例单位，或上传答题表。")
     chosen_samples = cols[1].multiselect(
         "示例单位（答案）",
         list(samples),

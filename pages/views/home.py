@@ -8,7 +8,7 @@ import streamlit as st
 
 from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
-from jiguan.store import AssessmentInfo
+from jiguan.store import AssessmentInfo, ScopedStore
 from jiguan.training import PROFILE_SAMPLE
 from pages.common import access, routes, state
 from pages.common.session import session
@@ -375,6 +375,10 @@ def _new_form(*, expanded: bool) -> None:
         st.form("new", border=False),
     ):
         a, b = st.columns(2)
+        store = state.get_store()
+        own = store.own_units() if isinstance(store, ScopedStore) else ()
+        if len(own) == 1 and not ss.get("new.unit"):
+            ss["new.unit"] = own[0]  # a 填报人 may create only for their unit: its name as kept
         a.text_input("承担单位", key="new.unit", placeholder="例如：某某市机关事务管理局")
         b.text_input("自评名称（轮次）", key="new.round", value="第一次自评")
         c, d, e = st.columns(3)

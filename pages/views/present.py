@@ -135,6 +135,7 @@ def _controls(rubric: Rubric, pos: int, last: bool) -> None:
             range(len(rubric.items)),
             format_func=lambda i: f"{chinese_number(i + 1)}、{rubric.items[i].name}",
             key="present.item",
+            placeholder="选择评估项目",
             on_change=_jump,
             width=260,
             label_visibility="collapsed",
@@ -147,6 +148,7 @@ def _controls(rubric: Rubric, pos: int, last: bool) -> None:
                 [s.id for s in samples],
                 format_func=lambda sid: next(s.unit for s in samples if s.id == sid),
                 key="present.sample",
+                placeholder="选择示例单位",
                 label_visibility="collapsed",
                 width=220,
             )

@@ -112,13 +112,12 @@ def _head() -> None:
                 on_click=_adopt,
                 help="评估组再逐项修改不同意的评定",
             )
-            st.button(
-                "定稿",
-                key="rv.finalise",
-                type="primary",
-                icon=":material/verified:",
-                on_click=_finalise,
-            )
+            with st.popover("定稿", type="primary", icon=":material/verified:"):
+                st.markdown(
+                    "定稿后评审内容只读，单位可在「评审对照」中查看结果；"
+                    "如需修改，须填写理由重新打开。"
+                )
+                st.button("确认定稿", key="rv.finalise", type="primary", on_click=_finalise)
 
 
 def _save_head(field: str) -> None:

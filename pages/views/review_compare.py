@@ -6,6 +6,7 @@ The unit sees it once the review is finalised; before that only those who may re
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from jiguan.charts import radar_overlay
@@ -50,19 +51,20 @@ def render() -> None:
     left, right = st.columns([1, 1])
     with left:
         st.subheader("各评估项目得分", divider="gray")
-        st.dataframe(
-            [
-                {
-                    "评估项目": i.name,
-                    "满分": i.max,
-                    "单位自评": i.self_score,
-                    "评估组": i.panel_score,
-                    "差值": i.difference,
-                }
-                for i in cmp.items
-            ],
+        st.table(  # a table, not a dataframe: it prints (a dataframe's grid does not)
+            pd.DataFrame(
+                [
+                    {
+                        "评估项目": i.name,
+                        "满分": points(i.max),
+                        "单位自评": points(i.self_score),
+                        "评估组": points(i.panel_score),
+                        "差值": signed(i.difference),
+                    }
+                    for i in cmp.items
+                ]
+            ),
             hide_index=True,
-            key="cmp.items",
         )
     with right:
         fig = radar_overlay(
@@ -103,7 +105,9 @@ def render() -> None:
                     "内容": c.text,
                 }
             )
-    st.dataframe(rows, hide_index=True, key="cmp.rows")
+    # st.table: every column in view at 1366 px and on paper (text wraps; a dataframe scrolls
+    # sideways and prints only what is in view)
+    st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(
         "得分与对总分的影响均已按指标上限和「只取最高一档」计算：「对总分的影响」一列之和即"
         "评估组得分与单位自评之差。"
