@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
+from jiguan.limits import MAX_TRAINEE_NAME_CHARS, too_long
 from jiguan.store.errors import guard
 from jiguan.store.facade import Store
 from jiguan.store.records import now
@@ -145,6 +146,8 @@ class Workshops:
         """
         code = " ".join(str(code or "").split())
         name = _checked(display_name, "姓名")
+        if problem := too_long("姓名", name, MAX_TRAINEE_NAME_CHARS):  # 「练习 · 姓名」 must fit
+            raise AccountError(problem)
         who = Caller(name, TRAINEE, None, address, code)
         if not code or not self.is_active(code):
             self._users.record(who, "加入培训班失败", code[:100], JOIN_REFUSED)

@@ -28,6 +28,7 @@ from jiguan.accounts import (
     client_address,
     session_expired,
 )
+from jiguan.limits import parse_id
 from jiguan.store import Store, StoreError
 from jiguan.store import logins as kept
 from jiguan.store.logins import COOKIE, Login, Logins
@@ -361,11 +362,14 @@ def _password_form(users: Users, forced: bool) -> None:
 
 def _refuse_foreign_link(base: Store) -> None:
     """A ?a= out of the account's scope: 「无权访问」, the same as for an id that never existed."""
-    wanted = st.query_params.get("a", "")
-    if not wanted.isdigit():
+    given = st.query_params.get("a", "")
+    if not given:
         return
     try:
-        scoped(base).get_assessment(int(wanted))
+        wanted = parse_id(given)
+        if wanted is None:  # not an id at all: refused like any other it may not see
+            raise AccessDenied()
+        scoped(base).get_assessment(wanted)
     except AccessDenied as exc:
         st.error(str(exc), icon=":material/block:")
         st.query_params.pop("a", None)
