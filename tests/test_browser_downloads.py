@@ -167,7 +167,7 @@ def test_every_download_in_shared_mode(
     srv, store = shared
     aid = _unit(store)
     _account(store, "管理员", ADMIN)
-    _account(store, "甲填报", FILLER, UNIT)
+    filler = _account(store, "甲填报", FILLER, UNIT)
     _account(store, "评估组甲", REVIEWER, UNIT)
     trainer = Users(store).get(_account(store, "王老师", TRAINER)).caller()
     Workshops(store).open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
@@ -185,6 +185,21 @@ def test_every_download_in_shared_mode(
     for name in ("甲填报", "管理员"):
         assert (name, "导出佐证材料汇编") in actions
         assert (name, "导出答题表") in actions
+    assert _failures(store) == []
+
+    # A file is built for the login as it is when the button is pressed, and a refusal is
+    # audited as a failure, not as an export.
+    page = _page(browser, f"{srv.url}/import-export?a={aid}", "甲填报")
+    page.get_by_role("button", name="下载佐证材料汇编（ZIP）").wait_for()
+    _settle(page)
+    Users(store).set_disabled(filler, True)
+    with zipfile.ZipFile(io.BytesIO(_fetch(page, "下载佐证材料汇编（ZIP）"))) as zf:
+        assert zf.namelist() == ["导出失败说明.txt"]
+        assert "登录已失效" in zf.read("导出失败说明.txt").decode()
+    page.context.close()
+    assert _failures(store) == ["导出佐证材料汇编失败 登录已失效，请重新登录后再下载"]
+    assert Users(store).audit_log()[0].action == "导出佐证材料汇编失败"
+    Users(store).set_disabled(filler, False)
 
     review = _page(browser, f"{srv.url}/?a={aid}", "评估组甲")
     _check_review_downloads(review, aid, srv.url)
@@ -201,7 +216,7 @@ def test_every_download_in_shared_mode(
     admin.get_by_role("heading", level=1, name="审计日志").wait_for()
     _settle(admin)
     assert "导出佐证材料汇编" in _fetch(admin, "导出审计日志（CSV）").decode("utf-8-sig")
-    assert _failures(store) == []
+    assert len(_failures(store)) == 1  # the one above
 
 
 def test_every_download_in_standalone_mode(

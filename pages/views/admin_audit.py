@@ -69,7 +69,7 @@ def render() -> None:
     )
     st.download_button(
         "导出审计日志（CSV）",
-        data=access.audited(lambda: audit_csv(entries), "导出审计日志", f"{len(entries)} 条"),
+        data=access.audited(lambda _: audit_csv(entries), "导出审计日志", f"{len(entries)} 条"),
         file_name=f"审计日志_{today.isoformat()}.csv",
         mime="text/csv",
         on_click="ignore",

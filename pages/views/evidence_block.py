@@ -16,7 +16,7 @@ from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
 from jiguan.store import ALLOWED_EXTENSIONS, StoreError, StoreUnavailable
-from pages.common import answers, state
+from pages.common import access, answers, state
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -145,7 +145,9 @@ def _files(cid: str) -> None:
         name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")
         dl.download_button(
             "下载",
-            data=partial(store.read_file, f.id),
+            data=access.audited(
+                partial(_read_file, f.id), "下载佐证文件", f"{_target(s)} {f.filename}"
+            ),
             file_name=f.filename,
             mime=f.content_type,
             on_click="ignore",
@@ -163,6 +165,14 @@ def _files(cid: str) -> None:
         max_upload_size=max(1, round(limit)),
     )
     st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
+
+
+def _read_file(file_id: int, store) -> bytes:
+    return store.read_file(file_id)
+
+
+def _target(s) -> str:
+    return s.info.audit_name if s.info is not None else f"#{s.aid}"
 
 
 def _upload(cid: str) -> None:
