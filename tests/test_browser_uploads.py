@@ -73,6 +73,8 @@ def test_uploads_in_quick_succession_are_all_kept(
     page.get_by_text(f"已上传 {total} 个文件").wait_for(timeout=30_000)
     _settle(page)
     page.screenshot(path=str(shots / "uploads_quick.png"))
+    page.locator('[data-testid="stFileUploader"]').first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "uploads_quick_uploader.png"))
 
     data_dir = app_server.data_dir
     store = Store(

@@ -20,6 +20,13 @@ from jiguan.store.review_records import ReviewInfo, SavedVerdict
 KEY = "jiguan"
 
 
+@dataclass
+class Uploads:
+    taken: set[str] = field(default_factory=set)
+    stored: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
 @dataclass(eq=False)
 class TextConflict:
     """Someone else saved a text field this user was editing: both versions, for the user
@@ -84,7 +91,9 @@ class Session:
     import_preview: dict[str, Any] | None = None
     import_msg: tuple[str, str] | None = None
     import_gen: int = 0
-    upload_gens: dict[str, int] = field(default_factory=dict)
+    # Evidence uploads per criterion while its block is open: the uploader's files already
+    # taken (by file id), and what became of them (names stored, Chinese refusals).
+    uploads: dict[str, Uploads] = field(default_factory=dict)
 
     # The formal review (pages/review*.py): the review and its verdicts as last loaded, messages
     # per criterion and for the page, a CSV import waiting for confirmation.

@@ -32,6 +32,15 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   content: "选择文件"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="InputInstructions"] { display: none; }
+/* An evidence uploader keeps every file picked while its block is open (evidence_block.py):
+   those stored are listed beside it with 下载/移除, so only files still on their way or
+   refused by the browser are shown in it. */
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"] > div > div:not(
+  :has([data-testid="stFileChipIconSpinner"], [data-testid="stFileChipIconError"])) {
+  display: none; }
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"],
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"] > div {
+  height: auto !important; min-height: 0 !important; }
 [class*="st-key-indicator-"] { scroll-margin-top: 4.5rem; }
 /* Tables read on a projector: body-size text that wraps, numbers on one line. */
 [data-testid="stTable"] table { font-size: 1rem; }
