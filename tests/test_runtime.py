@@ -65,8 +65,8 @@ def test_a_malformed_journal_file_is_moved_aside_once(
         for _ in range(3):
             assert journal.pending() == []
     assert not bad.exists()
-    assert [p.name for p in journal.bad()] == [bad.name]
-    assert [name for name, _ in seen] == [bad.name]  # once, not at every look
+    assert [p.name for p in journal.bad()] == [f"pending-{bad.name}"]  # where it was found
+    assert [name for name, _ in seen] == [f"pending-{bad.name}"]  # once, not at every look
     assert len(caplog.records) == 1 and caplog.records[0].exc_info is None
     assert Journal(tmp_path).pending() == []  # another process finds nothing left
 
