@@ -103,15 +103,16 @@ def test_the_role_chosen_right_after_typing_a_name_is_kept(
     assert _role_of(store, "评估组王") == REVIEWER
 
     # Keyboard: type the name, Tab to 角色, choose with the arrow keys and Enter.
-    page.get_by_text("新建账户").click() if not page.get_by_label("角色").is_visible() else None
+    if not page.get_by_label("角色").is_visible():
+        page.get_by_text("新建账户", exact=True).click()
     page.get_by_label("用户名", exact=True).last.type("评估组李")
     page.keyboard.press("Tab")
     page.keyboard.type("评估组")
     page.keyboard.press("Enter")
     page.get_by_label("单位（填报人、评估组）").fill("甲局")
     page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_text("评估组李").first.wait_for()
+    page.get_by_role("button", name="新建", exact=True).click()
+    page.get_by_text(re.compile("已新建账户「评估组李」")).first.wait_for()
     _settle(page)
     assert _role_of(store, "评估组李") == REVIEWER
 
@@ -148,6 +149,7 @@ def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, s
     _settle(page)
     rubric = store.rubric
     for target in (2, 3, 1):
+        page.screenshot(path=str(shots / f"clicks_review_before_{target}.png"))
         page.locator("textarea").first.type("现场查看")
         name = f"{'一二三四五六'[target]}、{rubric.items[target].name}"
         page.get_by_role("radio", name=name).or_(

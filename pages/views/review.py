@@ -52,8 +52,13 @@ def render() -> None:
     final = s.review is not None and s.review.final
     rubric = state.get_rubric()
     titles = [routes.item_title(i, item) for i, item in enumerate(rubric.items)]
+    st.session_state.setdefault("rv.item", 0)
     index = st.segmented_control(
-        "评估项目", range(len(titles)), format_func=titles.__getitem__, key="rv.item"
+        "评估项目",
+        range(len(titles)),
+        format_func=titles.__getitem__,
+        key="rv.item",
+        on_change=_keep_item,
     )
     index = 0 if index is None else index
     for content in rubric.items[index].contents:
@@ -62,6 +67,14 @@ def render() -> None:
             _indicator(ind, final)
     _documents()
     _history()
+
+
+def _keep_item() -> None:
+    """A click on the item shown would deselect it (and show 一): it stays shown instead."""
+    ss = st.session_state
+    if ss.get("rv.item") is None:
+        ss["rv.item"] = ss.get("rv.item.shown", 0)
+    ss["rv.item.shown"] = ss["rv.item"]
 
 
 def _head() -> None:
