@@ -209,7 +209,14 @@ def flag_badge_line(flags: tuple[str, ...], *, done_label: str = "已完成") ->
 
 def banners() -> None:
     """What the user must know before anything else: the database is away and how many
-    changes wait on the server; what colleagues just changed."""
+    changes wait on the server; what colleagues just changed. Always one container, drawn
+    even when empty: a banner that comes or goes then never moves what follows it (a moved
+    element is a new one in the browser, and an upload on its way in it is lost)."""
+    with st.container():
+        _banners()
+
+
+def _banners() -> None:
     s = session()
     if state.saving().outage.down or s.journaled:
         waiting = state.saving().journal.pending(s.aid) if s.aid is not None else []
