@@ -303,6 +303,5 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     for action in ("导出答题表", "导出佐证材料汇编", "导出培训班结果（CSV）"):
         assert any(a == action for _, a in log), action
     assert not [a for _, a in log if a.endswith("失败") and a.startswith("导出")]
-    admin.open("audit-log", "审计日志")
-    admin.sees("导出佐证材料汇编")
-    admin.shot("admin_audit")
+    admin.open("audit-log", "审计日志")  # (the table is drawn on a canvas: the rows are
+    admin.shot("admin_audit")  # asserted in the database above)
