@@ -128,11 +128,13 @@ def _create_account(admin: Person, name: str, role_label: str, unit: str) -> Non
         page.get_by_text("新建账户", exact=True).click()
     page.get_by_label("用户名", exact=True).last.type(name)
     page.get_by_label("角色").click()
+    option = page.get_by_role("option", name=role_label)
     try:
-        page.get_by_role("option", name=role_label).click()
-    except Exception:
-        admin.shot(f"role_select_{name}")
-        raise
+        option.wait_for(timeout=5000)
+    except Exception:  # the list sometimes does not open on the first click right after
+        admin.shot(f"role_select_{name}")  # typing (issue 20.7, test_browser_clicks.py)
+        page.get_by_label("角色").click()
+    option.click()
     page.get_by_label("单位（填报人、评估组）").fill(unit)
     page.get_by_label(re.compile("初始密码")).fill(FIRST)
     page.get_by_role("button", name="新建", exact=True).click()
