@@ -28,6 +28,8 @@ before entries were signed), or that names a role without an account, is refused
 like a change out of scope.
 
 Files: ``<dir>/pending/<time>-<pid>-<n>.json``, ``<dir>/conflicts/…`` and ``<dir>/refused/…``.
+A file that cannot be read (damaged, edited by hand) is moved to ``<dir>/bad/`` the first time it
+is met, reported once (``on_bad``: the server audits it, 审计日志 shows it), and never read again.
 Several server processes may share the directory; replay takes an exclusive file lock, so each
 change is applied once.
 """
@@ -71,6 +73,7 @@ Saved = SavedAnswer | SavedVerdict
 REFUSED_ACTION = "拒绝重放的修改"  # the audit log's action for a change refused on replay
 NOT_AUTHENTIC = "日志条目未通过服务器密钥校验（伪造、被改动或由旧版本写入），未重放"
 KEY_FILE = "journal.key"  # beside the journal folder, never inside it
+BAD_ACTION = "搁置无法读取的修改记录"  # … for a journal file moved to bad/
 _sequence = count()
 
 
@@ -179,15 +182,23 @@ class Refused(Exception):
 class Journal:
     """Waiting changes on disk (see the module docstring)."""
 
-    def __init__(self, directory: Path, key_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        key_file: Path | None = None,
+        *,
+        on_bad: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.dir = Path(directory)
         self._key = server_key(key_file or self.dir.parent / KEY_FILE)
         self.pending_dir = self.dir / "pending"
         self.conflict_dir = self.dir / "conflicts"
         self.refused_dir = self.dir / "refused"
-        for directory in (self.pending_dir, self.conflict_dir, self.refused_dir):
+        self.bad_dir = self.dir / "bad"
+        for directory in (self.pending_dir, self.conflict_dir, self.refused_dir, self.bad_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._on_bad = on_bad
 
     # -- writing -------------------------------------------------------------------------
 
@@ -238,8 +249,30 @@ class Journal:
                     yield Entry(path.name, self._read_change(data, text), str(data["reason"]))
                 else:
                     yield Entry(path.name, self._read_change(data, text))
-            except (OSError, ValueError, KeyError, TypeError):
-                log.exception("journal: unreadable entry %s left in place", path)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                self._set_aside(path, f"{type(exc).__name__}: {exc}")
+
+    def _set_aside(self, path: Path, reason: str) -> None:
+        """Move an unreadable file to bad/ (once: another look, or another process, finds it
+        gone), say so once in the log, and report it to ``on_bad(name, reason)``."""
+        target = self.bad_dir / f"{path.parent.name}-{path.name}"
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            return  # another thread or process moved it first
+        except OSError:
+            log.exception("journal: could not move unreadable %s aside", path)
+            return
+        log.warning("journal: unreadable %s moved to %s (%s)", path, target, reason)
+        if self._on_bad is not None:
+            try:
+                self._on_bad(target.name, reason)
+            except Exception:  # the file is aside and bad() lists it: reporting is a courtesy
+                log.exception("journal: reporting unreadable %s failed", target.name)
+
+    def bad(self) -> list[Path]:
+        """Files that could not be read and were moved aside, for the administrator."""
+        return sorted(self.bad_dir.glob("*.json"))
 
     def pending(self, assessment_id: int | None = None) -> list[Entry]:
         """Waiting changes, oldest first (of one assessment, or all)."""
@@ -385,6 +418,16 @@ def _as_author(store: Store, caller: Caller | None) -> Store | ScopedStore:
     if caller.all_powerful:
         return store
     return ScopedStore(store, caller)
+
+
+def audit_bad(store: Store) -> Callable[[str, str], None]:
+    """``on_bad`` for a server's journal: a file moved to bad/ is written to the audit log."""
+
+    def record(name: str, reason: str) -> None:
+        detail = f"无法读取，已移至服务器日志目录 journal/bad/，未写入数据库：{reason}"
+        store.users.record(Caller("服务器", ""), BAD_ACTION, name, detail)
+
+    return record
 
 
 def _audit_refusal(store: Store, change: Change, reason: str) -> None:

@@ -16,6 +16,11 @@ MAX_PROFILE_CHARS = 200  # one 基本信息 field (填表人, 联系方式, 评�
 MAX_PROFILE_FIELDS = 20
 MAX_PASSWORD_CHARS = 256  # argon2 hashes any length; a bound keeps hashing cheap
 MIN_PASSWORD_CHARS = 10
+MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER; a larger one names nothing
+# A trainee's practice is named 「练习 · <name>（n）」 (pages/views/practice.py), which must fit in
+# MAX_NAME_CHARS: the name leaves room for the prefix and a number up to （99）.
+PRACTICE_PREFIX = "练习 · "
+MAX_TRAINEE_NAME_CHARS = MAX_NAME_CHARS - len(PRACTICE_PREFIX) - len("（99）")
 
 
 def too_long(what: str, text: str, limit: int) -> str | None:
@@ -35,3 +40,13 @@ ZIP_RATIO_FLOOR = 2**20  # smaller entries cannot hurt, whatever their ratio
 EXECUTABLE_EXTENSIONS = ("exe", "bat", "cmd", "sh", "ps1", "js", "vbs", "msi", "scr")
 MAX_ARCHIVE_ENTRIES = 200_000  # a data archive or backup: its tables and evidence files
 MAX_ARCHIVE_DATA_BYTES = 256 * 2**20  # a data archive's tables, read into memory to be checked
+
+
+def parse_id(text: object) -> int | None:
+    """A record id typed or linked by a user (``?a=``): a whole number 1 … MAX_ID, else None
+    (``abc``, ``-1``, ``1e3`` and ``2147483648`` name nothing, like an id never used)."""
+    text = str(text or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None

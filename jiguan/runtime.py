@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jiguan import DEFAULT_RUBRIC_PATH
-from jiguan.journal import Journal, Outage, Replayer, replay_with
-from jiguan.rubric import RUBRIC_ENV, Rubric, load_rubric
+from jiguan.journal import Journal, Outage, Replayer, audit_bad, replay_with
+from jiguan.rubric import DEFAULT_RUBRIC_PATH, RUBRIC_ENV, Rubric, load_rubric
 from jiguan.store import Store, StoreError, load_config, resolve_data_dir
 
 
@@ -88,7 +87,7 @@ def _open(the_rubric: Rubric, journal_dir: Path) -> Held:
                 return
             outage.ok()
 
-    journal = Journal(journal_dir)
+    journal = Journal(journal_dir, on_bad=audit_bad(store))
     replayer = Replayer(journal, replay_with(store, outage), probe=probe).start()
     return Held(store, journal, replayer, outage)
 

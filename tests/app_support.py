@@ -140,9 +140,8 @@ ACCOUNT_PASSWORD = "另一个足够长的密码456"
 
 def add_account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     """An account (共享模式) that has changed its first password to ``ACCOUNT_PASSWORD``."""
-    from jiguan.store.users import Users
 
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, "一个足够长的密码123", unit=unit)
     users.change_password(info.id, "一个足够长的密码123", ACCOUNT_PASSWORD)
     return info.id

@@ -20,8 +20,6 @@ from streamlit.testing.v1 import AppTest
 from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
-from jiguan.store.users import Users
-from jiguan.store.workshops import Workshops
 from pages.common import routes
 from tests.app_support import HARNESS, create, goto
 
@@ -129,7 +127,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     return info.id
@@ -169,12 +167,12 @@ def test_shared_every_page_is_chinese_for_each_role(
     role: str,
     unit: str | None,
 ) -> None:
-    admin = Users(other_store).get(_account(other_store, "管理员", ADMIN)).caller()
+    admin = other_store.users.get(_account(other_store, "管理员", ADMIN)).caller()
     if role != ADMIN:
         _account(other_store, name, role, unit)
     other_store.create_assessment("甲局", "第一次自评")
     changed = _account(other_store, "乙填报", FILLER, "乙局")
-    Users(other_store).set_role(changed, REVIEWER, by=admin)  # an entry of the audit log
+    other_store.users.set_role(changed, REVIEWER, by=admin)  # an entry of the audit log
     check_every_page(_login(name), rubric, role)
 
 
@@ -182,9 +180,9 @@ def test_shared_signed_out_and_trainee_pages_are_chinese(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
     _account(other_store, "管理员", ADMIN)
-    trainer = Users(other_store).get(_account(other_store, "培训师", TRAINER)).caller()
+    trainer = other_store.users.get(_account(other_store, "培训师", TRAINER)).caller()
     until = datetime.now(UTC) + timedelta(days=1)
-    Workshops(other_store).open(trainer, "2026-南京", "南京班", until)
+    other_store.workshops.open(trainer, "2026-南京", "南京班", until)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     assert english(page_text(at)) == set()
     assert cleared_selects(at) == []

@@ -166,7 +166,7 @@ def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> N
     answer(app, "1.1", "yes")
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     open_evidence(app, "1.1")
-    app.file_uploader(key="file.1.1.0").upload("照片.png", png, "image/png").run()
+    app.file_uploader(key="evidence-upload-1.1").upload("照片.png", png, "image/png").run()
     assert not app.exception
     files = other_store.list_files(sess(app).aid, "1.1")
     assert [f.filename for f in files] == ["照片.png"]
@@ -181,9 +181,30 @@ def test_evidence_file_counts_as_evidence(app: AppTest, other_store: Store) -> N
 def test_refused_evidence_file_is_explained(app: AppTest, other_store: Store) -> None:
     goto(app, "item1")
     open_evidence(app, "1.1")
-    app.file_uploader(key="file.1.1.0").upload("x.png", b"not a png", "image/png").run()
+    app.file_uploader(key="evidence-upload-1.1").upload("x.png", b"not a png", "image/png").run()
     assert not app.exception
-    assert app.error and not other_store.list_files(sess(app).aid)
+    assert any("x\\.png」未上传" in e.value for e in app.error)  # plain() escapes the dot
+    assert not other_store.list_files(sess(app).aid)
+
+
+def test_several_evidence_files_at_once_are_all_kept(app: AppTest, other_store: Store) -> None:
+    """Picked together, or one after another while the page is still busy with the previous
+    one (the uploader keeps them all under one key): every file is stored, once, and the
+    page counts them; a refused one says why (issue 20.2)."""
+    goto(app, "item1")
+    open_evidence(app, "1.1")
+    png = b"\x89PNG\r\n\x1a\n"
+    uploader = app.file_uploader(key="evidence-upload-1.1")
+    uploader.upload("甲.png", png + b"1", "image/png")
+    uploader.upload("乙.png", png + b"2", "image/png")
+    uploader.upload("丙.exe", b"MZ", "application/octet-stream").run()
+    assert not app.exception
+    app.file_uploader(key="evidence-upload-1.1").upload("丁.png", png + b"4", "image/png").run()
+    files = other_store.list_files(sess(app).aid, "1.1")
+    assert sorted(f.filename for f in files) == ["丁.png", "乙.png", "甲.png"]
+    assert any("已保存 3 个文件" in s.value for s in app.success)
+    assert any("「丙\\.exe」未上传" in e.value for e in app.error)
+    assert any("已上传 3 个文件" in c.value for c in app.caption)
 
 
 def test_prev_next_walk_the_sections_in_order(app: AppTest, rubric: Rubric) -> None:

@@ -13,7 +13,6 @@ from jiguan.accounts import ADMIN, FILLER
 from jiguan.rubric import Rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
-from jiguan.store.users import Users
 from pages.common import routes
 from tests.app_support import HARNESS, create, goto, run, sess, start
 
@@ -27,7 +26,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
-    users = Users(store)
+    users = store.users
     info = users.add(name, role, PASSWORD, unit=unit)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
 

@@ -113,9 +113,8 @@ def test_the_sign_in_page_has_no_serious_axe_violation(
         store = Store(database_url(srv.data_dir), load_rubric(), files_dir=srv.data_dir / "f")
         store.migrate()
         from jiguan.accounts import ADMIN
-        from jiguan.store.users import Users
 
-        Users(store).add("管理员", ADMIN, "一个足够长的密码123")
+        store.users.add("管理员", ADMIN, "一个足够长的密码123")
         store.close()
         context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
         page = context.new_page()

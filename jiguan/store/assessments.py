@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
+from jiguan.limits import MAX_ID
 from jiguan.rubric import Rubric
 from jiguan.scoring import answer_problem
 from jiguan.store.errors import StoreError, assessment_deleted, assessment_not_found
@@ -52,6 +53,8 @@ def get_info(conn: Connection, aid: int) -> AssessmentInfo:
     Raises:
         NotFoundError: no such assessment (never created, or purged).
     """
+    if not isinstance(aid, int) or not 0 < aid <= MAX_ID:
+        raise assessment_not_found(aid)  # not a number the database could hold
     row = conn.execute(_INFO.where(assessments.c.id == aid)).first()
     if row is None:
         raise assessment_not_found(aid)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from jiguan import accounts
 from jiguan.accounts import TRAINEE, TRAINER, AccountError, Caller
+from jiguan.limits import MAX_TRAINEE_NAME_CHARS, too_long
 from jiguan.profile import PROFILE_WORKSHOP
 from jiguan.store import throttle
 from jiguan.store.engine import Database
@@ -267,6 +268,8 @@ class Workshops:
         """
         code = " ".join(str(code or "").split())
         name = _checked(display_name, "姓名")
+        if problem := too_long("姓名", name, MAX_TRAINEE_NAME_CHARS):  # 「练习 · 姓名」 must fit
+            raise AccountError(problem)
         at = at or now()
         keys = [(f"join@{address}", JOIN)]
         wait = self._throttle.claim(keys, at)

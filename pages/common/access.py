@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 
 import streamlit as st
 
@@ -29,7 +30,7 @@ from jiguan.accounts import (
     client_address,
     session_expired,
 )
-from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+from jiguan.limits import MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, parse_id
 from jiguan.store import (
     WORKSHOP_ENDED,
     AccessDenied,
@@ -103,23 +104,61 @@ def require(*roles: str) -> Caller:
 
 
 def audited(
-    build: Callable[[], bytes], action: str, target: str, *, eager: bool = False
+    build: Callable[[Store | ScopedStore], bytes],
+    action: str,
+    target: str,
+    *,
+    eager: bool = False,
+    failed: Callable[[Exception], bytes] | None = None,
 ) -> Callable[[], bytes] | bytes:
-    """A download's data callable that writes ``action`` to the audit log when the file is
-    built (共享模式); the caller is taken now, while this browser's session is at hand. In
-    单机模式 (no accounts, no audit) ``build`` itself, or its bytes when ``eager``."""
+    """A download's data: ``build(store)`` run when the button is pressed (or now, ``eager``,
+    in 单机模式). Streamlit runs a deferred download outside this browser's session, so what
+    the session knows is taken now: in 共享模式 the login, re-read when the file is built (an
+    ended login builds nothing), and the store limited to that account; the audit log gets
+    ``action`` when the file was built, 「<action>失败」 with the reason when it was not.
+    ``failed`` turns the error into a file that explains it (else the download fails)."""
     if not shared():
-        return build() if eager else build
-    who, base = caller(), _base()
+        base = _base()
+        return build(base) if eager else partial(_build, build, base, failed)
+    who, base, login_id, address = caller(), _base(), session().login_id, _address()
 
     def run() -> bytes:
+        users = base.users
+        current = who
         try:
-            base.users.record(who, action, target)
-        except StoreError:
-            log.exception("audit record for %s failed", action)
-        return build()
+            if login_id is not None:
+                login = base.logins.check(login_id, address)
+                if login is None:
+                    raise AccessDenied("登录已失效，请重新登录后再下载")
+                current = login.caller
+            data = build(ScopedStore(base, current))
+        except Exception as exc:
+            _record(users, current, f"{action}失败", target, str(exc))
+            if failed is None:
+                raise
+            return failed(exc)
+        _record(users, current, action, target)
+        return data
 
     return run
+
+
+def _build(
+    build: Callable[[Store], bytes], store: Store, failed: Callable[[Exception], bytes] | None
+) -> bytes:
+    try:
+        return build(store)
+    except Exception as exc:
+        if failed is None:
+            raise
+        return failed(exc)
+
+
+def _record(users: Users, who: Caller, action: str, target: str, detail: str = "") -> None:
+    try:
+        users.record(who, action, target, detail)
+    except StoreError:
+        log.exception("audit record for %s failed", action)
 
 
 def scoped(store: Store) -> StoreContract:
@@ -437,11 +476,14 @@ def _password_form(users: Users, forced: bool) -> None:
 
 def _refuse_foreign_link(base: Store) -> None:
     """A ?a= out of the account's scope: 「无权访问」, the same as for an id that never existed."""
-    wanted = st.query_params.get("a", "")
-    if not wanted.isdigit():
+    given = st.query_params.get("a", "")
+    if not given:
         return
     try:
-        scoped(base).get_assessment(int(wanted))
+        wanted = parse_id(given)
+        if wanted is None:  # not an id at all: refused like any other it may not see
+            raise AccessDenied()
+        scoped(base).get_assessment(wanted)
     except AccessDenied as exc:
         st.error(str(exc), icon=":material/block:")
         st.query_params.pop("a", None)

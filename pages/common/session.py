@@ -34,6 +34,13 @@ KEY = "jiguan"
 PREFIX = {ANSWER: "", VERDICT: "rv."}  # of widget keys and slots: ans.1.1, rv.ans.1.1
 
 
+@dataclass
+class Uploads:
+    taken: set[str] = field(default_factory=set)
+    stored: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
 @dataclass(eq=False)
 class TextConflict:
     """Someone else saved a typed field (text or count) this user was editing: both values,
@@ -106,7 +113,9 @@ class Session:
     import_preview: dict[str, Any] | None = None
     import_msg: tuple[str, str] | None = None
     import_gen: int = 0
-    upload_gens: dict[str, int] = field(default_factory=dict)
+    # Evidence uploads per criterion while its block is open: the uploader's files already
+    # taken (by file id), and what became of them (names stored, Chinese refusals).
+    uploads: dict[str, Uploads] = field(default_factory=dict)
 
     # The formal review (pages/views/review*.py): the review and its verdicts as last loaded,
     # messages per criterion and for the page, a CSV import waiting for confirmation.

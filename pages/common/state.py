@@ -18,6 +18,7 @@ import streamlit as st
 
 from jiguan import runtime
 from jiguan.accounts import TRAINEE
+from jiguan.limits import parse_id
 from jiguan.rubric import Rubric
 from jiguan.runtime import Held
 from jiguan.scoring import Answer, Result, score
@@ -230,12 +231,12 @@ def sync() -> list[str]:
 def _pick_default() -> AssessmentInfo | None:
     """A new session continues the assessment in the URL (?a=), or the only one there is;
     returns it as read."""
-    wanted = st.query_params.get("a", "")
+    wanted = parse_id(st.query_params.get("a", ""))
     try:
         store = get_store()
-        if wanted.isdigit():
+        if wanted is not None:
             try:
-                info = store.get_assessment(int(wanted))
+                info = store.get_assessment(wanted)
             except NotFoundError:
                 info = None
             if info is not None and not info.deleted:

@@ -32,6 +32,15 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   content: "选择文件"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="InputInstructions"] { display: none; }
+/* An evidence uploader keeps every file picked while its block is open (evidence_block.py):
+   those stored are listed beside it with 下载/移除, so only files still on their way or
+   refused by the browser are shown in it. */
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"] > div > div:not(
+  :has([data-testid="stFileChipIconSpinner"], [data-testid="stFileChipIconError"])) {
+  display: none; }
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"],
+[class*="st-key-evidence-upload-"] [data-testid="stFileChips"] > div {
+  height: auto !important; min-height: 0 !important; }
 [class*="st-key-indicator-"] { scroll-margin-top: 4.5rem; }
 /* Tables read on a projector: body-size text that wraps, numbers on one line. */
 [data-testid="stTable"] table { font-size: 1rem; }
@@ -125,7 +134,14 @@ def flag_badge_line(flags: tuple[str, ...], *, done_label: str = "已完成") ->
 
 def banners() -> None:
     """What the user must know before anything else: the database is away and how many
-    changes wait on the server; what colleagues just changed."""
+    changes wait on the server; what colleagues just changed. Always one container, drawn
+    even when empty: a banner that comes or goes then never moves what follows it (a moved
+    element is a new one in the browser, and an upload on its way in it is lost)."""
+    with st.container():
+        _banners()
+
+
+def _banners() -> None:
     s = session()
     if state.saving().outage.down or s.journaled:
         waiting = state.saving().journal.pending(s.aid) if s.aid is not None else []

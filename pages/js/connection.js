@@ -22,9 +22,15 @@
 
   // A text or number field commits on blur, and Streamlit sends that commit a moment after the
   // blur. A click on a link or button that took the focus from such a field would otherwise
-  // reach the server first (pages/answers.py says what that costs): after typing, hold the
-  // click until the field's value has gone out on the websocket, then click.
-  const typing = 'textarea, input[type="text"], input[type="number"], input:not([type])';
+  // reach the server first (pages/common/answers.py says what that costs): after typing, hold the
+  // click until the field's value has gone out on the websocket, then click. Not for a field
+  // of a form (its value goes with the submit, nothing is sent on blur) nor a select's search
+  // box: holding those lost the click (issue 20.7). If the run the commit started redrew the
+  // clicked element, the click goes to its successor (same keyed container, same text).
+  const typing = ['textarea', 'input[type="text"]', 'input[type="number"]', "input:not([type])"]
+    .map((s) => s + ':not([role="combobox"])').join(", ");
+  const commitsOnBlur = (el) =>
+    el && el.matches && el.matches(typing) && !el.closest('[data-testid="stForm"]');
   const clickable = [
     'a[href]', "button", "summary", "label", 'input[type="checkbox"]', '[role="button"]',
     '[role="menuitem"]', '[role="option"]', '[role="radio"]', '[role="switch"]', '[role="tab"]',
@@ -35,26 +41,35 @@
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
     lastSend = performance.now();
-    const field = document.activeElement;
-    if (!(field && field.matches && field.matches(typing))) dirty = false;
+    if (!commitsOnBlur(document.activeElement)) dirty = false;
     return send.apply(this, args);
   };
   document.addEventListener("input", (event) => {
-    if (event.target.matches && event.target.matches(typing)) dirty = true;
+    if (commitsOnBlur(event.target)) dirty = true;
   }, true);
   document.addEventListener("click", (event) => {
     if (replaying || !dirty) return;
     const field = document.activeElement;
-    const focused = field && field.matches(typing);
+    const focused = commitsOnBlur(field);
     const target = event.target.closest(clickable);
     if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     const heldAt = performance.now();
     if (focused) field.blur();
-    const release = () => {
+    const box = target.closest('[class*="st-key-"]');
+    const key = box && [...box.classList].find((c) => c.startsWith("st-key-"));
+    const text = target.innerText;
+    const successor = () => {
+      const root = key ? document.querySelector("." + CSS.escape(key)) : null;
+      return root && [...root.querySelectorAll(clickable)].find(
+        (el) => el.tagName === target.tagName && el.innerText === text) || null;
+    };
+    const release = (tries = 0) => {
+      const now = target.isConnected ? target : successor();
+      if (!now && tries < 75) { setTimeout(() => release(tries + 1), 20); return; }
       replaying = true;  // click() dispatches synchronously: this one passes
-      try { target.click(); } finally { replaying = false; }
+      try { (now || target).click(); } finally { replaying = false; }
     };
     const wait = () => {
       if (lastSend > heldAt) setTimeout(release, 30);

@@ -9,6 +9,7 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
+from jiguan.journal import BAD_ACTION
 from jiguan.limits import MAX_NAME_CHARS
 from jiguan.store import audit_csv
 from pages.common import access, state
@@ -24,6 +25,7 @@ def render() -> None:
     access.require(ADMIN)
     st.title("审计日志", anchor=False)
     st.caption("登录、登录失败、角色修改、删除、彻底清除、导入和导出等操作；时间为北京时间。")
+    _bad_journal_files()
     users = state.base_store().users
     actions = state.attempt(users.audit_actions, "读取审计日志失败") or []
     cols = st.columns(4)
@@ -72,7 +74,7 @@ def render() -> None:
     )
     st.download_button(
         "导出审计日志（CSV）",
-        data=access.audited(lambda: audit_csv(entries), "导出审计日志", f"{len(entries)} 条"),
+        data=access.audited(lambda _: audit_csv(entries), "导出审计日志", f"{len(entries)} 条"),
         file_name=f"审计日志_{today.isoformat()}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -80,3 +82,15 @@ def render() -> None:
         key="audit.download",
         disabled=not entries,
     )
+
+
+def _bad_journal_files() -> None:
+    """Offline changes the server could not read (moved to journal/bad/, audited once)."""
+    bad = state.saving().journal.bad()
+    if bad:
+        names = "、".join(p.name for p in bad[:5]) + ("…" if len(bad) > 5 else "")
+        st.warning(
+            f"服务器上有 {len(bad)} 个无法读取的离线修改记录，已移至数据目录 journal/bad/，"
+            f"未写入数据库：{names}。请由系统管理员检查（操作「{BAD_ACTION}」）。",
+            icon=":material/report:",
+        )

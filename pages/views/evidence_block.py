@@ -18,9 +18,9 @@ from jiguan.format import format_time, size_text
 from jiguan.rubric import Criterion, Indicator
 from jiguan.scoring import answer_words
 from jiguan.store import ALLOWED_EXTENSIONS, EvidenceFile, StoreError, StoreUnavailable
-from pages.common import state
+from pages.common import access, state
 from pages.common.answers import ANSWERS
-from pages.common.session import session
+from pages.common.session import Uploads, session
 from pages.common.text import plain
 from pages.common.ui import conflict_box, stale_note
 
@@ -37,6 +37,7 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str, writable
         # forget it, so reopening seeds from the saved answer.
         if cid not in session().text_conflicts:
             ANSWERS.forget(cid, "ev", "note")
+        session().uploads.pop(cid, None)  # the uploader is gone with its files
         return
     ANSWERS.seed(cid, "ev", "note")
     s = session()
@@ -139,6 +140,23 @@ def _file_numbers() -> dict[int, str]:
 def _files(cid: str, writable: bool) -> None:
     s = session()
     store = state.get_store()
+    if writable:
+        limit = store.max_file_bytes / 2**20
+        # One uploader per criterion under a key that never changes, drawn first so that its place
+        # in the page never moves (a moved widget is a new one in the browser, and a file being
+        # sent by the old one is lost): a file picked while the previous one is being stored goes
+        # to the same widget, which keeps every file picked while the block is open, and the
+        # callback stores those not taken yet. No type=: the store refuses other types in Chinese.
+        st.file_uploader(
+            "上传佐证文件（可一次选择多个）",
+            key=f"evidence-upload-{cid}",
+            on_change=_upload,
+            args=(cid,),
+            accept_multiple_files=True,
+            max_upload_size=max(1, round(limit)),
+        )
+        st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
+        _upload_report(s.uploads.get(cid))
     numbers = _file_numbers() if s.files.get(cid) else {}
     for f in s.files.get(cid, ()):
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
@@ -148,7 +166,9 @@ def _files(cid: str, writable: bool) -> None:
         )
         dl.download_button(
             "下载",
-            data=partial(store.read_file, f.id),
+            data=access.audited(
+                partial(_read_file, f.id), "下载佐证文件", f"{_target(s)} {f.filename}"
+            ),
             file_name=f.filename,
             mime=f.content_type,
             on_click="ignore",
@@ -156,38 +176,57 @@ def _files(cid: str, writable: bool) -> None:
         )
         if writable:
             rm.button("移除", key=f"rm.{f.id}", on_click=_remove_file, args=(cid, f.id))
-    if not writable:
+
+
+def _read_file(file_id: int, store) -> bytes:
+    return store.read_file(file_id)
+
+
+def _target(s) -> str:
+    return s.info.audit_name if s.info is not None else f"#{s.aid}"
+
+
+def _upload_report(uploads: Uploads | None) -> None:
+    if uploads is None:
         return
-    gen = s.upload_gens.get(cid, 0)
-    limit = store.max_file_bytes / 2**20
-    # No type=: the store refuses other types with a Chinese message (Streamlit's is English).
-    st.file_uploader(
-        "上传佐证文件",
-        key=f"file.{cid}.{gen}",
-        on_change=_upload,
-        args=(cid,),
-        max_upload_size=max(1, round(limit)),
-    )
-    st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
+    if uploads.stored:
+        st.success(
+            f"已保存 {len(uploads.stored)} 个文件：{plain('、'.join(uploads.stored))}",
+            icon=":material/cloud_done:",
+        )
+    for why in uploads.refused:
+        st.error(plain(why), icon=":material/error:")
 
 
 def _upload(cid: str) -> None:
+    """Store every file of the uploader not taken yet (one or many, however many runs they
+    arrived in). A refused file is taken with its reason; one that met an outage is not, so
+    the next change tries it again."""
     s = session()
-    gen = s.upload_gens.get(cid, 0)
-    uploaded = st.session_state.get(f"file.{cid}.{gen}")
-    if uploaded is not None and s.aid is not None:
+    picked = st.session_state.get(f"evidence-upload-{cid}") or []
+    if s.aid is None:
+        return
+    uploads = s.uploads.setdefault(cid, Uploads())
+    store = state.get_store()
+    stored = False
+    for uploaded in picked:
+        if uploaded.file_id in uploads.taken:
+            continue
         try:
-            state.get_store().add_file(
-                s.aid, cid, uploaded.name, uploaded.getvalue(), user=state.who()
-            )
-            state.reload_files(cid)
-            s.notices.pop(cid, None)
+            store.add_file(s.aid, cid, uploaded.name, uploaded.getvalue(), user=state.who())
         except StoreUnavailable as exc:
             state.saving().outage.fail()
             s.notices[cid] = ("error", f"文件未能上传，数据库暂时不可用：{exc}。请稍后重新上传。")
+            break
         except StoreError as exc:
-            s.notices[cid] = ("error", str(exc))
-    s.upload_gens[cid] = gen + 1
+            uploads.refused.append(str(exc))
+        else:
+            uploads.stored.append(uploaded.name)
+            stored = True
+        uploads.taken.add(uploaded.file_id)
+    if stored:
+        state.reload_files(cid)
+        s.notices.pop(cid, None)
 
 
 def _remove_file(cid: str, file_id: int) -> None:

@@ -130,7 +130,7 @@ def render() -> None:
         )
     st.download_button(
         "下载总览（Excel）",
-        data=access.audited(lambda: overview_workbook(shown), "导出总览", "总览", eager=True),
+        data=access.audited(lambda _: overview_workbook(shown), "导出总览", "总览", eager=True),
         file_name=f"自评总览_{today().isoformat()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",

@@ -11,6 +11,7 @@ import streamlit as st
 from jiguan.accounts import TRAINEE
 from jiguan.charts import radar_overlay
 from jiguan.format import CHINA_TZ, points, today
+from jiguan.limits import MAX_TRAINEE_NAME_CHARS, PRACTICE_PREFIX, too_long
 from jiguan.scoring import score
 from jiguan.store import StoreError
 from jiguan.training import (
@@ -39,6 +40,9 @@ def _start() -> None:
     if not name or sample is None:
         ss["practice.msg"] = "请填写姓名并选择一个示例单位。"
         return
+    if problem := too_long("姓名", name, MAX_TRAINEE_NAME_CHARS):
+        ss["practice.msg"] = f"{problem}（练习以「{PRACTICE_PREFIX}姓名」命名）。"
+        return
     store = state.get_store()
     rubric = state.get_rubric()
     if me.role == TRAINEE:  # one practice per sample unit: open it again, never a 「（2）」
@@ -56,7 +60,7 @@ def _start() -> None:
     }
     unit = f"{PRACTICE_UNIT_PREFIX}{sample.unit}"
     for n in range(1, 100):
-        round_name = f"练习 · {name}" + (f"（{n}）" if n > 1 else "")
+        round_name = f"{PRACTICE_PREFIX}{name}" + (f"（{n}）" if n > 1 else "")
         try:
             info = store.create_assessment(unit, round_name, profile=profile)
             break

@@ -6,6 +6,8 @@ finalised review is shown read-only, with 重新打开 (reason required, kept in
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from jiguan.format import format_time, points
@@ -54,8 +56,13 @@ def render() -> None:
     final = s.review is not None and s.review.final
     rubric = state.get_rubric()
     titles = [routes.item_title(i, item) for i, item in enumerate(rubric.items)]
+    st.session_state.setdefault("rv.item", 0)
     index = st.segmented_control(
-        "评估项目", range(len(titles)), format_func=titles.__getitem__, key="rv.item"
+        "评估项目",
+        range(len(titles)),
+        format_func=titles.__getitem__,
+        key="rv.item",
+        on_change=_keep_item,
     )
     index = 0 if index is None else index
     for content in rubric.items[index].contents:
@@ -64,6 +71,14 @@ def render() -> None:
             _indicator(ind, final)
     _documents()
     _history()
+
+
+def _keep_item() -> None:
+    """A click on the item shown would deselect it (and show 一): it stays shown instead."""
+    ss = st.session_state
+    if ss.get("rv.item") is None:
+        ss["rv.item"] = ss.get("rv.item.shown", 0)
+    ss["rv.item.shown"] = ss["rv.item"]
 
 
 def _head() -> None:
@@ -263,7 +278,7 @@ def _documents() -> None:
         st.download_button(
             "下载 Word（附件2 + 评估意见）",
             data=access.audited(
-                lambda: build_review_docx(rubric, cmp, profile, panel, layout=layout),
+                lambda _: build_review_docx(rubric, cmp, profile, panel, layout=layout),
                 "导出评审文书（Word）",
                 target,
             ),
@@ -276,7 +291,7 @@ def _documents() -> None:
         st.download_button(
             "下载 Excel 对照表",
             data=access.audited(
-                lambda: build_review_xlsx(rubric, cmp, profile, panel),
+                lambda _: build_review_xlsx(rubric, cmp, profile, panel),
                 "导出评审对照表（Excel）",
                 target,
             ),
@@ -289,9 +304,7 @@ def _documents() -> None:
         st.download_button(
             "下载 CSV（含评审列）",
             data=access.audited(
-                lambda: write_sheet(
-                    rubric, review_input.claims(), {c: v.verdict for c, v in s.verdicts.items()}
-                ),
+                partial(_review_sheet, rubric, review_input.claims(), dict(s.verdicts)),
                 "导出评审答题表（CSV）",
                 target,
             ),
@@ -370,3 +383,9 @@ def _verdict_words(event) -> str:
     if criterion is None or event.new is None:
         return "评审意见"
     return f"评定为 {answer_words(criterion, event.new.answer)}"
+
+
+def _review_sheet(rubric, claims, verdicts, _store) -> bytes:
+    """The CSV with the panel's columns, from what the page showed (a download runs outside the
+    browser's session: nothing of it may be read then)."""
+    return write_sheet(rubric, claims, {c: v.verdict for c, v in verdicts.items()})

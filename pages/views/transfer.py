@@ -54,7 +54,7 @@ def render() -> None:
     st.download_button(
         "下载答题表（CSV）",
         data=access.audited(
-            partial(write_sheet, rubric, answers, files=_file_names()),
+            lambda _: write_sheet(rubric, answers, files=_file_names()),
             "导出答题表",
             info.audit_name,
             eager=True,
@@ -80,7 +80,7 @@ def render() -> None:
             col.download_button(
                 spec.label,
                 data=access.audited(
-                    partial(build_report, fmt, rubric, dict(answers), report_profile, files=names),
+                    partial(_report, fmt, rubric, dict(answers), report_profile, names),
                     f"导出{spec.label}",
                     info.audit_name,
                 ),
@@ -200,6 +200,10 @@ def _upload(rubric: Rubric, info: AssessmentInfo, answers: dict[str, Answer]) ->
             right.button("取消", key="import.cancel", on_click=_clear_import)
 
 
+def _report(fmt, rubric, answers, profile, names, _store) -> bytes:
+    return build_report(fmt, rubric, answers, profile, files=names)
+
+
 def evidence_package_download(rubric, info, answers) -> None:
     """The 佐证材料汇编 ZIP (jiguan.package), built only when the button is pressed."""
     import io
@@ -210,19 +214,19 @@ def evidence_package_download(rubric, info, answers) -> None:
 
     aid = info.id
 
-    def build() -> bytes:
+    def build(store) -> bytes:
         out = io.BytesIO()
-        store = state.get_store()
-        try:
-            files = files_by_criterion(store.list_files(aid))
-            profile = Profile.from_assessment(info)
-            build_evidence_package(
-                rubric, answers, profile, files, lambda f: store.read_file(f.id), out
-            )
-        except StoreError as exc:  # a download cannot show a message: the ZIP says it instead
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w") as zf:
-                zf.writestr("导出失败说明.txt", f"佐证材料汇编未能生成：{exc}\n请稍后重试。")
+        files = files_by_criterion(store.list_files(aid))
+        profile = Profile.from_assessment(info)
+        build_evidence_package(
+            rubric, answers, profile, files, lambda f: store.read_file(f.id), out
+        )
+        return out.getvalue()
+
+    def failed(exc: Exception) -> bytes:  # a download cannot show a message: the ZIP says it
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            zf.writestr("导出失败说明.txt", f"佐证材料汇编未能生成：{exc}\n请稍后重试。")
         return out.getvalue()
 
     st.subheader("下载佐证材料汇编", divider="gray")
@@ -232,7 +236,7 @@ def evidence_package_download(rubric, info, answers) -> None:
     )
     st.download_button(
         "下载佐证材料汇编（ZIP）",
-        data=access.audited(build, "导出佐证材料汇编", info.audit_name),
+        data=access.audited(build, "导出佐证材料汇编", info.audit_name, failed=failed),
         file_name=package_filename(info.unit_name, info.round_name),
         mime="application/zip",
         on_click="ignore",

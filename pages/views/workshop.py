@@ -183,7 +183,7 @@ def _exports(code: str, room: Room) -> None:
     csv_col.download_button(
         "下载 CSV",
         data=access.audited(
-            lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+            lambda _: frame.to_csv(index=False).encode("utf-8-sig"),
             "导出培训班结果（CSV）",
             code,
             eager=True,
@@ -196,7 +196,7 @@ def _exports(code: str, room: Room) -> None:
     )
     excel_col.download_button(
         "下载 Excel",
-        data=access.audited(lambda: _excel(rows), "导出培训班结果（Excel）", code),
+        data=access.audited(lambda _: _excel(rows), "导出培训班结果（Excel）", code),
         file_name=f"培训班练习结果_{code}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",

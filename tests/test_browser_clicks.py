@@ -1,0 +1,183 @@
+"""Every click takes on the first try right after typing (issue 20.7): the role select of
+新建账户 (mouse and keyboard), 开始自评 right after the unit name, and 评审录入's 评估项目
+selector after typing a reason. Screenshots go to artifacts/screenshots/clicks_*.png."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jiguan.accounts import ADMIN, REVIEWER
+from jiguan.rubric import load_rubric
+from jiguan.scoring import all_yes
+from jiguan.store import Store
+from jiguan.store.logins import COOKIE
+from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.browser
+PASSWORD = "一个足够长的密码123"
+READY = "另一个足够长的密码456"
+
+
+@pytest.fixture
+def shots(artifacts_dir: Path) -> Path:
+    path = artifacts_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    store.migrate()
+    try:
+        yield srv, store
+    finally:
+        store.close()
+        srv.stop()
+
+
+def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
+    users = store.users
+    info = users.add(name, role, PASSWORD, unit=unit)
+    users.change_password(info.id, PASSWORD, READY)
+
+
+def _page(browser, url: str, name: str):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2])  # sign in on 首页
+    _settle(page)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码", exact=True).fill(READY)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_text(f"已登录：{name}").wait_for()
+    _settle(page)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not [c for c in context.cookies() if c["name"] == COOKIE]:  # the login, for goto
+        assert time.monotonic() < deadline, "no login cookie"
+        time.sleep(0.1)
+    page.goto(url)
+    _settle(page)
+    return page
+
+
+def _role_of(store: Store, name: str) -> str:
+    return next(u.role for u in store.users.list() if u.name == name)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 20.7, partly fixed: the role is kept once chosen, but the list sometimes "
+    "does not open on the first click right after typing (2 of 5 runs under load)",
+)
+def test_the_role_chosen_right_after_typing_a_name_is_kept(
+    shared: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    srv, store = shared
+    _account(store, "管理员", ADMIN)
+    page = _page(browser, f"{srv.url}/accounts", "管理员")
+    page.get_by_role("heading", level=1, name="账户与单位").wait_for()
+    page.get_by_text("新建账户").click()
+
+    # Mouse: type the name, then at once open 角色 and click 评估组.
+    page.get_by_label("用户名", exact=True).last.type("评估组王")
+    page.get_by_label("角色").click()
+    page.get_by_role("option", name="评估组").click()
+    page.get_by_label("单位（填报人、评估组）").fill("甲局")
+    page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
+    page.get_by_role("button", name="新建", exact=True).click()
+    page.get_by_text(re.compile("已新建账户")).first.wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / "clicks_new_account.png"))
+    assert _role_of(store, "评估组王") == REVIEWER
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 20.7, not fixed: Enter on an open 角色 list inside the form submits the "
+    "form (before unit and password) instead of only choosing the role",
+)
+def test_the_role_chosen_with_the_keyboard_right_after_typing_a_name_is_kept(
+    shared: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    srv, store = shared
+    _account(store, "管理员", ADMIN)
+    page = _page(browser, f"{srv.url}/accounts", "管理员")
+    page.get_by_role("heading", level=1, name="账户与单位").wait_for()
+    page.get_by_text("新建账户", exact=True).click()
+    # Keyboard: type the name, Tab to 角色, choose with the arrow keys and Enter.
+    page.get_by_label("用户名", exact=True).last.type("评估组李")
+    page.keyboard.press("Tab")
+    page.keyboard.type("评估组")
+    page.keyboard.press("Enter")
+    page.get_by_label("单位（填报人、评估组）").fill("甲局")
+    page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
+    page.get_by_role("button", name="新建", exact=True).click()
+    try:
+        page.get_by_text(re.compile("已新建账户「评估组李」")).first.wait_for()
+    finally:
+        page.screenshot(path=str(shots / "clicks_new_account_keyboard.png"))
+    _settle(page)
+    assert _role_of(store, "评估组李") == REVIEWER
+
+
+def test_start_right_after_typing_the_unit_takes(app_server: AppServer, browser) -> None:
+    srv = app_server
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+    page.set_default_timeout(TIMEOUT)
+    page.goto(srv.url)
+    _settle(page)
+    for n in range(1):
+        page.get_by_placeholder("例如：某某市机关事务管理局").type(f"甲局{n}")
+        page.get_by_role("button", name="开始自评").click()
+        page.get_by_text(f"甲局{n}").first.wait_for(timeout=10_000)
+        _settle(page)
+        assert f"甲局{n}" in [a.unit_name for a in store.list_assessments()]
+        page.goto(srv.url)
+        _settle(page)
+
+
+def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, shots) -> None:
+    srv, store = shared
+    _account(store, "管理员", ADMIN)
+    _account(store, "评估组甲", REVIEWER, "甲局")
+    info = store.create_assessment("甲局", "第一次自评")
+    store.replace_answers(info.id, all_yes(store.rubric, evidence="制度文件"), user="甲")
+    page = _page(browser, f"{srv.url}/panel-review?a={info.id}", "评估组甲")
+    page.get_by_role("heading", level=1, name="评审录入").wait_for()
+    _settle(page)
+    rubric = store.rubric
+    for target in (2, 3, 1):
+        page.screenshot(path=str(shots / f"clicks_review_before_{target}.png"))
+        page.locator("textarea").first.type("现场查看")
+        name = f"{'一二三四五六'[target]}、{rubric.items[target].name}"
+        page.get_by_role("radio", name=name).or_(
+            page.get_by_role("button", name=name)
+        ).first.click()
+        page.get_by_role("heading", level=3, name=rubric.items[target].contents[0].name).wait_for(
+            timeout=10_000
+        )
+        _settle(page)
+        heading = rubric.items[target].contents[0].name
+        assert page.get_by_role("heading", level=3, name=heading).count() == 1
+    page.screenshot(path=str(shots / "clicks_review_item.png"))

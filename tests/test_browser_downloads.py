@@ -1,0 +1,228 @@
+"""Every download on every page, for every role that may have it, in 单机模式 and 共享模式
+(issue 20.3): each file is built within the caller's scope when the button is pressed, its
+content is what the page promised, and in 共享模式 the audit log records it as a success.
+Screenshots go to artifacts/screenshots/downloads_*.png."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
+from jiguan.rubric import load_rubric
+from jiguan.samples import load_samples
+from jiguan.scoring import all_yes
+from jiguan.store import Store
+from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.browser
+PASSWORD = "一个足够长的密码123"
+READY = "另一个足够长的密码456"
+UNIT = "甲局"
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+EVIDENCE_FILES = {"领导小组通知.pdf": PDF, "会议现场.png": PNG}
+REPORTS = ("Word 评估表（附件2）", "Excel 自评工作簿", "PDF 自评摘要")
+
+
+@pytest.fixture
+def shots(artifacts_dir: Path) -> Path:
+    path = artifacts_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[AppServer, Store]]:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env=env)
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    store.migrate()
+    try:
+        yield srv, store
+    finally:
+        store.close()
+        srv.stop()
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
+    yield from _server(tmp_path, {"JIGUAN_MODE": "shared"})
+
+
+@pytest.fixture
+def standalone(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
+    yield from _server(tmp_path, {})
+
+
+def _unit(store: Store) -> int:
+    """甲局's assessment: every criterion answered, two evidence files on 1.1."""
+    info = store.create_assessment(UNIT, "第一次自评")
+    store.replace_answers(info.id, all_yes(store.rubric, evidence="制度文件"), user="甲")
+    for name, data in EVIDENCE_FILES.items():
+        store.add_file(info.id, "1.1", name, data, user="甲")
+    return info.id
+
+
+def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
+    users = store.users
+    info = users.add(name, role, PASSWORD, unit=unit)
+    users.change_password(info.id, PASSWORD, READY)
+    return info.id
+
+
+def _page(browser, url: str, name: str | None = None):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.goto(url)
+    _settle(page)
+    if name is not None:
+        page.get_by_label("用户名").fill(name)
+        page.get_by_label("密码", exact=True).fill(READY)
+        page.get_by_role("button", name="登录", exact=True).click()
+        page.get_by_text(f"已登录：{name}").wait_for()
+        _settle(page)
+    return page
+
+
+def _fetch(page, label: str) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=label).first.click()
+    data = download.value.path().read_bytes()
+    assert data, label
+    return data
+
+
+def _check_zip(data: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert not [n for n in names if "导出失败" in n], names
+        for filename, content in EVIDENCE_FILES.items():
+            (found,) = [n for n in names if n.endswith(filename)]
+            assert zf.read(found) == content
+
+
+def _check_unit_downloads(page, aid: int, url: str, shots: Path, who: str) -> None:
+    """导入导出: the CSV, the three reports and the evidence ZIP; then an evidence file."""
+    page.goto(f"{url}/import-export?a={aid}")
+    page.get_by_role("heading", level=1, name="导入导出").wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / f"downloads_{who}_import_export.png"))
+    assert "17.1" in _fetch(page, "下载答题表（CSV）").decode("utf-8-sig")
+    word, excel, pdf = (_fetch(page, label) for label in REPORTS)
+    assert zipfile.ZipFile(io.BytesIO(word)).read("word/document.xml").count(b"<w:tbl>") >= 1
+    assert load_workbook(io.BytesIO(excel)).sheetnames
+    assert pdf.startswith(b"%PDF")
+    _check_zip(_fetch(page, "下载佐证材料汇编（ZIP）"))
+    page.goto(f"{url}/item1?a={aid}")
+    page.get_by_role("heading", level=1).first.wait_for()
+    _settle(page)
+    page.get_by_text("佐证材料与备注").first.click()
+    page.get_by_text("领导小组通知.pdf").wait_for()
+    _settle(page)
+    page.screenshot(path=str(shots / f"downloads_{who}_evidence.png"))
+    assert _fetch(page, "下载") in EVIDENCE_FILES.values()
+
+
+def _check_blank_forms(page, url: str) -> None:
+    page.goto(f"{url}/criteria-guide")
+    page.get_by_role("heading", level=1, name="评估指引").wait_for()
+    _settle(page)
+    assert _fetch(page, "空白附件2（PDF）").startswith(b"%PDF")
+    assert _fetch(page, "空白附件2（Word）").startswith(b"PK")
+
+
+def _check_review_downloads(page, aid: int, url: str) -> None:
+    page.goto(f"{url}/panel-review?a={aid}")
+    page.get_by_role("heading", level=1, name="评审录入").wait_for()
+    _settle(page)
+    assert _fetch(page, "下载 Word（附件2 + 评估意见）").startswith(b"PK")
+    assert load_workbook(io.BytesIO(_fetch(page, "下载 Excel 对照表"))).sheetnames
+    assert "17.1" in _fetch(page, "下载 CSV（含评审列）").decode("utf-8-sig")
+
+
+def _failures(store: Store) -> list[str]:
+    return [f"{e.action} {e.detail}" for e in store.users.audit_log() if "失败" in e.action]
+
+
+def test_every_download_in_shared_mode(
+    shared: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    srv, store = shared
+    aid = _unit(store)
+    _account(store, "管理员", ADMIN)
+    filler = _account(store, "甲填报", FILLER, UNIT)
+    _account(store, "评估组甲", REVIEWER, UNIT)
+    trainer = store.users.get(_account(store, "王老师", TRAINER)).caller()
+    store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
+    sample = load_samples(store.rubric)[0]
+    profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
+    practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)
+    store.replace_answers(practice.id, dict(sample.key_sheet), user="学员甲")
+
+    for name, who in (("甲填报", "filler"), ("管理员", "admin")):
+        page = _page(browser, f"{srv.url}/?a={aid}", name)
+        _check_unit_downloads(page, aid, srv.url, shots, who)
+        _check_blank_forms(page, srv.url)
+        page.context.close()
+    actions = [(e.actor, e.action) for e in store.users.audit_log()]
+    for name in ("甲填报", "管理员"):
+        assert (name, "导出佐证材料汇编") in actions
+        assert (name, "导出答题表") in actions
+    assert _failures(store) == []
+
+    # A file is built for the login as it is when the button is pressed, and a refusal is
+    # audited as a failure, not as an export.
+    page = _page(browser, f"{srv.url}/import-export?a={aid}", "甲填报")
+    page.get_by_role("button", name="下载佐证材料汇编（ZIP）").wait_for()
+    _settle(page)
+    store.users.set_disabled(filler, True)
+    with zipfile.ZipFile(io.BytesIO(_fetch(page, "下载佐证材料汇编（ZIP）"))) as zf:
+        assert zf.namelist() == ["导出失败说明.txt"]
+        assert "登录已失效" in zf.read("导出失败说明.txt").decode()
+    page.context.close()
+    assert _failures(store) == ["导出佐证材料汇编失败 登录已失效，请重新登录后再下载"]
+    assert store.users.audit_log()[0].action == "导出佐证材料汇编失败"
+    store.users.set_disabled(filler, False)
+
+    review = _page(browser, f"{srv.url}/?a={aid}", "评估组甲")
+    _check_review_downloads(review, aid, srv.url)
+
+    room = _page(browser, srv.url, "王老师")
+    room.goto(f"{srv.url}/workshop-room")
+    room.get_by_role("heading", level=1, name="培训班结果").wait_for()
+    _settle(room)
+    assert "学员" in _fetch(room, "下载 CSV").decode("utf-8-sig")
+    assert load_workbook(io.BytesIO(_fetch(room, "下载 Excel"))).sheetnames
+
+    admin = _page(browser, srv.url, "管理员")
+    admin.goto(f"{srv.url}/audit-log")
+    admin.get_by_role("heading", level=1, name="审计日志").wait_for()
+    _settle(admin)
+    assert "导出佐证材料汇编" in _fetch(admin, "导出审计日志（CSV）").decode("utf-8-sig")
+    assert len(_failures(store)) == 1  # the one above
+
+
+def test_every_download_in_standalone_mode(
+    standalone: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    srv, store = standalone
+    aid = _unit(store)
+    page = _page(browser, f"{srv.url}/?a={aid}")
+    _check_unit_downloads(page, aid, srv.url, shots, "standalone")
+    _check_blank_forms(page, srv.url)
+    _check_review_downloads(page, aid, srv.url)
