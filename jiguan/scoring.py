@@ -130,7 +130,7 @@ def answer_problem(
 
 def criterion_points(criterion: Criterion, answer: Answer | None) -> float:
     """Points one criterion earns on its own (before the indicator's combine and cap)."""
-    if answer is None or not answer.answered:
+    if answer is None or not answer.answered or answer.value is None:  # answered has a value
         return 0.0
     value = answer.value
     if criterion.kind == "count":
