@@ -63,6 +63,7 @@ from jiguan.store import (
     StoreError,
     StoreUnavailable,
 )
+from jiguan.store.contract import StoreContract
 from jiguan.store.errors import AccessDenied
 from jiguan.store.review_records import SavedVerdict
 from jiguan.store.scoped import ScopedStore
@@ -127,7 +128,7 @@ class Change:
         return cls(**data)
 
 
-def _save(store: Store | ScopedStore, change: Change, cell: Cell, version: int) -> Saved:
+def _save(store: StoreContract, change: Change, cell: Cell, version: int) -> Saved:
     """The compare-and-set save of the change's kind (`Store.save_answer` or
     `Reviews.save_verdict`: one signature)."""
     aid, cid, user = change.assessment_id, change.criterion_id, change.user
@@ -139,7 +140,7 @@ def _save(store: Store | ScopedStore, change: Change, cell: Cell, version: int) 
     raise StoreError(f"评分项 {cid} {KINDS[change.kind].what}：格式不正确")
 
 
-def save_change(store: Store | ScopedStore, change: Change) -> Saved:
+def save_change(store: StoreContract, change: Change) -> Saved:
     """Save one user's change: the one way an edit reaches the store (app and replay alike,
     answers and verdicts alike).
 
