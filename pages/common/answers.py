@@ -41,8 +41,14 @@ from jiguan.limits import MAX_COUNT
 from jiguan.review import Verdict
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
-from jiguan.store import AccessDenied, ConflictError, NotFoundError, StoreError, StoreUnavailable
-from jiguan.store.review_records import SavedVerdict
+from jiguan.store import (
+    AccessDenied,
+    ConflictError,
+    NotFoundError,
+    SavedVerdict,
+    StoreError,
+    StoreUnavailable,
+)
 from pages.common import access, refresh, state
 from pages.common.session import PREFIX, TextConflict, session
 
