@@ -137,17 +137,19 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     return manifest
 
 
-Rows = dict[str, list[tuple[str, dict[str, Any]]]]
+Row = tuple[str, dict[str, Any]]  # where it came from, the row's columns
+Rows = dict[str, list[Row]]
 
 
-def _read_table(zf: zipfile.ZipFile, table: sa.Table, problems: _Problems) -> tuple[list, int]:
+def _read_table(zf: zipfile.ZipFile, table: sa.Table, problems: _Problems) -> tuple[list[Row], int]:
     """The rows of one table whose types are right (with where each came from), and how many
     lines the file holds; a row with a wrong type is a problem and is not checked further."""
     name = f"tables/{table.name}.jsonl"
     if name not in zf.namelist():
         problems.add(f"缺少 {name}")
         return [], 0
-    rows, lines = [], 0
+    rows: list[Row] = []
+    lines = 0
     with zf.open(name) as entry:
         text = io.TextIOWrapper(entry, encoding="utf-8")  # line by line, not the whole text
         for n, line in enumerate(text, start=1):
@@ -155,7 +157,7 @@ def _read_table(zf: zipfile.ZipFile, table: sa.Table, problems: _Problems) -> tu
     return rows, lines
 
 
-def _read_row(table: sa.Table, line: str, where: str, rows: list, problems: _Problems) -> int:
+def _read_row(table: sa.Table, line: str, where: str, rows: list[Row], problems: _Problems) -> int:
     """One line of a table: appended to ``rows`` when its types are right; 1 if not blank."""
     if not line.strip():
         return 0
@@ -181,7 +183,8 @@ def _read_row(table: sa.Table, line: str, where: str, rows: list, problems: _Pro
         elif not column.nullable and column.default is None:
             problems.add(f"{where}：缺少列 {column.name}")
         else:  # the same keys in every row (one executemany insert)
-            row[column.name] = None if column.default is None else column.default.arg
+            default = column.default  # the schema's defaults are all plain values
+            row[column.name] = default.arg if isinstance(default, sa.ColumnDefault) else None
     if len(problems) == before:
         rows.append((where, row))
     return 1

@@ -1,6 +1,6 @@
 """Every row of a data archive checked before anything is written (`jiguan.archive.import_archive`):
 the column types of `jiguan.store.schema`, then what the store itself would refuse — answers and
-verdicts by the store's own checks (`check_answer`, `check_verdict`: rubric ids, kinds, points in
+verdicts by the store's own check (`jiguan.store.records.check_cell`: rubric ids, kinds, points in
 0.5 steps below the maximum, values, `jiguan.limits`), names and profiles by `clean_name` /
 `clean_profile`, accounts by `accounts.check_name/check_role` — and that every foreign key points
 at a row of the archive. One validation: these are the functions a save or an upload calls.
@@ -18,13 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from jiguan import accounts
+from jiguan.cells import ANSWER_CELL, VERDICT_CELL
 from jiguan.review import FINAL, OPEN
 from jiguan.rubric import Rubric
 from jiguan.store import StoreError
-from jiguan.store.answers import check_answer
-from jiguan.store.records import answer_from_json, answer_from_row, clean_name, clean_profile
-from jiguan.store.review_records import verdict_from_json, verdict_from_row
-from jiguan.store.reviews import check_verdict
+from jiguan.store.records import check_cell, clean_name, clean_profile
 from jiguan.store.schema import UTCDateTime
 from jiguan.store.uploads import FILE_TYPES, display_filename
 from jiguan.submission import content_hash
@@ -106,12 +104,12 @@ def _answer(rubric: Rubric, cid: Any, data: Any, what: str) -> None:
     if data is None:
         return
     _json_types(data, what, ("evidence", "note"))
-    answer = answer_from_json(data)
-    check_answer(rubric, str(cid), answer)
+    check_cell(ANSWER_CELL, rubric, str(cid), ANSWER_CELL.from_json(data))
 
 
 def _answers(rubric: Rubric, row: Mapping[str, Any]) -> None:
-    check_answer(rubric, row["criterion_id"], answer_from_row(SimpleNamespace(**row)))
+    answer = ANSWER_CELL.from_row(SimpleNamespace(**row))
+    check_cell(ANSWER_CELL, rubric, row["criterion_id"], answer)
 
 
 def _history(rubric: Rubric, row: Mapping[str, Any]) -> None:
@@ -123,12 +121,12 @@ def _verdict(rubric: Rubric, cid: str, data: Any, what: str) -> None:
     if data is None:
         return
     _json_types(data, what, ("reason", "site_note"))
-    verdict = verdict_from_json(data)
-    check_verdict(rubric, cid, verdict)
+    check_cell(VERDICT_CELL, rubric, cid, VERDICT_CELL.from_json(data))
 
 
 def _verdicts(rubric: Rubric, row: Mapping[str, Any]) -> None:
-    check_verdict(rubric, row["criterion_id"], verdict_from_row(SimpleNamespace(**row)))
+    verdict = VERDICT_CELL.from_row(SimpleNamespace(**row))
+    check_cell(VERDICT_CELL, rubric, row["criterion_id"], verdict)
 
 
 def _review_history(rubric: Rubric, row: Mapping[str, Any]) -> None:

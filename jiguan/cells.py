@@ -11,9 +11,10 @@ choice is made but not complete. The scoring engine counts it as 未评 (`scorin
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from jiguan.limits import MAX_CELL_CHARS, too_long
 from jiguan.review import MAX_REASON_CHARS, Verdict
@@ -22,10 +23,11 @@ from jiguan.scoring import Answer, answer_problem
 
 ANSWER, VERDICT = "answer", "verdict"
 Cell = Answer | Verdict
+C = TypeVar("C", Answer, Verdict)
 
 
 @dataclass(frozen=True, slots=True)
-class CellKind:
+class CellKind(Generic[C]):
     """What an answer and a verdict do not share.
 
     Attributes:
@@ -37,7 +39,7 @@ class CellKind:
     """
 
     name: str
-    type: type
+    type: builtins.type[C]
     texts: tuple[tuple[str, str], ...]
     limit: int
     what: str
@@ -46,7 +48,7 @@ class CellKind:
     def fields(self) -> tuple[str, ...]:
         return ("value", "points", *(name for name, _ in self.texts))
 
-    def blank(self) -> Cell:
+    def blank(self) -> C:
         return self.type()
 
     def problem(self, criterion: Criterion, cell: Cell) -> str | None:
@@ -73,11 +75,11 @@ class CellKind:
         }
         return out | {name: getattr(cell, name) for name, _ in self.texts}
 
-    def from_row(self, row: Any, **extra: Any) -> Cell:
+    def from_row(self, row: Any, **extra: Any) -> C:
         value = row.value
         if value is not None and value.isdigit():
             value = int(value)
-        texts = {name: getattr(row, name) or "" for name, _ in self.texts}
+        texts: dict[str, Any] = {name: getattr(row, name) or "" for name, _ in self.texts}
         return self.type(value=value, points=row.points, **texts, **extra)
 
     def same(self, row: Any, cell: Cell) -> bool:
@@ -88,24 +90,32 @@ class CellKind:
     def to_json(self, cell: Cell) -> dict[str, Any]:
         return {name: getattr(cell, name) for name in self.fields}
 
-    def from_json(self, data: Mapping[str, Any] | None, **extra: Any) -> Cell | None:
+    @overload
+    def from_json(self, data: Mapping[str, Any], **extra: Any) -> C: ...
+    @overload
+    def from_json(self, data: None, **extra: Any) -> None: ...
+    @overload
+    def from_json(self, data: Mapping[str, Any] | None, **extra: Any) -> C | None: ...
+    def from_json(self, data: Mapping[str, Any] | None, **extra: Any) -> C | None:
         if data is None:
             return None
-        texts = {name: data.get(name) or "" for name, _ in self.texts}
+        texts: dict[str, Any] = {name: data.get(name) or "" for name, _ in self.texts}
         return self.type(value=data.get("value"), points=data.get("points"), **texts, **extra)
 
 
-ANSWER_CELL = CellKind(
+ANSWER_CELL: CellKind[Answer] = CellKind(
     ANSWER, Answer, (("evidence", "佐证材料"), ("note", "备注")), MAX_CELL_CHARS, "未保存"
 )
-VERDICT_CELL = CellKind(
+VERDICT_CELL: CellKind[Verdict] = CellKind(
     VERDICT,
     Verdict,
     (("reason", "评审意见"), ("site_note", "实地查看")),
     MAX_REASON_CHARS,
     "的评审意见未保存",
 )
-KINDS = {kind.name: kind for kind in (ANSWER_CELL, VERDICT_CELL)}
+KINDS: dict[str, CellKind[Answer] | CellKind[Verdict]] = {
+    kind.name: kind for kind in (ANSWER_CELL, VERDICT_CELL)
+}
 
 
 def verdict_problem(criterion: Criterion, verdict: Verdict) -> str | None:

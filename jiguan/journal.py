@@ -55,6 +55,8 @@ from typing import Any
 
 from jiguan.accounts import LOCAL, TRAINEE, AccountError, Caller
 from jiguan.cells import ANSWER, KINDS, VERDICT, Cell
+from jiguan.review import Verdict
+from jiguan.scoring import Answer
 from jiguan.store import (
     ConflictError,
     NotFoundError,
@@ -63,6 +65,7 @@ from jiguan.store import (
     StoreError,
     StoreUnavailable,
 )
+from jiguan.store.contract import StoreContract
 from jiguan.store.errors import AccessDenied
 from jiguan.store.review_records import SavedVerdict
 from jiguan.store.scoped import ScopedStore
@@ -128,20 +131,19 @@ class Change:
         return cls(**data)
 
 
-def _save(store: Store | ScopedStore, change: Change, cell: Cell, version: int) -> Saved:
+def _save(store: StoreContract, change: Change, cell: Cell, version: int) -> Saved:
     """The compare-and-set save of the change's kind (`Store.save_answer` or
     `Reviews.save_verdict`: one signature)."""
-    save = store.reviews.save_verdict if change.kind == VERDICT else store.save_answer
-    return save(
-        change.assessment_id,
-        change.criterion_id,
-        cell,
-        expected_version=version,
-        user=change.user,
-    )
+    aid, cid, user = change.assessment_id, change.criterion_id, change.user
+    if change.kind == VERDICT and isinstance(cell, Verdict):
+        return store.reviews.save_verdict(aid, cid, cell, expected_version=version, user=user)
+    if change.kind != VERDICT and isinstance(cell, Answer):
+        return store.save_answer(aid, cid, cell, expected_version=version, user=user)
+    # A cell not of its change's kind: refused as the store's own check refuses it.
+    raise StoreError(f"评分项 {cid} {KINDS[change.kind].what}：格式不正确")
 
 
-def save_change(store: Store | ScopedStore, change: Change) -> Saved:
+def save_change(store: StoreContract, change: Change) -> Saved:
     """Save one user's change: the one way an edit reaches the store (app and replay alike,
     answers and verdicts alike).
 

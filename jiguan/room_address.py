@@ -39,7 +39,7 @@ def lan_addresses() -> list[str]:
                 continue
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-        found += [info[4][0] for info in infos]
+        found += [info[4][0] for info in infos if isinstance(info[4][0], str)]  # AF_INET: all
     except OSError:
         pass
     return list(dict.fromkeys(a for a in found if _usable(a)))

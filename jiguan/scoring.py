@@ -22,7 +22,13 @@ YES, NO, PARTIAL = "yes", "no", "partial"
 UNANSWERED = "unanswered"
 NO_EVIDENCE = "no_evidence"
 FLAG_LABELS = {UNANSWERED: "未评", NO_EVIDENCE: "缺佐证"}
-ANSWER_LABELS = {YES: "符合", PARTIAL: "部分符合", NO: "不符合", None: "未评"}
+# Words for a choice; a count (int) has none, so looking one up finds nothing.
+ANSWER_LABELS: dict[str | int | None, str] = {
+    YES: "符合",
+    PARTIAL: "部分符合",
+    NO: "不符合",
+    None: "未评",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,7 @@ def answer_problem(
 
 def criterion_points(criterion: Criterion, answer: Answer | None) -> float:
     """Points one criterion earns on its own (before the indicator's combine and cap)."""
-    if answer is None or not answer.answered:
+    if answer is None or not answer.answered or answer.value is None:  # answered has a value
         return 0.0
     value = answer.value
     if criterion.kind == "count":

@@ -28,6 +28,8 @@ from jiguan.samples import Sample
 from jiguan.scoring import NO, PARTIAL, YES, Answer, Result, score
 
 CHECK, COUNT, HIGHEST = "check", "count", "highest"
+Value = str | int | None  # a choice as `Answer.value` holds it (None: 未评)
+
 KIND_LABELS = {CHECK: "符合判断", COUNT: "按数量计分", HIGHEST: "只取最高一级"}
 
 # What each way of assessing asks of the evidence, matched on the words of 评估方式.
@@ -263,8 +265,8 @@ class Room:
     scored: tuple[tuple[bool, ...], ...]  # [indicator][trainee] all its criteria settled
     differing: tuple[int, ...]  # [indicator] trainees who scored it and differ from the key
     unanswered: tuple[int, ...]  # [indicator] trainees who left it 未评
-    choices: Mapping[str, Mapping[object, int]]  # criterion -> value (None: 未评) -> trainees
-    key_choice: Mapping[str, object]  # criterion -> the key's value ("各不相同" across samples)
+    choices: Mapping[str, Mapping[Value, int]]  # criterion -> value (None: 未评) -> trainees
+    key_choice: Mapping[str, Value]  # criterion -> the key's value ("各不相同" across samples)
     discussion: tuple[Discussion, ...]  # real splits, the largest share first, at most 10
 
     @property
@@ -345,7 +347,7 @@ def room_results(
     choices = {
         c.id: dict(Counter(p.answers.get(c.id, Answer()).value for p in kept)) for c in criteria
     }
-    key_choice: dict[str, object] = {}
+    key_choice: dict[str, Value] = {}
     for c in criteria:
         values = {samples[p.sample_id].key_sheet.get(c.id, Answer()).value for p in kept}
         key_choice[c.id] = values.pop() if len(values) == 1 else "各不相同"

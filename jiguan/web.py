@@ -173,8 +173,8 @@ async def login_cookie(request: Request) -> Response:
         if request.method == "DELETE":
             response = Response(status_code=204)
             # The page ended its own login; a cookie naming another tab's newer one stays.
-            token = login_token(request.cookies)
-            if not token or not await asyncio.to_thread(logins.is_open, token):
+            mine = login_token(request.cookies)
+            if not mine or not await asyncio.to_thread(logins.is_open, mine):
                 _cookie(response, request, "", 0)
             return response
         code = (await request.body())[:200].decode("ascii", "replace").strip()

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan import PROJECT_ROOT
+from jiguan.accounts import COMMAND_LINE
 from jiguan.rubric import Rubric
 from jiguan.store import Store, database_url, default_files_dir
 from pages.common.session import KEY, Session
@@ -140,9 +141,8 @@ ACCOUNT_PASSWORD = "另一个足够长的密码456"
 
 def add_account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     """An account (共享模式) that has changed its first password to ``ACCOUNT_PASSWORD``."""
-
     users = store.users
-    info = users.add(name, role, "一个足够长的密码123", unit=unit)
+    info = users.add(name, role, "一个足够长的密码123", unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, "一个足够长的密码123", ACCOUNT_PASSWORD)
     return info.id
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, FILLER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER
 from jiguan.cli import main
 from jiguan.rubric import Rubric
 from jiguan.store import Store
@@ -47,8 +47,8 @@ def test_one_command_prepares_the_room_and_reuses_it(
 def test_a_second_trainer_is_a_trainer_and_a_filler_is_refused(
     data_dir: Path, other_store: Store, monkeypatch, capsys
 ) -> None:
-    other_store.users.add("管理员", ADMIN, PASSWORD)
-    other_store.users.add("甲", FILLER, PASSWORD)
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    other_store.users.add("甲", FILLER, PASSWORD, by=COMMAND_LINE)
     code, _, err = _run(
         monkeypatch, capsys, "--trainer", "王老师", "--code", "NJ-2026", stdin=PASSWORD
     )

@@ -16,17 +16,23 @@ import os
 import secrets
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 from jiguan import PROJECT_ROOT, accounts
+from jiguan.cli.common import Subcommands
 from jiguan.format import CHINA_TZ, format_time
 from jiguan.room_address import DEFAULT_PORT, join_url, lan_addresses, qr_text
+
+if TYPE_CHECKING:
+    from jiguan.store import Store
+    from jiguan.store.workshops import WorkshopInfo
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DEFAULT_TRAINER = "培训教师"
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "workshop",
         parents=[common],
@@ -74,7 +80,7 @@ def _password(args: argparse.Namespace, name: str) -> str:
         ) from None
 
 
-def _trainer(store, args: argparse.Namespace) -> accounts.Caller:
+def _trainer(store: Store, args: argparse.Namespace) -> accounts.Caller:
 
     users = store.users
     name = accounts.check_name(args.trainer)
@@ -83,8 +89,7 @@ def _trainer(store, args: argparse.Namespace) -> accounts.Caller:
         role = accounts.TRAINER if users.has_admin() else accounts.ADMIN
         password = _password(args, name)
         accounts.check_password(password, name)
-        found = users.add(name, role, password)
-        users.record(accounts.Caller("命令行", "local"), "新建账户", name, role)
+        found = users.add(name, role, password, by=accounts.COMMAND_LINE)  # audits it
         print(f"已新建{accounts.ROLE_LABELS[role]}账户「{name}」（首次登录时须修改密码）。")
     elif found.role not in (accounts.TRAINER, accounts.ADMIN):
         raise accounts.AccountError(
@@ -93,7 +98,7 @@ def _trainer(store, args: argparse.Namespace) -> accounts.Caller:
     return found.caller("命令行")
 
 
-def _workshop(store, trainer: accounts.Caller, args: argparse.Namespace):
+def _workshop(store: Store, trainer: accounts.Caller, args: argparse.Namespace) -> WorkshopInfo:
 
     workshops = store.workshops
     open_ones = [w for w in workshops.list(trainer) if w.active()]
@@ -107,7 +112,7 @@ def _workshop(store, trainer: accounts.Caller, args: argparse.Namespace):
     return workshops.open(trainer, args.code or new_code(), title, until)
 
 
-def _announce(info, trainer: accounts.Caller, port: int) -> None:
+def _announce(info: WorkshopInfo, trainer: accounts.Caller, port: int) -> None:
     addresses = lan_addresses()
     print()
     print(f"培训班代码：{info.code}　（{info.name}，{format_time(info.expires_at)} 结束）")

@@ -13,20 +13,23 @@ it is taller than a page; every page has 「第 N 页」 at its foot.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 
 from jiguan.reports.pdf import INK, cjk_font
-from jiguan.rubric import Rubric
+from jiguan.rubric import Indicator, Rubric
 from jiguan.samples import Sample
 from jiguan.scoring import answer_words
 from jiguan.text import clean_text
 from jiguan.training import KIND_LABELS, indicator_kind, rule_explanation, worked_examples
+
+Block = list[Flowable]  # one indicator's paragraphs, kept together
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
@@ -44,7 +47,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(clean_text(text)).replace("\n", "<br/>"), style)
 
 
-def _document(title: str, blocks: Iterable[list], styles: dict[str, ParagraphStyle]) -> bytes:
+def _document(title: str, blocks: Iterable[Block], styles: dict[str, ParagraphStyle]) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -57,24 +60,26 @@ def _document(title: str, blocks: Iterable[list], styles: dict[str, ParagraphSty
     )
     font = styles["body"].fontName
 
-    def footer(canvas, document) -> None:
+    def footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.setFont(font, 9)
         canvas.drawCentredString(A4[0] / 2, 1 * cm, f"{title}　第 {document.page} 页")
 
-    story: list = [_p(title, styles["title"])]
+    story: list[Flowable] = [_p(title, styles["title"])]
     for block in blocks:
         story.append(KeepTogether(block))
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 
 
-def _indicators(rubric: Rubric, styles, each) -> Iterable[list]:
+def _indicators(
+    rubric: Rubric, styles: dict[str, ParagraphStyle], each: Callable[[Indicator], Block]
+) -> Iterable[Block]:
     """One block per indicator, with the item's heading before its first indicator."""
     for i, item in enumerate(rubric.items):
         first = True
         for content in item.contents:
             for ind in content.indicators:
-                block = (
+                block: Block = (
                     [_p(f"{i + 1}. {item.name}（{item.max:g} 分）", styles["item"])]
                     if first
                     else []
@@ -91,7 +96,7 @@ def build_guide_handout(rubric: Rubric) -> bytes:
     """评估指引讲义: criteria, rule and worked examples of all indicators."""
     styles = _styles(cjk_font())
 
-    def each(ind) -> list:
+    def each(ind: Indicator) -> Block:
         kind = KIND_LABELS[indicator_kind(ind)]
         parts = [_p(ind.text, styles["body"])]
         parts.append(_p(f"计分规则（{kind}）：{rule_explanation(ind)}", styles["small"]))
@@ -107,7 +112,7 @@ def build_sample_handout(rubric: Rubric, sample: Sample) -> bytes:
     """A sample unit's evidence and own claims, to score on paper (no key)."""
     styles = _styles(cjk_font())
 
-    def each(ind) -> list:
+    def each(ind: Indicator) -> Block:
         parts = [_p(ind.text, styles["body"])]
         for c in ind.criteria:
             claimed = sample.sheet.get(c.id)
@@ -130,7 +135,7 @@ def build_key_handout(rubric: Rubric, sample: Sample) -> bytes:
     """The answer key of a sample unit with its reasons (for the trainer)."""
     styles = _styles(cjk_font())
 
-    def each(ind) -> list:
+    def each(ind: Indicator) -> Block:
         key = sample.key[ind.id]
         return [_p(f"答案：{key.score:g} 分。{key.reason}", styles["small"])]
 

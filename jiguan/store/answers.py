@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jiguan.cells import ANSWER_CELL, Cell, CellKind
+from jiguan.cells import ANSWER_CELL, C, Cell, CellKind
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import assessments as assessments_q
@@ -44,7 +44,7 @@ def check_answer(rubric: Rubric, criterion_id: str, answer: Answer) -> None:
 @contextmanager
 def importing(
     db: Database,
-    kind: CellKind,
+    kind: CellKind[C],
     rubric: Rubric,
     key: tuple[int, Mapping[str, Cell]],
     user: str,
@@ -113,7 +113,7 @@ def sheet(conn: Connection, aid: int) -> dict[str, Answer]:
 def write_cell(
     conn: Connection,
     table: sa.Table,
-    kind: CellKind,
+    kind: CellKind[C],
     key: tuple[int, str],
     row: Any,
     cell: Cell,

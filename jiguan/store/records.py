@@ -21,7 +21,7 @@ from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.errors import StoreError
 
-C = TypeVar("C", Answer, Verdict)
+C = TypeVar("C", Answer, Verdict)  # the same as jiguan.cells.C
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ def answer_from_row(row: Any, attachments: int = 0) -> Answer:
     return ANSWER_CELL.from_row(row, attachments=attachments)
 
 
-def check_cell(kind: CellKind, rubric: Rubric, criterion_id: str, cell: Cell) -> None:
+def check_cell(kind: CellKind[C], rubric: Rubric, criterion_id: str, cell: Cell) -> None:
     """Raises StoreError (naming the criterion) when ``cell`` cannot be saved."""
     criterion = rubric.criteria.get(criterion_id)
     if criterion is None:
@@ -179,7 +179,7 @@ def check_cell(kind: CellKind, rubric: Rubric, criterion_id: str, cell: Cell) ->
         raise StoreError(f"评分项 {criterion_id} {kind.what}：{problem}")
 
 
-def check_cells(kind: CellKind, rubric: Rubric, cells: Mapping[str, Cell], refused: str) -> None:
+def check_cells(kind: CellKind[C], rubric: Rubric, cells: Mapping[str, Cell], refused: str) -> None:
     """Check a whole sheet before anything is written; StoreError lists every problem."""
     problems = []
     for cid, cell in cells.items():

@@ -271,16 +271,18 @@ class Reviews:
         """
         kept = "评审意见未导入，已保存的内容保持不变。"
         sheet = (aid, verdicts)
-        with answers_q.importing(self._db, VERDICT_CELL, self.rubric, sheet, user, kept) as got:
-            conn, user = got
+        with answers_q.importing(self._db, VERDICT_CELL, self.rubric, sheet, user, kept) as (
+            conn,
+            user,
+        ):
             at = now()
             _open_review(conn, aid, user, at)
             rows = _verdict_rows(conn, aid)
             new = {}
             for cid in self.rubric.criteria:
                 site = "" if cid not in rows else rows[cid].site_note or ""
-                got = verdicts.get(cid, Verdict())
-                new[cid] = Verdict(got.value, got.points, got.reason, site)
+                verdict = verdicts.get(cid, Verdict())
+                new[cid] = Verdict(verdict.value, verdict.points, verdict.reason, site)
             return _set_verdicts(conn, aid, new, user, at, "导入评审意见")
 
     @guard("定稿评审")

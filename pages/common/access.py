@@ -210,9 +210,12 @@ def lapsed() -> bool:
 def _workshop_ended(base: Store) -> None:
     """A trainee's workshop has ended (read now, not at the next login check): sign out with
     「培训班已结束」, so the next click after 结束培训班 is refused and said so."""
-    s = session()
-    trainee = s.account is not None and s.account.role == TRAINEE
-    if trainee and not base.workshops.is_active(s.account.workshop):
+    account = session().account
+    if (
+        account is not None
+        and account.role == TRAINEE
+        and not base.workshops.is_active(account.workshop)
+    ):
         _logout(f"{WORKSHOP_ENDED}。")
 
 

@@ -41,9 +41,14 @@ from jiguan.limits import MAX_COUNT
 from jiguan.review import Verdict
 from jiguan.rubric import Criterion
 from jiguan.scoring import PARTIAL, Answer, answer_words
-from jiguan.store import ConflictError, NotFoundError, StoreError, StoreUnavailable
-from jiguan.store.review_records import SavedVerdict
-from jiguan.store.scoped import AccessDenied
+from jiguan.store import (
+    AccessDenied,
+    ConflictError,
+    NotFoundError,
+    SavedVerdict,
+    StoreError,
+    StoreUnavailable,
+)
 from pages.common import access, refresh, state
 from pages.common.session import PREFIX, TextConflict, session
 
@@ -109,6 +114,7 @@ class Sheet:
         was seeded from (the base of the user's next change in it)."""
         version, cell, _ = self.saved(cid)
         criterion = state.get_rubric().criteria[cid]
+        choice: str | int | None
         if criterion.kind == "count":
             choice = cell.value if isinstance(cell.value, int) else None
         else:
@@ -349,8 +355,9 @@ class _Verdicts(Sheet):
 
     def show(self, cid: str, cell: Cell) -> None:
         old = session().verdicts.get(cid) or SavedVerdict(cid, Verdict(), 0, "", None)
+        verdict = Verdict(**VERDICT_CELL.to_json(cell))
         session().verdicts[cid] = SavedVerdict(
-            cid, cell, old.version, old.updated_by, old.updated_at
+            cid, verdict, old.version, old.updated_by, old.updated_at
         )
 
 

@@ -29,7 +29,7 @@ def check_control(
     return st.segmented_control(
         label,
         options,
-        format_func=CHECK_LABELS.get,
+        format_func=CHECK_LABELS.__getitem__,  # options are its keys
         required=True,
         key=sheet.key("ans", cid),
         on_change=on_change,

@@ -59,7 +59,7 @@ def load() -> None:
 def changed_since_loaded() -> bool:
     """For the sidebar's poll: has the review moved since this browser loaded it?"""
     s = session()
-    if s.shown_page != REVIEW_URL or s.review_aid != s.aid or s.review is None:
+    if s.shown_page != REVIEW_URL or s.aid is None or s.review_aid != s.aid or s.review is None:
         return False
     current = state.get_store().reviews.get(s.aid)
     return current is not None and current.updated_at != s.review.updated_at

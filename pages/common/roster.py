@@ -40,27 +40,25 @@ def show(code: str, infos: list) -> None:
         joined = state.base_store().workshops.joined(code)
     except StoreError:
         joined = {}
-    rows: dict[str, dict[str, object]] = {
-        name: {"姓名": name, "进度": "尚未开始", "已交卷": "否", "最近活动": at}
-        for name, at in joined.items()
+    latest = dict(joined)  # name -> 最近活动
+    rows: dict[str, dict[str, str]] = {
+        name: {"姓名": name, "进度": "尚未开始", "已交卷": "否"} for name in joined
     }
     for info in infos:
         name = (info.profile or {}).get(PROFILE_TRAINEE, "")
         result = score(rubric, store.answers(info.id))
-        last = max(info.updated_at, joined.get(name, info.updated_at))
+        latest[name] = max(info.updated_at, joined.get(name, info.updated_at))
         rows[name] = {
             "姓名": name,
             "进度": f"{result.completion:.0%}（{result.answered} / {result.criteria_count}）",
             "已交卷": "是" if handed_in(info) else "否",
-            "最近活动": last,
         }
     with st.expander(f"学员名单（{len(rows)} 人）", expanded=True):
         if not rows:
             st.caption("还没有学员加入。")
             return
-        table = sorted(rows.values(), key=lambda r: r["最近活动"], reverse=True)
-        for row in table:
-            row["最近活动"] = format_time(row["最近活动"])
+        newest_first = sorted(rows, key=lambda name: latest[name], reverse=True)
+        table = [rows[name] | {"最近活动": format_time(latest[name])} for name in newest_first]
         st.dataframe(pd.DataFrame(table), hide_index=True, key="workshop.roster")
         done = {(i.profile or {}).get(PROFILE_TRAINEE, ""): i.id for i in infos if handed_in(i)}
         if done:

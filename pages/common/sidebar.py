@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -64,7 +65,8 @@ def _user_cookie() -> None:
     who is filling in. Read once per session; written by a tiny script when it changes."""
     s = session()
     if not s.user_cookie:
-        kept = (st.context.cookies or {}).get(USER_COOKIE, "")
+        cookies: Mapping[str, str] = st.context.cookies or {}
+        kept = cookies.get(USER_COOKIE, "")
         s.user = s.user or unquote(kept).strip()[:MAX_NAME_CHARS]
         s.user_cookie = "read"
     elif s.user_cookie == "write":

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from jiguan.room_address import DEFAULT_PORT, join_url, lan_addresses, qr_png
+from jiguan.rubric import Indicator
 from jiguan.samples import Sample, load_samples
 from jiguan.training import (
     PROFILE_SAMPLE,
@@ -108,7 +109,7 @@ def room_address(code: str, *, width: int = 180) -> None:
         )
 
 
-def sample_evidence(ind: object) -> None:
+def sample_evidence(ind: Indicator) -> None:
     """On an item page of a practice: what the sample unit submitted for each criterion (its
     evidence and its own claim, from the practice sheet), shown open, not in a closed block."""
     saved = session().answers

@@ -180,7 +180,8 @@ def _kept_conflicts(aid: int) -> None:
     for entry in state.saving().journal.conflicts(aid):
         change = entry.change
         sheet = answers.SHEETS[change.kind]
-        if sheet is answers.VERDICTS and not state.may_review(session().info):
+        info = session().info
+        if sheet is answers.VERDICTS and (info is None or not state.may_review(info)):
             continue  # the panel's verdict: for the panel to decide
         criterion = rubric.criteria[change.criterion_id]
         what = "评审意见" if sheet is answers.VERDICTS else ""
@@ -241,7 +242,7 @@ def conflict_box(sheet: answers.Sheet, cid: str, *fields: str) -> None:
     is_text = conflict.field in labels
     what = labels.get(conflict.field, "数量")
 
-    def show(value: object) -> str:
+    def show(value: str | int | None) -> str:
         return (str(value) or "（空）") if is_text else answer_words(criterion, Answer(value))
 
     prefix = PREFIX[sheet.kind.name]

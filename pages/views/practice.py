@@ -175,15 +175,15 @@ def _current(info) -> None:
                 "交卷后不能再修改。确定交卷吗？",
                 icon=":material/warning:",
             )
-            cols = st.columns(2)
-            cols[0].button(
+            confirm, cancel = st.columns(2)
+            confirm.button(
                 "确定交卷",
                 type="primary",
                 on_click=_hand_in,
                 args=(info.id, left),
                 key="practice.submit_confirm",
             )
-            cols[1].button(
+            cancel.button(
                 "继续评分",
                 on_click=lambda: ss.update({"practice.confirming": False}),
                 key="practice.keep_going",
