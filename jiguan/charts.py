@@ -7,6 +7,7 @@ points, so raw points would make the small items look like failures).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -34,7 +35,7 @@ def item_percentages(result: Result) -> list[float]:
     return [round(item.pct, 1) for item in result.items]
 
 
-def _closed(values: list) -> list:
+def _closed(values: list[Any]) -> list[Any]:
     """A polygon's points with the first repeated: plotly draws no last-to-first segment
     (实施效果 → 组织管理) of a scatterpolar line otherwise."""
     return [*values, values[0]] if values else values

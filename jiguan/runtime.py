@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.journal import Journal, Outage, Replayer, audit_bad, replay_with
-from jiguan.rubric import DEFAULT_RUBRIC_PATH, RUBRIC_ENV, Rubric, load_rubric
+from jiguan.rubric import RUBRIC_ENV, Rubric, load_rubric
 from jiguan.store import Store, StoreError, load_config, resolve_data_dir
 
 

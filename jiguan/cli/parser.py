@@ -57,7 +57,7 @@ class Parser(argparse.ArgumentParser):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, add_help=False, **kwargs)
+        super().__init__(*args, add_help=False, **kwargs)  # type: ignore[misc]  # add_help is ours
         # Named before the parents' arguments come in, so that theirs join the same groups
         # (argparse matches groups by title) instead of a second 「选项」.
         self._positionals.title = "位置参数"
