@@ -72,7 +72,7 @@ def _n(criterion: Criterion) -> str:
 
 
 # 附件2 itself only says 「得 N 分」 per criterion (scoring.PARTIAL_NOTE says so on item pages).
-_PARTIAL_PRACTICE = "（部分符合是本工具的做法，附件2 原文每项只写「得 N 分」。）"
+_PARTIAL_PRACTICE = "（部分符合是本工具的做法，附件2 原文每项只写「得若干分」。）"
 
 
 def rule_explanation(indicator: Indicator) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from pages.common import routes
@@ -128,7 +128,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
     return info.id
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
 from jiguan.rubric import Rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
@@ -27,7 +27,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
     users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, NEW_PASSWORD)
 
 

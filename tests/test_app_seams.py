@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, FILLER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, TRAINER
 from jiguan.store import Store
 from jiguan.store.scoped import DENIED
 from tests.app_support import HARNESS, sess
@@ -67,8 +67,8 @@ def test_a_bad_id_in_shared_mode_is_refused_like_a_foreign_one(
     store = Store.from_environment(_rubric())
     try:
         users = store.users
-        users.add("管理员", ADMIN, PASSWORD)
-        filler = users.add("甲填报", FILLER, "临时的密码临时的密码", unit="甲局")
+        users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+        filler = users.add("甲填报", FILLER, "临时的密码临时的密码", unit="甲局", by=COMMAND_LINE)
         users.change_password(filler.id, "临时的密码临时的密码", PASSWORD)
     finally:
         store.close()
@@ -90,8 +90,8 @@ def test_a_trainee_name_too_long_for_a_practice_is_refused_at_join(
 ) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
     users = other_store.users
-    users.add("管理员", ADMIN, PASSWORD)
-    trainer = users.add("培训师", TRAINER, PASSWORD)
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    trainer = users.add("培训师", TRAINER, PASSWORD, by=COMMAND_LINE)
     other_store.workshops.open(
         trainer.caller(), "CODE1234", "一期", datetime.now(UTC) + timedelta(days=1)
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from jiguan import PROJECT_ROOT
+from jiguan.accounts import COMMAND_LINE
 from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, database_url
@@ -114,7 +115,7 @@ def test_the_sign_in_page_has_no_serious_axe_violation(
         store.migrate()
         from jiguan.accounts import ADMIN
 
-        store.users.add("管理员", ADMIN, "一个足够长的密码123")
+        store.users.add("管理员", ADMIN, "一个足够长的密码123", by=COMMAND_LINE)
         store.close()
         context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
         page = context.new_page()

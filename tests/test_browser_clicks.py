@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, REVIEWER
+from jiguan.accounts import ADMIN, COMMAND_LINE, REVIEWER
 from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
@@ -52,7 +52,7 @@ def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
     users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, READY)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import all_yes
@@ -79,7 +79,7 @@ def _unit(store: Store) -> int:
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
     users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit)
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, READY)
     return info.id
 

@@ -24,7 +24,7 @@ import pytest
 from openpyxl import load_workbook
 
 from deploy.cluster import NGINX, Cluster
-from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
@@ -50,7 +50,7 @@ def served(tmp_path: Path, rubric: Rubric) -> Iterator[tuple[Cluster, Store]]:
         env = {"JIGUAN_DATABASE_URL": url, "JIGUAN_DATA_DIR": str(tmp_path / "data")}
         store = Store(url, rubric, files_dir=tmp_path / "data" / "files")
         store.migrate()
-        store.users.add("管理员", ADMIN, FIRST)
+        store.users.add("管理员", ADMIN, FIRST, by=COMMAND_LINE)
         cluster = Cluster(2, env=env, run_dir=tmp_path / "run")
         try:
             yield cluster.start(), store
@@ -143,7 +143,7 @@ def _create_account(admin: Person, name: str, role_label: str, unit: str) -> Non
 
 def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
     users = store.users
-    info = users.add(name, role, FIRST, unit=unit)
+    info = users.add(name, role, FIRST, unit=unit, by=COMMAND_LINE)
     users.change_password(info.id, FIRST, READY)
 
 

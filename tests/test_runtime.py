@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan import runtime
-from jiguan.accounts import ADMIN
+from jiguan.accounts import ADMIN, COMMAND_LINE
 from jiguan.journal import BAD_ACTION, Journal
 from jiguan.web import lifespan
 from pages.common import state
@@ -84,7 +84,7 @@ def test_a_malformed_journal_file_is_audited_and_shown_to_the_administrator(
 
     monkeypatch.setenv("JIGUAN_MODE", "shared")
     users = store.users
-    admin = users.add("管理员", ADMIN, PASSWORD)
+    admin = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     users.change_password(admin.id, PASSWORD, READY)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     at.text_input(key="login.name").set_value("管理员")

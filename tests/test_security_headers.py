@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from jiguan.accounts import COMMAND_LINE
 from jiguan.web import SECURITY_HEADERS, security_headers
 from tests.browser_support import AppServer
 
@@ -169,7 +170,7 @@ def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
 
     srv, db = shared_server
     assert SECURE_COOKIE == "__Host-" + COOKIE
-    who = db.users.add("乙填报", FILLER, "一个足够长的密码123").caller()
+    who = db.users.add("乙填报", FILLER, "一个足够长的密码123", by=COMMAND_LINE).caller()
     code = db.logins.open(who).code
     host = srv.url.split("://", 1)[1]
     request = urllib.request.Request(

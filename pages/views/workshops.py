@@ -33,9 +33,9 @@ def _open(me: Caller) -> None:
     ss["ws.msg"] = ("success", f"已开设培训班，学员在登录页输入代码「{info.code}」即可加入。")
 
 
-def _close(code: str) -> None:
+def _close(me: Caller, code: str) -> None:
     try:
-        _workshops().close(access.current(), code)
+        _workshops().close(me, code)
     except (AccountError, StoreError) as exc:
         ss["ws.msg"] = ("error", str(exc))
         return
@@ -123,7 +123,7 @@ def render() -> None:
             format="YYYY-MM-DD",
         )
         st.caption("培训班代码由系统生成（如 K7M-Q2X-9HT），学员输入时不区分大小写、可省略短横线。")
-        st.form_submit_button("开设培训班", type="primary", on_click=_open)
+        st.form_submit_button("开设培训班", type="primary", on_click=_open, args=(me,))
     mine = state.attempt(lambda: _workshops().list(me), "读取培训班失败")
     if not mine:
         st.info("还没有培训班。")
