@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, TRAINER
+from jiguan.accounts import ADMIN, COMMAND_LINE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.training import PROFILE_SUBMITTED
@@ -24,8 +24,8 @@ CODE = "NJ-2026"
 def workshop(monkeypatch: pytest.MonkeyPatch, data_dir: Path, other_store: Store):
     monkeypatch.setenv("JIGUAN_MODE", "shared")
     users = other_store.users
-    users.add("管理员", ADMIN, PASSWORD)
-    trainer = users.add("培训师", TRAINER, PASSWORD).caller()
+    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    trainer = users.add("培训师", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     other_store.workshops.open(trainer, CODE, "南京班", datetime.now(UTC) + timedelta(days=1))
     return trainer
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN
+from jiguan.accounts import ADMIN, COMMAND_LINE
 from jiguan.reports import BLANK_FORMATS, REPORT_FORMATS
 from jiguan.rubric import load_rubric
 from jiguan.store import Store
@@ -127,7 +127,7 @@ def shared_server(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
     )
     store.migrate()
     users = store.users
-    info = users.add("管理员", ADMIN, PASSWORD)
+    info = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
     users.change_password(info.id, PASSWORD, READY)
     try:
         yield srv, store

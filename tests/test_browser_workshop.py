@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from jiguan.accounts import COMMAND_LINE
 from jiguan.rubric import load_rubric
 from tests.browser_support import TIMEOUT, _settle
 
@@ -105,8 +106,8 @@ def room_server(tmp_path: Path):
     store = Store(f"sqlite:///{data / 'jiguan.db'}", load_rubric(), files_dir=data / "files")
     store.migrate()
     users = store.users
-    users.add("管理员", "admin", PASSWORD)
-    trainer = users.add("王老师", "trainer", PASSWORD)
+    users.add("管理员", "admin", PASSWORD, by=COMMAND_LINE)
+    trainer = users.add("王老师", "trainer", PASSWORD, by=COMMAND_LINE)
     users.change_password(trainer.id, PASSWORD, NEW_PASSWORD)
     store.workshops.open(trainer.caller(), CODE, "南京班", datetime.now(UTC) + timedelta(days=1))
     server = AppServer(data, tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})

@@ -164,12 +164,12 @@ def test_a_download_needs_an_open_login_in_shared_mode(
 
 
 def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
-    from jiguan.accounts import FILLER
+    from jiguan.accounts import COMMAND_LINE, FILLER
     from jiguan.store.logins import COOKIE, SECURE_COOKIE
 
     srv, db = shared_server
     assert SECURE_COOKIE == "__Host-" + COOKIE
-    who = db.users.add("乙填报", FILLER, "一个足够长的密码123").caller()
+    who = db.users.add("乙填报", FILLER, "一个足够长的密码123", by=COMMAND_LINE).caller()
     code = db.logins.open(who).code
     host = srv.url.split("://", 1)[1]
     request = urllib.request.Request(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jiguan.accounts import TRAINER
+from jiguan.accounts import COMMAND_LINE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store, StoreError
@@ -26,7 +26,7 @@ PDF = b"%PDF-1.7\n%%EOF\n"
 
 @pytest.fixture
 def room(store: Store, rubric: Rubric) -> dict:
-    trainer = store.users.add("培", TRAINER, PASSWORD).caller()
+    trainer = store.users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     store.workshops.open(trainer, "WS-A", "甲班", datetime.now(UTC) + timedelta(days=1))
     trainee = ScopedStore(store, store.workshops.join("WS-A", "小王"))
     profile = {PROFILE_SAMPLE: "s1", PROFILE_WORKSHOP: "WS-A", PROFILE_TRAINEE: "小王"}
@@ -96,7 +96,7 @@ def test_a_workshop_is_extended_and_reopened_never_into_the_past(store: Store, r
         workshops.extend(trainer, "WS-A", datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(StoreError, match="最长"):
         workshops.extend(trainer, "WS-A", datetime.now(UTC) + timedelta(days=40))
-    other = store.users.add("培二", TRAINER, PASSWORD).caller()
+    other = store.users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     with pytest.raises(StoreError):
         workshops.extend(other, "WS-A", datetime.now(UTC) + timedelta(days=1))
     until = datetime.now(UTC) + timedelta(days=2)
