@@ -147,7 +147,7 @@ def still_there(store: Store) -> bool:
     ("name", "message"),
     [
         ("backup_empty_sqlite.zip", r"不是本程序的数据库.*缺少表"),
-        ("backup_garbage_0007.zip", r"不是本程序的数据库.*缺少表"),
+        ("backup_garbage_0007.zip", r"不是本程序的数据库.*(缺少表|多出表 garbage)"),
         ("backup_bad_blob.zip", r"files/0d/0d9ae5.*已损坏（校验不符）"),
     ],
 )
