@@ -12,9 +12,10 @@ def test_radar_is_percent_of_each_item_maximum(rubric: Rubric) -> None:
     result = score(rubric, {"1.1": Answer("yes"), "20.1": Answer("yes"), "17.1": Answer(1)})
     fig = radar(result, height=420)
     trace = fig.data[0]
-    assert list(trace.r) == item_percentages(result)
+    assert list(trace.r) == [*item_percentages(result), item_percentages(result)[0]]  # closed
     assert list(trace.r)[:4] == [25.0, 0.0, 23.1, 20.0]  # 2/8, 0/12, 6/26, 2/10
-    assert [row[3] for row in trace.customdata] == [item.name for item in rubric.items]
+    names = [item.name for item in rubric.items]
+    assert [row[3] for row in trace.customdata] == [*names, names[0]]
     assert "%{customdata[0]:g} / %{customdata[1]:g}" in trace.hovertemplate
     assert fig.layout.polar.radialaxis.range == (0, 100)
     assert fig.layout.height == 420

@@ -42,7 +42,7 @@ def test_summary_radar_is_per_item_percentage(app: AppTest, rubric: Rubric) -> N
     summary = next(c for c in charts if "radar.summary" in c.proto.id)
     spec = json.loads(summary.proto.spec)
     expected = item_percentages(score(rubric, sess(app).answers))
-    assert spec["data"][0]["r"] == expected
+    assert spec["data"][0]["r"] == [*expected, expected[0]]  # the outline closed
     assert expected[0] == 25.0 and expected[2] == pytest.approx(23.1)
     assert spec["data"][0]["theta"][0] == "组织管理<br><b>25%</b>"  # the % outside the shape
     assert "得分" in spec["data"][0]["hovertemplate"]

@@ -190,10 +190,8 @@ def test_a_trainee_sees_their_own_name_as_plain_text(hostile_accounts: dict) -> 
             assert not RAW.search(body), (where, body)
         assert "学员" + PAYLOAD in "\n".join(bodies).replace("\\", ""), where
 
-    check("示例练习")
-    at.button(key="practice.start").click().run()  # the practice is named after the trainee
-    assert not at.exception, at.exception
-    check("示例练习, practising")
+    goto(at, "practise")  # the trainee's first page is a redirect AppTest does not follow
+    check("示例练习, practising")  # rejoining opens the practice the fixture made for this name
     for url_path in ("criteria-guide", routes.item_url(0)):
         goto(at, url_path)
         check(url_path)

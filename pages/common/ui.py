@@ -255,7 +255,7 @@ def conflict_box(sheet: answers.Sheet, cid: str, *fields: str) -> None:
         mine, theirs = st.columns(2)
         mine.caption("您填写的")
         mine.text(show(conflict.mine))
-        theirs.caption(f"{conflict.by} 保存的")
+        theirs.caption(f"{plain(conflict.by)} 保存的")
         theirs.text(show(conflict.theirs))
         with st.container(horizontal=True):
             choices = [("mine", "用我的"), ("theirs", "用已保存的")]

@@ -13,6 +13,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from jiguan.accounts import ADMIN, TRAINER
 from jiguan.charts import apart_heatmap, totals_histogram
 from jiguan.reports.handouts import build_key_handout, build_sample_handout
 from jiguan.rubric import Rubric
@@ -269,9 +270,12 @@ def render() -> None:
     rubric = state.get_rubric()
     codes = workshop_codes()
     if not codes:
+        teaching = not access.shared() or access.caller().role in (TRAINER, ADMIN)
         st.info(
             "还没有任何练习。请告诉学员一个培训班代码（如「2026-12 南京培训班」），"
-            "学员在「示例练习」页填写该代码后开始练习，结果就会出现在这里。",
+            "学员在「示例练习」页填写该代码后开始练习，结果就会出现在这里。"
+            if teaching  # the instructions are the trainer's, not a 填报人's
+            else "还没有任何练习。培训班的练习结果由培训师在此查看。",
             icon=":material/groups:",
         )
         return
