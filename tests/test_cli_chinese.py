@@ -27,10 +27,12 @@ COMMANDS = (
     "restore",
     "user",
     "user add",
+    "user unlock",
+    "workshop",
 )
-CHOICES = {"docx", "xlsx", "pdf", "filler", "reviewer", "trainer"}
+CHOICES = {"docx", "xlsx", "pdf", "self-report", "self", "filler", "reviewer", "trainer"}
 NAMES = {"CSV", "JSON", "YAML", "ZIP", "Word", "Excel", "PDF", "OIDC", "SQLite", "PostgreSQL"}
-NAMES |= {"pg_dump", "python", "m", "jiguan"}
+NAMES |= {"pg_dump", "python", "m", "jiguan", "Ctrl", "C"}
 _LATIN = re.compile(r"[A-Za-z][A-Za-z_]*")
 _TO_TYPE = re.compile(
     r"(?<![\w-])-{1,2}[a-z][\w-]*"  # option strings

@@ -165,7 +165,7 @@ def test_a_download_needs_an_open_login_in_shared_mode(
 
 
 def test_the_login_cookie_is_host_prefixed_over_https(shared_server) -> None:
-    from jiguan.accounts import COMMAND_LINE, FILLER
+    from jiguan.accounts import FILLER
     from jiguan.store.logins import COOKIE, SECURE_COOKIE
 
     srv, db = shared_server

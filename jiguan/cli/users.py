@@ -49,7 +49,7 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         help="只用统一身份认证（OIDC）登录、没有密码的账户；用户名为身份提供方给出的邮箱或用户名",
     )
     unlock = actions.add_parser("unlock", help="解除账户的登录限制（清除所有来源的密码错误计数）")
-    unlock.add_argument("name", metavar="NAME", help="用户名")
+    unlock.add_argument("name", metavar="用户名", help="要解除登录限制的用户名")
     p.set_defaults(run=run)
 
 

@@ -38,17 +38,32 @@ def register(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="为培训课堂启动服务（共享模式，开设培训班并显示地址和二维码）",
         description="一条命令开一堂培训课：培训教师账户（首次询问密码）、培训班代码、本机地址和二维码，"
-        "然后在局域网内启动服务，按 Ctrl-C 结束。",
+        "然后在局域网内启动服务，按 Ctrl+C 结束。",
     )
     p.add_argument(
-        "--trainer", default=DEFAULT_TRAINER, help=f"培训教师的用户名（默认「{DEFAULT_TRAINER}」）"
+        "--trainer",
+        default=DEFAULT_TRAINER,
+        metavar="用户名",
+        help=f"培训教师的用户名（默认「{DEFAULT_TRAINER}」）",
     )
-    p.add_argument("--code", help="培训班代码（默认随机生成，如 K7QM-X4TP9）")
-    p.add_argument("--title", default="", help="培训班名称（默认「<日期> 培训班」）")
+    p.add_argument("--code", metavar="代码", help="培训班代码（默认由系统生成，9 个字符）")
     p.add_argument(
-        "--days", type=int, default=1, help="培训班持续天数，到最后一天 23:59 结束（默认 1）"
+        "--title", default="", metavar="名称", help="培训班名称（默认「<日期> 培训班」）"
     )
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"端口（默认 {DEFAULT_PORT}）")
+    p.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        metavar="天数",
+        help="培训班持续天数，到最后一天 23:59 结束（默认 1）",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="端口",
+        help=f"端口（默认 {DEFAULT_PORT}）",
+    )
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为新账户的密码")
     p.add_argument(
         "--no-serve", action="store_true", help="只准备账户和培训班、显示地址，不启动服务"
