@@ -223,7 +223,8 @@ def test_charts_for_training(rubric: Rubric, samples) -> None:
     results = [(s.unit, score(rubric, s.key_sheet)) for s in samples.values()]
     fig = radar_overlay(results)
     assert [t.name for t in fig.data] == [s.unit for s in samples.values()]
-    assert len(fig.data[0].r) == len(rubric.items)
+    assert len(fig.data[0].r) == len(rubric.items) + 1  # the outline closed: the first again
+    assert fig.data[0].r[-1] == fig.data[0].r[0]
     heat = apart_heatmap([1, 2], ["学员 01", "学员 02", "学员 03"], [[0, 1, 2], [0, 0, 0.5]])
     assert [list(row) for row in heat.data[0].z] == [[0, 1, 2], [0, 0, 0.5]]
     assert list(heat.data[0].y) == ["指标 1", "指标 2"]

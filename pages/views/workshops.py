@@ -122,7 +122,9 @@ def render() -> None:
             key="ws.until",
             format="YYYY-MM-DD",
         )
-        st.caption("培训班代码由系统生成（如 K7M-Q2X-9HT），学员输入时不区分大小写、可省略短横线。")
+        st.caption(
+            "培训班代码由系统生成（9 个字符，分三组），学员输入时不区分大小写、可省略短横线。"
+        )
         st.form_submit_button("开设培训班", type="primary", on_click=_open, args=(me,))
     mine = state.attempt(lambda: _workshops().list(me), "读取培训班失败")
     if not mine:
