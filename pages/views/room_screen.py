@@ -96,6 +96,7 @@ def render() -> None:
     codes = [*opened, *(c for c in codes if c not in opened)]
     if code not in codes:
         if not codes:
+            st.title("投影视图", anchor=False)
             st.info("还没有任何练习。", icon=":material/groups:")
             return
         code = codes[0]
