@@ -3,7 +3,6 @@ light poll that brings in what colleagues save (keyed fragments; see pages/commo
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from functools import lru_cache
@@ -17,7 +16,7 @@ from jiguan.format import format_time, points
 from jiguan.limits import MAX_NAME_CHARS
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
 from jiguan.store import StoreError, StoreUnavailable
-from pages.common import access, answers, refresh, review_input, routes, state
+from pages.common import access, answers, refresh, review_input, routes, scripts, state
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -71,13 +70,9 @@ def _user_cookie() -> None:
         s.user_cookie = "read"
     elif s.user_cookie == "write":
         s.user_cookie = "read"
-        # A JSON string is a JS string literal; "<" escaped so no text can end the script.
-        name = json.dumps(s.user).replace("<", "\\u003c")
-        st.html(
-            f'<script>document.cookie = "{USER_COOKIE}=" + encodeURIComponent({name})'
-            ' + "; path=/; max-age=31536000; SameSite=Lax";</script>',
-            unsafe_allow_javascript=True,
-        )
+        # The name goes in a data attribute (escaped), never into the script's text: the
+        # Content-Security-Policy allows only pages/js/ scripts, by hash.
+        scripts.run("filler_cookie", cookie=USER_COOKIE, who=s.user)
 
 
 def _who(url_path: str) -> None:

@@ -9,7 +9,7 @@ from jiguan.format import points
 from jiguan.rubric import Rubric
 from jiguan.scoring import answer_words
 from jiguan.training import KIND_LABELS, indicator_kind, rule_explanation, worked_examples
-from pages.common import routes, state
+from pages.common import routes, scripts, state
 from pages.common.routes import chinese_number
 from pages.common.text import plain
 from pages.common.training_ui import get_samples
@@ -80,37 +80,6 @@ def _item_index(rubric: Rubric, ind_id: int) -> int:
     return rubric.items.index(rubric.place_of[ind_id][0])
 
 
-# A presenter's clicker sends PageDown/PageUp (some: arrows, Space): click 下一条 / 上一条.
-# Installed once per browser tab; it acts only while those buttons are on the page and not
-# while the user types in a field or a menu is open.
-_KEYS = """
-<script>
-if (!window.jiguanPresentKeys) {
-  window.jiguanPresentKeys = true;
-  const next = ["PageDown", "ArrowRight", "ArrowDown", " ", "Spacebar"];
-  const prev = ["PageUp", "ArrowLeft", "ArrowUp"];
-  const typing = "input:not([type=checkbox]):not([type=radio]), textarea, select, "
-    + "[role=combobox], [role=listbox]";
-  const button = (label) => [...document.querySelectorAll(".st-key-present-controls button")]
-    .find((b) => b.innerText.includes(label));
-  const ours = (event) => !(event.target && event.target.closest && event.target.closest(typing))
-    && button("下一条");
-  document.addEventListener("keydown", (event) => {
-    if (!ours(event)) return;
-    const label = next.includes(event.key) ? "下一条" : prev.includes(event.key) ? "上一条" : "";
-    if (!label) return;
-    event.preventDefault();  // no page scroll, no second click of a focused button
-    const target = button(label);
-    if (target && !target.disabled) target.click();
-  }, true);
-  document.addEventListener("keyup", (event) => {
-    if (event.key === " " && ours(event)) event.preventDefault();
-  }, true);
-}
-</script>
-"""
-
-
 def _controls(rubric: Rubric, pos: int, last: bool) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom", key="present-controls"):
         st.button(
@@ -165,7 +134,9 @@ def render() -> None:
     """One indicator per screen."""
     rubric = state.get_rubric()
     st.html(_STYLE)
-    st.html(_KEYS, unsafe_allow_javascript=True)
+    # A presenter's clicker sends PageDown/PageUp (some: arrows, Space): pages/js/present_keys.js
+    # clicks 下一条 / 上一条, once per tab, never while the user types or a menu is open.
+    scripts.run("present_keys")
     order = _order(rubric)
     pos = _pos(rubric)
     ind = rubric.indicator_by_id[order[pos]]
