@@ -54,7 +54,7 @@ def _sign(page, name: str) -> None:
     who.press("Tab")
     _settle(page)
     # the name is kept in the browser by the run that follows (a cookie; pages/sidebar.py)
-    page.wait_for_function("document.cookie.includes('jiguan_filler=')", timeout=20_000)
+    page.wait_for_function("() => document.cookie.includes('jiguan_filler=')", timeout=20_000)
 
 
 def _until(condition, seconds: float = 20.0) -> bool:
@@ -109,8 +109,8 @@ def test_two_editors_on_one_evidence_field_lose_nothing(
 
     a.get_by_role("button", name=re.compile("^合并")).click()
     assert _until(lambda: store.answers(aid)["2.1"].evidence == "制度文件\n会议纪要\n培训记录")
+    _settle(a)  # the run that redraws the field is over (no stale copy of it left in the page)
     expect(_evidence_box(a)).to_have_value("制度文件\n会议纪要\n培训记录")
-    _settle(a)
     a.screenshot(path=str(shots / "edit_merged.png"))
 
 
