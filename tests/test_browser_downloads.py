@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import Error as PlaywrightError
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import all_yes
 from jiguan.store import Store
-from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
+from jiguan.training import PROFILE_SAMPLE, PROFILE_SUBMITTED, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
 from tests.conftest import require_service
 
@@ -170,7 +172,12 @@ def test_every_download_in_shared_mode(
     trainer = store.users.get(_account(store, "王老师", TRAINER)).caller()
     store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     sample = load_samples(store.rubric)[0]
-    profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
+    profile = {  # handed in: the room's statistics count handed-in practices by default
+        PROFILE_SAMPLE: sample.id,
+        PROFILE_WORKSHOP: "NJ-2026",
+        PROFILE_TRAINEE: "学员甲",
+        PROFILE_SUBMITTED: "2026-12-01T10:00:00+08:00",
+    }
     practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)
     store.replace_answers(practice.id, dict(sample.key_sheet), user="学员甲")
 
@@ -190,14 +197,18 @@ def test_every_download_in_shared_mode(
     page = _page(browser, f"{srv.url}/import-export?a={aid}", "甲填报")
     page.get_by_role("button", name="下载佐证材料汇编（ZIP）").wait_for()
     _settle(page)
-    store.users.set_disabled(filler, True)
-    with zipfile.ZipFile(io.BytesIO(_fetch(page, "下载佐证材料汇编（ZIP）"))) as zf:
-        assert zf.namelist() == ["导出失败说明.txt"]
-        assert "登录已失效" in zf.read("导出失败说明.txt").decode()
+    store.users.set_disabled(filler, True, by=COMMAND_LINE)
+    # Disabling ends the account's logins: the file is built as a refusal, audited as a
+    # failure, and the /media/ gate (jiguan.web) does not hand even that to an ended login.
+    with pytest.raises(PlaywrightError):
+        _fetch(page, "下载佐证材料汇编（ZIP）")
     page.context.close()
+    deadline = time.monotonic() + 20
+    while not _failures(store) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert _failures(store) == ["导出佐证材料汇编失败 登录已失效，请重新登录后再下载"]
     assert store.users.audit_log()[0].action == "导出佐证材料汇编失败"
-    store.users.set_disabled(filler, False)
+    store.users.set_disabled(filler, False, by=COMMAND_LINE)
 
     review = _page(browser, f"{srv.url}/?a={aid}", "评估组甲")
     _check_review_downloads(review, aid, srv.url)
