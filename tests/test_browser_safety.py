@@ -40,10 +40,7 @@ def _type_evidence_unblurred(page) -> None:
     page.keyboard.type(EVIDENCE)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Fails on the tree merged from eight branches at the end of the session (a modal or timing change after the merge); left for the next session, see the closing note",
-)
+@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 @pytest.mark.parametrize("via", ["top", "sidebar", "next"])
 def test_navigating_from_a_focused_field_saves_it_and_wipes_nothing(
     server: str, browser, artifacts_dir: Path, via: str

@@ -47,10 +47,7 @@ def _heading(page, ind_id: int) -> None:
     _settle(page)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Fails on the tree merged from eight branches at the end of the session (a modal or timing change after the merge); left for the next session, see the closing note",
-)
+@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 @pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)], ids=["1024x768", "1920x1080"])
 def test_the_presentation_fits_every_indicator_and_follows_the_clicker(
     server: str, browser, shots: Path, size: tuple[int, int]
@@ -138,10 +135,7 @@ def _top(page, title: str) -> None:
     _settle(page)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Fails on the tree merged from eight branches at the end of the session (a modal or timing change after the merge); left for the next session, see the closing note",
-)
+@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_a_workshop_with_several_trainees(room_server, browser, shots: Path) -> None:
     server, store, trainer = room_server
     # the trainer's projector view, open all along
