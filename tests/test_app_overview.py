@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, REVIEWER
+from jiguan.accounts import ADMIN, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
-from tests.app_support import HARNESS, goto, sess, start
+from tests.app_support import add_account, goto, login, sess, start
 
 PASSWORD = "一个足够长的密码123"
 NEW_PASSWORD = "另一个足够长的密码456"
@@ -77,15 +77,8 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
 
 
 def _login(store: Store, name: str, role: str, unit: str | None = None) -> AppTest:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    return at
+    add_account(store, name, role, unit)
+    return login(name)
 
 
 def test_shared_scope_administrator_and_panel(

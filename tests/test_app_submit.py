@@ -13,7 +13,7 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from tests.app_support import HARNESS, create, goto, sess, start
+from tests.app_support import add_account, create, goto, login, sess, start
 
 PASSWORD = "一个足够长的密码123"
 NEW_PASSWORD = "另一个足够长的密码456"
@@ -74,16 +74,9 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
 
 
-def _login(store: Store, name: str, role: str, unit: str) -> AppTest:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    return at
+def _login(store: Store, name: str, role: str, unit: str | None = None) -> AppTest:
+    add_account(store, name, role, unit)
+    return login(name)
 
 
 def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store) -> None:
