@@ -63,12 +63,7 @@ def radar(result: Result, *, height: int = 420, labels: bool = True) -> go.Figur
         height: figure height in pixels (small in the sidebar, large on 汇总).
         labels: show the item names around the radar (off for very small figures).
     """
-    return radar_of(result.items, height=height, labels=labels)
-
-
-def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = True) -> go.Figure:
-    """`radar` from the item results alone (what the figure depends on), for callers that
-    keep figures by their items."""
+    items = result.items
     small = height < 300
     # Large: each item's % under its name, outside the shape (radial tick labels would sit on
     # the filled area); small (the sidebar): names only.
@@ -91,8 +86,7 @@ def radar_of(items: Sequence[GroupResult], *, height: int = 420, labels: bool = 
         ),
         name="得分率",
     )
-    # Layout given to the constructor: building it through update_layout costs ~8x more, and
-    # the sidebar rebuilds this figure on every answer.
+    # Layout given to the constructor: building it through update_layout costs ~8x more.
     layout = dict(
         height=height,
         margin={"l": 60, "r": 60, "t": 20, "b": 20}

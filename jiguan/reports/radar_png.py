@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+from jiguan.radar_svg import axis_angle
 from jiguan.reports.pdf import VENDORED_FONT as FONT_FILE
 
 SIZE = 1200  # pixels: sharp at 12 cm wide in print
@@ -22,7 +23,7 @@ _GRID = (190, 190, 190)
 
 
 def _point(index: int, count: int, fraction: float) -> tuple[float, float]:
-    angle = -math.pi / 2 + 2 * math.pi * index / count  # first item at the top, clockwise
+    angle = axis_angle(index, count)  # first item at the top, clockwise
     return (
         _CENTRE + _RADIUS * fraction * math.cos(angle),
         _CENTRE + _RADIUS * fraction * math.sin(angle),

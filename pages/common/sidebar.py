@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import streamlit as st
 
-from jiguan.charts import radar_of
 from jiguan.format import format_time, points
 from jiguan.limits import MAX_NAME_CHARS
-from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
+from jiguan.radar_svg import radar_svg
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError, StoreUnavailable
 from pages.common import access, answers, refresh, review_input, routes, scripts, state
 from pages.common.session import session
 from pages.common.text import plain
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 POLL_SECONDS = 5
 USER_COOKIE = "jiguan_filler"
@@ -135,18 +130,11 @@ def _item_row(index: int) -> None:
         st.progress(item.score / item.max if item.max else 0.0)
 
 
-@lru_cache(maxsize=512)
-def _radar_figure(items: tuple[GroupResult, ...]) -> go.Figure:
-    """The sidebar radar for these item scores, shared by the sessions of this process: every
-    full run draws it, mostly for scores it has drawn before. Never changed after it is built
-    (st.plotly_chart reads it through ``to_dict()``, a copy)."""
-    return radar_of(items, height=230)
-
-
 def _radar() -> None:
-    st.plotly_chart(
-        _radar_figure(state.result().items), key="radar.sidebar", config={"displayModeBar": False}
-    )
+    """A static drawing, not a plotly chart: it is redrawn on every full run (jiguan/radar_svg.py).
+    Markdown, not st.html: st.html's sanitiser drops ``<svg>``."""
+    items = state.result().items
+    st.markdown(radar_svg(tuple((g.name, g.score, g.max) for g in items)), unsafe_allow_html=True)
 
 
 def _poll() -> None:
