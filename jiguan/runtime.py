@@ -18,6 +18,7 @@ from pathlib import Path
 from jiguan import DEFAULT_RUBRIC_PATH
 from jiguan.journal import Journal, Outage, Replayer, audit_bad, replay_with
 from jiguan.rubric import RUBRIC_ENV, Rubric, load_rubric
+from jiguan.stamps import Stamps
 from jiguan.store import Store, StoreError, load_config, resolve_data_dir
 
 
@@ -30,6 +31,7 @@ class Held:
     journal: Journal
     replayer: Replayer
     outage: Outage
+    stamps: Stamps  # when each open assessment last changed, for every tab's poll
 
 
 _lock = threading.Lock()
@@ -90,7 +92,7 @@ def _open(the_rubric: Rubric, journal_dir: Path) -> Held:
 
     journal = Journal(journal_dir, on_bad=audit_bad(store))
     replayer = Replayer(journal, replay_with(store, outage), probe=probe).start()
-    return Held(store, journal, replayer, outage)
+    return Held(store, journal, replayer, outage, Stamps(store.stamps))
 
 
 @cache

@@ -61,6 +61,15 @@ def get_info(conn: Connection, aid: int) -> AssessmentInfo:
     return assessment_info(row)
 
 
+def stamps(conn: Connection, aids: list[int]) -> dict[int, datetime]:
+    """``updated_at`` of each of ``aids`` that exists, in one query."""
+    ids = [aid for aid in aids if isinstance(aid, int) and 0 < aid <= MAX_ID]
+    if not ids:
+        return {}
+    query = sa.select(assessments.c.id, assessments.c.updated_at).where(assessments.c.id.in_(ids))
+    return {row.id: row.updated_at for row in conn.execute(query)}
+
+
 def list_infos(conn: Connection, include_deleted: bool) -> list[AssessmentInfo]:
     query = _INFO.order_by(assessments.c.updated_at.desc(), assessments.c.id.desc())
     if not include_deleted:

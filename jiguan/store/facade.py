@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,14 @@ class Store:
         """
         with self._db.read() as conn:
             return assessments_q.get_info(conn, aid)
+
+    @guard("读取自评")
+    def stamps(self, aids: Sequence[int]) -> dict[int, datetime]:
+        """When each of ``aids`` last changed (``updated_at``), in one query; for the process's
+        one poll of the assessments its pages show (`jiguan.stamps`). Unscoped: callers ask only
+        for assessments a session has already been allowed to read."""
+        with self._db.read() as conn:
+            return assessments_q.stamps(conn, list(aids))
 
     @guard("新建自评")
     def create_assessment(

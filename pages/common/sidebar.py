@@ -148,12 +148,14 @@ def _poll() -> None:
     if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)
         return
     s.stamp_checked = time.monotonic()
-    try:
-        stamp = state.get_store().get_assessment(s.aid).updated_at
+    try:  # from the process's board: one query per second for all its tabs (jiguan/stamps.py)
+        stamp = state.saving().stamps.get(s.aid)
     except StoreUnavailable:
         state.saving().outage.fail()
         return
     except StoreError:
+        return
+    if stamp is None:  # purged meanwhile; the next full run says so
         return
     if stamp == s.seen_stamp:
         if _review_moved():
