@@ -261,7 +261,13 @@ class Session:
                 for fid in msg.stop_auto_rerun.fragment_ids:
                     self.auto_reruns.pop(fid, None)
 
-    async def poll(self, query_string: str, stop: asyncio.Event, rng: random.Random) -> int:
+    async def poll(
+        self,
+        query_string: str,
+        stop: asyncio.Event,
+        rng: random.Random,
+        log: list[float] | None = None,
+    ) -> int:
         """Send the timed fragment reruns a browser would send, until ``stop``; returns how
         many ran. The first one comes after a random part of its interval (tabs opened at
         different times do not poll in step)."""
@@ -277,11 +283,15 @@ class Session:
                 query_string=query_string, page_script_hash=self.page_script_hash, fragment_id=fid
             )
             done += 1
-            interval = self.auto_reruns.get(fid)
-            if interval is None:
-                del due[fid]
-            else:
-                due[fid] = time.perf_counter() + interval
+            now = time.perf_counter()
+            if log is not None:
+                log.append(now)
+            # The rerun may have declared the timers anew (the app's poll slows down in an
+            # idle tab: a new interval, maybe a new fragment id): follow what the server said.
+            due = {
+                f: (now + t if f == fid or f not in due else due[f])
+                for f, t in self.auto_reruns.items()
+            }
         return done
 
     def set_widget(self, key: str, value: Any) -> Widget:

@@ -30,6 +30,7 @@ one shown last saves the value and then continues to the page the user asked for
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,6 +200,7 @@ class Sheet:
         field is refused as a conflict, never overwritten.
         """
         s = session()
+        s.active_at = time.monotonic()  # the user is here: the poll keeps its pace
         criterion = state.get_rubric().criteria[cid]
         key = self.key(field, cid)
         fields = self.fields_of(criterion, field, ss.get(key))

@@ -65,6 +65,10 @@ class Session:
     files: dict[str, list[EvidenceFile]] = field(default_factory=dict)
     seen_stamp: datetime | None = None  # the assessment's updated_at when last loaded
     stamp_checked: float = 0.0  # time.monotonic() when updated_at was last compared
+    # The sidebar's poll slows down in a tab nobody has used for a while (pages/common/sidebar.py).
+    active_at: float = 0.0  # time.monotonic() of the user's last run or answer
+    poll_slow: bool = False
+    poll_rerun: bool = False  # this full run was asked for by the poll, not by the user
 
     # Each cell widget's base: the (version, cell) it was seeded from (pages/answers.py).
     seeded: dict[str, tuple[int, Any]] = field(default_factory=dict)

@@ -3,6 +3,7 @@ light poll that brings in what colleagues save (keyed fragments; see pages/commo
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from urllib.parse import unquote
@@ -19,6 +20,11 @@ from pages.common.session import session
 from pages.common.text import plain
 
 POLL_SECONDS = 5
+# A tab nobody has used for IDLE_AFTER seconds polls every IDLE_POLL_SECONDS: an idle tab's
+# poll is a fragment rerun, mostly Streamlit's own work (issue 25; bench/README.md).
+# (JIGUAN_POLL_IDLE_AFTER: the browser test's shorter wait.)
+IDLE_AFTER = float(os.environ.get("JIGUAN_POLL_IDLE_AFTER") or 120)
+IDLE_POLL_SECONDS = 20
 USER_COOKIE = "jiguan_filler"
 
 
@@ -26,6 +32,10 @@ def score_panel(url_path: str) -> None:
     """The panel for the page at ``url_path``; on an item's page that item's row is a fragment
     of its own (answers there change it)."""
     s = session()
+    if s.poll_rerun:  # asked for by the poll: not the user's doing
+        s.poll_rerun = False
+    else:
+        s.active_at, s.poll_slow = time.monotonic(), False
     _who(url_path)
     if s.aid is None or s.info is None:
         if routes.home_url(access.nav_role()) == routes.HOME_URL:
@@ -43,7 +53,7 @@ def score_panel(url_path: str) -> None:
         else:
             _item_row(i)
     st.fragment(key=refresh.SIDEBAR_RADAR)(_radar)()
-    st.fragment(run_every=POLL_SECONDS)(_poll)()
+    st.fragment(run_every=IDLE_POLL_SECONDS if s.poll_slow else POLL_SECONDS)(_poll)()
 
 
 def _set_user(page_url: str) -> None:
@@ -142,7 +152,10 @@ def _poll() -> None:
     changed what; the page is redrawn (fields being typed into are left alone)."""
     s = session()
     if access.lapsed():  # signed out meanwhile (expired, disabled, …): show the sign-in form
-        st.rerun(scope="app")
+        _rerun_app()
+    if not s.poll_slow and time.monotonic() - s.active_at > IDLE_AFTER:
+        s.poll_slow = True
+        _rerun_app()  # the full run declares this fragment again, with the slower interval
     if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
         return
     if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)
@@ -159,12 +172,17 @@ def _poll() -> None:
         return
     if stamp == s.seen_stamp:
         if _review_moved():
-            st.rerun(scope="app")  # the review page reloads its verdicts (review_input.load)
+            _rerun_app()  # the review page reloads its verdicts (review_input.load)
         return
     changed = state.load(s, state.get_store(), s.aid)
     if changed:  # not just this browser's own saves moving the stamp
         answers.ANSWERS.take_remote(changed)
-        st.rerun(scope="app")
+        _rerun_app()
+
+
+def _rerun_app() -> None:
+    session().poll_rerun = True
+    st.rerun(scope="app")
 
 
 def _review_moved() -> bool:
