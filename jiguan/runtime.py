@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from jiguan import DEFAULT_RUBRIC_PATH
-from jiguan.journal import Journal, Outage, Replayer, audit_bad, replay_with
+from jiguan.journal import Journal
+from jiguan.replay import Outage, Replayer, audit_bad, replay_with
 from jiguan.rubric import RUBRIC_ENV, Rubric, load_rubric
 from jiguan.stamps import Stamps
 from jiguan.store import Store, StoreError, load_config, resolve_data_dir

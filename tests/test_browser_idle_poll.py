@@ -20,7 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def idle_server(tmp_path: Path) -> AppServer:
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_POLL_IDLE_AFTER": "12"})
+    srv = AppServer(
+        tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_POLL_IDLE_AFTER": "12"}
+    )
     srv.start()
     yield srv
     srv.stop()

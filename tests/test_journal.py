@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, LOCAL_CALLER, TRAINEE, TRAINER, Caller
-from jiguan.journal import Change, Journal, Outage, Replayer, replay_with, save_change
+from jiguan.journal import Change, Journal, save_change
+from jiguan.replay import Outage, Replayer, replay_with
 from jiguan.scoring import Answer
 from jiguan.store import ConflictError, Store, StoreUnavailable
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from jiguan import runtime
 from jiguan.accounts import ADMIN, COMMAND_LINE
-from jiguan.journal import BAD_ACTION, Journal
+from jiguan.journal import Journal
+from jiguan.replay import BAD_ACTION
 from jiguan.web import lifespan
 from pages.common import state
 from tests.app_support import HARNESS

@@ -9,8 +9,8 @@ import streamlit as st
 
 from jiguan.accounts import ADMIN
 from jiguan.format import CHINA_TZ, format_time
-from jiguan.journal import BAD_ACTION
 from jiguan.limits import MAX_NAME_CHARS
+from jiguan.replay import BAD_ACTION
 from jiguan.store import audit_csv
 from pages.common import access, state
 
