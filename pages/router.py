@@ -58,7 +58,10 @@ def main() -> None:
     loaded = s.loaded_aid
     changed = state.sync()
     if s.loaded_aid != loaded:  # another assessment (or the first): every widget anew
-        for cid in rubric.criteria:
+        # A cell widget's value is only ever set together with its seed (answers.Sheet.seed):
+        # with nothing seeded, as in a new session, there is nothing to forget (~8% of a new
+        # session's first page; bench/README.md).
+        for cid in rubric.criteria if s.seeded else ():
             answers.ANSWERS.forget(cid)
     else:
         answers.ANSWERS.take_remote(changed)
