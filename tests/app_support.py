@@ -154,4 +154,7 @@ def login(name: str) -> AppTest:
     at.text_input(key="login.password").set_value(ACCOUNT_PASSWORD)
     at.button(key="FormSubmitter:login-登录").click().run()
     assert not at.exception, at.exception
+    account = sess(at).account  # signed in: what the caller checks is that account's view
+    assert account is not None and account.name == name, [e.value for e in at.error]
+    assert not [w for w in at.text_input if w.key == "login.name"]
     return at

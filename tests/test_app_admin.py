@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINEE, TRAINER
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.store.workshops import generated_form
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from pages.common import routes
-from tests.app_support import HARNESS, goto, sess
+from tests.app_support import HARNESS, add_account, goto, login, sess
 
 PASSWORD = "一个足够长的密码123"
-NEW_PASSWORD = "另一个足够长的密码456"
 
 
 @pytest.fixture
@@ -28,30 +27,11 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
 
 
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-    return info.id
-
-
-def _login(name: str) -> AppTest:
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    account = sess(at).account  # signed in: what the caller checks is that account's view
-    assert account is not None and account.name == name, [e.value for e in at.error]
-    assert not [w for w in at.text_input if w.key == "login.name"]
-    return at
-
-
 def test_administrator_adds_an_account_and_changes_its_role(
     shared: None, other_store: Store
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
-    at = goto(_login("管理员"), "accounts")
+    add_account(other_store, "管理员", ADMIN)
+    at = goto(login("管理员"), "accounts")
     at.text_input(key="admin.new.name").set_value("甲填报")
     at.selectbox(key="admin.new.role").set_value(FILLER)
     at.text_input(key="admin.new.unit").set_value("甲局")
@@ -79,9 +59,9 @@ def test_administrator_adds_an_account_and_changes_its_role(
 
 
 def test_a_filler_cannot_draw_the_administrator_page(shared: None, other_store: Store) -> None:
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "甲填报", FILLER, "甲局")
-    at = _login("甲填报")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "甲填报", FILLER, "甲局")
+    at = login("甲填报")
     at = goto(at, "accounts")
     assert not at.exception, at.exception
     assert not [w for w in at.text_input if w.key == "admin.new.name"]
@@ -91,8 +71,8 @@ def test_a_filler_cannot_draw_the_administrator_page(shared: None, other_store: 
 def test_trainee_joins_with_a_code_and_sees_only_their_practice(
     shared: None, other_store: Store
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
-    trainer_id = _account(other_store, "培训师", TRAINER)
+    add_account(other_store, "管理员", ADMIN)
+    trainer_id = add_account(other_store, "培训师", TRAINER)
     trainer = other_store.users.get(trainer_id).caller()
     other_store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     for who in ("小王", "小李"):
@@ -118,9 +98,9 @@ def test_trainee_joins_with_a_code_and_sees_only_their_practice(
 
 
 def test_trainer_opens_a_workshop_on_its_page(shared: None, other_store: Store) -> None:
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "王老师", TRAINER)
-    at = goto(_login("王老师"), "workshops")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "王老师", TRAINER)
+    at = goto(login("王老师"), "workshops")
     at.text_input(key="ws.name").set_value("")
     at.button(key="FormSubmitter:ws.open-开设培训班").click().run()
     assert "培训班名称不能为空" in " ".join(e.value for e in at.error)
@@ -178,8 +158,8 @@ def _join(code: str, name: str) -> AppTest:
 def test_a_trainee_reaches_only_the_practice_pages(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
-    trainer = other_store.users.get(_account(other_store, "培训师", TRAINER)).caller()
+    add_account(other_store, "管理员", ADMIN)
+    trainer = other_store.users.get(add_account(other_store, "培训师", TRAINER)).caller()
     other_store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     at = _join("NJ-2026", "小王")
     assert sess(at).shown_page == "practise"  # a trainee starts on 示例练习
@@ -208,10 +188,10 @@ def test_a_trainee_reaches_only_the_practice_pages(
 def test_a_filler_reaches_the_usual_pages_but_not_the_administrators(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "甲填报", FILLER, "甲局")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "甲填报", FILLER, "甲局")
     mine = other_store.create_assessment("甲局", "第一次自评")
-    at = _login("甲填报")  # the unit's only assessment is opened
+    at = login("甲填报")  # the unit's only assessment is opened
     assert sess(at).aid == mine.id
     assert sess(at).shown_page == ""
     admin_only = {r.url_path for r in (*routes.ADMIN_ROUTES, routes.WORKSHOPS_ROUTE)}

@@ -17,14 +17,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from pages.common import routes
-from tests.app_support import HARNESS, create, goto
-
-PASSWORD = "一个足够长的密码123"
-NEW_PASSWORD = "另一个足够长的密码456"
+from tests.app_support import HARNESS, add_account, create, goto, login
 
 ALLOWED = {
     *("CSV", "Word", "Excel", "PDF", "ZIP", "WPS", "OIDC", "UTF", "BOM", "GBK", "GB"),
@@ -126,22 +123,6 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
 
 
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-    return info.id
-
-
-def _login(name: str) -> AppTest:
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_standalone_every_page_is_chinese(data_dir: Path, rubric: Rubric) -> None:
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     check_every_page(at, rubric, None)  # before any assessment exists
@@ -167,20 +148,20 @@ def test_shared_every_page_is_chinese_for_each_role(
     role: str,
     unit: str | None,
 ) -> None:
-    admin = other_store.users.get(_account(other_store, "管理员", ADMIN)).caller()
+    admin = other_store.users.get(add_account(other_store, "管理员", ADMIN)).caller()
     if role != ADMIN:
-        _account(other_store, name, role, unit)
+        add_account(other_store, name, role, unit)
     other_store.create_assessment("甲局", "第一次自评")
-    changed = _account(other_store, "乙填报", FILLER, "乙局")
+    changed = add_account(other_store, "乙填报", FILLER, "乙局")
     other_store.users.set_role(changed, REVIEWER, by=admin)  # an entry of the audit log
-    check_every_page(_login(name), rubric, role)
+    check_every_page(login(name), rubric, role)
 
 
 def test_shared_signed_out_and_trainee_pages_are_chinese(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
-    trainer = other_store.users.get(_account(other_store, "培训师", TRAINER)).caller()
+    add_account(other_store, "管理员", ADMIN)
+    trainer = other_store.users.get(add_account(other_store, "培训师", TRAINER)).caller()
     until = datetime.now(UTC) + timedelta(days=1)
     other_store.workshops.open(trainer, "2026-南京", "南京班", until)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()

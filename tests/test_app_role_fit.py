@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
+from jiguan.accounts import ADMIN, FILLER
 from jiguan.rubric import Rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
 from pages.common import routes
-from tests.app_support import HARNESS, create, goto, run, sess, start
-
-PASSWORD = "一个足够长的密码123"
-NEW_PASSWORD = "另一个足够长的密码456"
+from tests.app_support import HARNESS, add_account, create, goto, login, run, sess, start
 
 
 @pytest.fixture
@@ -25,25 +22,10 @@ def shared(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("JIGUAN_MODE", "shared")
 
 
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, NEW_PASSWORD)
-
-
-def _login(name: str) -> AppTest:
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value(name)
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_signed_out_the_menu_is_only_the_sign_in_page(
     shared: None, other_store: Store, rubric: Rubric
 ) -> None:
-    _account(other_store, "管理员", ADMIN)
+    add_account(other_store, "管理员", ADMIN)
     at = AppTest.from_file(HARNESS, default_timeout=60).run()
     assert [k for k in ("login.name", "join.code") if k in [w.key for w in at.text_input]] == [
         "login.name",
@@ -54,18 +36,18 @@ def test_signed_out_the_menu_is_only_the_sign_in_page(
 
 
 def test_a_filler_sees_no_trainer_instructions(shared: None, other_store: Store) -> None:
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "甲填报", FILLER, "甲局")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "甲填报", FILLER, "甲局")
     other_store.create_assessment("甲局", "第一次自评")
-    at = goto(_login("甲填报"), "workshop-room")
+    at = goto(login("甲填报"), "workshop-room")
     text = " ".join(e.value for e in at.info) + " ".join(m.value for m in at.markdown)
     assert "请告诉学员" not in text
 
 
 def test_a_filler_creates_for_their_own_unit(shared: None, other_store: Store) -> None:
-    _account(other_store, "管理员", ADMIN)
-    _account(other_store, "甲填报", FILLER, "甲局")
-    at = _login("甲填报")
+    add_account(other_store, "管理员", ADMIN)
+    add_account(other_store, "甲填报", FILLER, "甲局")
+    at = login("甲填报")
     assert at.text_input(key="new.unit").value == "甲局"  # prefilled
     at.text_input(key="new.unit").set_value("甲市机关事务管理局")
     at.button(key="FormSubmitter:new-开始自评").click().run()
