@@ -69,6 +69,7 @@ def test_hand_in_asks_when_items_are_left_then_the_practice_is_read_only(
     assert "我的总分" in [m.label for m in at.metric]
     goto(at, "item1")
     assert "已交卷" in _all_text(at)
+    assert "无权修改" not in _all_text(at)  # the one reason, not a wrong second one
     assert at.button_group(key=f"ans.{cid}").disabled  # read-only on screen, not only refused
     assert other_store.answers(aid)[cid].value == "yes"
 
