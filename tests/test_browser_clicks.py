@@ -157,7 +157,6 @@ def test_start_right_after_typing_the_unit_takes(app_server: AppServer, browser)
         _settle(page)
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, shots) -> None:
     srv, store = shared
     _account(store, "管理员", ADMIN)

@@ -147,7 +147,6 @@ def _account(store: Store, name: str, role: str, unit: str | None = None) -> Non
     users.change_password(info.id, FIRST, READY)
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     served: tuple[Cluster, Store], browser, shots: Path, tmp_path: Path
 ) -> None:
