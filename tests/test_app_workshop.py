@@ -119,6 +119,21 @@ def test_a_page_outside_a_trainees_menu_lands_on_the_practice(workshop) -> None:
     assert "「培训班结果」不在您的菜单中，已转到「示例练习」" in _all_text(at)
 
 
+def test_a_trainee_given_a_link_to_the_units_assessment_is_told_no(
+    workshop, other_store: Store
+) -> None:
+    unit = other_store.create_assessment("甲局", "第一次自评")
+    at = _join("小王")
+    _start_practice(at)
+    at.query_params["a"] = str(unit.id)
+    goto(at, "")  # a trainee's 首页 is 示例练习: the refusal is said there, not dropped
+    assert sess(at).shown_page == "practise"
+    assert any("无权访问" in str(e.value) for e in at.error)
+    assert "甲局" not in _all_text(at)
+    goto(at, "practise")  # said once
+    assert not any("无权访问" in str(e.value) for e in at.error)
+
+
 def _practice(store: Store, rubric: Rubric, name: str, answers: dict, *, submitted: bool = True):
     from jiguan.samples import load_samples
     from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
