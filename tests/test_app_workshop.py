@@ -123,10 +123,14 @@ def test_a_trainee_given_a_link_to_the_units_assessment_is_told_no(
     workshop, other_store: Store
 ) -> None:
     unit = other_store.create_assessment("甲局", "第一次自评")
-    at = _join("小王")
-    _start_practice(at)
-    at.query_params["a"] = str(unit.id)
-    goto(at, "")  # a trainee's 首页 is 示例练习: the refusal is said there, not dropped
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    at.query_params["a"] = str(unit.id)  # the link: 首页 of the unit's assessment
+    at.run()
+    at.text_input(key="join.code").set_value(CODE)
+    at.text_input(key="join.name").set_value("小王")
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert not at.exception, at.exception
+    # a trainee's 首页 is 示例练习: the refusal is said there, not dropped by the switch
     assert sess(at).shown_page == "practise"
     assert any("无权访问" in str(e.value) for e in at.error)
     assert "甲局" not in _all_text(at)
