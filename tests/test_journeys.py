@@ -125,14 +125,7 @@ def _create_account(admin: Person, name: str, role_label: str, unit: str) -> Non
     if not page.get_by_label("角色").is_visible():
         page.get_by_text("新建账户", exact=True).click()
     page.get_by_label("用户名", exact=True).last.type(name)
-    page.get_by_label("角色").click()
-    option = page.get_by_role("option", name=role_label)
-    try:
-        option.wait_for(timeout=5000)
-    except Exception:  # the list sometimes does not open on the first click right after
-        admin.shot(f"role_select_{name}")  # typing (issue 20.7, test_browser_clicks.py)
-        page.get_by_label("角色").click()
-    option.click()
+    page.get_by_role("radiogroup", name="角色").get_by_text(role_label, exact=True).click()
     page.get_by_label("单位（填报人、评估组）").fill(unit)
     page.get_by_label(re.compile("初始密码")).fill(FIRST)
     page.get_by_role("button", name="新建", exact=True).click()
@@ -240,6 +233,7 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     panel.page.get_by_role("button", name="未评定的评分项按单位自评填入").click()
     _settle(panel.page)
     panel.page.get_by_role("button", name="定稿", exact=True).click()  # asks first (a popover)
+    panel.sees("确认定稿")
     panel.page.get_by_role("button", name="确认定稿", exact=True).click()
     panel.sees(re.compile("定稿，以下内容只读"))
     panel.shot("panel_final")
@@ -262,6 +256,9 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
         trainee.page.get_by_label("您的姓名").fill(name)
         trainee.page.get_by_role("button", name="加入培训班").click()
         trainee.page.get_by_role("button", name="载入示例单位，开始练习").click()
+        # (「学员：…」 is on the page before the practice too: wait for the practice itself)
+        trainee.page.get_by_role("button", name="交卷并查看答案").wait_for()
+        _settle(trainee.page)
         trainee.sees(re.compile(f"学员：{name}"))
         if name == TRAINEES[0]:  # a trainee cannot open the unit's self-evaluation
             trainee.shot("trainee_practice")
