@@ -260,6 +260,10 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
         trainee.page.get_by_role("button", name="交卷并查看答案").wait_for()
         _settle(trainee.page)
         trainee.sees(re.compile(f"学员：{name}"))
+        trainee.page.get_by_role("button", name="交卷并查看答案").click()  # the room counts
+        trainee.page.get_by_role("button", name="确定交卷").click()  # handed-in practices
+        trainee.sees("与答案不一致的指标：答案的理由")
+        _settle(trainee.page)
         if name == TRAINEES[0]:  # a trainee cannot open the unit's self-evaluation
             trainee.shot("trainee_practice")
             trainee.open(f"?a={aid}")
