@@ -67,8 +67,14 @@ def main() -> None:
         answers.ANSWERS.take_remote(changed)
     if s.aid is not None and st.query_params.get("a") != str(s.aid):
         st.query_params["a"] = str(s.aid)
-    if moved := st.session_state.pop(routes.MOVED, None):  # a page outside the menu was asked
-        st.info(moved, icon=":material/info:")
+    notice = st.session_state.pop(routes.NOTICE, None)  # a refused link, a page not in the menu
+    st.session_state[routes.SHOWN] = notice
+    if notice:
+        kind, text = notice
+        if kind == "error":
+            st.error(text, icon=":material/block:")
+        else:
+            st.info(text, icon=":material/info:")
     with st.sidebar:
         score_panel(page.url_path)
     page.run()

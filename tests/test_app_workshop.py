@@ -69,6 +69,7 @@ def test_hand_in_asks_when_items_are_left_then_the_practice_is_read_only(
     assert "我的总分" in [m.label for m in at.metric]
     goto(at, "item1")
     assert "已交卷" in _all_text(at)
+    assert "无权修改" not in _all_text(at)  # the one reason, not a wrong second one
     assert at.button_group(key=f"ans.{cid}").disabled  # read-only on screen, not only refused
     assert other_store.answers(aid)[cid].value == "yes"
 
@@ -116,6 +117,25 @@ def test_a_page_outside_a_trainees_menu_lands_on_the_practice(workshop) -> None:
     assert sess(at).shown_page == "practise"
     assert "示例练习" in at.title[0].value
     assert "「培训班结果」不在您的菜单中，已转到「示例练习」" in _all_text(at)
+
+
+def test_a_trainee_given_a_link_to_the_units_assessment_is_told_no(
+    workshop, other_store: Store
+) -> None:
+    unit = other_store.create_assessment("甲局", "第一次自评")
+    at = AppTest.from_file(HARNESS, default_timeout=60)
+    at.query_params["a"] = str(unit.id)  # the link: 首页 of the unit's assessment
+    at.run()
+    at.text_input(key="join.code").set_value(CODE)
+    at.text_input(key="join.name").set_value("小王")
+    at.button(key="FormSubmitter:join-加入培训班").click().run()
+    assert not at.exception, at.exception
+    # a trainee's 首页 is 示例练习: the refusal is said there, not dropped by the switch
+    assert sess(at).shown_page == "practise"
+    assert any("无权访问" in str(e.value) for e in at.error)
+    assert "甲局" not in _all_text(at)
+    goto(at, "practise")  # said once
+    assert not any("无权访问" in str(e.value) for e in at.error)
 
 
 def _practice(store: Store, rubric: Rubric, name: str, answers: dict, *, submitted: bool = True):

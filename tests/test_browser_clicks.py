@@ -1,4 +1,4 @@
-"""Every click takes on the first try right after typing (issue 20.7): the role select of
+"""Every click takes on the first try right after typing (issue 20.7): the role choice of
 新建账户 (mouse and keyboard), 开始自评 right after the unit name, and 评审录入's 评估项目
 selector after typing a reason. Screenshots go to artifacts/screenshots/clicks_*.png."""
 
@@ -76,15 +76,16 @@ def _page(browser, url: str, name: str):
     return page
 
 
+def _under_load(page) -> None:
+    """The browser's CPU slowed 6× (Chromium's own throttling), as on the shared 2-core
+    machines where the lost clicks were seen: the timing races show up every few clicks."""
+    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+
+
 def _role_of(store: Store, name: str) -> str:
     return next(u.role for u in store.users.list() if u.name == name)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 20.7, partly fixed: the role is kept once chosen, but the list sometimes "
-    "does not open on the first click right after typing (2 of 5 runs under load)",
-)
 def test_the_role_chosen_right_after_typing_a_name_is_kept(
     shared: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
@@ -94,10 +95,10 @@ def test_the_role_chosen_right_after_typing_a_name_is_kept(
     page.get_by_role("heading", level=1, name="账户与单位").wait_for()
     page.get_by_text("新建账户").click()
 
-    # Mouse: type the name, then at once open 角色 and click 评估组.
+    # Mouse: type the name, then at once click 评估组 (four roles side by side, no list).
+    _under_load(page)
     page.get_by_label("用户名", exact=True).last.type("评估组王")
-    page.get_by_label("角色").click()
-    page.get_by_role("option", name="评估组").click()
+    page.get_by_role("radiogroup", name="角色").get_by_text("评估组", exact=True).click()
     page.get_by_label("单位（填报人、评估组）").fill("甲局")
     page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
     page.get_by_role("button", name="新建", exact=True).click()
@@ -107,11 +108,6 @@ def test_the_role_chosen_right_after_typing_a_name_is_kept(
     assert _role_of(store, "评估组王") == REVIEWER
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 20.7, not fixed: Enter on an open 角色 list inside the form submits the "
-    "form (before unit and password) instead of only choosing the role",
-)
 def test_the_role_chosen_with_the_keyboard_right_after_typing_a_name_is_kept(
     shared: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
@@ -120,11 +116,15 @@ def test_the_role_chosen_with_the_keyboard_right_after_typing_a_name_is_kept(
     page = _page(browser, f"{srv.url}/accounts", "管理员")
     page.get_by_role("heading", level=1, name="账户与单位").wait_for()
     page.get_by_text("新建账户", exact=True).click()
-    # Keyboard: type the name, Tab to 角色, choose with the arrow keys and Enter.
+    # Keyboard: type the name, Tab to 角色 (the next field in reading order), the arrow key to
+    # 评估组, and Enter: it submits nothing before 单位 and password are filled in.
     page.get_by_label("用户名", exact=True).last.type("评估组李")
     page.keyboard.press("Tab")
-    page.keyboard.type("评估组")
+    page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
+    _settle(page)
+    assert not [u for u in store.users.list() if u.name == "评估组李"]
+    assert page.get_by_role("radio", name="评估组", exact=True).is_checked()
     page.get_by_label("单位（填报人、评估组）").fill("甲局")
     page.get_by_label(re.compile("初始密码")).fill(PASSWORD)
     page.get_by_role("button", name="新建", exact=True).click()
@@ -157,7 +157,6 @@ def test_start_right_after_typing_the_unit_takes(app_server: AppServer, browser)
         _settle(page)
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, shots) -> None:
     srv, store = shared
     _account(store, "管理员", ADMIN)
@@ -167,8 +166,9 @@ def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, s
     page = _page(browser, f"{srv.url}/panel-review?a={info.id}", "评估组甲")
     page.get_by_role("heading", level=1, name="评审录入").wait_for()
     _settle(page)
+    _under_load(page)
     rubric = store.rubric
-    for target in (2, 3, 1):
+    for target in (2, 3, 1, 2, 3, 1):
         page.screenshot(path=str(shots / f"clicks_review_before_{target}.png"))
         page.locator("textarea").first.type("现场查看")
         name = f"{'一二三四五六'[target]}、{rubric.items[target].name}"

@@ -137,7 +137,6 @@ def _wait_saved(outage: Outage, cid: str, value: str, seconds: float = 30) -> bo
         store.close()
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_changes_made_while_the_database_is_down_are_saved_after_the_tab_closed(
     outage: Outage, browser, tmp_path: Path, artifacts_dir: Path
 ) -> None:

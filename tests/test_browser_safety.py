@@ -40,7 +40,6 @@ def _type_evidence_unblurred(page) -> None:
     page.keyboard.type(EVIDENCE)
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 @pytest.mark.parametrize("via", ["top", "sidebar", "next"])
 def test_navigating_from_a_focused_field_saves_it_and_wipes_nothing(
     server: str, browser, artifacts_dir: Path, via: str

@@ -59,7 +59,6 @@ def _font_px(locator) -> float:
     return locator.first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_trainer_browses_and_presents(server: str, browser, shots: Path) -> None:
     for size in SIZES:
         page = _page(browser, size, server, "评估指引")
@@ -95,7 +94,6 @@ def test_trainer_browses_and_presents(server: str, browser, shots: Path) -> None
         page.context.close()
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_trainee_practises_and_sees_the_comparison(
     server: str,
     browser,
@@ -128,7 +126,6 @@ def test_trainee_practises_and_sees_the_comparison(
     page.context.close()
 
 
-@pytest.mark.xfail(strict=False, reason="fails on the merged tree; see the closing note")
 def test_trainers_view_with_five_trainees(
     app_server: AppServer,
     browser,

@@ -487,8 +487,8 @@ def _refuse_foreign_link(base: Store) -> None:
         if wanted is None:  # not an id at all: refused like any other it may not see
             raise AccessDenied()
         scoped(base).get_assessment(wanted)
-    except AccessDenied as exc:
-        st.error(str(exc), icon=":material/block:")
+    except AccessDenied as exc:  # shown by the router, on the page this run ends on
+        st.session_state[routes.NOTICE] = ("error", str(exc))
         st.query_params.pop("a", None)
     except StoreError:
         return

@@ -194,13 +194,21 @@ def navigation(rubric: Rubric, role: str | None = None) -> dict[str, list[st.Pag
     return out
 
 
-MOVED = "nav.moved"  # session key: why this browser was sent to its first page
+# Session keys: a line for the next page drawn, ("error" | "info", text): a refused link
+# (access), why this browser was sent to its first page; the router shows it once (SHOWN: the
+# line this run shows, which a switch to the role's first page carries over).
+NOTICE = "nav.notice"
+SHOWN = "nav.notice.shown"
 
 
 def _elsewhere(start: Route, asked: Route) -> None:
-    """A page outside this browser's menu: go to its first page, saying why (not for ``/``)."""
-    if asked.url_path:
-        st.session_state[MOVED] = f"「{asked.title}」不在您的菜单中，已转到「{start.title}」。"
+    """A page outside this browser's menu: go to its first page, saying why (not for ``/``);
+    a line this run showed (a refused link) goes along."""
+    if shown := st.session_state.get(SHOWN):
+        st.session_state[NOTICE] = shown
+    elif asked.url_path:
+        text = f"「{asked.title}」不在您的菜单中，已转到「{start.title}」。"
+        st.session_state[NOTICE] = ("info", text)
     st.switch_page(_page(start))
 
 

@@ -23,6 +23,13 @@ _STYLE = """
 @media (min-width: 1600px) {
   [data-testid="stMainBlockContainer"] { padding-left: 4rem; padding-right: 4rem; } }
 [data-testid="stSidebarUserContent"] { padding-top: 1rem; }
+/* The whole top menu in one row at 1024 px beside the sidebar (a projector, a small laptop),
+   an administrator's 管理 included: below 1280 px its links drop their icons and some padding.
+   Otherwise Streamlit folds the last sections into an English "N more" menu and 培训与比较 is
+   out of sight on the trainer's screen. */
+@media (max-width: 1279px) {
+  [data-testid="stTopNavLink"] { padding-left: 0.25rem; padding-right: 0.25rem; }
+  [data-testid="stTopNavLink"] > span:has([data-testid="stIconMaterial"]) { display: none; } }
 [data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal; overflow: visible; }
 [data-testid="stSidebar"] [data-testid="stMetricValue"] { font-size: 1.75rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
@@ -287,7 +294,12 @@ def stale_note(sheet: answers.Sheet, cid: str, field: str) -> None:
 
 
 def read_only_note() -> None:
-    """On the unit's pages for a role that may read but not write: one line saying why."""
+    """On the unit's pages for a role that may read but not write: one line saying why. A
+    standing submission, a handed-in practice or an ended workshop is said by `banners`; this
+    line is for the store's scope alone (the account may not write this assessment at all)."""
+    info = session().info
+    if info is None or state.read_only(info) or state.get_store().can_write(info):
+        return
     if access.shared() and access.caller().role == REVIEWER:
         why = "评估组成员可以查看本单位的自评，不能修改；评审意见请在「评审录入」中填写。"
     else:

@@ -38,6 +38,12 @@
   let dirty = false;  // typed into a field whose value has not been sent yet
   let lastSend = 0;
   let replaying = false;
+  // The click held now (one at a time). React Aria's controls (Streamlit's segmented control,
+  // pills, buttons groups: [data-react-aria-pressable]) press on the click and, when no click
+  // reached them 80 ms after the pointer went up, click the element themselves: that click is
+  // the held one arriving, not a second one (a second press would unselect the choice).
+  let held = null;
+  const sameTarget = (a, b) => a === b || a.contains(b) || b.contains(a);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
     lastSend = performance.now();
@@ -48,13 +54,26 @@
     if (commitsOnBlur(event.target)) dirty = true;
   }, true);
   document.addEventListener("click", (event) => {
-    if (replaying || !dirty) return;
+    if (replaying) return;
+    const target = event.target.closest(clickable);
+    if (held && target && sameTarget(held.target, target)) {
+      if (dirty || !target.isConnected) {  // not yet, or gone: the held click will come
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      } else {
+        held.done = true;  // this is the held click, let through now: not clicked again
+        held = null;
+      }
+      return;
+    }
+    if (!dirty) return;
     const field = document.activeElement;
     const focused = commitsOnBlur(field);
-    const target = event.target.closest(clickable);
     if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
     event.preventDefault();
     event.stopImmediatePropagation();
+    const hold = {target, done: false};
+    held = hold;
     const heldAt = performance.now();
     if (focused) field.blur();
     const box = target.closest('[class*="st-key-"]');
@@ -66,8 +85,11 @@
         (el) => el.tagName === target.tagName && el.innerText === text) || null;
     };
     const release = (tries = 0) => {
+      if (hold.done) return;
       const now = target.isConnected ? target : successor();
       if (!now && tries < 75) { setTimeout(() => release(tries + 1), 20); return; }
+      hold.done = true;
+      if (held === hold) held = null;
       replaying = true;  // click() dispatches synchronously: this one passes
       try { (now || target).click(); } finally { replaying = false; }
     };
