@@ -33,7 +33,7 @@ def main() -> None:
         page_title="机关事务标准化试点 自评",
         page_icon=str(Path(ROOT) / "static" / "favicon.png"),
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",  # collapsed on a tablet or phone (issue 27.6)
     )
     try:
         rubric = state.get_rubric()
