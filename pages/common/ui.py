@@ -66,11 +66,13 @@ div:has(> [data-testid="stWidgetLabel"]):has(:disabled) > [data-testid="stWidget
 /* Tablet and phone (评估组 on site): every button, segmented-control option and radio
    label a fingertip wide and high, 44 px (WCAG 2.5.5; tests/test_browser_tablet.py). */
 @media (max-width: 1024px), (pointer: coarse) {
-  [data-testid="stMain"] button, [data-testid="stMain"] [data-testid="stRadio"] label {
+  [data-testid="stMain"] button, [data-testid="stMain"] [data-testid="stRadio"] label,
+  [data-testid="stSidebarUserContent"] button {
     min-height: 44px; min-width: 44px; }
   [data-testid="stMain"] [data-testid="stRadio"] label,
-  [data-testid="stMain"] a[data-testid="stPageLink-NavLink"] { align-items: center; }
-  [data-testid="stMain"] a[data-testid="stPageLink-NavLink"] { min-height: 44px; }
+  [data-testid="stMain"] a[data-testid="stPageLink-NavLink"],
+  [data-testid="stSidebarUserContent"] a[data-testid="stPageLink-NavLink"] {
+    align-items: center; min-height: 44px; }
 }
 /* Below a projector's width the top menu fills the header: the total goes under it, on
    the pages that draw it, with room made above the title. */
