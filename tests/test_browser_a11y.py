@@ -104,6 +104,14 @@ def test_every_page_has_no_serious_axe_violation(
             violations = axe_violations(page)
             if violations:
                 found[route.title] = violations
+            if route.url_path == "item1":  # an evidence block opened: its fields and uploader
+                page.get_by_text("佐证材料与备注").first.click()
+                page.get_by_label(re.compile("^佐证材料（每行一条")).first.wait_for()
+                _settle(page)
+                page.screenshot(path=str(shots / "item1_evidence.png"))
+                violations = axe_violations(page)
+                if violations:
+                    found[f"{route.title} 佐证材料与备注"] = violations
     context.close()
     (shots / "violations.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)[:6000]
