@@ -26,7 +26,7 @@ TOTAL = '[data-testid="stSidebar"] [data-testid="stMetricValue"]'
 SIZES = [(768, 1024), (390, 844)]
 TOUCH = 44  # px
 MAIN = '[data-testid="stMain"]'
-SIDEBAR = '[data-testid="stSidebarUserContent"]'  # ours: the total, links, 退出登录
+SIDEBAR = '[data-testid="stSidebar"]'  # the menu (on a narrow screen), the total, links
 
 
 def _seed(app_server: AppServer, answers: dict[str, Answer]) -> int:
@@ -105,11 +105,11 @@ _OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
 # Our controls in the main area that are smaller than a fingertip: buttons (incl. each option
 # of a segmented control, download and link buttons) and radio labels.
 _SMALL = """([min, root]) => [...document.querySelectorAll(
-    [' button', ' [data-testid="stRadio"] label', ' a[data-testid="stPageLink-NavLink"]']
+    [' button', ' [data-testid="stRadio"] label', ' a[data-testid="stPageLink-NavLink"]',
+     ' a[data-testid="stSidebarNavLink"]']
       .map(s => root + s).join(', '))]
   .filter(el => el.offsetParent !== null)
-  .filter(el => !el.closest('[data-testid="stElementToolbar"], [data-testid="stHeader"],'
-    + ' [data-testid="stToolbar"], [data-testid="stExpandSidebarButton"]'))
+  .filter(el => !el.closest('[data-testid="stElementToolbar"], [data-testid="stToolbar"]'))
   .map(el => { const r = el.getBoundingClientRect();
     const owner = el.closest('[data-testid]');
     return {text: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 30),
@@ -181,6 +181,10 @@ def test_tablet_pages_fit_and_are_touchable(
     wait_still(page.locator(SIDEBAR))
     page.screenshot(path=str(shots / f"{width}x{height}_侧栏.png"))
     small += [{**b, "page": "侧栏"} for b in page.evaluate(_SMALL, [TOUCH, SIDEBAR])]
+    if width < 768:  # the menu moved into the sidebar: every page listed, no 「View N more」
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert nav.get_by_role("link", name=re.compile("七、实施效果")).count() == 1
+        assert page.locator('[data-testid="stSidebarNavViewButton"]').count() == 0
     context.close()
     assert not overflow, overflow
     assert not small, small[:20]

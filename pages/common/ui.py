@@ -71,8 +71,11 @@ div:has(> [data-testid="stWidgetLabel"]):has(:disabled) > [data-testid="stWidget
     min-height: 44px; min-width: 44px; }
   [data-testid="stMain"] [data-testid="stRadio"] label,
   [data-testid="stMain"] a[data-testid="stPageLink-NavLink"],
-  [data-testid="stSidebarUserContent"] a[data-testid="stPageLink-NavLink"] {
+  [data-testid="stSidebarUserContent"] a[data-testid="stPageLink-NavLink"],
+  a[data-testid="stSidebarNavLink"] {
     align-items: center; min-height: 44px; }
+  [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"] {
+    min-height: 44px; min-width: 44px; }
 }
 /* Below a projector's width the top menu fills the header: the total goes under it, on
    the pages that draw it, with room made above the title. */
