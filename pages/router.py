@@ -33,7 +33,7 @@ def main() -> None:
         page_title="机关事务标准化试点 自评",
         page_icon=str(Path(ROOT) / "static" / "favicon.png"),
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",  # collapsed on a tablet or phone (issue 27.6)
     )
     try:
         rubric = state.get_rubric()
@@ -44,7 +44,9 @@ def main() -> None:
         st.stop()
     access.take_up_login()  # before the menu: a reload of a signed-in browser keeps its pages
     role = access.nav_role()
-    page = st.navigation(routes.navigation(rubric, role), position="top")
+    # expanded: on a narrow screen, where Streamlit moves the menu into the sidebar, every page
+    # is listed (not cut at a few with an English 「View N more」)
+    page = st.navigation(routes.navigation(rubric, role), position="top", expanded=True)
     s = session()
     s.shown_page = page.url_path or routes.home_url(role)  # the default page's url_path is ""
     try:

@@ -137,13 +137,16 @@ def _titles(rubric: Rubric, role: str | None) -> dict[str, list[str]]:
 def test_navigation_of_a_trainee_and_of_a_filler(rubric: Rubric) -> None:
     items = [routes.item_title(i, item) for i, item in enumerate(rubric.items)]
     assert _titles(rubric, TRAINEE) == {"": ["示例练习", "评估指引"], "评估项目": items}
-    assert _titles(rubric, FILLER) == _titles(rubric, None)
+    training = ["评估指引", "演示模式", "示例练习", "培训班结果", "单位比较"]
     assert _titles(rubric, FILLER) == {
         "": ["首页", "汇总", "佐证检查", "导入导出", "提交自评"],
         "评估项目": items,
         "正式评估": ["总览", "评审录入", "评审对照", "历轮进展"],
-        "培训与比较": ["评估指引", "演示模式", "示例练习", "培训班结果", "单位比较", "投影视图"],
+        "培训与比较": training,  # 投影视图 is the trainer's (it refuses anyone else)
     }
+    assert _titles(rubric, REVIEWER) == _titles(rubric, FILLER)
+    assert _titles(rubric, None)["培训与比较"] == [*training, "投影视图"]  # 单机模式
+    assert _titles(rubric, TRAINER)["培训与比较"] == [*training, "投影视图", "培训班管理"]
 
 
 def _join(code: str, name: str) -> AppTest:

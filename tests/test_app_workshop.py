@@ -273,5 +273,27 @@ def test_a_trainee_scores_on_the_samples_own_evidence(workshop) -> None:
     goto(at, "item1")
     shown = _all_text(at)
     assert "1.1 单位提供的佐证：《关于成立标准化试点工作领导小组的通知》" in shown
-    assert not any(c.value.startswith("参考佐证材料") for c in at.caption)  # collapsed
-    assert "参考佐证材料（本工具的建议，不属于评分标准）" in [e.label for e in at.expander]
+    # the sample's own evidence alone: no tool suggestion competing with it, shown or folded
+    assert not any(c.value.startswith("参考佐证材料") for c in at.caption)
+    assert not any(e.label.startswith("参考佐证材料") for e in at.expander)
+
+
+def test_a_trainee_sees_no_evidence_field_or_uploader_on_the_practice(
+    workshop, rubric: Rubric
+) -> None:
+    """The store refuses a trainee's evidence and files (练习中不能修改示例单位的佐证材料):
+    the page offers neither; the sample's evidence is shown, read-only, open."""
+    at = _join("小王")
+    _start_practice(at)
+    goto(at, "item1")
+    cids = [c.id for ct in rubric.items[0].contents for i in ct.indicators for c in i.criteria]
+    for cid in cids:
+        at.session_state[f"open.{cid}"] = True  # as if a block had been opened
+    at.run()
+    assert not at.exception, at.exception
+    assert not [e.label for e in at.expander if e.label.startswith("佐证材料与备注")]
+    assert [t.key for t in at.text_area] == []
+    assert not [t.key for t in at.text_input if str(t.key).startswith("note.")]
+    assert at.get("file_uploader") == []
+    shown = _all_text(at)
+    assert all(f"{cid} 单位提供的佐证：" in shown for cid in cids)

@@ -161,7 +161,9 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
     items = item_routes(rubric)
     if role == TRAINEE:
         return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}
-    training: tuple[Route, ...] = (*TRAINING_ROUTES, SCREEN_ROUTE)
+    training: tuple[Route, ...] = TRAINING_ROUTES
+    if role in (None, TRAINER, ADMIN):  # 投影视图 refuses 填报人 and 评估组 (room_screen.py)
+        training = (*training, SCREEN_ROUTE)
     if role == TRAINER:
         training = (*training, WORKSHOPS_ROUTE)
     out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": REVIEW_ROUTES, "培训与比较": training}

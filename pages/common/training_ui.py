@@ -101,7 +101,11 @@ def room_address(code: str, *, width: int = 180) -> None:
         st.caption("未找到本机的局域网地址：请确认本机已连接网络。")
         return
     with st.container(horizontal=True, vertical_alignment="center", key="room-address"):
-        st.image(qr_png(join_url(addresses[0], port, code)), width=width)
+        st.image(
+            qr_png(join_url(addresses[0], port, code)),
+            width=width,
+            alt=f"二维码：扫码打开 {join_url(addresses[0], port)}，培训班代码 {code}",
+        )
         lines = [f"学员在浏览器打开 {join_url(a, port)}" for a in addresses]
         st.markdown(
             "  \n".join(plain(line) for line in lines)

@@ -66,6 +66,32 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
    with opacity 0.6 (#777c83 on white, 4.2:1; an :orange[] hint 2.8:1): opaque and darker
    here; the coloured texts and badges come from the theme (config.toml). */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #4a5566; }
+/* A read-only page (评估组 on the unit's answers, 已提交, 已交卷) still reads: the label of a
+   disabled control is drawn in grey #a4a7ac (2.4:1); the controls stay greyed. */
+div:has(> [data-testid="stWidgetLabel"]):has(:disabled) > [data-testid="stWidgetLabel"] p {
+  color: #4a5160 !important; }
+/* Tablet and phone (评估组 on site): every button, segmented-control option and radio
+   label a fingertip wide and high, 44 px (WCAG 2.5.5; tests/test_browser_tablet.py). */
+@media (max-width: 1024px), (pointer: coarse) {
+  [data-testid="stMain"] button, [data-testid="stMain"] [data-testid="stRadio"] label,
+  [data-testid="stSidebarUserContent"] button {
+    min-height: 44px; min-width: 44px; }
+  [data-testid="stMain"] [data-testid="stRadio"] label,
+  [data-testid="stMain"] a[data-testid="stPageLink-NavLink"],
+  [data-testid="stSidebarUserContent"] a[data-testid="stPageLink-NavLink"],
+  a[data-testid="stSidebarNavLink"] {
+    align-items: center; min-height: 44px; }
+  [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"] {
+    min-height: 44px; min-width: 44px; }
+}
+/* Below a projector's width the top menu fills the header: the total goes under it, on
+   the pages that draw it, with room made above the title. */
+@media (max-width: 1023px) {
+  [data-testid="stSidebar"][data-collapsed="true"] ~ div .st-key-main-total {
+    top: 3.9rem; right: 0.75rem; max-width: calc(100vw - 1.5rem); }
+  [data-testid="stSidebar"][data-collapsed="true"] ~ div
+    [data-testid="stMainBlockContainer"]:has(.st-key-main-total) { padding-top: 6.5rem; }
+}
 /* Paper (A4): the page's content only, at full width, long tables over several pages. */
 @media print {
   @page { size: A4; margin: 12mm; }

@@ -92,6 +92,8 @@ def _indicator(ind: Indicator, page_url: str, writable: bool) -> None:
             body(in_fragment=False)
         else:
             st.fragment(key=refresh.box(ind))(body)(in_fragment=True)
+        if is_practice(session().info):
+            return  # the sample's evidence is given, shown open in the head (sample_evidence)
         for criterion in ind.criteria:
             evidence_block(criterion, ind, page_url, writable)
 
@@ -126,11 +128,10 @@ def _indicator_head(ind: Indicator) -> None:
         score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
         st.markdown(f"#### {score_text}", text_alignment="right")
     _rules_note(ind, result.criteria)
-    if is_practice(session().info):  # score the sample unit on its own evidence
+    if is_practice(session().info):
+        # scored on the sample unit's own evidence, read-only and open; no tool suggestion
+        # beside it (issue 26: trainees scored against the suggestion)
         sample_evidence(ind)
-        if ind.guidance.evidence:
-            with st.expander("参考佐证材料（本工具的建议，不属于评分标准）"):
-                st.caption("；".join(ind.guidance.evidence))
     elif ind.guidance.evidence:
         st.caption(
             "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
