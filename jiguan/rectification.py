@@ -220,3 +220,36 @@ def round_steps(
         lost_after = round(r.max - r.score, 2) if r.complete else item.points_lost
         out.append(RoundStep(item.indicator_id, item.status_label, item.points_lost, lost_after))
     return out
+
+
+def draft_items(
+    rubric: Rubric,
+    sheet: Mapping[str, Answer],
+    verdicts: Mapping[str, Verdict] | None = None,
+    source: str = SELF,
+) -> list[RectificationItem]:
+    """The items a sheet would give, unsaved (nothing filled in yet): for a document made from
+    an answer sheet alone (``python -m jiguan report sheet.csv --format rectification-xlsx``)."""
+    at = datetime(2000, 1, 1)
+    return [
+        RectificationItem(
+            id=0,
+            assessment_id=0,
+            indicator_id=lost.indicator_id,
+            source=source,
+            points_lost=lost.points_lost,
+            reason=lost.reason,
+            measures="",
+            department="",
+            owner="",
+            due_date=None,
+            progress="",
+            evidence="",
+            status=NOT_STARTED,
+            version=0,
+            created_at=at,
+            updated_by="",
+            updated_at=at,
+        )
+        for lost in lost_points(rubric, sheet, verdicts)
+    ]
