@@ -16,7 +16,16 @@ from jiguan.format import format_time, points
 from jiguan.limits import MAX_NAME_CHARS
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, GroupResult
 from jiguan.store import StoreError, StoreUnavailable
-from pages.common import access, answers, refresh, review_input, routes, scripts, state
+from pages.common import (
+    access,
+    answers,
+    rectify_input,
+    refresh,
+    review_input,
+    routes,
+    scripts,
+    state,
+)
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -41,6 +50,7 @@ def score_panel(url_path: str) -> None:
     st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
     with st.container(key="sidebar-total"):  # sticky (pages/common/ui.py _STYLE)
         st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
+    rectify_input.overdue_flag(s.info, where="sidebar")  # 逾期整改事项 n 项, a link
     rubric = state.get_rubric()
     for i in range(len(rubric.items)):
         if url_path == routes.item_url(i):
