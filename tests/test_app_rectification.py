@@ -146,3 +146,26 @@ def test_who_has_it_in_the_menu(rubric: Rubric) -> None:
 
     assert listed(None) and listed(FILLER) and listed(REVIEWER) and listed(ADMIN)
     assert not listed(TRAINER) and not listed("trainee")
+
+
+def test_round_progress_shows_items_closed_and_points_regained(
+    data_dir: Path, other_store: Store
+) -> None:
+    first = other_store.create_assessment("甲局", "第一轮")
+    _lose(other_store, first.id, "3.1", "4.1")
+    other_store.rectification.sync(first.id, user="x")
+    second = other_store.duplicate_assessment(first.id, "第二轮", user="x")
+    assert len(other_store.rectification.items(second.id)) == 2  # carried
+    saved = other_store.load_answers(second.id)["3.1"]
+    other_store.save_answer(
+        second.id, "3.1", Answer("yes", evidence="制度"), expected_version=saved.version, user="x"
+    )
+    at = start()
+    at.session_state["goto"] = "round-progress"
+    at.query_params["a"] = str(second.id)
+    at = run(at)
+    assert sess(at).aid == second.id
+    text = _texts(at)
+    assert "整改成效" in text or any("整改成效" in h.value for h in at.subheader)
+    assert "整改事项 2 项，其中 1 项在下一轮不再失分，挽回 2 分" in text
+    assert "（单位自评）" in text
