@@ -262,3 +262,71 @@ def test_purging_the_assessment_removes_its_items(store: Store, aid: int) -> Non
     store.delete_assessment(aid)
     store.purge_assessment(aid)
     assert store.rectification.assessment_of(item.id) is None
+
+
+def test_overview_statuses_and_counts(store: Store, rubric: Rubric, aid: int) -> None:
+    from jiguan.overview import FINALISED, RECTIFIED, RECTIFYING, overview_rows
+
+    def row():
+        infos = [store.get_assessment(aid)]
+        (found,) = overview_rows(rubric, infos, store.sheets([aid]))
+        return found
+
+    finalise(store, rubric, aid, {})
+    store.rectification.sync(aid, user="审")
+    items = store.rectification.items(aid)
+    assert row().status == FINALISED and row().open_items == len(items) > 1
+    late = today() - timedelta(days=1)
+    first = store.rectification.update(
+        items[0].id,
+        {"status": IN_PROGRESS, "due_date": late},
+        expected_version=items[0].version,
+        user="x",
+        confirm_past_due=True,
+    )
+    assert (row().status, row().overdue_items) == (RECTIFYING, 1)
+    store.rectification.update(first.id, {"status": DONE}, expected_version=first.version, user="x")
+    for item in items[1:]:
+        store.rectification.update(
+            item.id, {"status": DONE}, expected_version=item.version, user="x"
+        )
+    assert (row().status, row().open_items, row().overdue_items) == (RECTIFIED, 0, 0)
+
+
+def test_archive_carries_the_items_and_checks_them(
+    store: Store, aid: int, rubric: Rubric, tmp_path
+) -> None:
+    import json
+    import zipfile
+
+    from jiguan.archive import export_archive, import_archive
+    from jiguan.archive_read import ArchiveError
+
+    store.rectification.sync(aid, user="x")
+    (item,) = store.rectification.items(aid)
+    store.rectification.update(item.id, {"owner": "张三"}, expected_version=1, user="x")
+    export_archive(store, tmp_path / "a.zip")
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", rubric, files_dir=tmp_path / "tf")
+    target.migrate()
+    import_archive(target, tmp_path / "a.zip")
+    assert [(i.id, i.owner, i.version) for i in target.rectification.items(aid)] == [
+        (item.id, "张三", 2)
+    ]
+    target.close()
+    # a status the app never sets is refused, naming the table
+    with (
+        zipfile.ZipFile(tmp_path / "a.zip") as src,
+        zipfile.ZipFile(tmp_path / "b.zip", "w") as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "tables/rectification_items.jsonl":
+                row = json.loads(data)
+                row["status"] = "hacked"
+                data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+            dst.writestr(info, data)
+    fresh = Store(f"sqlite:///{tmp_path / 'f.db'}", rubric, files_dir=tmp_path / "ff")
+    fresh.migrate()
+    with pytest.raises(ArchiveError, match="整改状态"):
+        import_archive(fresh, tmp_path / "b.zip")
+    fresh.close()

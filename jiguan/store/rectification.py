@@ -171,7 +171,7 @@ def _source_word(source: str) -> str:
     return f"依据{SOURCE_LABELS[source]}得满分"
 
 
-def _clean_change(name: str, value: Any) -> Any:
+def check_field(name: str, value: Any) -> Any:
     """A field's new value, checked; StoreError in Chinese naming the field."""
     label = FIELD_LABELS.get(name)
     if label is None or name not in UNIT_FIELDS:
@@ -311,7 +311,7 @@ class Rectification:
             PastDueDate: a new 完成时限 before today without ``confirm_past_due``.
             StoreError: a field too long or invalid, a status the caller may not set.
         """
-        clean = {name: _clean_change(name, value) for name, value in changes.items()}
+        clean = {name: check_field(name, value) for name, value in changes.items()}
         user = clean_user(user)
         aid = self.assessment_of(item_id)
         if aid is None:
