@@ -112,8 +112,9 @@ def test_finalised_review_to_verified_item(shared, browser, shots: Path) -> None
     box.get_by_label("责任部门").fill("办公室")
     box.get_by_label("责任人").fill("张三")
     past = today() - timedelta(days=1)
-    box.get_by_label("完成时限").fill(past.isoformat())
-    box.get_by_label("完成时限").press("Enter")
+    # Streamlit's date field has a segment per part (year, month, day): type into the first
+    box.get_by_role("spinbutton", name="year, 完成时限").click()
+    unit.keyboard.type(past.strftime("%Y%m%d"))
     box.get_by_role("button", name="保存").click()
     _settle(unit)
     unit.get_by_text(re.compile("早于今天")).wait_for()
