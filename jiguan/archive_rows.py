@@ -172,6 +172,22 @@ def _submissions(rubric: Rubric, row: Mapping[str, Any]) -> None:
         raise StoreError("列 content_hash：与提交快照的内容不符（快照被改动过）")
 
 
+def _rectification(rubric: Rubric, row: Mapping[str, Any]) -> None:
+    """A 整改事项: an indicator of the rubric, a known status and source, texts a save would
+    accept (`jiguan.store.rectification`)."""
+    from jiguan.rectification import SOURCE_LABELS, STATUSES, TEXT_FIELDS
+    from jiguan.store.rectification import check_field
+
+    if row["indicator_id"] not in rubric.indicator_by_id:
+        raise StoreError(f"评估指引中没有指标「{row['indicator_id']}」")
+    if row["status"] not in STATUSES:
+        raise StoreError(f"列 status：整改状态「{str(row['status'])[:20]}」无效")
+    if row["source"] not in SOURCE_LABELS:
+        raise StoreError(f"列 source：失分依据「{str(row['source'])[:20]}」无效")
+    for name in TEXT_FIELDS:
+        check_field(name, row[name])
+
+
 def _units(rubric: Rubric, row: Mapping[str, Any]) -> None:
     clean_name(row["name"], "单位名称")
 
@@ -218,6 +234,7 @@ CHECKS: dict[str, Callable[[Rubric, Mapping[str, Any]], None]] = {
     "review_history": _review_history,
     "users": _users,
     "submissions": _submissions,
+    "rectification_items": _rectification,
 }
 
 

@@ -14,6 +14,7 @@ MAX_COUNT = 1_000  # standards or trainings counted for one criterion
 MAX_NAME_CHARS = 100  # unit, round, account and display names
 MAX_PROFILE_CHARS = 200  # one 基本信息 field (填表人, 联系方式, 评估日期 …)
 MAX_PROFILE_FIELDS = 20
+MAX_RECTIFICATION_CHARS = 5_000  # one text of a 整改事项 (整改措施, 完成情况, 完成佐证)
 MAX_PASSWORD_CHARS = 256  # argon2 hashes any length; a bound keeps hashing cheap
 MIN_PASSWORD_CHARS = 10
 MAX_ID = 2**31 - 1  # record ids are PostgreSQL INTEGER; a larger one names nothing

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import xlsxwriter
 
-from jiguan.format import format_time, points
+from jiguan.format import format_time, points, today
+from jiguan.rectification import NOT_STARTED
+from jiguan.rectification import counts as item_counts
 from jiguan.review import FINAL
 from jiguan.rubric import Rubric
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED, score
@@ -22,7 +24,8 @@ from jiguan.store.records import AssessmentInfo
 
 DRAFT, SUBMITTED, RETURNED = "自评中", "已提交", "退回修改"
 IN_REVIEW, FINALISED = "评审中", "已定稿"
-STATUSES = (DRAFT, SUBMITTED, RETURNED, IN_REVIEW, FINALISED)
+RECTIFYING, RECTIFIED = "整改中", "整改完成"
+STATUSES = (DRAFT, SUBMITTED, RETURNED, IN_REVIEW, FINALISED, RECTIFYING, RECTIFIED)
 COLUMNS = (
     "单位",
     "轮次",
@@ -32,6 +35,8 @@ COLUMNS = (
     "完成度",
     "缺佐证指标",
     "未评指标",
+    "未完成整改",
+    "逾期整改",
     "最近更新",
 )
 
@@ -48,6 +53,8 @@ class UnitRow:
     no_evidence: int  # indicators that claim points without evidence
     unanswered: int  # indicators whose score can still change
     updated_at: datetime
+    open_items: int = 0  # 整改事项 not 已完成 / 已核验 (nor closed)
+    overdue_items: int = 0  # of those, past their 完成时限 (Beijing date)
 
     def cells(self) -> tuple[str, ...]:
         """The row as people read it, in `COLUMNS` order."""
@@ -60,15 +67,24 @@ class UnitRow:
             f"{round(self.completion * 100)}%",
             str(self.no_evidence),
             str(self.unanswered),
+            str(self.open_items),
+            str(self.overdue_items),
             format_time(self.updated_at),
         )
 
 
 def status_of(sheets: Sheets) -> str:
-    """已定稿 once the review is final; 退回修改 while the unit revises a returned submission;
-    评审中 while a review is open; 已提交 before the panel starts; else 自评中."""
+    """Once the review is final: 整改完成 when every 整改事项 is 已完成 / 已核验 (or closed),
+    整改中 once any item has started, else 已定稿. Before: 退回修改 while the unit revises a
+    returned submission; 评审中 while a review is open; 已提交 before the panel starts; else
+    自评中."""
     review, submitted = sheets.review, sheets.submitted
     if review is not None and review.state == FINAL:
+        live = [i for i in sheets.items if not i.closed]
+        if live and not any(i.open for i in live):
+            return RECTIFIED
+        if any(i.status != NOT_STARTED or i.measures for i in live):
+            return RECTIFYING
         return FINALISED
     if submitted is not None and not submitted.standing:
         return RETURNED
@@ -78,9 +94,15 @@ def status_of(sheets: Sheets) -> str:
 
 
 def overview_rows(
-    rubric: Rubric, infos: Iterable[AssessmentInfo], sheets: Mapping[int, Sheets]
+    rubric: Rubric,
+    infos: Iterable[AssessmentInfo],
+    sheets: Mapping[int, Sheets],
+    *,
+    day: date | None = None,
 ) -> list[UnitRow]:
-    """A row for each assessment in ``infos`` that ``sheets`` holds, most recently changed first."""
+    """A row for each assessment in ``infos`` that ``sheets`` holds, most recently changed first
+    (``day``: the Beijing date overdue items are counted against, today by default)."""
+    day = day or today()
     rows = []
     for info in infos:
         found = sheets.get(info.id)
@@ -96,6 +118,9 @@ def overview_rows(
             updated = found.review.updated_at
         if found.submitted is not None and found.submitted.at > updated:
             updated = found.submitted.at
+        for item in found.items:
+            updated = max(updated, item.updated_at)
+        open_items, overdue = item_counts(found.items, day)
         rows.append(
             UnitRow(
                 info.id,
@@ -108,6 +133,8 @@ def overview_rows(
                 flags.count(NO_EVIDENCE),
                 flags.count(UNANSWERED),
                 updated,
+                open_items,
+                overdue,
             )
         )
     rows.sort(key=lambda r: r.updated_at, reverse=True)
@@ -147,8 +174,10 @@ def overview_workbook(rows: Sequence[UnitRow], *, title: str = "自评总览") -
         sheet.write_number(n, 5, row.completion, percent)
         sheet.write_number(n, 6, row.no_evidence, text)
         sheet.write_number(n, 7, row.unanswered, text)
-        sheet.write_string(n, 8, format_time(row.updated_at), text)
-    for col, width in enumerate((28, 14, 8, 8, 10, 8, 10, 8, 17)):
+        sheet.write_number(n, 8, row.open_items, text)
+        sheet.write_number(n, 9, row.overdue_items, text)
+        sheet.write_string(n, 10, format_time(row.updated_at), text)
+    for col, width in enumerate((28, 14, 8, 8, 10, 8, 10, 8, 10, 8, 17)):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)

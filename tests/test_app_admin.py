@@ -141,7 +141,7 @@ def test_navigation_of_a_trainee_and_of_a_filler(rubric: Rubric) -> None:
     assert _titles(rubric, FILLER) == {
         "": ["首页", "汇总", "佐证检查", "导入导出", "提交自评"],
         "评估项目": items,
-        "正式评估": ["总览", "评审录入", "评审对照", "历轮进展"],
+        "正式评估": ["总览", "评审录入", "评审对照", "整改台账", "历轮进展"],
         "培训与比较": training,  # 投影视图 is the trainer's (it refuses anyone else)
     }
     assert _titles(rubric, REVIEWER) == _titles(rubric, FILLER)

@@ -47,7 +47,15 @@ def test_standalone_lists_every_assessment_but_practices(
     at = goto(start(), "overview")
     assert sorted(_table_units(at)) == ["丙局", "乙局", "甲局"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"自评中": "2", "已提交": "0", "退回修改": "0", "评审中": "1", "已定稿": "0"}
+    assert metrics == {
+        "自评中": "2",
+        "已提交": "0",
+        "退回修改": "0",
+        "评审中": "1",
+        "已定稿": "0",
+        "整改中": "0",
+        "整改完成": "0",
+    }
     at.button_group(key="overview.status").set_value(["评审中"]).run()
     assert _table_units(at) == ["乙局"]
     at.button_group(key="overview.status").set_value(["自评中", "评审中", "已定稿"])

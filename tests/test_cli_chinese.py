@@ -31,6 +31,7 @@ COMMANDS = (
     "workshop",
 )
 CHOICES = {"docx", "xlsx", "pdf", "self-report", "self", "filler", "reviewer", "trainer"}
+CHOICES |= {"rectification"}  # rectification-xlsx / rectification-docx
 NAMES = {"CSV", "JSON", "YAML", "ZIP", "Word", "Excel", "PDF", "OIDC", "SQLite", "PostgreSQL"}
 NAMES |= {"pg_dump", "python", "m", "jiguan", "Ctrl", "C"}
 _LATIN = re.compile(r"[A-Za-z][A-Za-z_]*")

@@ -88,7 +88,15 @@ def test_rows_status_scores_and_flags(store: Store, rubric: Rubric, three: dict[
     assert rows["乙局"].panel_total == 0  # its one verdict is 不符合
     assert rows["丙局"].panel_total == rows["丙局"].self_total  # adopted the claims
     counts = status_counts(rows.values())
-    assert counts == {DRAFT: 1, SUBMITTED: 0, RETURNED: 0, IN_REVIEW: 1, FINALISED: 1}
+    assert counts == {
+        DRAFT: 1,
+        SUBMITTED: 0,
+        RETURNED: 0,
+        IN_REVIEW: 1,
+        FINALISED: 1,
+        "整改中": 0,
+        "整改完成": 0,
+    }
 
 
 def test_status_follows_submission_and_return(store: Store, rubric: Rubric) -> None:
@@ -160,4 +168,4 @@ def test_workbook_has_a_row_per_assessment_and_text_stays_text(rubric: Rubric) -
     assert sheet["A2"].value == '=HYPERLINK("x")' and sheet["A2"].data_type == "s"
     assert sheet["D2"].value == 81.5 and sheet["E2"].value in (None, "")
     assert sheet["E3"].value == 88.5
-    assert sheet.auto_filter.ref == "A1:I3"
+    assert sheet.auto_filter.ref == "A1:K3"

@@ -30,16 +30,25 @@ def test_clean_text_removes_only_xml_illegal_characters() -> None:
 
 
 def _all_text(fmt: str, data: bytes) -> str:
-    if fmt in ("docx", "self-report"):  # the 自评报告 draft is a Word document too
+    kind = REPORT_FORMATS[fmt].extension
+    if kind == ".docx":  # the 自评报告 draft and the 整改情况报告 are Word documents too
         doc = docx.Document(io.BytesIO(data))
         parts = [p.text for p in doc.paragraphs]
         for table in doc.tables:
             parts += [cell.text for row in table.rows for cell in row.cells]
         return "\n".join(parts)
-    if fmt == "xlsx":
+    if kind == ".xlsx":
         wb = openpyxl.load_workbook(io.BytesIO(data))
+        heads = [ws.oddHeader.center.text or "" for ws in wb]  # the 整改台账 names its unit there
         return "\n".join(
-            str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None
+            [
+                str(c.value)
+                for ws in wb
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None
+            ]
+            + heads
         )
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -61,7 +70,9 @@ def test_every_field_of_every_report_is_cleaned(rubric: Rubric, fmt: str) -> Non
     text = _all_text(fmt, data)
     assert "\x07" not in text and "\x01" not in text
     assert f"单位{CLEAN}" in text
-    if fmt != "pdf":  # the one-page PDF shows the unit, not the evidence text
+    if REPORT_FORMATS[fmt].ledger:  # the 整改事项 the sheet gives: 2.1 不符合 and its note
+        assert "2.1 自评：不符合" in text
+    elif fmt != "pdf":  # the one-page PDF shows the unit, not the evidence text
         assert f"通知{CLEAN}" in text
         assert f"文件{CLEAN}.pdf" in text
 
@@ -90,5 +101,5 @@ def test_cli_report_with_control_characters_exits_0(tmp_path: Path, fmt: str) ->
     assert proc.returncode == 0, err
     text = _all_text(fmt, out.read_bytes())
     assert "单位甲" in text
-    if fmt != "pdf":
+    if fmt != "pdf" and not REPORT_FORMATS[fmt].ledger:
         assert "表格内容" in text

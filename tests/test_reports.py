@@ -92,13 +92,27 @@ def pdf_bytes(rubric: Rubric, answers: dict[str, Answer]) -> bytes:
 
 
 def test_formats_are_described_in_chinese_with_extension_and_mime() -> None:
-    assert set(REPORT_FORMATS) == {"docx", "xlsx", "pdf", "self-report"}
+    assert set(REPORT_FORMATS) == {
+        "docx",
+        "xlsx",
+        "pdf",
+        "self-report",
+        "rectification-xlsx",
+        "rectification-docx",
+    }
+    assert {f for f, spec in REPORT_FORMATS.items() if spec.ledger} == {
+        "rectification-xlsx",
+        "rectification-docx",
+    }
     assert REPORT_FORMATS["self-report"].extension == ".docx"
     assert REPORT_FORMATS["docx"].build is build_docx
     assert REPORT_FORMATS["xlsx"].build is build_xlsx
     assert REPORT_FORMATS["pdf"].build is build_pdf
     for fmt, spec in REPORT_FORMATS.items():
-        assert spec.extension == "." + (fmt if fmt in ("docx", "xlsx", "pdf") else "docx")
+        kind = (
+            fmt if fmt in ("docx", "xlsx", "pdf") else "docx" if fmt == "self-report" else fmt[-4:]
+        )
+        assert spec.extension == "." + kind
         assert re.search(r"[\u4e00-\u9fff]", spec.label)
     assert REPORT_FORMATS["pdf"].mime == "application/pdf"
     assert REPORT_FORMATS["docx"].mime.endswith("wordprocessingml.document")

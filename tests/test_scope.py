@@ -40,6 +40,9 @@ def world(store: Store, rubric: Rubric) -> dict:
             info = store.create_assessment(unit, f"第{n}次")
             store.save_answer(info.id, cid, Answer("yes"), expected_version=0, user="x")
             store.add_file(info.id, cid, "a.pdf", PDF, user="x")
+            # 2.1 不符合: an indicator that lost points, so a 整改事项 (整改台账)
+            store.save_answer(info.id, "2.1", Answer("no"), expected_version=0, user="x")
+            store.rectification.sync(info.id, user="x")
             aids[info.id] = unit
     trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     other_trainer = users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
@@ -93,6 +96,7 @@ def snapshot(store: Store, aids) -> dict:
             store.load_answers(aid),
             [f.id for f in store.list_files(aid, include_removed=True)],
             [f.removed_at for f in store.list_files(aid, include_removed=True)],
+            store.rectification.items(aid),
         )
     return out
 
@@ -113,7 +117,21 @@ OPS = (
     "read_file",
     "remove_file",
     "purge",
+    "rect_items",
+    "rect_sync",
+    "rect_update",
+    "rect_verify",
 )
+READS = ("get", "answers", "load", "history", "files", "read_file", "rect_items", "rect_sync")
+
+
+def item_of(store: Store, aid: int) -> int:
+    """The first 整改事项 of ``aid`` (a guessed id when it has none or does not exist)."""
+    try:
+        items = store.rectification.items(aid)
+    except StoreError:
+        items = []
+    return items[0].id if items else 10**6
 
 
 def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
@@ -141,6 +159,15 @@ def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
         return scoped.duplicate_assessment(aid, "副本")
     if op == "add_file":
         return scoped.add_file(aid, cid, "b.pdf", PDF + b"2", user="x")
+    if op == "rect_items":
+        return scoped.rectification.items(aid)
+    if op == "rect_sync":  # writes only for those who write or review; others read
+        return scoped.rectification.sync(aid, user="伪造")
+    if op in ("rect_update", "rect_verify"):
+        change = {"measures": "伪造"} if op == "rect_update" else {"status": "verified"}
+        return scoped.rectification.update(
+            item_of(store, aid), change, expected_version=1, user="伪造"
+        )
     try:
         file_id = store.list_files(aid, include_removed=True)[0].id
     except (StoreError, IndexError):  # no such assessment: a guessed file id
@@ -171,9 +198,11 @@ def test_no_call_reaches_outside_the_scope(
     before = snapshot(store, outside)
     for info in scoped.list_assessments(include_deleted=True):
         assert in_scope(role, info), info
-    allowed = world[
-        "w" if op not in ("get", "answers", "load", "history", "files", "read_file") else "r"
-    ][role]
+    allowed = world["w" if op not in READS else "r"][role]
+    if op == "rect_verify" and role == REVIEWER:  # the panel verifies (never writes answers)
+        allowed = world["r"][role]
+    if op in ("rect_update", "rect_verify") and item_of(store, aid) == 10**6:
+        allowed = set()  # no item of this assessment: a guessed item id
     try:
         call(scoped, store, op, aid, world["cid"])
     except AccessDenied as exc:
@@ -384,6 +413,9 @@ WRITES = (
     "add_file",
     "remove_file",
     "verdict",
+    "rect_sync",
+    "rect_update",
+    "rect_verify",
     "add_user",
     "promote",
     "open_workshop",
@@ -411,6 +443,7 @@ def everything(store: Store) -> dict:
             store.load_answers(info.id),
             [(f.id, f.removed_at) for f in files],
             store.reviews.verdicts(info.id),
+            store.rectification.items(info.id),
         )
     return out
 

@@ -222,6 +222,7 @@ def add_rubric(sub: Subcommands, common: argparse.ArgumentParser) -> None:
 
 
 if TYPE_CHECKING:
+    from jiguan.rectification import RectificationItem
     from jiguan.reports._common import Files, Profile
 
 
@@ -241,9 +242,11 @@ def _run_report(args: argparse.Namespace) -> int:
         raise InputError(f"报告功能不可用：无法加载报告模块（{exc}）") from None
     if args.blank:
         return _write_report(Path(args.output), build_blank_form(args.format, rubric))
-    files = None
+    files = items = None
     if args.sheet.isdigit() and not Path(args.sheet).exists():  # an assessment's id
         answers, profile, files = _saved_assessment(rubric, int(args.sheet))
+        if args.format.startswith("rectification-"):
+            items = _saved_items(rubric, int(args.sheet))
     else:
         answers = sheet_from(args, rubric)
         profile = Profile(
@@ -254,7 +257,7 @@ def _run_report(args: argparse.Namespace) -> int:
             round_name=args.round,
         )
     try:
-        data = build_report(args.format, rubric, answers, profile, files=files)
+        data = build_report(args.format, rubric, answers, profile, files=files, items=items)
     except ReportError as exc:
         raise InputError(f"无法生成报告：{exc}") from None
     return _write_report(Path(args.output), data)
@@ -289,6 +292,32 @@ def _saved_assessment(rubric: Rubric, aid: int) -> tuple[dict[str, Answer], Prof
         store.close()
 
 
+def _saved_items(rubric: Rubric, aid: int) -> list[RectificationItem]:
+    """The 整改台账 of assessment ``aid`` as saved; when none is saved yet (nobody opened the
+    page), the items its scores give (the finalised review's, else the unit's own), unsaved:
+    the command writes nothing."""
+    from jiguan.rectification import draft_items, sheet_and_source
+    from jiguan.store import Store, StoreError
+
+    try:
+        store = Store.from_environment(rubric)
+    except StoreError as exc:
+        raise InputError(f"无法打开数据库：{exc}") from None
+    try:
+        items = store.rectification.items(aid)
+        if items:
+            return items
+        review = store.reviews.get(aid)
+        final = review is not None and review.final
+        verdicts = {c: v.verdict for c, v in store.reviews.verdicts(aid).items()} if final else None
+        sheet, source = sheet_and_source(store.answers(aid), verdicts, final)
+        return draft_items(rubric, sheet, verdicts, source)
+    except StoreError as exc:
+        raise InputError(f"无法读取自评 {aid} 的整改台账：{exc}") from None
+    finally:
+        store.close()
+
+
 def _write_report(out: Path, data: bytes) -> int:
     try:
         out.write_bytes(data)
@@ -304,7 +333,9 @@ def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="生成 Word / Excel / PDF 报告",
         description="由答题表或应用中的一次自评（编号）生成 Word（附件2评估表）、Excel、PDF 报告"
-        "或自评报告草稿（self-report）；--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
+        "、自评报告草稿（self-report）"
+        "或整改台账（rectification-xlsx / rectification-docx）；"
+        "--blank 生成空白附件2（Word 或 PDF，供打印填写）。",
     )
     p.add_argument(
         "sheet",
@@ -316,8 +347,16 @@ def add_report(sub: Subcommands, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         required=True,
-        choices=("docx", "xlsx", "pdf", "self-report"),
-        help="报告格式：docx 附件2评估表，xlsx 工作簿，pdf 摘要，self-report 自评报告草稿",
+        choices=(
+            "docx",
+            "xlsx",
+            "pdf",
+            "self-report",
+            "rectification-xlsx",
+            "rectification-docx",
+        ),
+        help="报告格式：docx 附件2评估表，xlsx 工作簿，pdf 摘要，self-report 自评报告草稿，"
+        "rectification-xlsx 整改台账，rectification-docx 整改情况报告",
     )
     p.add_argument("-o", "--output", required=True, metavar="文件", help="输出文件")
     p.add_argument("--unit", default="", metavar="单位", help="承担单位")

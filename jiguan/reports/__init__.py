@@ -22,13 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
+from jiguan.rectification import RectificationItem
 from jiguan.reports._common import Files, Profile, ReportError
 from jiguan.reports.blank_pdf import build_blank_form_pdf
 from jiguan.reports.excel import build_xlsx
 from jiguan.reports.pdf import build_pdf
+from jiguan.reports.rectification import build_rectification_docx, build_rectification_xlsx
 from jiguan.reports.self_report import build_self_report
 from jiguan.reports.word import build_blank_docx, build_docx
 from jiguan.rubric import Rubric
@@ -44,6 +46,7 @@ class ReportFormat(NamedTuple):
     extension: str  # with the dot
     mime: str
     build: Builder
+    ledger: bool = False  # made from the 整改事项 (``items``): offered on the 整改台账 page
 
 
 REPORT_FORMATS: dict[str, ReportFormat] = {
@@ -66,6 +69,20 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         build_self_report,
     ),
+    "rectification-xlsx": ReportFormat(
+        "整改台账（Excel）",
+        ".xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        build_rectification_xlsx,
+        ledger=True,
+    ),
+    "rectification-docx": ReportFormat(
+        "整改情况报告（Word）",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        build_rectification_docx,
+        ledger=True,
+    ),
 }
 
 _DOCX_MIME = REPORT_FORMATS["docx"].mime
@@ -82,6 +99,8 @@ _FILENAME_STEM = {
     "xlsx": "自评工作簿",
     "pdf": "自评摘要",
     "self-report": "自评报告",
+    "rectification-xlsx": "整改台账",
+    "rectification-docx": "整改情况报告",
 }
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
@@ -101,20 +120,26 @@ def build_report(
     profile: Profile,
     *,
     files: Files | None = None,
+    items: Sequence[RectificationItem] | None = None,
 ) -> bytes:
     """Build one document.
 
     Args:
-        fmt: "docx", "xlsx" or "pdf" (see `REPORT_FORMATS`).
+        fmt: a key of `REPORT_FORMATS` ("docx", "xlsx", "pdf", "self-report",
+            "rectification-xlsx", "rectification-docx").
         rubric: the rubric the answers belong to.
         answers: criterion id -> Answer.
         profile: unit, date, people.
         files: criterion id -> names of attached evidence files, for the evidence index.
+        items: the saved 整改事项, for the ``ledger`` formats (else the sheet's lost points).
 
     Raises:
         ReportError: unknown format.
     """
-    return _check_format(fmt).build(rubric, answers, profile, files=files)
+    spec = _check_format(fmt)
+    if spec.ledger:
+        return spec.build(rubric, answers, profile, files=files, items=items)
+    return spec.build(rubric, answers, profile, files=files)
 
 
 def build_blank_form(fmt: str, rubric: Rubric) -> bytes:
@@ -165,6 +190,8 @@ __all__ = [
     "build_blank_form_pdf",
     "build_docx",
     "build_pdf",
+    "build_rectification_docx",
+    "build_rectification_xlsx",
     "build_report",
     "build_xlsx",
     "report_filename",

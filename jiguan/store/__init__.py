@@ -37,7 +37,12 @@ from jiguan.store.config import (
     resolve_data_dir,
     upload_limit_bytes,
 )
-from jiguan.store.contract import ReviewsContract, StoreContract, SubmissionsContract
+from jiguan.store.contract import (
+    RectificationContract,
+    ReviewsContract,
+    StoreContract,
+    SubmissionsContract,
+)
 from jiguan.store.engine import make_engine
 from jiguan.store.errors import (
     AccessDenied,
@@ -54,6 +59,12 @@ from jiguan.store.logins import RECHECK as LOGIN_RECHECK
 from jiguan.store.logins import Login, Logins, login_token
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.rectification import (
+    PastDueDate,
+    Rectification,
+    RectificationConflict,
+    SyncResult,
+)
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict, VerdictConflict
 from jiguan.store.reviews import Reviews
 from jiguan.store.schema import metadata
@@ -88,7 +99,11 @@ __all__ = [
     "Login",
     "Logins",
     "NotFoundError",
+    "PastDueDate",
     "ReadOnly",
+    "Rectification",
+    "RectificationConflict",
+    "RectificationContract",
     "ReviewEvent",
     "ReviewInfo",
     "Reviews",
@@ -105,6 +120,7 @@ __all__ = [
     "SubmissionInfo",
     "Submissions",
     "SubmissionsContract",
+    "SyncResult",
     "UserInfo",
     "Users",
     "VerdictConflict",

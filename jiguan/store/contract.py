@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from jiguan.rectification import RectificationItem
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.rectification import SyncResult
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict
 from jiguan.store.submissions import SubmissionInfo
 
@@ -63,6 +65,24 @@ class SubmissionsContract(Protocol):
     def give_back(self, aid: int, *, user: str, reason: str) -> SubmissionInfo: ...
 
 
+class RectificationContract(Protocol):
+    """``store.rectification``: the 整改台账 (`jiguan.store.rectification.Rectification`, or
+    its scoped view: the unit's accounts fill the items, the assigned 评估组 sets 已核验)."""
+
+    def items(self, aid: int) -> list[RectificationItem]: ...
+    def sync(self, aid: int, *, user: str) -> SyncResult: ...
+    def update(
+        self,
+        item_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int,
+        user: str,
+        base: Mapping[str, Any] | None = None,
+        confirm_past_due: bool = False,
+    ) -> RectificationItem: ...
+
+
 class StoreContract(Protocol):
     """The assessments, answers, history, files and review of one database, as one caller may
     use them (see the module docstring and docs/design.md "Store contract")."""
@@ -81,6 +101,8 @@ class StoreContract(Protocol):
     def reviews(self) -> ReviewsContract: ...
     @property
     def submissions(self) -> SubmissionsContract: ...
+    @property
+    def rectification(self) -> RectificationContract: ...
 
     # What the caller may do with an assessment (pages ask before offering it).
     def can_read(self, info: AssessmentInfo) -> bool: ...

@@ -20,6 +20,7 @@ from jiguan.store import answers as answers_q
 from jiguan.store import assessments as assessments_q
 from jiguan.store import files as files_q
 from jiguan.store import overview as overview_q
+from jiguan.store import rectification as rectification_q
 from jiguan.store import submissions as submissions_q
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.config import (
@@ -45,6 +46,7 @@ from jiguan.store.records import (
     clean_user,
     now,
 )
+from jiguan.store.rectification import Rectification
 from jiguan.store.reviews import Reviews
 from jiguan.store.submissions import Submissions
 from jiguan.store.uploads import check_evidence_file
@@ -93,6 +95,7 @@ class Store:
         )
         self.logins = Logins(self._db)  # logins kept as rows (the login cookie)
         self.submissions = Submissions(self._db, rubric)  # 提交自评 (jiguan.store.submissions)
+        self.rectification = Rectification(self._db, rubric)  # 整改台账 (store.rectification)
 
     @classmethod
     def from_config(cls, config: StoreConfig, rubric: Rubric) -> Store:
@@ -233,11 +236,15 @@ class Store:
         to it (``predecessor_id``; see `rounds`).
 
         The copy has its own history: one "copied" entry per answer, versions start at 1. It
-        is made with the current rubric; answers that no longer fit it are left out.
+        is made with the current rubric; answers that no longer fit it are left out. The open
+        整改事项 come along (`rectification.carry`), each naming the item it was copied from.
         """
         round_name = clean_name(round_name, "自评名称")
         with self._db.write() as conn:
-            return assessments_q.duplicate(conn, self.rubric, aid, round_name, user, now())
+            at = now()
+            info = assessments_q.duplicate(conn, self.rubric, aid, round_name, user, at)
+            rectification_q.carry(conn, aid, info.id, clean_user(user or "复制为下一轮"), at)
+            return info
 
     @guard("读取历轮自评")
     def rounds(self, aid: int) -> list[AssessmentInfo]:

@@ -1,6 +1,6 @@
 """Many assessments at once, for the overview of all units (总览): a fixed number of queries
-whatever the number of assessments (answers, file counts, reviews, verdicts), never one per
-assessment."""
+whatever the number of assessments (answers, file counts, reviews, verdicts, 整改事项), never
+one per assessment."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from jiguan.rectification import RectificationItem
 from jiguan.review import Verdict
 from jiguan.scoring import Answer
 from jiguan.store.records import answer_from_row
+from jiguan.store.rectification import item_rows
 from jiguan.store.review_records import ReviewInfo, review_info, verdict_from_row
 from jiguan.store.schema import answers_t, files_t, reviews_t, submissions_t, verdicts_t
 
@@ -38,6 +40,7 @@ class Sheets:
     review: ReviewInfo | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     submitted: Submitted | None = None
+    items: list[RectificationItem] = field(default_factory=list)  # 整改台账
 
 
 def _chunks(aids: Sequence[int]) -> list[list[int]]:
@@ -52,7 +55,9 @@ def read_sheets(conn: Connection, aids: Sequence[int]) -> dict[int, Sheets]:
     reviews: dict[int, ReviewInfo] = {}
     verdicts: dict[int, dict[str, Verdict]] = {}
     submitted: dict[int, Submitted] = {}
+    items: dict[int, list[RectificationItem]] = {}
     for ids in _chunks(aids):
+        items.update(item_rows(conn, ids))
         latest = sa.select(
             submissions_t.c.assessment_id,
             submissions_t.c.number,
@@ -83,7 +88,11 @@ def read_sheets(conn: Connection, aids: Sequence[int]) -> dict[int, Sheets]:
             sheet.setdefault(cid, Answer(attachments=n))
     return {
         aid: Sheets(
-            answers.get(aid, {}), reviews.get(aid), verdicts.get(aid, {}), submitted.get(aid)
+            answers.get(aid, {}),
+            reviews.get(aid),
+            verdicts.get(aid, {}),
+            submitted.get(aid),
+            items.get(aid, []),
         )
         for aid in set(aids)
     }

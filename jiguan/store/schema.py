@@ -303,3 +303,36 @@ throttle_t = sa.Table(
     sa.Column("next_at", UTCDateTime, nullable=True),  # no attempt before this time
     sa.Column("last_at", UTCDateTime, nullable=False),
 )
+
+# 整改台账 (migration 0013): one 整改事项 per (assessment, indicator that lost points), versioned
+# (compare-and-set on ``version``); closed automatically (``closed_at``, ``closed_note``) when
+# the indicator no longer loses points, never deleted; ``carried_from`` names the previous
+# round's item it was copied from (复制为下一轮).
+rectification_t = sa.Table(
+    "rectification_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column("indicator_id", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # panel / self
+    sa.Column("points_lost", sa.Float, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),  # 扣分理由, prefilled
+    sa.Column("measures", sa.Text, nullable=False),  # 整改措施
+    sa.Column("department", sa.String(100), nullable=False),  # 责任部门
+    sa.Column("owner", sa.String(100), nullable=False),  # 责任人
+    sa.Column("due_date", sa.Date, nullable=True),  # 完成时限
+    sa.Column("progress", sa.Text, nullable=False),  # 完成情况
+    sa.Column("evidence", sa.Text, nullable=False),  # 完成佐证, one per line
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("verified_by", sa.String(100), nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("closed_note", sa.Text, nullable=False),
+    sa.Column("carried_from", sa.Integer, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("assessment_id", "indicator_id", name="uq_rectification_indicator"),
+    sqlite_autoincrement=True,
+)

@@ -37,12 +37,14 @@ from jiguan.profile import (
     PROFILE_TRAINEE,
     PROFILE_WORKSHOP,
 )
+from jiguan.rectification import IN_PROGRESS, VERIFIED, RectificationItem
 from jiguan.scoring import Answer
 from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal's words
 from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.rectification import SyncResult
 from jiguan.store.schema import files_t
 from jiguan.store.submissions import SubmissionInfo
 from jiguan.store.users import Users
@@ -184,6 +186,10 @@ class ScopedStore:
     @property
     def submissions(self) -> ScopedSubmissions:
         return ScopedSubmissions(self)
+
+    @property
+    def rectification(self) -> ScopedRectification:
+        return ScopedRectification(self)
 
     def rounds(self, aid: int) -> list[AssessmentInfo]:
         self._read(aid)
@@ -447,4 +453,76 @@ class ScopedSubmissions:
             raise AccessDenied("无权退回：只有分配到该单位的评估组成员可以退回修改")
         done = self._store.give_back(aid, **kwargs)
         self._scoped._audit("退回修改", info, done.return_reason or "")
+        return done
+
+
+class ScopedRectification:
+    """`Store.rectification` for a caller: anyone who may read the assessment reads its 整改台账;
+    the unit's own accounts fill the items (never 已核验); the 评估组 assigned to the unit sets
+    已核验 or takes it back (核验不通过 → 整改中) and changes nothing else; the administrator
+    does both. Practices have no 整改台账. Each 核验 is audited."""
+
+    def __init__(self, scoped: ScopedStore) -> None:
+        self._scoped = scoped
+        self._store = scoped._store.rectification
+
+    def _info(self, aid: int) -> AssessmentInfo:
+        info = self._scoped._read(aid)
+        if info.profile.get(PROFILE_SAMPLE):
+            raise StoreError("培训练习没有整改台账")
+        return info
+
+    def items(self, aid: int) -> list[RectificationItem]:
+        self._info(aid)
+        return self._store.items(aid)
+
+    def sync(self, aid: int, *, user: str) -> SyncResult:
+        """Items follow the scores; done for those who write or review the assessment (for
+        anyone else who may read it, nothing is written)."""
+        info = self._info(aid)
+        if not (self._scoped.can_write(info) or self._scoped.can_review(info)):
+            return SyncResult()
+        self._scoped._check_caller()
+        return self._store.sync(aid, user=self._scoped.caller.name)
+
+    def update(
+        self,
+        item_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int,
+        user: str,
+        base: Mapping[str, Any] | None = None,
+        confirm_past_due: bool = False,
+    ) -> RectificationItem:
+        aid = self._store.assessment_of(item_id)
+        if aid is None:
+            raise AccessDenied()
+        info = self._info(aid)
+        caller = self._scoped.caller
+        reviewer = self._scoped.can_review(info)
+        if not caller.all_powerful:
+            if caller.role == REVIEWER:
+                if not reviewer:
+                    raise AccessDenied("无权核验：只有分配到该单位的评估组成员可以核验整改事项")
+                if set(changes) != {"status"} or changes["status"] not in (VERIFIED, IN_PROGRESS):
+                    raise AccessDenied(
+                        "评估组只核验整改事项（已核验 / 核验不通过），整改内容由单位填写"
+                    )
+            elif not self._scoped.can_write(info):
+                raise AccessDenied("无权修改这份整改台账（只读）")
+        self._scoped._check_caller()
+        before = self._store.get(item_id)
+        done = self._store.update(
+            item_id,
+            changes,
+            expected_version=expected_version,
+            user=caller.name,
+            base=base,
+            confirm_past_due=confirm_past_due,
+            reviewer=reviewer,
+        )
+        if done.status != before.status and VERIFIED in (done.status, before.status):
+            action = "核验整改事项" if done.status == VERIFIED else "取消整改核验"
+            self._scoped._audit(action, info, f"指标 {done.indicator_id}")
         return done

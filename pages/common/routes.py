@@ -92,10 +92,13 @@ TRAINING_ROUTES = (
 
 
 OVERVIEW_URL = "overview"
+RECTIFY_URL = "rectification"
+RECTIFY_ROUTE = Route(RECTIFY_URL, "整改台账", ":material/assignment_turned_in:")
 REVIEW_ROUTES = (
     Route(OVERVIEW_URL, "总览", ":material/dashboard:"),
     Route("panel-review", "评审录入", ":material/rate_review:"),
     Route("review-comparison", "评审对照", ":material/compare_arrows:"),
+    RECTIFY_ROUTE,
     Route("round-progress", "历轮进展", ":material/trending_up:"),
 )
 
@@ -162,11 +165,13 @@ def sections(rubric: Rubric, role: str | None = None) -> dict[str, tuple[Route, 
     if role == TRAINEE:
         return {"": (PRACTICE_ROUTE, GUIDE_ROUTE), "评估项目": items}
     training: tuple[Route, ...] = TRAINING_ROUTES
+    review: tuple[Route, ...] = REVIEW_ROUTES
     if role in (None, TRAINER, ADMIN):  # 投影视图 refuses 填报人 and 评估组 (room_screen.py)
         training = (*training, SCREEN_ROUTE)
-    if role == TRAINER:
+    if role == TRAINER:  # 整改台账 is the unit's, its 评估组's and the administrator's
         training = (*training, WORKSHOPS_ROUTE)
-    out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": REVIEW_ROUTES, "培训与比较": training}
+        review = tuple(r for r in REVIEW_ROUTES if r != RECTIFY_ROUTE)
+    out = {"": MAIN_ROUTES, "评估项目": items, "正式评估": review, "培训与比较": training}
     if role == ADMIN:
         out["管理"] = (*ADMIN_ROUTES, WORKSHOPS_ROUTE)
     return out

@@ -15,7 +15,16 @@ from jiguan.limits import MAX_NAME_CHARS
 from jiguan.radar_svg import radar_svg
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError, StoreUnavailable
-from pages.common import access, answers, refresh, review_input, routes, scripts, state
+from pages.common import (
+    access,
+    answers,
+    rectify_input,
+    refresh,
+    review_input,
+    routes,
+    scripts,
+    state,
+)
 from pages.common.session import session
 from pages.common.text import plain
 
@@ -46,6 +55,7 @@ def score_panel(url_path: str) -> None:
     st.markdown(f"**{plain(s.info.unit_name or '（未填单位）')}**  \n{plain(s.info.round_name)}")
     with st.container(key="sidebar-total"):  # sticky (pages/common/ui.py _STYLE)
         st.fragment(key=refresh.SIDEBAR_TOTALS)(_totals)()
+    rectify_input.overdue_flag(s.info, where="sidebar")  # 逾期整改事项 n 项, a link
     rubric = state.get_rubric()
     for i in range(len(rubric.items)):
         if url_path == routes.item_url(i):

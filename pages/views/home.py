@@ -10,7 +10,7 @@ from jiguan.format import format_time, points, today
 from jiguan.profile import ASSESSMENT_DATE, CONTACT, FILLED_BY
 from jiguan.store import AssessmentInfo, ScopedStore
 from jiguan.training import PROFILE_SAMPLE
-from pages.common import access, routes, state
+from pages.common import access, rectify_input, routes, state
 from pages.common.session import session
 from pages.common.text import plain
 from pages.common.ui import banners
@@ -39,6 +39,7 @@ def render() -> None:
         (st.success if msg[0] == "success" else st.error)(plain(msg[1]))
     active, deleted = _assessments()
     if s.aid is not None and s.info is not None:
+        rectify_input.overdue_flag(s.info, where="home")
         _current(s.info)
     _saved_list(active)
     if deleted:

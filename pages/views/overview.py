@@ -68,7 +68,9 @@ def _values(row: UnitRow) -> tuple[object, ...]:
         round(row.completion * 100),
         row.no_evidence,
         row.unanswered,
-        cells[8],
+        row.open_items,
+        row.overdue_items,
+        cells[10],
     )
 
 

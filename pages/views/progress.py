@@ -8,7 +8,8 @@ import streamlit as st
 
 from jiguan.charts import radar_overlay
 from jiguan.format import points
-from jiguan.review import panel_sheet, round_progress, signed
+from jiguan.rectification import RectificationItem, round_steps
+from jiguan.review import Progress, panel_sheet, round_progress, signed
 from jiguan.store import StoreError
 from pages.common import state
 from pages.common.text import plain
@@ -17,17 +18,58 @@ from pages.common.ui import banners, require_assessment
 PANEL, SELF = "评估组定稿", "单位自评"
 
 
-def _rounds() -> list[tuple[str, dict, str]]:
+def _rounds() -> tuple[list[tuple[str, dict, str]], list[list[RectificationItem]]]:
+    """Each round's (label, sheet, score source) and its 整改事项, oldest first."""
     store = state.get_store()
     out = []
+    ledgers: list[list[RectificationItem]] = []
     for info in store.rounds(state.open_id()):
+        try:
+            ledgers.append(store.rectification.items(info.id))
+        except StoreError:  # a practice has no 整改台账
+            ledgers.append([])
         review = store.reviews.get(info.id)
         if review is not None and review.final:
             verdicts = {cid: v.verdict for cid, v in store.reviews.verdicts(info.id).items()}
             out.append((info.round_name, panel_sheet(verdicts), PANEL))
         else:
             out.append((info.round_name, store.answers(info.id), SELF))
-    return out
+    return out, ledgers
+
+
+def _rectification(progress: Progress, ledgers: list[list[RectificationItem]]) -> None:
+    """Round over round: what became of each round's 整改事项 in the next round's score."""
+    rubric = state.get_rubric()
+    pairs = list(zip(progress.rounds, progress.rounds[1:], ledgers, strict=False))
+    if not any(ledger for *_, ledger in pairs):
+        return
+    st.subheader("整改成效", divider="violet")
+    for before, after, ledger in pairs:
+        steps = round_steps(rubric, ledger, after.result)
+        if not steps:
+            continue
+        closed = [s for s in steps if s.closed]
+        regained = sum(max(s.regained, 0) for s in steps)
+        st.markdown(
+            f"**{plain(before.label)} → {plain(after.label)}**（{after.basis}）："
+            f"整改事项 {len(steps)} 项，其中 {len(closed)} 项在下一轮不再失分，"
+            f"挽回 {points(regained)} 分"
+        )
+        st.dataframe(
+            [
+                {
+                    "指标": f"指标 {s.indicator_id}",
+                    "上一轮整改状态": s.status,
+                    "上一轮失分": s.lost_before,
+                    "本轮失分": s.lost_after,
+                    "挽回": s.regained,
+                    "结果": "已消除" if s.closed else "仍失分",
+                }
+                for s in steps
+            ],
+            hide_index=True,
+            key=f"progress.rect.{before.label}.{after.label}",
+        )
 
 
 def render() -> None:
@@ -36,7 +78,7 @@ def render() -> None:
     banners()
     st.title("历轮进展")
     try:
-        rounds = _rounds()
+        rounds, ledgers = _rounds()
     except StoreError as exc:
         st.error(f"读取历轮自评失败：{plain(str(exc))}")
         return
@@ -77,6 +119,8 @@ def render() -> None:
                 st.markdown(
                     f"{m.name}：{points(m.before)} → {points(m.after)}（{signed(m.change)}）"
                 )
+    if len(rounds) >= 2:
+        _rectification(progress, ledgers)
     with st.expander("各指标逐轮得分"):
         st.dataframe(
             [

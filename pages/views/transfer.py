@@ -75,8 +75,9 @@ def render() -> None:
             stamp = signature_line(sub.number, format_time(sub.submitted_at), sub.content_hash)
             report_profile = replace(report_profile, submitted=stamp, filled_by=sub.filled_by)
         names = _file_names()
-        cols = st.columns(len(REPORT_FORMATS))
-        for col, (fmt, spec) in zip(cols, REPORT_FORMATS.items(), strict=True):
+        formats = {fmt: spec for fmt, spec in REPORT_FORMATS.items() if not spec.ledger}
+        cols = st.columns(len(formats))  # the 整改台账's documents are on its own page
+        for col, (fmt, spec) in zip(cols, formats.items(), strict=True):
             col.download_button(
                 spec.label,
                 data=access.audited(
