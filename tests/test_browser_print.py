@@ -5,6 +5,7 @@ kept under artifacts/print/ to look at."""
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,49 @@ def test_prints_on_a4_without_cut_tables(
     text = "".join(p.extract_text() for p in reader.pages)
     assert "当前填写人" not in text  # the sidebar is not printed
     assert EXPECTED[url_path] in "".join(text.split()), text[:500]  # a narrow cell wraps
+
+
+def test_the_rectification_ledger_prints_on_a4(
+    browser, app_server: AppServer, artifacts_dir: Path
+) -> None:
+    """整改台账 (issue 23, 27.6): the items with their 扣分理由 and what the unit wrote, no
+    sidebar, no buttons, A4; each item's box kept on one page where it fits."""
+    aid = _seed(app_server)
+    data = app_server.data_dir
+    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
+    store.reviews.update_details(
+        aid, user="评估组", reviewers="王五、赵六", review_date="2026-12-01"
+    )
+    store.reviews.finalise(aid, user="评估组")
+    store.rectification.sync(aid, user="测试")
+    item = store.rectification.items(aid)[0]
+    store.rectification.update(
+        item.id,
+        {"measures": "印发领导小组成员分工的正式文件", "department": "办公室"},
+        expected_version=item.version,
+        user="测试",
+    )
+    store.close()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{app_server.url}/rectification?a={aid}")
+    page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT)
+    _settle(page)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})
+    _settle(page)
+    time.sleep(1.0)
+    assert page.evaluate(_CUT) == {"cut": [], "sidebar": False}
+    out = artifacts_dir / "print"
+    out.mkdir(exist_ok=True)
+    pdf = out / "rectification.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.close()
+    reader = PdfReader(pdf)
+    assert 1 <= len(reader.pages) <= 4
+    assert all(abs(float(p.mediabox.width) - A4_WIDTH_PT) < 2 for p in reader.pages)
+    # NFKC: the PDF's font maps some characters to Kangxi radicals (⽂ for 文)
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in reader.pages))
+    text = "".join(text.split())
+    assert "正式文件" in text and "印发领导小组成员分工的正式文件" in text, text
+    for absent in ("下载整改台账", "保存", "当前填写人"):  # no buttons, no sidebar
+        assert absent not in text, absent

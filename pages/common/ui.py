@@ -97,7 +97,7 @@ div:has(> [data-testid="stWidgetLabel"]):has(:disabled) > [data-testid="stWidget
   @page { size: A4; margin: 12mm; }
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .st-key-main-total,
-  [data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"] {
+  [data-testid^="stBaseButton"] {
     display: none !important; }
   [data-testid="stAppViewContainer"], [data-testid="stMain"], section.stMain {
     overflow: visible !important; height: auto !important; position: static !important; }
