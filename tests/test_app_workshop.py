@@ -14,7 +14,7 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, TRAINER
 from jiguan.rubric import Rubric
 from jiguan.store import Store
 from jiguan.training import PROFILE_SUBMITTED
-from tests.app_support import HARNESS, answer, goto, sess
+from tests.app_support import ACCOUNT_PASSWORD, HARNESS, answer, goto, login, sess
 
 PASSWORD = "一个足够长的密码123"
 CODE = "NJ-2026"
@@ -196,14 +196,9 @@ def test_the_projector_view_is_anonymous_and_live(
 
 
 def test_the_trainer_ends_reopens_and_deletes_a_workshop(workshop, other_store: Store) -> None:
-    from tests.test_app_admin import NEW_PASSWORD
-
     users = other_store.users
-    users.change_password(users.get(workshop.user_id).id, PASSWORD, NEW_PASSWORD)
-    at = AppTest.from_file(HARNESS, default_timeout=60).run()
-    at.text_input(key="login.name").set_value("培训师")
-    at.text_input(key="login.password").set_value(NEW_PASSWORD)
-    at.button(key="FormSubmitter:login-登录").click().run()
+    users.change_password(users.get(workshop.user_id).id, PASSWORD, ACCOUNT_PASSWORD)
+    at = login("培训师")
     goto(at, "workshops")
     info = other_store.workshops.get(CODE)
     at.button(key=f"ws.close.{info.id}").click().run()
