@@ -229,6 +229,7 @@ class Rectification:
             raise NotFoundError("没有这个整改事项（可能已随自评一起清除）")
         return item_from_row(row)
 
+    @guard("读取整改事项")
     def assessment_of(self, item_id: int) -> int | None:
         """The assessment an item belongs to (None: no such item); for the scope check."""
         with self._db.read() as conn:
