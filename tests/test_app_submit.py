@@ -97,3 +97,22 @@ def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store)
     assert not other_store.submissions.latest(aid).standing
     actions = {e.action for e in other_store.users.audit_log()}
     assert {"提交自评", "退回修改"} <= actions
+
+
+def test_resubmission_keeps_who_filled_and_signed(data_dir: Path, other_store: Store) -> None:
+    """After 退回修改 the form offers the last submission's 填表人 and 单位负责人 again: the
+    unit corrects its answers, not retypes its names (the browser journey found them blank)."""
+    at = goto(create(start()), "submit")
+    _submit(at)
+    at.text_area[0].set_value("请补充指标 1 的佐证")
+    at.button(key="FormSubmitter:give-back-退回修改").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text_input[:2]] == ["张三", "李四"]
+    if at.checkbox:
+        at.checkbox[0].set_value(True)
+    at.button(key="FormSubmitter:submit-提交自评").click().run()
+    history = other_store.submissions.history(sess(at).aid)
+    assert [(h.number, h.filled_by, h.leader) for h in history] == [
+        (1, "张三", "李四"),
+        (2, "张三", "李四"),
+    ]

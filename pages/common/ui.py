@@ -197,7 +197,7 @@ def _banners() -> None:
     if sub is not None and sub.standing and sub.assessment_id == s.aid:
         st.info(
             f"这份自评已于 {format_time(sub.submitted_at)} 提交（第 {sub.number} 次），"
-            "评估期间只读；如需修改，请评估组在「提交自评」页退回修改。",
+            "评估期间只读；如需修改，由评估组在「提交自评」页退回修改。",
             icon=":material/lock:",
         )
     if s.aid is not None and (why := state.read_only(s.info)):

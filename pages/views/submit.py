@@ -43,7 +43,8 @@ def _status(latest: SubmissionInfo | None) -> None:
         )
 
 
-def _submit_form() -> None:
+def _submit_form(latest: SubmissionInfo | None) -> None:
+    """The form; after 退回修改 it offers the last submission's names again."""
     s = session()
     gaps = readiness(state.get_rubric(), s.answers)
     if gaps:
@@ -58,8 +59,14 @@ def _submit_form() -> None:
         st.success("所有指标都已评定，有得分的指标都有佐证。", icon=":material/task_alt:")
     profile = s.info.profile if s.info is not None else {}
     with st.form("submit", enter_to_submit=False):
-        filled_by = st.text_input("填表人", value=profile.get(FILLED_BY, ""), max_chars=100)
-        leader = st.text_input("单位负责人", max_chars=100)
+        filled_by = st.text_input(
+            "填表人",
+            value=latest.filled_by if latest is not None else profile.get(FILLED_BY, ""),
+            max_chars=100,
+        )
+        leader = st.text_input(
+            "单位负责人", value=latest.leader if latest is not None else "", max_chars=100
+        )
         confirmed = True
         if gaps:
             confirmed = st.checkbox(f"我已核对以上 {len(gaps)} 项，确认按现状提交")
@@ -159,5 +166,5 @@ def render() -> None:
     elif standing and not access.shared():
         _return_form()  # 单机模式: whoever reviews on this machine returns it
     elif not standing and _may_submit():
-        _submit_form()
+        _submit_form(latest)
     _history(rows)
