@@ -20,7 +20,7 @@ from jiguan.review import Verdict
 from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer, all_yes
 from jiguan.store import Store
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _open_top, _settle
+from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _open_top, _settle, _shot
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.browser
@@ -233,9 +233,16 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
     _settle(panel)
     panel.screenshot(path=str(shots / "loop_4_finalised.png"))
     assert store.reviews.get(aid).final
+    # 定稿 judged the standing submission: no 退回修改 now, but how to reopen
+    _open_top(panel, "提交自评")
+    _settle(panel)
+    panel.get_by_text(re.compile("定稿，不能再退回修改")).wait_for()
+    assert panel.get_by_label("退回理由（单位将看到）").count() == 0
+    panel.screenshot(path=str(shots / "loop_4_no_return_after_final.png"))
 
     # 5. 整改台账: one item per indicator that lost points, prefilled
     _open_review_menu(unit, "整改台账")
+    unit.get_by_text(re.compile("评审已于 .* 定稿，自评只读")).wait_for()  # no 退回修改 hint now
     items = {i.indicator_id: i for i in store.rectification.items(aid)}
     assert set(items) == {2, 7}
     assert (items[2].points_lost, items[7].points_lost) == (2.0, 1.0)
@@ -247,6 +254,7 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
     box.get_by_label("责任部门").fill("办公室")
     box.get_by_label("责任人").fill("张三")
     box.get_by_label("完成情况").fill("已印发《关于调整试点工作领导小组的通知》")
+    box.get_by_label(re.compile("^完成佐证")).fill("甲局发〔2026〕12号")
     box.get_by_label("状态").click()
     unit.get_by_role("option", name="已完成").click()
     box.get_by_role("button", name="保存").click()
@@ -275,14 +283,27 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
     unit.screenshot(path=str(shots / "loop_6_copy.png"))
     unit.get_by_role("button", name="复制", exact=True).click()
     _settle(unit)
+    _eventually(
+        lambda: any(a.round_name == "第二轮" for a in store.list_assessments()), "第二轮 copied"
+    )
+    _settle(unit)
+    unit.get_by_text(re.compile("当前自评：第二轮")).wait_for()
     (second,) = [a for a in store.list_assessments() if a.round_name == "第二轮"]
     assert second.predecessor_id == aid
     _open_item(unit, "一、组织管理")
     unit.locator(".st-key-indicator-2").get_by_role("radio", name="符合", exact=True).click()
     _settle(unit)
-    unit.screenshot(path=str(shots / "loop_6_new_round.png"))
     _eventually(lambda: "2.1" in store.answers(second.id), "2.1 in the new round")
+    box = unit.locator(".st-key-indicator-2")
+    box.locator('[data-testid="stExpander"] summary').click()
+    _settle(unit)
+    lines = box.get_by_label(re.compile("佐证材料（每行一条"))
+    lines.fill("关于调整试点工作领导小组的通知（甲局发〔2026〕12号）")
+    lines.press("Tab")
+    _eventually(lambda: store.answers(second.id)["2.1"].evidence != "", "2.1's 佐证")
+    _settle(unit)
     assert store.answers(second.id)["2.1"].value == "yes"
+    unit.screenshot(path=str(shots / "loop_6_new_round.png"))
     _open_review_menu(unit, "历轮进展")
     unit.get_by_text(re.compile("第一轮（评估组定稿）")).first.wait_for()
     unit.get_by_text(re.compile("第二轮（单位自评）")).first.wait_for()
@@ -291,4 +312,4 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
             "第一轮 → 第二轮（单位自评）：整改事项 2 项，其中 1 项在下一轮不再失分，挽回 2 分"
         )
     ).wait_for()
-    unit.screenshot(path=str(shots / "loop_6_progress.png"))
+    _shot(unit, shots, "loop_6_progress", below=("整改成效",))
