@@ -196,7 +196,7 @@ def test_the_projector_view_is_anonymous_and_live(
 
 
 def test_the_trainer_ends_reopens_and_deletes_a_workshop(workshop, other_store: Store) -> None:
-    from tests.test_app_admin import NEW_PASSWORD
+    from tests.app_support import ACCOUNT_PASSWORD as NEW_PASSWORD
 
     users = other_store.users
     users.change_password(users.get(workshop.user_id).id, PASSWORD, NEW_PASSWORD)
