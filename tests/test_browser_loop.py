@@ -225,6 +225,7 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
     reason.fill("未见主要负责人任领导小组组长的任职文件")
     reason.press("Control+Enter")
     _settle(panel)
+    _eventually(lambda: store.reviews.verdicts(aid)["2.1"].verdict.reason != "", "2.1's reason")
     saved = store.reviews.verdicts(aid)["2.1"].verdict
     assert (saved.value, saved.reason) == ("no", "未见主要负责人任领导小组组长的任职文件")
     panel.get_by_role("button", name="定稿").click()  # the popover's confirmation
