@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
+from jiguan.review import Verdict
 from jiguan.rubric import Rubric
-from jiguan.scoring import Answer
+from jiguan.scoring import Answer, all_yes
 from jiguan.store import Store
 from tests.app_support import add_account, create, goto, login, sess, start
 
@@ -97,3 +98,66 @@ def test_shared_unit_submits_and_panel_returns(shared: None, other_store: Store)
     assert not other_store.submissions.latest(aid).standing
     actions = {e.action for e in other_store.users.audit_log()}
     assert {"提交自评", "退回修改"} <= actions
+
+
+def test_resubmission_keeps_who_filled_and_signed(data_dir: Path, other_store: Store) -> None:
+    """After 退回修改 the form offers the last submission's 填表人 and 单位负责人 again: the
+    unit corrects its answers, not retypes its names (the browser journey found them blank)."""
+    at = goto(create(start()), "submit")
+    _submit(at)
+    at.text_area[0].set_value("请补充指标 1 的佐证")
+    at.button(key="FormSubmitter:give-back-退回修改").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text_input[:2]] == ["张三", "李四"]
+    if at.checkbox:
+        at.checkbox[0].set_value(True)
+    at.button(key="FormSubmitter:submit-提交自评").click().run()
+    history = other_store.submissions.history(sess(at).aid)
+    assert [(h.number, h.filled_by, h.leader) for h in history] == [
+        (1, "张三", "李四"),
+        (2, "张三", "李四"),
+    ]
+
+
+def test_no_return_form_once_the_review_is_final(
+    data_dir: Path, other_store: Store, rubric: Rubric
+) -> None:
+    """After 定稿 the 提交自评 page says the review is final and how to reopen it, instead of
+    a 退回修改 form the store would refuse."""
+    at = goto(create(start()), "submit")
+    _submit(at)
+    aid = sess(at).aid
+    verdicts = {cid: Verdict(a.value, a.points, "现场核实") for cid, a in all_yes(rubric).items()}
+    other_store.reviews.update_details(aid, user="审", reviewers="王五", review_date="2026-12-01")
+    other_store.reviews.replace_verdicts(aid, verdicts, user="审")
+    other_store.reviews.finalise(aid, user="审")
+    at = goto(at, "submit")
+    assert not at.exception, at.exception
+    assert "评审已于" in _texts(at) and "重新打开评审" in _texts(at)
+    assert not at.text_area  # no 退回理由
+    other_store.reviews.reopen(aid, user="审", reason="单位需补充")
+    at = goto(at, "submit")
+    assert at.text_area[0].label == "退回理由（单位将看到）"
+
+
+def test_the_unit_is_told_when_the_review_is_final(
+    data_dir: Path, other_store: Store, rubric: Rubric
+) -> None:
+    """Once 定稿, the read-only banner no longer says to ask for 退回修改 (refused now): it says
+    the review is final and where the result and the 整改 are. An open page learns it on its
+    next run, and the 提交记录 calls the submission 已定稿."""
+    at = goto(create(start()), "submit")
+    _submit(at)
+    aid = sess(at).aid
+    at = goto(at, "item1")
+    assert "退回修改" in _texts(at)
+    verdicts = {cid: Verdict(a.value, a.points, "现场核实") for cid, a in all_yes(rubric).items()}
+    other_store.reviews.update_details(aid, user="审", reviewers="王五", review_date="2026-12-01")
+    other_store.reviews.replace_verdicts(aid, verdicts, user="审")
+    other_store.reviews.finalise(aid, user="审")
+    at.run()
+    assert not at.exception, at.exception
+    assert "评审已于" in _texts(at) and "整改台账" in _texts(at)
+    assert "退回修改" not in _texts(at)
+    at = goto(at, "submit")
+    assert list(at.dataframe[0].value["状态"]) == ["已定稿"]

@@ -11,7 +11,7 @@ import pytest
 from jiguan.accounts import COMMAND_LINE, FILLER, REVIEWER
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
-from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer
+from jiguan.scoring import NO_EVIDENCE, UNANSWERED, Answer, all_yes
 from jiguan.store import Store, StoreError
 from jiguan.store.scoped import AccessDenied, ScopedStore
 from jiguan.submission import INCOMPLETE, content_hash, make_snapshot, readiness
@@ -84,6 +84,21 @@ def test_a_return_needs_a_reason_and_something_to_return(store: Store, aid: int)
     with pytest.raises(StoreError, match="单位负责人"):
         store.submissions.give_back(aid, user="审", reason="ok")
         store.submissions.submit(aid, user="张三", filled_by="张三", leader="")
+
+
+def test_no_return_once_the_review_is_final(store: Store, rubric: Rubric, aid: int) -> None:
+    """A 定稿 review judged the submission standing: returning it then would let the unit edit
+    a round whose result is fixed (the browser journey offered it). Reopen the review first."""
+    store.submissions.submit(aid, user="张三", **WHO)
+    verdicts = {cid: Verdict(a.value, a.points, "现场核实") for cid, a in all_yes(rubric).items()}
+    store.reviews.update_details(aid, user="审", reviewers="王五", review_date="2026-12-01")
+    store.reviews.replace_verdicts(aid, verdicts, user="审")
+    store.reviews.finalise(aid, user="审")
+    with pytest.raises(StoreError, match="评审已定稿"):
+        store.submissions.give_back(aid, user="审", reason="请补充")
+    assert store.submissions.latest(aid).standing
+    store.reviews.reopen(aid, user="审", reason="单位需补充材料")
+    assert not store.submissions.give_back(aid, user="审", reason="请补充").standing
 
 
 def test_names_are_required(store: Store, aid: int) -> None:

@@ -37,7 +37,7 @@ from jiguan.store.review_records import (
     saved_verdict,
     verdict_json,
 )
-from jiguan.store.schema import review_history_t, reviews_t, verdicts_t
+from jiguan.store.schema import assessments, review_history_t, reviews_t, verdicts_t
 from jiguan.store.submissions import latest_submission
 
 if TYPE_CHECKING:
@@ -145,6 +145,12 @@ def claimed(conn: Connection, aid: int) -> dict[str, Answer]:
     """What the unit claims: the answers it submitted (提交自评), else its current answers."""
     submitted = latest_submission(conn, aid)
     return submitted.answers if submitted is not None else answers_q.sheet(conn, aid)
+
+
+def _touch_assessment(conn: Connection, aid: int, at: datetime) -> None:
+    """定稿 and 重新打开 change what the unit may do: its open browsers reload the assessment
+    (they poll ``updated_at``) and tell it."""
+    conn.execute(sa.update(assessments).where(assessments.c.id == aid).values(updated_at=at))
 
 
 class Reviews:
@@ -316,6 +322,7 @@ class Reviews:
                 .values(state=FINAL, claims=claims_json(claims), finalised_by=user, finalised_at=at)
             )
             _log(conn, aid, "finalised", user, at)
+            _touch_assessment(conn, aid, at)
             return review_info(_review_row(conn, aid))
 
     @guard("重新打开评审")
@@ -337,6 +344,7 @@ class Reviews:
                 .values(state=OPEN, claims=None, finalised_by=None, finalised_at=None)
             )
             _log(conn, aid, "reopened", user, at, detail=why)
+            _touch_assessment(conn, aid, at)
             return review_info(_review_row(conn, aid))
 
     @guard("读取评审记录")

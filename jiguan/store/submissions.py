@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from jiguan.format import format_time
 from jiguan.limits import MAX_CELL_CHARS, too_long
+from jiguan.review import FINAL
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store import answers as answers_q
@@ -26,7 +27,7 @@ from jiguan.store import assessments as assessments_q
 from jiguan.store.engine import Database
 from jiguan.store.errors import StoreError, guard
 from jiguan.store.records import clean_user, now
-from jiguan.store.schema import assessments, files_t, submissions_t
+from jiguan.store.schema import assessments, files_t, reviews_t, submissions_t
 from jiguan.submission import SnapshotFile, content_hash, make_snapshot, snapshot_answers
 
 MAX_PERSON_CHARS = 100
@@ -185,8 +186,9 @@ class Submissions:
 
     @guard("退回修改")
     def give_back(self, aid: int, *, user: str, reason: str) -> SubmissionInfo:
-        """退回修改: the unit may edit again; raises StoreError without a reason or when
-        nothing stands submitted."""
+        """退回修改: the unit may edit again; raises StoreError without a reason, when
+        nothing stands submitted, or when the review is final (定稿 judged this submission:
+        the panel reopens the review first)."""
         user = clean_user(user)
         reason = (reason or "").strip()
         if not reason:
@@ -199,6 +201,13 @@ class Submissions:
             row = _latest_row(conn, aid)
             if row is None or row.returned_at is not None:
                 raise StoreError("这份自评目前没有待评估的提交，无需退回")
+            state = conn.execute(
+                sa.select(reviews_t.c.state).where(reviews_t.c.assessment_id == aid)
+            ).scalar()
+            if state == FINAL:
+                raise StoreError(
+                    "评审已定稿，不能退回修改；如确需单位修改，请先在「评审录入」填写理由重新打开评审"
+                )
             at = now()
             conn.execute(
                 sa.update(submissions_t)

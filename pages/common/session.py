@@ -126,6 +126,7 @@ class Session:
     review_aid: int | None = None
     review: ReviewInfo | None = None
     submitted: SubmissionInfo | None = None  # the latest 提交自评 of the reviewed assessment
+    finalised_at: datetime | None = None  # when the open assessment's review was 定稿, if it is
     verdicts: dict[str, SavedVerdict] = field(default_factory=dict)
     review_msg: tuple[str, str] | None = None
     review_import: dict[str, Any] | None = None

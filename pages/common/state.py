@@ -179,6 +179,8 @@ def load(
     saved = store.load_answers(aid)
     files = _files_by_criterion(store, aid)
     s.submitted = store.submissions.latest(aid)
+    review = store.reviews.get(aid) if s.submitted is not None else None
+    s.finalised_at = review.finalised_at if review is not None and review.final else None
     changed = [
         cid
         for cid in set(saved) | set(s.versions)

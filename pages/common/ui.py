@@ -194,10 +194,17 @@ def _banners() -> None:
     if s.remote_notice:
         st.info(plain(s.remote_notice), icon=":material/group:")
     sub = s.submitted
-    if sub is not None and sub.standing and sub.assessment_id == s.aid:
+    if sub is not None and sub.standing and sub.assessment_id == s.aid and s.finalised_at:
+        st.info(
+            f"这份自评已于 {format_time(sub.submitted_at)} 提交（第 {sub.number} 次），评审已于"
+            f" {format_time(s.finalised_at)} 定稿，自评只读。评审结果见「评审对照」，"
+            "整改请在「整改台账」填写；下一轮请在首页「复制为下一轮」。",
+            icon=":material/verified:",
+        )
+    elif sub is not None and sub.standing and sub.assessment_id == s.aid:
         st.info(
             f"这份自评已于 {format_time(sub.submitted_at)} 提交（第 {sub.number} 次），"
-            "评估期间只读；如需修改，请评估组在「提交自评」页退回修改。",
+            "评估期间只读；如需修改，由评估组在「提交自评」页退回修改。",
             icon=":material/lock:",
         )
     if s.aid is not None and (why := state.read_only(s.info)):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from jiguan.format import format_time
 from jiguan.profile import FILLED_BY
-from jiguan.store import StoreError, SubmissionInfo
+from jiguan.store import ReviewInfo, StoreError, SubmissionInfo
 from jiguan.submission import GAP_LABELS, readiness, short_hash
 from pages.common import access, state
 from pages.common.session import session
@@ -25,9 +25,16 @@ def _may_submit() -> bool:
     return info is not None and (check(info) if check is not None else True)
 
 
-def _status(latest: SubmissionInfo | None) -> None:
+def _status(latest: SubmissionInfo | None, final: bool) -> None:
     if latest is None:
         st.info("这份自评尚未提交。", icon=":material/outgoing_mail:")
+    elif latest.standing and final:
+        st.success(
+            f"已于 {format_time(latest.submitted_at)} 提交（第 {latest.number} 次，"
+            f"提交人 {plain(latest.submitted_by)}），评审已定稿，自评只读。"
+            f"内容摘要 {short_hash(latest.content_hash)}（打印在签字页上，用于核对）。",
+            icon=":material/verified:",
+        )
     elif latest.standing:
         st.success(
             f"已于 {format_time(latest.submitted_at)} 提交（第 {latest.number} 次，"
@@ -43,7 +50,8 @@ def _status(latest: SubmissionInfo | None) -> None:
         )
 
 
-def _submit_form() -> None:
+def _submit_form(latest: SubmissionInfo | None) -> None:
+    """The form; after 退回修改 it offers the last submission's names again."""
     s = session()
     gaps = readiness(state.get_rubric(), s.answers)
     if gaps:
@@ -58,8 +66,14 @@ def _submit_form() -> None:
         st.success("所有指标都已评定，有得分的指标都有佐证。", icon=":material/task_alt:")
     profile = s.info.profile if s.info is not None else {}
     with st.form("submit", enter_to_submit=False):
-        filled_by = st.text_input("填表人", value=profile.get(FILLED_BY, ""), max_chars=100)
-        leader = st.text_input("单位负责人", max_chars=100)
+        filled_by = st.text_input(
+            "填表人",
+            value=latest.filled_by if latest is not None else profile.get(FILLED_BY, ""),
+            max_chars=100,
+        )
+        leader = st.text_input(
+            "单位负责人", value=latest.leader if latest is not None else "", max_chars=100
+        )
         confirmed = True
         if gaps:
             confirmed = st.checkbox(f"我已核对以上 {len(gaps)} 项，确认按现状提交")
@@ -96,6 +110,19 @@ def _return_form() -> None:
         _settled(done)
 
 
+def _return_or_final(review: ReviewInfo | None) -> None:
+    """The return form, unless the review is final: 定稿 judged this submission, so the panel
+    reopens the review first (the store refuses a return meanwhile)."""
+    if review is not None and review.final:
+        st.info(
+            f"评审已于 {format_time(review.finalised_at)} 定稿，不能再退回修改。"
+            "如确需单位修改，请先在「评审录入」填写理由重新打开评审。",
+            icon=":material/verified:",
+        )
+        return
+    _return_form()
+
+
 def _settled(done: SubmissionInfo | None) -> None:
     """After a submit or return: reload the assessment (its pages change between editable
     and read-only), or say at once why nothing happened."""
@@ -114,7 +141,7 @@ def _message() -> None:
         s.home_msg = None
 
 
-def _history(rows: list[SubmissionInfo]) -> None:
+def _history(rows: list[SubmissionInfo], final: bool) -> None:
     st.subheader("提交记录", divider="gray")
     if not rows:
         st.caption("尚无提交。")
@@ -128,7 +155,11 @@ def _history(rows: list[SubmissionInfo]) -> None:
                 "填表人": r.filled_by,
                 "单位负责人": r.leader,
                 "内容摘要": short_hash(r.content_hash),
-                "状态": "评估中" if r.standing else f"已退回：{r.return_reason or ''}",
+                "状态": (
+                    ("已定稿" if final else "评估中")
+                    if r.standing
+                    else f"已退回：{r.return_reason or ''}"
+                ),
                 "确认按现状提交": "；".join(r.acknowledged),
             }
             for r in reversed(rows)
@@ -147,17 +178,18 @@ def render() -> None:
     store = state.get_store()
     try:
         rows = store.submissions.history(state.open_id())
+        review = store.reviews.get(state.open_id())
     except StoreError as exc:
         st.error(f"读取提交记录失败：{plain(str(exc))}", icon=":material/error:")
         return
     _message()
     latest = rows[-1] if rows else None
-    _status(latest)
+    final = review is not None and review.final
+    _status(latest, final)
     standing = latest is not None and latest.standing
-    if standing and s.info is not None and state.may_review(s.info) and access.shared():
-        _return_form()
-    elif standing and not access.shared():
-        _return_form()  # 单机模式: whoever reviews on this machine returns it
+    panel = access.shared() and s.info is not None and state.may_review(s.info)
+    if standing and (panel or not access.shared()):  # 单机模式: whoever reviews here returns it
+        _return_or_final(review)
     elif not standing and _may_submit():
-        _submit_form()
-    _history(rows)
+        _submit_form(latest)
+    _history(rows, final)
