@@ -41,6 +41,7 @@ from jiguan.archive_read import (
     read_archive,
     zip_errors,
 )
+from jiguan.archive_rows import FILE_TABLES
 from jiguan.store import Store, StoreError, metadata
 from jiguan.store.blobs import BlobStore, sha256
 from jiguan.store.schema import UTCDateTime
@@ -113,9 +114,7 @@ def export_archive(store: Store, out: Path) -> ArchiveSummary:
     except (StoreError, sa.exc.SQLAlchemyError) as exc:
         raise ArchiveError(f"无法读取数据库：{_reason(exc)}") from None
     blobs = BlobStore(store.files_dir)
-    hashes = sorted(
-        {row["sha256"] for t, rows in tables if t.name == "evidence_files" for row in rows}
-    )
+    hashes = sorted({row["sha256"] for t, rows in tables if t.name in FILE_TABLES for row in rows})
     partial = out.with_name(out.name + ".part")
     stored: list[str] = []
     missing: list[str] = []

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from jiguan.archive_rows import (
     ACCOUNT_TABLES,
+    FILE_TABLES,
     NEVER_IMPORTED,
     check_references,
     check_table,
@@ -199,7 +200,7 @@ def _check_files(
     members = {i.filename: i for i in zf.infolist()}
     files: dict[str, str] = {}
     seen: set[str] = set()
-    for where, row in rows.get("evidence_files", []):
+    for where, row in (r for table in FILE_TABLES for r in rows.get(table, [])):
         sha = row["sha256"]
         member = members.get(f"files/{sha}")
         if sha in files or sha in seen or (sha in lacking and member is None):

@@ -212,6 +212,17 @@ def _files(rubric: Rubric, row: Mapping[str, Any]) -> None:
         raise StoreError("列 size：应为正整数")
 
 
+def _rectification_files(rubric: Rubric, row: Mapping[str, Any]) -> None:
+    if not _SHA_RE.match(row["sha256"]):
+        raise StoreError("列 sha256：不是有效的 SHA-256 校验值")
+    if display_filename(row["filename"]) != row["filename"]:
+        raise StoreError(f"文件名「{row['filename'][:60]}」含有路径或控制字符")
+    if row["content_type"] not in _CONTENT_TYPES:
+        raise StoreError(f"文件类型「{row['content_type'][:40]}」不是可上传的类型")
+    if row["size"] <= 0:
+        raise StoreError("列 size：应为正整数")
+
+
 def _users(rubric: Rubric, row: Mapping[str, Any]) -> None:
     if accounts.check_name(row["name"]) != row["name"]:
         raise StoreError("用户名前后或中间有多余的空格")
@@ -235,7 +246,10 @@ CHECKS: dict[str, Callable[[Rubric, Mapping[str, Any]], None]] = {
     "users": _users,
     "submissions": _submissions,
     "rectification_items": _rectification,
+    "rectification_files": _rectification_files,
 }
+# The tables whose rows name a file content (``sha256``) the archive carries under files/.
+FILE_TABLES = ("evidence_files", "rectification_files")
 
 
 def check_table(

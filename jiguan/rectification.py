@@ -57,8 +57,25 @@ class Lost(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class RectificationFile:
+    """A file attached to a 整改事项 as completion evidence (完成佐证): its content is in the
+    store's blobs by SHA-256, like an answer's evidence file; the name is for display only."""
+
+    id: int
+    item_id: int
+    assessment_id: int
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_by: str
+    uploaded_at: datetime
+    removed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RectificationItem:
-    """One 整改事项 as saved."""
+    """One 整改事项 as saved, with its attached files (oldest first, removed ones left out)."""
 
     id: int
     assessment_id: int
@@ -81,6 +98,7 @@ class RectificationItem:
     closed_note: str = ""
     carried_from: int | None = None
     verified_by: str = ""
+    files: tuple[RectificationFile, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -187,6 +205,12 @@ def counts(items: Iterable[RectificationItem], today: date) -> tuple[int, int]:
 
 def evidence_lines(item: RectificationItem) -> list[str]:
     return [line.strip() for line in item.evidence.splitlines() if line.strip()]
+
+
+def file_lines(item: RectificationItem) -> list[str]:
+    """The item's attached files as the documents list them: name and SHA-256 (by which a
+    reader checks the copy they were handed)."""
+    return [f"{f.filename}（SHA-256：{f.sha256}）" for f in item.files]
 
 
 class RoundStep(NamedTuple):

@@ -169,3 +169,76 @@ def test_round_progress_shows_items_closed_and_points_regained(
     assert "整改成效" in text or any("整改成效" in h.value for h in at.subheader)
     assert "整改事项 2 项，其中 1 项在下一轮不再失分，挽回 2 分" in text
     assert "（单位自评）" in text
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _file_names(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if ":material/description:" in m.value)
+
+
+def test_item_files_upload_remove_and_read_only_once_verified(
+    data_dir: Path, other_store: Store
+) -> None:
+    """完成佐证文件 as answers' files: picked together or one after another they are all kept
+    (issue 20's mechanism), a refused one says why in the answers' words, each can be
+    downloaded and removed; once 已核验 they are read-only."""
+    at = create(start())
+    aid = sess(at).aid
+    _lose(other_store, aid, "3.1")
+    at = goto(at, "rectification")
+    (item,) = other_store.rectification.items(aid)
+    uploader = at.file_uploader(key=f"rect-upload-{item.id}")
+    uploader.upload("甲.png", PNG + b"1", "image/png")
+    uploader.upload("乙.png", PNG + b"2", "image/png")
+    uploader.upload("丙.exe", b"MZ", "application/octet-stream").run()
+    assert not at.exception
+    at.file_uploader(key=f"rect-upload-{item.id}").upload("丁.png", PNG + b"4", "image/png").run()
+    at = run(at)
+    files = other_store.rectification.items(aid)[0].files
+    assert sorted(f.filename for f in files) == ["丁.png", "乙.png", "甲.png"]
+    assert any("已保存 3 个文件" in s.value for s in at.success)
+    assert any("「丙\\.exe」未上传：不支持此类文件" in e.value for e in at.error)
+    assert "完成佐证文件（3 个）" in _texts(at)
+    assert "甲\\.png" in _file_names(at) or "甲.png" in _file_names(at)
+    assert {f"rect.dl.{f.id}" for f in files} <= {b.key for b in at.get("download_button")}
+    # nothing typed is lost: the form still works beside the files
+    at.text_area(key=f"rect.{item.id}.measures").set_value("修订制度")
+    at = _save(at, item.id)
+    assert other_store.rectification.items(aid)[0].measures == "修订制度"
+    assert len(other_store.rectification.items(aid)[0].files) == 3
+    first = files[0]
+    at.button(key=f"rect.rm.{first.id}").click()
+    at = run(at)
+    left = other_store.rectification.items(aid)[0]
+    assert first.id not in {f.id for f in left.files} and len(left.files) == 2
+    # 已完成 → 已核验 (单机模式 acts as the panel): the files are read-only, still listed
+    at.selectbox(key=f"rect.{item.id}.status").set_value(DONE)
+    at = _save(at, item.id)
+    at.button(key=f"rect.{item.id}.verify").click()
+    at = run(at)
+    assert other_store.rectification.items(aid)[0].status == VERIFIED
+    assert not [u for u in at.get("file_uploader") if u.key == f"rect-upload-{item.id}"]
+    assert not [b for b in at.button if b.key and b.key.startswith("rect.rm.")]
+    assert "已核验：完成佐证文件只读" in _texts(at)
+    assert {f"rect.dl.{f.id}" for f in left.files} <= {b.key for b in at.get("download_button")}
+
+
+def test_shared_panel_reads_item_files_but_cannot_upload(shared: None, other_store: Store) -> None:
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    aid = other_store.create_assessment("甲局", "2026年").id
+    _lose(other_store, aid, "3.1")
+    add_account(other_store, "甲", FILLER, "甲局")
+    filler = goto(login("甲"), "rectification")
+    (item,) = other_store.rectification.items(aid)
+    filler.file_uploader(key=f"rect-upload-{item.id}").upload("照片.png", PNG, "image/png").run()
+    filler = run(filler)
+    (attached,) = other_store.rectification.items(aid)[0].files
+    assert attached.uploaded_by == "甲"
+    add_account(other_store, "审", REVIEWER, "甲局")
+    panel = goto(login("审"), "rectification")
+    assert not [u for u in panel.get("file_uploader") if u.key == f"rect-upload-{item.id}"]
+    assert not [b for b in panel.button if b.key and b.key.startswith("rect.rm.")]
+    assert f"rect.dl.{attached.id}" in {b.key for b in panel.get("download_button")}
+    assert "完成佐证文件（1 个）" in _texts(panel)

@@ -64,9 +64,13 @@ def test_a_crafted_archive_is_refused_and_changes_nothing(
 
 def test_the_untouched_export_is_accepted(target: Store) -> None:
     summary = import_archive(target, CRAFTED / "archive_ok.zip")
-    assert summary.assessments == 1 and summary.files == 1
+    assert summary.assessments == 1 and summary.files == 2  # an answer's and a 整改事项's
     answers = target.load_answers(1)
     assert answers["2.1"].answer == Answer("partial", 0.5)
+    (item,) = target.rectification.items(1)
+    (attached,) = item.files
+    assert attached.filename == "整改通知.pdf"
+    assert target.rectification.read_file(attached.id).startswith(b"%PDF-")
 
 
 def test_accounts_logins_and_audit_rows_stay_out_without_with_accounts(target: Store) -> None:

@@ -19,7 +19,15 @@ from pypdf import PdfReader
 
 from jiguan import PROJECT_ROOT
 from jiguan.format import today
-from jiguan.rectification import DONE, IN_PROGRESS, NOT_STARTED, PANEL, SELF, RectificationItem
+from jiguan.rectification import (
+    DONE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    PANEL,
+    SELF,
+    RectificationFile,
+    RectificationItem,
+)
 from jiguan.reports import REPORT_FORMATS, Profile, build_report, report_filename
 from jiguan.reports.rectification import HEADERS
 from jiguan.rubric import Rubric
@@ -64,7 +72,27 @@ ITEMS = [
         due_date=today() - timedelta(days=5),
         status=IN_PROGRESS,
     ),
-    _item(2, 5, measures="修订制度", status=DONE, progress="已印发", evidence="通知\n会议纪要"),
+    _item(
+        2,
+        5,
+        measures="修订制度",
+        status=DONE,
+        progress="已印发",
+        evidence="通知\n会议纪要",
+        files=(
+            RectificationFile(
+                id=9,
+                item_id=2,
+                assessment_id=1,
+                filename="印发通知.pdf",
+                size=10,
+                sha256="ab" * 32,
+                content_type="application/pdf",
+                uploaded_by="张三",
+                uploaded_at=NOW,
+            ),
+        ),
+    ),
     _item(3, 7, closed_at=NOW, closed_note="指标已不再失分，自动关闭（依据单位自评得满分）"),
 ]
 
@@ -87,7 +115,9 @@ def test_workbook_one_row_per_item_filters_and_print_setup(rubric: Rubric) -> No
     assert second[col["完成佐证"]] == "通知\n会议纪要" and second[col["是否逾期"]] in (None, "")
     third = [c.value for c in ws[4]]
     assert third[col["状态"]] == "已关闭" and "自动关闭" in third[col["备注"]]
-    assert ws.auto_filter.ref == f"A1:O{1 + len(ITEMS)}"
+    assert second[col["完成佐证文件"]] == f"印发通知.pdf（SHA-256：{'ab' * 32}）"
+    assert first[col["完成佐证文件"]] in (None, "")
+    assert ws.auto_filter.ref == f"A1:P{1 + len(ITEMS)}"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
     assert report_filename("rectification-xlsx", "甲局", "2026") == "整改台账_甲局_2026.xlsx"
@@ -106,6 +136,7 @@ def test_word_report_has_heading_styles_and_a_table(rubric: Rubric) -> None:
     assert "共有整改事项 2 项" in text and "逾期 1 项" in text
     assert "另有 1 项因指标已不再失分而自动关闭" in text
     assert "1. 通知" in text and "2. 会议纪要" in text
+    assert f"完成佐证文件：\n1. 印发通知.pdf（SHA-256：{'ab' * 32}）" in text
 
 
 def test_without_saved_items_the_sheet_gives_them(rubric: Rubric) -> None:
@@ -114,7 +145,9 @@ def test_without_saved_items_the_sheet_gives_them(rubric: Rubric) -> None:
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert len(rows) == 1 and rows[0][2].startswith("指标 2")
-    assert rows[0][4] == "2.1 自评：不符合（未建立）" and rows[0][13] == "单位自评"
+    col = {name: n for n, name in enumerate(HEADERS)}
+    assert rows[0][col["扣分理由"]] == "2.1 自评：不符合（未建立）"
+    assert rows[0][col["失分依据"]] == "单位自评"
     assert SELF == "self"
 
 

@@ -330,3 +330,140 @@ def test_archive_carries_the_items_and_checks_them(
     with pytest.raises(ArchiveError, match="整改状态"):
         import_archive(fresh, tmp_path / "b.zip")
     fresh.close()
+
+
+# ---- 完成佐证文件 (files on a 整改事项): the answers' checks, blobs and scope -------------------
+
+PDF = b"%PDF-1.7\n%rectification\n"
+
+
+def test_files_attach_to_an_item_as_answers_files_do(store: Store, aid: int) -> None:
+    store.rectification.sync(aid, user="填报")
+    (item,) = store.rectification.items(aid)
+    rect = store.rectification
+    first = rect.add_file(item.id, "整改/通知.pdf", PDF, user="填报")
+    assert (first.filename, first.item_id, first.assessment_id) == ("通知.pdf", item.id, aid)
+    assert rect.add_file(item.id, "again.pdf", PDF, user="填报") == first  # same content: one
+    second = rect.add_file(item.id, "纪要.pdf", PDF + b"2", user="填报")
+    (listed,) = rect.items(aid)
+    assert [f.id for f in listed.files] == [first.id, second.id] and listed.version == 1
+    assert rect.read_file(first.id) == PDF and rect.get(item.id).files == listed.files
+    # the content is in the one blob store, where an answer's file of the same bytes is too
+    answer_file = store.add_file(aid, "3.1", "通知.pdf", PDF, user="填报")
+    assert answer_file.sha256 == first.sha256
+    rect.remove_file(first.id, user="填报")
+    assert [f.id for f in rect.items(aid)[0].files] == [second.id]
+    assert [f.id for f in store.list_files(aid)] == [answer_file.id]  # answers' files untouched
+    assert store.read_file(answer_file.id) == PDF
+
+
+def test_files_are_checked_with_the_answers_messages(store: Store, aid: int) -> None:
+    store.rectification.sync(aid, user="填报")
+    (item,) = store.rectification.items(aid)
+    cases = [
+        ("a.exe", b"MZ", "不支持此类文件"),
+        ("a.pdf", b"", "文件是空的"),
+        ("a.pdf", b"not a pdf", "与扩展名 .pdf 不符"),
+        ("a.pdf", b"%PDF-" + b"x" * store.max_file_bytes, "超过单个文件上限"),
+    ]
+    for name, data, why in cases:
+        with pytest.raises(StoreError, match=why) as on_item:
+            store.rectification.add_file(item.id, name, data, user="x")
+        with pytest.raises(StoreError) as on_answer:
+            store.add_file(aid, "3.1", name, data, user="x")
+        assert str(on_item.value) == str(on_answer.value)  # the same Chinese message
+    assert store.rectification.items(aid)[0].files == ()
+    with pytest.raises(StoreError, match="没有这个整改事项"):
+        store.rectification.add_file(10**6, "a.pdf", PDF, user="x")
+
+
+def test_a_verified_items_files_are_read_only(store: Store, aid: int) -> None:
+    store.rectification.sync(aid, user="填报")
+    (item,) = store.rectification.items(aid)
+    rect = store.rectification
+    kept = rect.add_file(item.id, "通知.pdf", PDF, user="填报")
+    done = rect.update(item.id, {"status": DONE}, expected_version=1, user="填报")
+    rect.update(item.id, {"status": VERIFIED}, expected_version=done.version, user="审")
+    with pytest.raises(StoreError, match="已由评估组核验"):
+        rect.add_file(item.id, "纪要.pdf", PDF + b"2", user="填报")
+    with pytest.raises(StoreError, match="已由评估组核验"):
+        rect.remove_file(kept.id, user="填报")
+    assert [f.id for f in rect.items(aid)[0].files] == [kept.id]
+    assert rect.read_file(kept.id) == PDF  # still read
+    back = rect.update(item.id, {"status": IN_PROGRESS}, expected_version=3, user="审")
+    assert back.status == IN_PROGRESS
+    rect.remove_file(kept.id, user="填报")  # 核验不通过: the unit's again
+    assert rect.items(aid)[0].files == ()
+
+
+def test_file_scope_unit_writes_panel_reads_others_denied(store: Store, aid: int) -> None:
+    users = store.users
+    filler = users.add("甲填", FILLER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
+    panel = users.add("甲审", REVIEWER, PASSWORD, unit="甲局", by=COMMAND_LINE).caller()
+    stranger = users.add("乙填", FILLER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller()
+    other_panel = users.add("乙审", REVIEWER, PASSWORD, unit="乙局", by=COMMAND_LINE).caller()
+    as_filler = ScopedStore(store, filler).rectification
+    as_panel = ScopedStore(store, panel).rectification
+    as_filler.sync(aid, user="x")
+    (item,) = as_filler.items(aid)
+    mine = as_filler.add_file(item.id, "通知.pdf", PDF, user="伪造")
+    assert store.rectification.get_file(mine.id).filename == "通知.pdf"
+    assert store.rectification.items(aid)[0].files[0].uploaded_by == "甲填"
+    assert as_panel.read_file(mine.id) == PDF and as_panel.items(aid)[0].files[0].id == mine.id
+    with pytest.raises(AccessDenied, match="无权修改"):
+        as_panel.add_file(item.id, "代传.pdf", PDF + b"p", user="x")
+    with pytest.raises(AccessDenied, match="无权修改"):
+        as_panel.remove_file(mine.id, user="x")
+    for outsider in (stranger, other_panel):
+        scoped = ScopedStore(store, outsider).rectification
+        with pytest.raises(AccessDenied, match="无权访问"):
+            scoped.read_file(mine.id)
+        with pytest.raises(AccessDenied, match="无权访问"):
+            scoped.get_file(mine.id)
+        with pytest.raises(AccessDenied, match="无权访问"):
+            scoped.add_file(item.id, "x.pdf", PDF + b"x", user="x")
+        with pytest.raises(AccessDenied, match="无权访问"):
+            scoped.remove_file(mine.id, user="x")
+        with pytest.raises(AccessDenied, match="无权访问"):  # no such file: the same answer
+            scoped.read_file(10**6)
+    assert [f.id for f in store.rectification.items(aid)[0].files] == [mine.id]
+
+
+def test_purging_removes_item_files_and_their_unshared_contents(store: Store, aid: int) -> None:
+    store.rectification.sync(aid, user="x")
+    (item,) = store.rectification.items(aid)
+    own = store.rectification.add_file(item.id, "own.pdf", PDF + b"own", user="x")
+    shared = store.rectification.add_file(item.id, "shared.pdf", PDF, user="x")
+    other = store.create_assessment("乙局", "2026年")
+    answer(store, other.id, "3.1", "no")
+    kept = store.add_file(other.id, "3.1", "shared.pdf", PDF, user="x")
+    blobs = store.files_dir
+    assert (blobs / own.sha256[:2] / own.sha256).is_file()
+    store.delete_assessment(aid)
+    store.purge_assessment(aid)
+    with pytest.raises(StoreError):
+        store.rectification.get_file(own.id)
+    assert not (blobs / own.sha256[:2] / own.sha256).exists()
+    assert (blobs / shared.sha256[:2] / shared.sha256).is_file()  # an answer still uses it
+    assert store.read_file(kept.id) == PDF
+
+
+def test_archive_carries_item_files(store: Store, aid: int, rubric: Rubric, tmp_path) -> None:
+    from jiguan.archive import export_archive, import_archive
+
+    store.rectification.sync(aid, user="x")
+    (item,) = store.rectification.items(aid)
+    attached = store.rectification.add_file(item.id, "通知.pdf", PDF, user="x")
+    summary = export_archive(store, tmp_path / "a.zip")
+    assert summary.files == 1
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", rubric, files_dir=tmp_path / "tf")
+    target.migrate()
+    import_archive(target, tmp_path / "a.zip")
+    (copied,) = target.rectification.items(aid)[0].files
+    assert (copied.id, copied.filename, copied.sha256) == (
+        attached.id,
+        "通知.pdf",
+        attached.sha256,
+    )
+    assert target.rectification.read_file(copied.id) == PDF
+    target.close()

@@ -43,6 +43,8 @@ def world(store: Store, rubric: Rubric) -> dict:
             # 2.1 不符合: an indicator that lost points, so a 整改事项 (整改台账)
             store.save_answer(info.id, "2.1", Answer("no"), expected_version=0, user="x")
             store.rectification.sync(info.id, user="x")
+            (item,) = store.rectification.items(info.id)
+            store.rectification.add_file(item.id, "整改.pdf", PDF + b"r", user="x")  # 完成佐证
             aids[info.id] = unit
     trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     other_trainer = users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
@@ -121,8 +123,22 @@ OPS = (
     "rect_sync",
     "rect_update",
     "rect_verify",
+    "rect_add_file",
+    "rect_read_file",
+    "rect_remove_file",
 )
-READS = ("get", "answers", "load", "history", "files", "read_file", "rect_items", "rect_sync")
+READS = (
+    "get",
+    "answers",
+    "load",
+    "history",
+    "files",
+    "read_file",
+    "rect_items",
+    "rect_sync",
+    "rect_read_file",
+)
+RECT_FILE_OPS = ("rect_read_file", "rect_remove_file")
 
 
 def item_of(store: Store, aid: int) -> int:
@@ -132,6 +148,15 @@ def item_of(store: Store, aid: int) -> int:
     except StoreError:
         items = []
     return items[0].id if items else 10**6
+
+
+def rect_file_of(store: Store, aid: int) -> int:
+    """The first file of the first 整改事项 of ``aid`` (a guessed id when there is none)."""
+    try:
+        items = store.rectification.items(aid)
+    except StoreError:
+        items = []
+    return items[0].files[0].id if items and items[0].files else 10**6
 
 
 def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
@@ -168,6 +193,12 @@ def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
         return scoped.rectification.update(
             item_of(store, aid), change, expected_version=1, user="伪造"
         )
+    if op == "rect_add_file":
+        return scoped.rectification.add_file(item_of(store, aid), "整改2.pdf", PDF + b"s", user="x")
+    if op == "rect_read_file":
+        return scoped.rectification.read_file(rect_file_of(store, aid))
+    if op == "rect_remove_file":
+        return scoped.rectification.remove_file(rect_file_of(store, aid), user="x")
     try:
         file_id = store.list_files(aid, include_removed=True)[0].id
     except (StoreError, IndexError):  # no such assessment: a guessed file id
@@ -203,6 +234,10 @@ def test_no_call_reaches_outside_the_scope(
         allowed = world["r"][role]
     if op in ("rect_update", "rect_verify") and item_of(store, aid) == 10**6:
         allowed = set()  # no item of this assessment: a guessed item id
+    if op == "rect_add_file" and item_of(store, aid) == 10**6:
+        allowed = set()
+    if op in RECT_FILE_OPS and rect_file_of(store, aid) == 10**6:
+        allowed = set()  # no file on this assessment's item: a guessed file id
     try:
         call(scoped, store, op, aid, world["cid"])
     except AccessDenied as exc:
@@ -416,6 +451,8 @@ WRITES = (
     "rect_sync",
     "rect_update",
     "rect_verify",
+    "rect_add_file",
+    "rect_remove_file",
     "add_user",
     "promote",
     "open_workshop",
@@ -515,6 +552,8 @@ def test_no_write_of_any_kind_lands_outside_the_callers_scope(
             assert a not in before or in_scope(role, before[a][0]), (op, before[a][0])
         if role == REVIEWER:  # the panel writes verdicts of its unit only, never the claims
             assert in_scope(role, after[a][0]) and after[a][1:3] == before[a][1:3], op
+            # nor the 整改事项' files (the unit's 完成佐证)
+            assert [i.files for i in after[a][4]] == [i.files for i in before[a][4]], op
             old, new = before[a][0], after[a][0]
             assert (old.unit_name, old.round_name, old.profile) == (
                 new.unit_name,

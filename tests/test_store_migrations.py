@@ -22,7 +22,7 @@ from tests import store_support
 db_url = store_support.db_url
 files_dir = store_support.files_dir
 
-HEAD = "0013"
+HEAD = "0014"
 TABLES = {
     "units",
     "assessments",

@@ -33,6 +33,7 @@ from jiguan.rectification import (
     counts,
     draft_items,
     evidence_lines,
+    file_lines,
 )
 from jiguan.reports._common import Files, Profile, clean_inputs
 from jiguan.reports._docx import (
@@ -65,12 +66,14 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("完成时限", 12),
     ("完成情况", 30),
     ("完成佐证", 26),
+    ("完成佐证文件", 40),
     ("状态", 9),
     ("是否逾期", 9),
     ("失分依据", 11),
     ("备注", 20),
 )
 HEADERS = tuple(name for name, _ in COLUMNS)
+OVERDUE_COLUMN = HEADERS.index("是否逾期") + 1  # 1-based, shown in red
 
 
 def _items(
@@ -115,6 +118,7 @@ def row_values(rubric: Rubric, n: int, item: RectificationItem, day: date) -> li
         item.due_date.isoformat() if item.due_date else "",
         item.progress,
         "\n".join(evidence_lines(item)),
+        "\n".join(file_lines(item)),
         "已关闭" if item.closed else item.status_label,
         "逾期" if item.overdue(day) else "",
         item.source_label,
@@ -161,7 +165,7 @@ def build_rectification_xlsx(
                 cell.data_type = "s"  # text stays text (openpyxl took it for a formula)
             cell.border = border
             cell.alignment = wrap
-            if col == 13 and value:
+            if col == OVERDUE_COLUMN and value:
                 cell.font = Font(bold=True, color="C00000")
     last = max(len(listed), 1) + 1
     ws.auto_filter.ref = f"A1:{ws.cell(row=last, column=len(COLUMNS)).coordinate}"
@@ -279,6 +283,11 @@ def build_rectification_docx(
         if proof:
             _body(doc, "完成佐证：")
             for n, line in enumerate(proof, start=1):
+                _body(doc, f"{n}. {clean_text(line)}")
+        attached = file_lines(item)
+        if attached:
+            _body(doc, "完成佐证文件：")
+            for n, line in enumerate(attached, start=1):
                 _body(doc, f"{n}. {clean_text(line)}")
 
     doc.add_heading("四、尚未完成的整改事项", level=1)

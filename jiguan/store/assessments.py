@@ -28,6 +28,7 @@ from jiguan.store.schema import (
     assessments,
     files_t,
     history_t,
+    rectification_files_t,
     review_history_t,
     reviews_t,
     units,
@@ -294,10 +295,22 @@ def purge(conn: Connection, aid: int) -> set[str]:
     row = lock(conn, aid, live=False)
     if row.deleted_at is None:
         raise StoreError("只能彻底清除已删除的自评，请先删除。")
-    hashes = set(
-        conn.execute(sa.select(files_t.c.sha256).where(files_t.c.assessment_id == aid)).scalars()
-    )
-    for table in (review_history_t, verdicts_t, reviews_t, history_t, files_t, answers_t):
+    hashes = {
+        sha
+        for table in (files_t, rectification_files_t)
+        for sha in conn.execute(
+            sa.select(table.c.sha256).where(table.c.assessment_id == aid)
+        ).scalars()
+    }
+    for table in (
+        rectification_files_t,
+        review_history_t,
+        verdicts_t,
+        reviews_t,
+        history_t,
+        files_t,
+        answers_t,
+    ):
         conn.execute(sa.delete(table).where(table.c.assessment_id == aid))
     conn.execute(sa.delete(assessments).where(assessments.c.id == aid))
     return hashes
@@ -307,7 +320,11 @@ def unused_hashes(conn: Connection, hashes: set[str]) -> set[str]:
     """Which of these contents no evidence row refers to any more."""
     if not hashes:
         return set()
-    used = conn.execute(
-        sa.select(files_t.c.sha256).where(files_t.c.sha256.in_(hashes)).distinct()
-    ).scalars()
-    return hashes - set(used)
+    used = {
+        sha
+        for table in (files_t, rectification_files_t)  # answers' and 整改事项' files share blobs
+        for sha in conn.execute(
+            sa.select(table.c.sha256).where(table.c.sha256.in_(hashes)).distinct()
+        ).scalars()
+    }
+    return hashes - used

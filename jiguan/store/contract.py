@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from jiguan.rectification import RectificationItem
+from jiguan.rectification import RectificationFile, RectificationItem
 from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
@@ -81,6 +81,14 @@ class RectificationContract(Protocol):
         base: Mapping[str, Any] | None = None,
         confirm_past_due: bool = False,
     ) -> RectificationItem: ...
+    # 完成佐证文件: checked and stored as answers' evidence files; the unit adds and removes
+    # (not on a verified or closed item), whoever reads the 台账 reads them.
+    def add_file(
+        self, item_id: int, filename: str | bytes, data: bytes, *, user: str
+    ) -> RectificationFile: ...
+    def get_file(self, file_id: int) -> RectificationFile: ...
+    def read_file(self, file_id: int) -> bytes: ...
+    def remove_file(self, file_id: int, *, user: str) -> None: ...
 
 
 class StoreContract(Protocol):

@@ -95,7 +95,9 @@ class Store:
         )
         self.logins = Logins(self._db)  # logins kept as rows (the login cookie)
         self.submissions = Submissions(self._db, rubric)  # 提交自评 (jiguan.store.submissions)
-        self.rectification = Rectification(self._db, rubric)  # 整改台账 (store.rectification)
+        self.rectification = Rectification(
+            self._db, rubric, self._blobs, lambda: self.max_file_bytes
+        )  # 整改台账 (store.rectification)
 
     @classmethod
     def from_config(cls, config: StoreConfig, rubric: Rubric) -> Store:

@@ -57,7 +57,7 @@ def read_sheets(conn: Connection, aids: Sequence[int]) -> dict[int, Sheets]:
     submitted: dict[int, Submitted] = {}
     items: dict[int, list[RectificationItem]] = {}
     for ids in _chunks(aids):
-        items.update(item_rows(conn, ids))
+        items.update(item_rows(conn, ids, with_files=False))
         latest = sa.select(
             submissions_t.c.assessment_id,
             submissions_t.c.number,

@@ -336,3 +336,30 @@ rectification_t = sa.Table(
     sa.UniqueConstraint("assessment_id", "indicator_id", name="uq_rectification_indicator"),
     sqlite_autoincrement=True,
 )
+
+# 整改事项的完成佐证文件 (migration 0014): files attached to a 整改事项, kept like the answers'
+# evidence files (content in the one `BlobStore` by SHA-256, display name only, soft removal) but
+# in a table of their own, keyed by the item: the answers' file queries (attachment counts,
+# submissions' snapshots, the evidence package, 复制为下一轮) stay about criteria.
+rectification_files_t = sa.Table(
+    "rectification_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _assessment_fk(),
+    sa.Column(
+        "item_id",
+        sa.Integer,
+        sa.ForeignKey("rectification_items.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("uploaded_by", sa.String(100), nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("removed_at", UTCDateTime, nullable=True),
+    sa.Column("removed_by", sa.String(100), nullable=True),
+    sqlite_autoincrement=True,
+)

@@ -37,7 +37,7 @@ from jiguan.profile import (
     PROFILE_TRAINEE,
     PROFILE_WORKSHOP,
 )
-from jiguan.rectification import IN_PROGRESS, VERIFIED, RectificationItem
+from jiguan.rectification import IN_PROGRESS, VERIFIED, RectificationFile, RectificationItem
 from jiguan.scoring import Answer
 from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal's words
 from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
@@ -526,3 +526,37 @@ class ScopedRectification:
             action = "核验整改事项" if done.status == VERIFIED else "取消整改核验"
             self._scoped._audit(action, info, f"指标 {done.indicator_id}")
         return done
+
+    # 完成佐证文件: read by whoever reads the 整改台账; added and removed by the unit only.
+
+    def _file_info(self, file_id: int) -> AssessmentInfo:
+        aid = self._store.file_assessment(file_id)
+        if aid is None:
+            raise AccessDenied()
+        return self._info(aid)
+
+    def _unit_writes(self, info: AssessmentInfo) -> None:
+        if self._scoped.caller.role == REVIEWER or not self._scoped.can_write(info):
+            raise AccessDenied("无权修改这份整改台账（只读）：完成佐证文件由单位上传")
+        self._scoped._check_caller()
+
+    def add_file(
+        self, item_id: int, filename: str | bytes, data: bytes, *, user: str
+    ) -> RectificationFile:
+        aid = self._store.assessment_of(item_id)
+        if aid is None:
+            raise AccessDenied()
+        self._unit_writes(self._info(aid))
+        return self._store.add_file(item_id, filename, data, user=self._scoped.caller.name)
+
+    def get_file(self, file_id: int) -> RectificationFile:
+        self._file_info(file_id)
+        return self._store.get_file(file_id)
+
+    def read_file(self, file_id: int) -> bytes:
+        self._file_info(file_id)
+        return self._store.read_file(file_id)
+
+    def remove_file(self, file_id: int, *, user: str) -> None:
+        self._unit_writes(self._file_info(file_id))
+        self._store.remove_file(file_id, user=self._scoped.caller.name)

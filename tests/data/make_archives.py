@@ -27,6 +27,7 @@ from jiguan.store import Store  # noqa: E402
 
 HERE = Path(__file__).with_name("crafted")
 PDF = b"%PDF-1.7\n%evidence\n"
+RECT_PDF = b"%PDF-1.7\n%rectification evidence\n"
 STAMP = "2026-01-05T08:00:00+00:00"
 COOKIE = "crafted-cookie-token-that-signs-in-without-a-password-0123456789"
 Rows = dict[str, list[dict]]
@@ -40,6 +41,9 @@ def base_store(where: Path) -> Store:
     store.save_answer(a.id, "2.1", Answer("partial", points=0.5), expected_version=0, user="张三")
     store.save_answer(a.id, "17.1", Answer(3, note="三项"), expected_version=0, user="张三")
     store.add_file(a.id, "1.1", "通知.pdf", PDF, user="张三")
+    store.rectification.sync(a.id, user="张三")  # 2.1 部分符合: a 整改事项, with a file
+    item = store.rectification.items(a.id)[0]
+    store.rectification.add_file(item.id, "整改通知.pdf", RECT_PDF, user="张三")
     return store
 
 
