@@ -119,6 +119,7 @@ CONNECTION_LOST = (
 def apply_style() -> None:
     st.html(_STYLE)
     scripts.run("connection", title=CONNECTION_LOST[0], body=CONNECTION_LOST[1])
+    scripts.run("nav_text")  # the top menu's folded sections: 「更多（N）」, not "N more"
 
 
 def scroll_to(container_key: str) -> None:
