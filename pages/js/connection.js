@@ -27,6 +27,12 @@
   // of a form (its value goes with the submit, nothing is sent on blur) nor a select's search
   // box: holding those lost the click (issue 20.7). If the run the commit started redrew the
   // clicked element, the click goes to its successor (same keyed container, same text).
+  // Sent first is not enough: a link's mousedown takes the focus, so the commit goes out before
+  // the click, and a page change (a menu link) carries none of the page's fields. When it
+  // reaches the server before the run the commit asked for has begun (the server busy or
+  // stalled), Streamlit merges the two requests into one and the typed value is dropped. So
+  // after a commit the click is held until the server has run it (the app's script state went
+  // to running and back), or at most `RUN_WAIT` ms.
   const typing = ['textarea', 'input[type="text"]', 'input[type="number"]', "input:not([type])"]
     .map((s) => s + ':not([role="combobox"])').join(", ");
   const commitsOnBlur = (el) =>
@@ -37,6 +43,21 @@
   ].join(", ");
   let dirty = false;  // typed into a field whose value has not been sent yet
   let lastSend = 0;
+  const RUN_WAIT = 8000;
+  let commitAt = 0;  // when a typed value went out whose run has not been seen to end (0: none)
+  let runSeen = false;  // the server has been running since commitAt
+  const runState = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app ? app.dataset.testScriptState : "";
+  };
+  new MutationObserver(() => {
+    if (!commitAt) return;
+    const now = runState();
+    if (now === "running") runSeen = true;
+    else if (runSeen && now === "notRunning") commitAt = 0;
+  }).observe(document.body, {subtree: true, attributeFilter: ["data-test-script-state"]});
+  // A commit went out and its run has not ended yet (nor has the wait run out).
+  const committing = () => commitAt && performance.now() - commitAt < RUN_WAIT;
   let replaying = false;
   // The click held now (one at a time). React Aria's controls (Streamlit's segmented control,
   // pills, buttons groups: [data-react-aria-pressable]) press on the click and, when no click
@@ -47,7 +68,13 @@
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
     lastSend = performance.now();
-    if (!commitsOnBlur(document.activeElement)) dirty = false;
+    if (dirty && !commitsOnBlur(document.activeElement)) {
+      dirty = false;
+      commitAt = lastSend;
+      // Already running (an earlier request): the server runs the commit next, in the same
+      // breath as it ends that run, so its end is the commit's turn.
+      runSeen = runState() === "running";
+    }
     return send.apply(this, args);
   };
   document.addEventListener("input", (event) => {
@@ -57,7 +84,8 @@
     if (replaying) return;
     const target = event.target.closest(clickable);
     if (held && target && sameTarget(held.target, target)) {
-      if (dirty || !target.isConnected) {  // not yet, or gone: the held click will come
+      // not yet, or gone: the held click will come
+      if (dirty || committing() || !target.isConnected) {
         event.preventDefault();
         event.stopImmediatePropagation();
       } else {
@@ -66,7 +94,7 @@
       }
       return;
     }
-    if (!dirty) return;
+    if (!dirty && !committing()) return;
     const field = document.activeElement;
     const focused = commitsOnBlur(field);
     if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
@@ -94,9 +122,9 @@
       try { (now || target).click(); } finally { replaying = false; }
     };
     const wait = () => {
-      if (lastSend > heldAt) setTimeout(release, 30);
-      else if (performance.now() - heldAt > 1500) release();
-      else setTimeout(wait, 20);
+      if (dirty && performance.now() - heldAt > 1500) release();  // nothing sent: let it go
+      else if (dirty || committing()) setTimeout(wait, 20);
+      else setTimeout(release, 30);
     };
     wait();
   }, true);
