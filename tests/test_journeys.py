@@ -234,6 +234,7 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     _settle(panel.page)
     panel.page.get_by_role("button", name="定稿", exact=True).click()  # asks first (a popover)
     panel.sees("确认定稿")
+    _settle(panel.page)  # the run the held 定稿 click started (connection.js) is over
     panel.page.get_by_role("button", name="确认定稿", exact=True).click()
     panel.sees(re.compile("定稿，以下内容只读"))
     panel.shot("panel_final")
