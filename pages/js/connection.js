@@ -50,22 +50,14 @@
     const app = document.querySelector('[data-testid="stApp"]');
     return app ? app.dataset.testScriptState : "";
   };
-  let lastReceive = 0;  // when the server last sent anything
-  // The commit's run is over when the app is not running and it has run since the commit, or
-  // the server has answered since (a short run can start and end between two observations).
-  const settle = () => {
+  new MutationObserver(() => {
     if (!commitAt) return;
     const now = runState();
     if (now === "running") runSeen = true;
-    else if (now === "notRunning" && (runSeen || lastReceive > commitAt)) commitAt = 0;
-  };
-  new MutationObserver(settle)
-    .observe(document.body, {subtree: true, attributeFilter: ["data-test-script-state"]});
+    else if (runSeen && now === "notRunning") commitAt = 0;
+  }).observe(document.body, {subtree: true, attributeFilter: ["data-test-script-state"]});
   // A commit went out and its run has not ended yet (nor has the wait run out).
-  const committing = () => {
-    settle();
-    return commitAt && performance.now() - commitAt < RUN_WAIT;
-  };
+  const committing = () => commitAt && performance.now() - commitAt < RUN_WAIT;
   let replaying = false;
   // The click held now (one at a time). React Aria's controls (Streamlit's segmented control,
   // pills, buttons groups: [data-react-aria-pressable]) press on the click and, when no click
@@ -75,10 +67,6 @@
   const sameTarget = (a, b) => a === b || a.contains(b) || b.contains(a);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
-    if (!this.__jiguanHeard) {
-      this.__jiguanHeard = true;
-      this.addEventListener("message", () => { lastReceive = performance.now(); });
-    }
     lastSend = performance.now();
     if (dirty && !commitsOnBlur(document.activeElement)) {
       dirty = false;
