@@ -9,7 +9,7 @@ from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, Answer, answer_words
 from jiguan.store import AssessmentInfo
 from pages.common import access, answers, routes, scripts, state
-from pages.common.session import PREFIX, session
+from pages.common.session import PREFIX, Uploads, session
 from pages.common.text import plain
 
 # Static CSS and script only (never user text). The CSS tightens the page top for laptops and
@@ -339,3 +339,17 @@ def read_only_note() -> None:
     else:
         why = "您的账户无权修改这份自评。"
     st.info(f"只读：{why}", icon=":material/lock:")
+
+
+def upload_report(uploads: Uploads | None) -> None:
+    """What the last files picked came to (stored, or refused with the reason), under an
+    uploader: the answers' evidence and a 整改事项's completion evidence alike."""
+    if uploads is None:
+        return
+    if uploads.stored:
+        st.success(
+            f"已保存 {len(uploads.stored)} 个文件：{plain('、'.join(uploads.stored))}",
+            icon=":material/cloud_done:",
+        )
+    for why in uploads.refused:
+        st.error(plain(why), icon=":material/error:")

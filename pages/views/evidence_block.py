@@ -22,7 +22,7 @@ from pages.common import access, state
 from pages.common.answers import ANSWERS
 from pages.common.session import Uploads, session
 from pages.common.text import plain
-from pages.common.ui import conflict_box, stale_note
+from pages.common.ui import conflict_box, stale_note, upload_report
 
 EVENTS = {"answer": "修改", "file_added": "上传文件", "file_removed": "移除文件", "copied": "复制"}
 SHORT = 40  # characters of a text shown in the history table
@@ -156,7 +156,7 @@ def _files(cid: str, writable: bool) -> None:
             max_upload_size=max(1, round(limit)),
         )
         st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
-        _upload_report(s.uploads.get(cid))
+        upload_report(s.uploads.get(cid))
     numbers = _file_numbers() if s.files.get(cid) else {}
     for f in s.files.get(cid, ()):
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
@@ -184,18 +184,6 @@ def _read_file(file_id: int, store) -> bytes:
 
 def _target(s) -> str:
     return s.info.audit_name if s.info is not None else f"#{s.aid}"
-
-
-def _upload_report(uploads: Uploads | None) -> None:
-    if uploads is None:
-        return
-    if uploads.stored:
-        st.success(
-            f"已保存 {len(uploads.stored)} 个文件：{plain('、'.join(uploads.stored))}",
-            icon=":material/cloud_done:",
-        )
-    for why in uploads.refused:
-        st.error(plain(why), icon=":material/error:")
 
 
 def _upload(cid: str) -> None:

@@ -45,7 +45,7 @@ from pages.common import access, state
 from pages.common.session import Uploads
 from pages.common.text import plain
 from pages.common.training_ui import is_practice
-from pages.common.ui import badge, banners, require_assessment
+from pages.common.ui import badge, banners, require_assessment, upload_report
 
 ss = st.session_state
 LEDGER_FORMATS = ("rectification-xlsx", "rectification-docx")
@@ -386,7 +386,7 @@ def _files(item: RectificationItem, *, writable: bool) -> None:
         st.caption(f"支持 {'、'.join(ALLOWED_EXTENSIONS)}；单个文件不超过 {limit:g} MB")
         if not ss.get(_upload_key(item.id)):
             ss.pop(_key(item.id, "uploads"), None)  # the uploader was emptied: so is its report
-        _upload_report(ss.get(_key(item.id, "uploads")))
+        upload_report(ss.get(_key(item.id, "uploads")))
     elif item.status == VERIFIED:
         st.caption("已核验：完成佐证文件只读。")
     for f in item.files:
@@ -410,18 +410,6 @@ def _files(item: RectificationItem, *, writable: bool) -> None:
 
 def _read_file(file_id: int, store: Any) -> bytes:
     return bytes(store.rectification.read_file(file_id))
-
-
-def _upload_report(uploads: Uploads | None) -> None:
-    if uploads is None:
-        return
-    if uploads.stored:
-        st.success(
-            f"已保存 {len(uploads.stored)} 个文件：{plain('、'.join(uploads.stored))}",
-            icon=":material/cloud_done:",
-        )
-    for why in uploads.refused:
-        st.error(plain(why), icon=":material/error:")
 
 
 def _upload(item_id: int) -> None:
