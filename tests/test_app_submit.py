@@ -161,3 +161,16 @@ def test_the_unit_is_told_when_the_review_is_final(
     assert "退回修改" not in _texts(at)
     at = goto(at, "submit")
     assert list(at.dataframe[0].value["状态"]) == ["已定稿"]
+
+
+def test_home_after_submitting_offers_reading_not_editing(data_dir: Path) -> None:
+    """After 提交自评 the unit's side is read-only: 首页 does not invite 继续填写, and the 单位信息
+    fields are shown disabled instead of taking text the store would refuse."""
+    at = goto(create(start()), "submit")
+    _submit(at)
+    at = goto(at, "")
+    start_button = at.button(key="start")
+    assert start_button.label.startswith("查看自评"), start_button.label
+    profile = [w for w in at.text_input if w.key in ("prof.unit", "prof.filler", "prof.contact")]
+    assert len(profile) == 3 and all(w.disabled for w in profile)
+    assert at.date_input(key="prof.date").disabled

@@ -107,6 +107,7 @@ def _save_profile() -> None:
 
 
 MOVE_HELP = "只有管理员可以更改承担单位；示例练习始终属于其示例单位。"
+READ_ONLY_HELP = "这份自评现在只读（原因见页面顶部的说明），单位信息不能修改。"
 
 
 def _may_move(info: AssessmentInfo) -> bool:
@@ -117,6 +118,9 @@ def _may_move(info: AssessmentInfo) -> bool:
 def _current(info: AssessmentInfo) -> None:
     _seed_profile(info)
     st.subheader(f"当前自评：{plain(info.round_name)}", divider="blue")
+    # Read-only (submitted, 评估组, a handed-in practice): the fields say so before anyone types
+    # text the store would refuse.
+    locked = None if state.may_write(info) else READ_ONLY_HELP
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.markdown("**单位信息**")
@@ -125,22 +129,33 @@ def _current(info: AssessmentInfo) -> None:
             "承担单位",
             key="prof.unit",
             on_change=_save_profile,
-            disabled=not _may_move(info),
-            help=None if _may_move(info) else MOVE_HELP,
+            disabled=bool(locked) or not _may_move(info),
+            help=locked or (None if _may_move(info) else MOVE_HELP),
         )
-        b.date_input("评估日期", key="prof.date", on_change=_save_profile, format="YYYY-MM-DD")
+        b.date_input(
+            "评估日期",
+            key="prof.date",
+            on_change=_save_profile,
+            format="YYYY-MM-DD",
+            disabled=bool(locked),
+            help=locked,
+        )
         c, d = st.columns(2)
-        c.text_input("填表人", key="prof.filler", on_change=_save_profile)
-        d.text_input("联系方式", key="prof.contact", on_change=_save_profile)
+        c.text_input(
+            "填表人", key="prof.filler", on_change=_save_profile, disabled=bool(locked), help=locked
+        )
+        d.text_input(
+            "联系方式", key="prof.contact", on_change=_save_profile, disabled=bool(locked), help=locked
+        )
     with right:
-        _progress()
+        _progress(writable=not locked)
 
 
 def _go(url_path: str) -> None:
     st.switch_page(routes.page(state.get_rubric(), url_path), query_params=state.link_params())
 
 
-def _progress() -> None:
+def _progress(*, writable: bool) -> None:
     rubric = state.get_rubric()
     result = state.result()
     st.markdown("**进度一览**")
@@ -165,12 +180,15 @@ def _progress() -> None:
         ),
         None,
     )
-    label = "开始填写" if result.answered == 0 else "继续填写"
+    if not writable:
+        label, icon = "查看自评", ":material/visibility:"
+    else:
+        label, icon = ("开始填写" if result.answered == 0 else "继续填写"), ":material/edit:"
     target = first_open if first_open is not None else 0
     st.button(
         f"{label}：{rubric.items[target].name}",
         type="primary",
-        icon=":material/edit:",
+        icon=icon,
         key="start",
         width="stretch",
         on_click=_go,
