@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
@@ -87,6 +88,6 @@ def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
     rows.evaluate("el => el.scrollIntoView({block: 'start'})")
     wait_still(rows)
     page.screenshot(path=str(shots / "review_compare_rows.png"))
-    assert page.get_by_text("98 / 100").is_visible()
+    expect(page.get_by_text("98 / 100")).to_be_visible()
     context.close()
     store.close()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
@@ -63,7 +64,7 @@ def test_trainer_browses_and_presents(server: str, browser, shots: Path) -> None
     for size in SIZES:
         page = _page(browser, size, server, "评估指引")
         page.get_by_role("heading", level=1, name="评估指引").wait_for()
-        assert page.get_by_text("显示 38 / 38 个指标").is_visible()
+        expect(page.get_by_text("显示 38 / 38 个指标")).to_be_visible()
         page.screenshot(path=str(shots / f"training_guide_{size}.png"))
         page.get_by_label("全文搜索").fill("集中培训")
         page.get_by_label("全文搜索").press("Enter")
@@ -120,8 +121,9 @@ def test_trainee_practises_and_sees_the_comparison(
     page.get_by_role("button", name="确定交卷").click()  # 98 criteria left: asked first
     page.get_by_text("与答案不一致的指标：答案的理由").wait_for()
     _settle(page)
-    assert page.get_by_text("我的总分").is_visible()
-    assert page.get_by_text(re.compile(r"指标 17\s*我的 0 分 · 答案 5 分")).is_visible()
+    # Auto-waiting: the list under the heading may still be arriving from the run that drew it.
+    expect(page.get_by_text("我的总分")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"指标 17\s*我的 0 分 · 答案 5 分"))).to_be_visible()
     page.screenshot(path=str(shots / "training_practice_result_1024x768.png"))
     page.context.close()
 
