@@ -145,7 +145,11 @@ def _current(info: AssessmentInfo) -> None:
             "填表人", key="prof.filler", on_change=_save_profile, disabled=bool(locked), help=locked
         )
         d.text_input(
-            "联系方式", key="prof.contact", on_change=_save_profile, disabled=bool(locked), help=locked
+            "联系方式",
+            key="prof.contact",
+            on_change=_save_profile,
+            disabled=bool(locked),
+            help=locked,
         )
     with right:
         _progress(writable=not locked)
