@@ -8,13 +8,42 @@ if (!window.jiguanPresentKeys) {
     .find((b) => b.innerText.includes(label));
   const ours = (event) => !(event.target && event.target.closest && event.target.closest(typing))
     && button("下一条");
+
+  // A clicker pressed quickly: Streamlit merges two clicks that reach the server before the
+  // first one's run began into one run, so one move would be lost. The presses queue here and
+  // go out one at a time, each once the app has run the previous one (its script state went
+  // from running back to notRunning; a MutationObserver sees every change, however short).
+  const queue = [];
+  let inFlight = false, sawRun = false, guard = null;
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const idle = () => { const a = app(); return !a || a.dataset.testScriptState === "notRunning"; };
+  const release = () => { inFlight = false; clearTimeout(guard); send(); };
+  const send = () => {
+    if (inFlight || !queue.length || !idle()) return;
+    const target = button(queue.shift());
+    if (!target || target.disabled) { queue.length = 0; return; }  // the first or last one
+    inFlight = true;
+    sawRun = false;
+    guard = setTimeout(release, 4000);  // never stuck, should a run go unseen
+    target.click();
+  };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.target.getAttribute("data-test-script-state") !== "notRunning") sawRun = true;
+      else if (inFlight && sawRun) { release(); return; }
+    }
+    send();
+  }).observe(document.body, {
+    attributes: true, subtree: true, attributeFilter: ["data-test-script-state"],
+  });
+
   document.addEventListener("keydown", (event) => {
     if (!ours(event)) return;
     const label = next.includes(event.key) ? "下一条" : prev.includes(event.key) ? "上一条" : "";
     if (!label) return;
     event.preventDefault();  // no page scroll, no second click of a focused button
-    const target = button(label);
-    if (target && !target.disabled) target.click();
+    if (queue.length < 40) queue.push(label);
+    send();
   }, true);
   document.addEventListener("keyup", (event) => {
     if (event.key === " " && ours(event)) event.preventDefault();

@@ -46,9 +46,18 @@ def _order(rubric: Rubric) -> list[int]:
     return list(rubric.indicator_by_id)
 
 
+POSITION = "present.ind"
+
+
 def _pos(rubric: Rubric) -> int:
-    """Where the presentation is: the indicator in the url (``?ind=17``), so a reload keeps it."""
+    """Where the presentation is: this session's own record, else the indicator in the url
+    (``?ind=17``: a reload or a shared link). The session's record comes first because a click
+    carries the address the browser showed when it was made, which lags behind the last move
+    when a clicker is pressed quickly."""
     order = _order(rubric)
+    held = ss.get(POSITION)
+    if held in order:
+        return order.index(held)
     raw = st.query_params.get("ind", "")
     return order.index(int(raw)) if raw.isdigit() and int(raw) in order else 0
 
@@ -56,6 +65,7 @@ def _pos(rubric: Rubric) -> int:
 def _go(rubric: Rubric, pos: int) -> None:
     order = _order(rubric)
     pos = max(0, min(len(order) - 1, pos))
+    ss[POSITION] = order[pos]
     st.query_params["ind"] = str(order[pos])
     ss["present.revealed"] = False
 
@@ -140,6 +150,9 @@ def render() -> None:
     order = _order(rubric)
     pos = _pos(rubric)
     ind = rubric.indicator_by_id[order[pos]]
+    ss[POSITION] = ind.id
+    if st.query_params.get("ind") != str(ind.id):  # the address mirrors it (a stale one came in)
+        st.query_params["ind"] = str(ind.id)
     ss["present.item"] = _item_index(rubric, ind.id)  # 跳到评估项目 shows where we are
     sample_shown = bool(ss.get("present.show_sample"))
     waiting = sample_shown and not ss.get("present.revealed")
