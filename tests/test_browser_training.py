@@ -95,6 +95,25 @@ def test_trainer_browses_and_presents(server: str, browser, shots: Path) -> None
         page.context.close()
 
 
+def test_presenter_clicking_quickly_moves_once_per_click(server: str, browser) -> None:
+    """A presenter's clicker pressed several times in a row: every press moves one indicator,
+    although each click reaches the server before the page's address shows the last move."""
+    page = _page(browser, "1024x768", server, "演示模式")
+    page.get_by_role("heading", level=1, name=re.compile("指标 1")).wait_for()
+    for _ in range(5):
+        page.get_by_role("button", name="下一条").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^指标 6\s"))).to_be_visible()
+    for _ in range(3):
+        page.keyboard.press("PageDown")
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^指标 9\s"))).to_be_visible()
+    _settle(page)
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^指标 9\s"))).to_be_visible()
+    assert page.url.endswith("ind=9")  # a reload stays here
+    page.reload()
+    page.get_by_role("heading", level=1, name=re.compile(r"^指标 9\s")).wait_for()
+    page.context.close()
+
+
 def test_trainee_practises_and_sees_the_comparison(
     server: str,
     browser,
@@ -104,9 +123,11 @@ def test_trainee_practises_and_sees_the_comparison(
     page.get_by_label(re.compile("您的姓名")).fill("张三")
     page.get_by_label(re.compile("培训班代码")).fill(WORKSHOP)
     page.get_by_text(re.compile("乙县机关事务服务中心")).click()
+    # Typed, an option picked and the button pressed at once: the practice is of the unit picked.
     page.get_by_role("button", name="载入示例单位，开始练习").click()
     page.get_by_role("button", name="交卷并查看答案").wait_for()
     _settle(page)
+    expect(page.get_by_role("heading", name=re.compile("乙县机关事务服务中心"))).to_be_visible()
     page.screenshot(path=str(shots / "training_practice_start_1024x768.png"))
 
     page.get_by_role("link", name="去评分").click()

@@ -59,11 +59,14 @@
   // A commit went out and its run has not ended yet (nor has the wait run out).
   const committing = () => commitAt && performance.now() - commitAt < RUN_WAIT;
   let replaying = false;
-  // The click held now (one at a time). React Aria's controls (Streamlit's segmented control,
-  // pills, buttons groups: [data-react-aria-pressable]) press on the click and, when no click
-  // reached them 80 ms after the pointer went up, click the element themselves: that click is
-  // the held one arriving, not a second one (a second press would unselect the choice).
-  let held = null;
+  // Held clicks, released one at a time in the order they were made: a quick user picks an
+  // option, then presses the button, both while a typed value is on its way; released out of
+  // order, the button would run before the option it was meant to use.
+  // React Aria's controls (Streamlit's segmented control, pills, buttons groups) press on the
+  // click and, when no click reached them 80 ms after the pointer went up, click the element
+  // themselves: that click is the held one arriving, not a second one (a second press would
+  // unselect the choice).
+  const holds = [];
   const sameTarget = (a, b) => a === b || a.contains(b) || b.contains(a);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
@@ -80,30 +83,51 @@
   document.addEventListener("input", (event) => {
     if (commitsOnBlur(event.target)) dirty = true;
   }, true);
+  const waiting = (hold) => {
+    if (dirty && performance.now() - hold.at > 1500) {
+      dirty = false;  // the blur sent nothing (the value did not change): nothing to wait for
+      return false;
+    }
+    return dirty || committing();
+  };
+  // The first held click goes once the typed value's run is over, 30 ms later (its redraw in);
+  // if that run redrew the clicked element, to its successor (same keyed container, same text).
+  const pump = () => {
+    const hold = holds[0];
+    if (!hold) return;
+    if (hold.done) { holds.shift(); pump(); return; }
+    if (waiting(hold)) { hold.ready = false; setTimeout(pump, 20); return; }
+    if (!hold.ready) { hold.ready = true; setTimeout(pump, 30); return; }
+    const now = hold.target.isConnected ? hold.target : hold.successor();
+    if (!now && hold.tries++ < 75) { setTimeout(pump, 20); return; }
+    hold.done = true;
+    holds.shift();
+    replaying = true;  // click() dispatches synchronously: this one passes
+    try { (now || hold.target).click(); } finally { replaying = false; }
+    if (holds.length) setTimeout(pump, 30);
+  };
   document.addEventListener("click", (event) => {
     if (replaying) return;
     const target = event.target.closest(clickable);
-    if (held && target && sameTarget(held.target, target)) {
-      // not yet, or gone: the held click will come
-      if (dirty || committing() || !target.isConnected) {
+    const mine = target && holds.find((h) => !h.done && sameTarget(h.target, target));
+    if (mine) {
+      // not its turn yet, or gone: the held click will come
+      if (holds[0] !== mine || dirty || committing() || !target.isConnected) {
         event.preventDefault();
         event.stopImmediatePropagation();
       } else {
-        held.done = true;  // this is the held click, let through now: not clicked again
-        held = null;
+        mine.done = true;  // this is the held click, let through now: not clicked again
+        holds.shift();
+        if (holds.length) setTimeout(pump, 30);
       }
       return;
     }
-    if (!dirty && !committing()) return;
+    if (!dirty && !committing() && !holds.length) return;
     const field = document.activeElement;
     const focused = commitsOnBlur(field);
     if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    const hold = {target, done: false};
-    held = hold;
-    const heldAt = performance.now();
-    if (focused) field.blur();
     const box = target.closest('[class*="st-key-"]');
     const key = box && [...box.classList].find((c) => c.startsWith("st-key-"));
     const text = target.innerText;
@@ -112,20 +136,8 @@
       return root && [...root.querySelectorAll(clickable)].find(
         (el) => el.tagName === target.tagName && el.innerText === text) || null;
     };
-    const release = (tries = 0) => {
-      if (hold.done) return;
-      const now = target.isConnected ? target : successor();
-      if (!now && tries < 75) { setTimeout(() => release(tries + 1), 20); return; }
-      hold.done = true;
-      if (held === hold) held = null;
-      replaying = true;  // click() dispatches synchronously: this one passes
-      try { (now || target).click(); } finally { replaying = false; }
-    };
-    const wait = () => {
-      if (dirty && performance.now() - heldAt > 1500) release();  // nothing sent: let it go
-      else if (dirty || committing()) setTimeout(wait, 20);
-      else setTimeout(release, 30);
-    };
-    wait();
+    holds.push({target, successor, at: performance.now(), done: false, ready: false, tries: 0});
+    if (focused) field.blur();
+    if (holds.length === 1) pump();
   }, true);
 })();
