@@ -47,26 +47,32 @@ def _order(rubric: Rubric) -> list[int]:
 
 
 POSITION = "present.ind"
+WRITTEN = "present.written"  # the ?ind= values this session has put in the address
 
 
 def _pos(rubric: Rubric) -> int:
-    """Where the presentation is: this session's own record, else the indicator in the url
-    (``?ind=17``: a reload or a shared link). The session's record comes first because a click
-    carries the address the browser showed when it was made, which lags behind the last move
-    when a clicker is pressed quickly."""
+    """Where the presentation is: the indicator in the url (``?ind=17``: a reload, a link),
+    unless the url shows a place this session itself put there earlier. A click carries the
+    address the browser showed when it was made, which lags behind the last move when a
+    clicker is pressed quickly; then the session's own record of the place wins."""
     order = _order(rubric)
-    held = ss.get(POSITION)
-    if held in order:
-        return order.index(held)
     raw = st.query_params.get("ind", "")
+    held = ss.get(POSITION)
+    if held in order and (not raw or raw in ss.get(WRITTEN, ())):
+        return order.index(held)
     return order.index(int(raw)) if raw.isdigit() and int(raw) in order else 0
+
+
+def _show_place(ind_id: int) -> None:
+    ss[POSITION] = ind_id
+    ss.setdefault(WRITTEN, set()).add(str(ind_id))
+    if st.query_params.get("ind") != str(ind_id):
+        st.query_params["ind"] = str(ind_id)
 
 
 def _go(rubric: Rubric, pos: int) -> None:
     order = _order(rubric)
-    pos = max(0, min(len(order) - 1, pos))
-    ss[POSITION] = order[pos]
-    st.query_params["ind"] = str(order[pos])
+    _show_place(order[max(0, min(len(order) - 1, pos))])
     ss["present.revealed"] = False
 
 
@@ -150,9 +156,7 @@ def render() -> None:
     order = _order(rubric)
     pos = _pos(rubric)
     ind = rubric.indicator_by_id[order[pos]]
-    ss[POSITION] = ind.id
-    if st.query_params.get("ind") != str(ind.id):  # the address mirrors it (a stale one came in)
-        st.query_params["ind"] = str(ind.id)
+    _show_place(ind.id)  # the address mirrors it (a stale one may have come in)
     ss["present.item"] = _item_index(rubric, ind.id)  # 跳到评估项目 shows where we are
     sample_shown = bool(ss.get("present.show_sample"))
     waiting = sample_shown and not ss.get("present.revealed")
