@@ -106,6 +106,16 @@ def make_account(store: Store, name: str, role: str, unit: str | None = None) ->
 
 
 @pytest.fixture
+def standalone_app(app_server: AppServer) -> Iterator[tuple[AppServer, Store]]:
+    """The app in 单机模式 (`app_server`) and a Store on its data."""
+    store = served_store(app_server)
+    try:
+        yield app_server, store
+    finally:
+        store.close()
+
+
+@pytest.fixture
 def shared_app(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
     """The app in 共享模式, a Store on its data, and the administrator 管理员 (READY)."""
     require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
