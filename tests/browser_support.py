@@ -1,5 +1,6 @@
-"""Browser-test support: the app served by `streamlit run app.py` on a free port, Chromium
-through playwright, and helpers to read the page. Registered as a pytest plugin in conftest."""
+"""Browser-test support: the app served by `streamlit run app.py` on a free port (单机模式, or
+共享模式 with an administrator), a Store on the data it serves, Chromium through playwright,
+accounts and sign-in, and helpers to read the page. Registered as a pytest plugin in conftest."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from deploy.process import NotHealthy, free_port, start_streamlit, stop, wait_healthy
+from jiguan.accounts import ADMIN, COMMAND_LINE
+from jiguan.rubric import load_rubric
+from jiguan.store import Store, UserInfo
 from tests.conftest import require_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +32,8 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1366, "height": 768}
 UNIT = "某某市机关事务管理局"
 TIMEOUT = 20_000  # ms
+PASSWORD = "一个足够长的密码123"  # an account's first password, given by the administrator
+READY = "另一个足够长的密码456"  # the one it signs in with, once the first has been changed
 
 
 class AppServer:
@@ -78,6 +84,60 @@ def server(app_server: AppServer) -> str:
     return app_server.url
 
 
+def served_store(srv: AppServer) -> Store:
+    """A Store on the data the app serves (its SQLite file and evidence files), migrated: what
+    the test writes there the browser sees. The caller closes it."""
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    store.migrate()
+    return store
+
+
+def make_account(store: Store, name: str, role: str, unit: str | None = None) -> UserInfo:
+    """An account that signs in with READY: made with PASSWORD, which it has already changed
+    (the app asks a new account to change its first password before anything else)."""
+    users = store.users
+    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
+    users.change_password(info.id, PASSWORD, READY)
+    return users.get(info.id)
+
+
+@pytest.fixture
+def standalone_app(app_server: AppServer) -> Iterator[tuple[AppServer, Store]]:
+    """The app in 单机模式 (`app_server`) and a Store on its data."""
+    store = served_store(app_server)
+    try:
+        yield app_server, store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def shared_app(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
+    """The app in 共享模式, a Store on its data, and the administrator 管理员 (READY)."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
+    srv.start()
+    store = served_store(srv)
+    make_account(store, "管理员", ADMIN)
+    try:
+        yield srv, store
+    finally:
+        store.close()
+        srv.stop()
+
+
+@pytest.fixture
+def shots(artifacts_dir: Path) -> Path:
+    """artifacts/screenshots/, for the screenshots people look at."""
+    path = artifacts_dir / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
@@ -118,6 +178,32 @@ def _settle(page) -> None:
     page.wait_for_function(_IDLE, timeout=TIMEOUT)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=TIMEOUT)
     page.wait_for_function(_IDLE, timeout=TIMEOUT)
+
+
+def open_page(browser, url: str, **context_options):
+    """A new browser context (its own cookies: another person) at ``url``, settled."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", **context_options)
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    page.goto(url)
+    _settle(page)
+    return page
+
+
+def sign_in(page, name: str) -> None:
+    """Sign in as ``name`` (an account of `make_account`) on the page's login form."""
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码", exact=True).fill(READY)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_text(f"已登录：{name}").wait_for()
+    _settle(page)
+
+
+def signed_in_page(browser, url: str, name: str, **context_options):
+    """`open_page`, then `sign_in` as ``name``."""
+    page = open_page(browser, url, **context_options)
+    sign_in(page, name)
+    return page
 
 
 def wait_still(locator) -> None:

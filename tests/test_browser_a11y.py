@@ -19,14 +19,22 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from jiguan import PROJECT_ROOT
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINEE, TRAINER
+from jiguan.accounts import ADMIN, FILLER, REVIEWER, TRAINEE, TRAINER
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer
-from jiguan.store import Store, database_url
+from jiguan.store import Store
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from pages.common import routes
-from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle
+from tests.browser_support import (
+    READY,
+    TIMEOUT,
+    UNIT,
+    AppServer,
+    _settle,
+    make_account,
+    served_store,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +45,7 @@ STREAMLIT_OWN: dict[str, str] = {}
 
 
 def _seed(app_server: AppServer) -> int:
-    data = app_server.data_dir
-    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
-    store.migrate()
+    store = served_store(app_server)
     aid = store.create_assessment(UNIT, "第一次自评").id
     for cid, a in {"1.1": Answer("yes"), "2.1": Answer("no"), "17.1": Answer(1)}.items():
         store.save_answer(aid, cid, a, expected_version=0, user="测试")
@@ -117,32 +123,17 @@ def test_every_page_has_no_serious_axe_violation(
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)[:6000]
 
 
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 CODE = "NJ-2026"
-
-
-def _shared_store(srv: AppServer) -> Store:
-    store = Store(database_url(srv.data_dir), load_rubric(), files_dir=srv.data_dir / "files")
-    store.migrate()
-    return store
-
-
-def _account(store: Store, name: str, role: str, unit: str | None = None):
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, READY)
-    return users.get(info.id)
 
 
 def _seed_shared(store: Store) -> dict[str, int]:
     """Every role of 共享模式 with something to show: 甲局's self-assessment with answers, a
     submission and a review under way; a trainer's open workshop with a trainee's practice."""
-    admin = _account(store, "管理员", ADMIN)
-    _account(store, "甲填报", FILLER, "甲局")
-    reviewer = _account(store, "评估组甲", REVIEWER)
+    (admin,) = [u for u in store.users.list() if u.name == "管理员"]  # shared_app's
+    make_account(store, "甲填报", FILLER, "甲局")
+    reviewer = make_account(store, "评估组甲", REVIEWER)
     store.users.assign(reviewer.id, "甲局", by=admin.caller())
-    trainer = _account(store, "王老师", TRAINER)
+    trainer = make_account(store, "王老师", TRAINER)
     aid = store.create_assessment("甲局", "第一次自评").id
     for cid, a in {"1.1": Answer("yes", evidence="通知"), "2.1": Answer("no")}.items():
         store.save_answer(aid, cid, a, expected_version=0, user="甲填报")
@@ -183,52 +174,46 @@ NAMES = {ADMIN: "管理员", FILLER: "甲填报", REVIEWER: "评估组甲", TRAI
 
 
 def test_every_role_s_pages_have_no_serious_axe_violation(
-    browser, tmp_path: Path, artifacts_dir: Path
+    browser, shared_app: tuple[AppServer, Store], artifacts_dir: Path
 ) -> None:
     """共享模式: every page in the menu of each role (管理员, 填报人, 评估组, 培训师, 学员 and
     signed out), opened on an assessment that role works on."""
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
+    srv, store = shared_app
+    ids = _seed_shared(store)
     rubric = load_rubric()
     shots = artifacts_dir / "a11y"
     shots.mkdir(exist_ok=True)
     found: dict[str, list[dict]] = {}
-    try:
-        store = _shared_store(srv)
-        ids = _seed_shared(store)
-        store.close()
-        for role in ROLES:
-            context = browser.new_context(
-                viewport={"width": 1366, "height": 768}, bypass_csp=True, locale="zh-CN"
-            )
-            context.set_default_timeout(TIMEOUT)
-            page = context.new_page()
-            aid = ids["practice"] if role == TRAINER else ids["unit"]
-            if role == TRAINEE:
-                aid = _join(page, srv.url, "学员乙")
-            elif role != routes.SIGNED_OUT:
-                _login(page, srv.url, NAMES[role])
-            for section in routes.sections(rubric, role).values():
-                for route in section:
-                    url = f"{srv.url}/{route.url_path}"
-                    name = f"{role}_{route.url_path or 'home'}"
-                    try:
-                        if role == routes.SIGNED_OUT:
-                            page.goto(url)
-                            page.get_by_role("button", name=re.compile("^登录$")).wait_for()
-                            _settle(page)
-                        else:
-                            _open(page, f"{url}?a={aid}")
-                    except PlaywrightError as exc:  # no h1: a refusal, not the page
-                        page.screenshot(path=str(shots / f"{name}.png"))
-                        found[f"{role} {route.title}"] = [{"id": "not-drawn", "help": str(exc)}]
-                        continue
+    for role in ROLES:
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 768}, bypass_csp=True, locale="zh-CN"
+        )
+        context.set_default_timeout(TIMEOUT)
+        page = context.new_page()
+        aid = ids["practice"] if role == TRAINER else ids["unit"]
+        if role == TRAINEE:
+            aid = _join(page, srv.url, "学员乙")
+        elif role != routes.SIGNED_OUT:
+            _login(page, srv.url, NAMES[role])
+        for section in routes.sections(rubric, role).values():
+            for route in section:
+                url = f"{srv.url}/{route.url_path}"
+                name = f"{role}_{route.url_path or 'home'}"
+                try:
+                    if role == routes.SIGNED_OUT:
+                        page.goto(url)
+                        page.get_by_role("button", name=re.compile("^登录$")).wait_for()
+                        _settle(page)
+                    else:
+                        _open(page, f"{url}?a={aid}")
+                except PlaywrightError as exc:  # no h1: a refusal, not the page
                     page.screenshot(path=str(shots / f"{name}.png"))
-                    violations = axe_violations(page)
-                    if violations:
-                        found[f"{role} {route.title}"] = violations
-            context.close()
-    finally:
-        srv.stop()
+                    found[f"{role} {route.title}"] = [{"id": "not-drawn", "help": str(exc)}]
+                    continue
+                page.screenshot(path=str(shots / f"{name}.png"))
+                violations = axe_violations(page)
+                if violations:
+                    found[f"{role} {route.title}"] = violations
+        context.close()
     (shots / "violations_shared.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)[:6000]

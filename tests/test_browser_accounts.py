@@ -10,15 +10,13 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from deploy.process import free_port, start_streamlit, stop, wait_healthy
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
-from jiguan.rubric import load_rubric
+from jiguan.accounts import FILLER, REVIEWER, TRAINER
 from jiguan.samples import load_samples
 from jiguan.scoring import Answer, all_yes
 from jiguan.sheet import write_sheet
@@ -26,67 +24,28 @@ from jiguan.store import Store
 from jiguan.store.logins import COOKIE
 from jiguan.training import PROFILE_SAMPLE, PROFILE_TRAINEE, PROFILE_WORKSHOP
 from tests.browser_support import (
-    CHROMIUM,
+    READY,
     TIMEOUT,
-    VIEWPORT,
     AppServer,
     _open_top,
     _settle,
+    make_account,
+    open_page,
 )
 from tests.conftest import require_service
 from tests.store_support import guessed_for_a_while
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 
 
 @pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def shared_server(shared_app: tuple[AppServer, Store]) -> AppServer:
+    return shared_app[0]
 
 
 @pytest.fixture
-def shared_server(tmp_path: Path) -> Iterator[AppServer]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def store(shared_server: AppServer) -> Iterator[Store]:
-    s = Store(
-        f"sqlite:///{(shared_server.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=shared_server.data_dir / "files",
-    )
-    s.migrate()
-    users = s.users
-    users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
-    yield s
-    s.close()
-
-
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, READY)
-    return info.id
-
-
-def _page(browser, url: str):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url)
-    _settle(page)
-    return page
+def store(shared_app: tuple[AppServer, Store]) -> Store:
+    return shared_app[1]
 
 
 def _login(page, name: str, password: str = READY, *, ok: bool = True) -> None:
@@ -99,8 +58,8 @@ def _login(page, name: str, password: str = READY, *, ok: bool = True) -> None:
 
 
 def test_login_and_throttle(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
-    _account(store, "甲填报", FILLER, "甲局")
-    page = _page(browser, shared_server.url)
+    make_account(store, "甲填报", FILLER, "甲局")
+    page = open_page(browser, shared_server.url)
     page.get_by_role("button", name="登录", exact=True).wait_for()
     page.screenshot(path=str(shots / "accounts_login.png"))
     _login(page, "甲填报", "错误的密码错误的密码", ok=False)
@@ -111,10 +70,10 @@ def test_login_and_throttle(shared_server: AppServer, store: Store, browser, sho
     page.screenshot(path=str(shots / "accounts_throttled.png"))
     assert page.get_by_text("已登录：").count() == 0
 
-    other = _page(browser, shared_server.url)  # the wait holds in another browser too
+    other = open_page(browser, shared_server.url)  # the wait holds in another browser too
     _login(other, "甲填报", ok=False)
     other.get_by_text(re.compile("秒后再试")).wait_for()
-    _account(store, "乙填报", FILLER, "乙局")
+    make_account(store, "乙填报", FILLER, "乙局")
     _login(other, "乙填报")
     other.get_by_text(re.compile("已登录：乙填报（填报人）")).wait_for()
     other.screenshot(path=str(shots / "accounts_logged_in.png"))
@@ -124,13 +83,13 @@ def test_unit_a_cannot_open_list_or_change_unit_b(
     shared_server: AppServer, store: Store, browser, shots: Path, tmp_path: Path
 ) -> None:
     rubric = store.rubric
-    _account(store, "甲填报", FILLER, "甲局")
+    make_account(store, "甲填报", FILLER, "甲局")
     mine = store.create_assessment("甲局", "甲的第一次自评")
     theirs = store.create_assessment("乙局", "乙的秘密自评")
     store.replace_answers(theirs.id, {"1.1": Answer("no")}, user="乙")
     before = store.load_answers(theirs.id)
 
-    page = _page(browser, f"{shared_server.url}/?a={theirs.id}")
+    page = open_page(browser, f"{shared_server.url}/?a={theirs.id}")
     _login(page, "甲填报")
     page.get_by_text(re.compile("无权访问")).first.wait_for()
     _settle(page)
@@ -138,7 +97,7 @@ def test_unit_a_cannot_open_list_or_change_unit_b(
     body = page.locator("body").inner_text()
     assert "乙局" not in body and "乙的秘密自评" not in body
 
-    guessed = _page(browser, f"{shared_server.url}/?a={theirs.id + 100}")
+    guessed = open_page(browser, f"{shared_server.url}/?a={theirs.id + 100}")
     _login(guessed, "甲填报")
     guessed.get_by_text(re.compile("无权访问")).first.wait_for()
     denied = guessed.get_by_text(re.compile("无权访问")).first.inner_text()
@@ -170,18 +129,17 @@ def test_unit_a_cannot_open_list_or_change_unit_b(
 def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     shared_server: AppServer, store: Store, browser, shots: Path
 ) -> None:
-    users = store.users
     workshops = store.workshops
     until = datetime.now(UTC) + timedelta(days=1)
     for trainer, code in (("王老师", "NJ-2026"), ("李老师", "SH-2026")):
-        caller = users.get(_account(store, trainer, TRAINER)).caller()
+        caller = make_account(store, trainer, TRAINER).caller()
         workshops.open(caller, code, f"{code} 班", until)
     sample = load_samples(store.rubric)[0]
     for code, trainee in (("NJ-2026", "南京学员甲"), ("SH-2026", "上海学员乙")):
         profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: code, PROFILE_TRAINEE: trainee}
         store.create_assessment(f"【示例】{sample.unit}", f"练习 · {trainee}", profile=profile)
 
-    page = _page(browser, shared_server.url)
+    page = open_page(browser, shared_server.url)
     _login(page, "王老师")
     page.get_by_text("培训与比较", exact=True).click()
     page.get_by_role("menuitem", name="培训班结果").click()
@@ -195,7 +153,7 @@ def test_trainer_sees_only_their_workshop_and_a_trainee_joins(
     assert page.get_by_role("option").all_inner_texts() == ["NJ-2026"]
     page.keyboard.press("Escape")
 
-    trainee = _page(browser, shared_server.url)
+    trainee = open_page(browser, shared_server.url)
     trainee.get_by_label("培训班代码").fill("NJ-2026")
     trainee.get_by_label("您的姓名").fill("南京学员丙")
     trainee.get_by_role("button", name="加入培训班").click()
@@ -264,10 +222,8 @@ def test_standalone_mode_listens_on_loopback_only(tmp_path: Path) -> None:
 
 def test_administrator_pages(shared_server: AppServer, store: Store, browser, shots: Path) -> None:
     users = store.users
-    admin = users.list()[0]
-    users.change_password(admin.id, PASSWORD, READY)
-    _account(store, "甲填报", FILLER, "甲局")
-    page = _page(browser, shared_server.url)
+    make_account(store, "甲填报", FILLER, "甲局")
+    page = open_page(browser, shared_server.url)
     _login(page, "管理员")
     page.get_by_text("管理", exact=True).click()
     page.get_by_role("menuitem", name="账户与单位").click()
@@ -297,8 +253,8 @@ def test_a_login_survives_a_reload_and_a_server_restart(
 ) -> None:
     """The login is kept in the database and named by an HttpOnly cookie: a reload, a new tab
     and a restarted server process find it; 退出登录 ends it everywhere."""
-    _account(store, "甲填报", FILLER, "甲局")
-    page = _page(browser, shared_server.url)
+    make_account(store, "甲填报", FILLER, "甲局")
+    page = open_page(browser, shared_server.url)
     _login(page, "甲填报")
     page.get_by_text("已登录：甲填报").wait_for()
     deadline = time.monotonic() + TIMEOUT / 1000
@@ -346,17 +302,17 @@ def test_room_and_review_exports_are_audited(
     """Each download is written to the audit log when the file is built, with who, what,
     which workshop or assessment, and the address (a browser on this machine: 127.0.0.1)."""
     users = store.users
-    trainer = users.get(_account(store, "王老师", TRAINER)).caller()
+    trainer = make_account(store, "王老师", TRAINER).caller()
     store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     sample = load_samples(store.rubric)[0]
     profile = {PROFILE_SAMPLE: sample.id, PROFILE_WORKSHOP: "NJ-2026", PROFILE_TRAINEE: "学员甲"}
     practice = store.create_assessment(f"【示例】{sample.unit}", "练习 · 学员甲", profile=profile)
     store.replace_answers(practice.id, dict(sample.key_sheet), user="学员甲")
-    _account(store, "评估组甲", REVIEWER, "甲局")
+    make_account(store, "评估组甲", REVIEWER, "甲局")
     unit = store.create_assessment("甲局", "第一次自评")
     store.replace_answers(unit.id, all_yes(store.rubric, evidence="制度文件"), user="甲")
 
-    room = _page(browser, shared_server.url)
+    room = open_page(browser, shared_server.url)
     _login(room, "王老师")
     room.get_by_text("培训与比较", exact=True).click()
     room.get_by_role("menuitem", name="培训班结果").click()
@@ -369,7 +325,7 @@ def test_room_and_review_exports_are_audited(
         ("导出培训班结果（CSV）", "NJ-2026", "127.0.0.1"),
     ]
 
-    review = _page(browser, f"{shared_server.url}/?a={unit.id}")
+    review = open_page(browser, f"{shared_server.url}/?a={unit.id}")
     _login(review, "评估组甲")
     review.get_by_text("正式评估", exact=True).click()
     review.get_by_role("menuitem", name="评审录入").click()

@@ -4,69 +4,34 @@ selector after typing a reason. Screenshots go to artifacts/screenshots/clicks_*
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, REVIEWER
-from jiguan.rubric import load_rubric
+from jiguan.accounts import REVIEWER
 from jiguan.scoring import all_yes
 from jiguan.store import Store
 from jiguan.store.logins import COOKIE
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
-from tests.conftest import require_service
+from tests.browser_support import (
+    PASSWORD,
+    TIMEOUT,
+    VIEWPORT,
+    AppServer,
+    _settle,
+    make_account,
+    served_store,
+    signed_in_page,
+)
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    store.migrate()
-    try:
-        yield srv, store
-    finally:
-        store.close()
-        srv.stop()
-
-
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> None:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, READY)
 
 
 def _page(browser, url: str, name: str):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2])  # sign in on 首页
-    _settle(page)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码", exact=True).fill(READY)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_text(f"已登录：{name}").wait_for()
-    _settle(page)
+    home = url.split("/", 3)[0] + "//" + url.split("/", 3)[2]  # sign in on 首页
+    page = signed_in_page(browser, home, name)
+    context = page.context
     deadline = time.monotonic() + TIMEOUT / 1000
     while not [c for c in context.cookies() if c["name"] == COOKIE]:  # the login, for goto
         assert time.monotonic() < deadline, "no login cookie"
@@ -87,10 +52,9 @@ def _role_of(store: Store, name: str) -> str:
 
 
 def test_the_role_chosen_right_after_typing_a_name_is_kept(
-    shared: tuple[AppServer, Store], browser, shots: Path
+    shared_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
-    srv, store = shared
-    _account(store, "管理员", ADMIN)
+    srv, store = shared_app
     page = _page(browser, f"{srv.url}/accounts", "管理员")
     page.get_by_role("heading", level=1, name="账户与单位").wait_for()
     page.get_by_text("新建账户").click()
@@ -109,10 +73,9 @@ def test_the_role_chosen_right_after_typing_a_name_is_kept(
 
 
 def test_the_role_chosen_with_the_keyboard_right_after_typing_a_name_is_kept(
-    shared: tuple[AppServer, Store], browser, shots: Path
+    shared_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
-    srv, store = shared
-    _account(store, "管理员", ADMIN)
+    srv, store = shared_app
     page = _page(browser, f"{srv.url}/accounts", "管理员")
     page.get_by_role("heading", level=1, name="账户与单位").wait_for()
     page.get_by_text("新建账户", exact=True).click()
@@ -138,11 +101,7 @@ def test_the_role_chosen_with_the_keyboard_right_after_typing_a_name_is_kept(
 
 def test_start_right_after_typing_the_unit_takes(app_server: AppServer, browser) -> None:
     srv = app_server
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
+    store = served_store(srv)
     page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
     page.set_default_timeout(TIMEOUT)
     page.goto(srv.url)
@@ -155,12 +114,12 @@ def test_start_right_after_typing_the_unit_takes(app_server: AppServer, browser)
         assert f"甲局{n}" in [a.unit_name for a in store.list_assessments()]
         page.goto(srv.url)
         _settle(page)
+    store.close()
 
 
-def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared, browser, shots) -> None:
-    srv, store = shared
-    _account(store, "管理员", ADMIN)
-    _account(store, "评估组甲", REVIEWER, "甲局")
+def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared_app, browser, shots) -> None:
+    srv, store = shared_app
+    make_account(store, "评估组甲", REVIEWER, "甲局")
     info = store.create_assessment("甲局", "第一次自评")
     store.replace_answers(info.id, all_yes(store.rubric, evidence="制度文件"), user="甲")
     page = _page(browser, f"{srv.url}/panel-review?a={info.id}", "评估组甲")

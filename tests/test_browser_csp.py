@@ -5,25 +5,19 @@
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE
 from jiguan.reports import BLANK_FORMATS, REPORT_FORMATS
 from jiguan.rubric import load_rubric
 from jiguan.store import Store
 from pages.common.routes import TRAINING_ROUTES
-from tests.browser_support import CHROMIUM, TIMEOUT, UNIT, VIEWPORT, AppServer, _settle
-from tests.conftest import require_service
+from tests.browser_support import READY, TIMEOUT, UNIT, VIEWPORT, AppServer, _settle
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 
 WATCH = """
 window.__csp = [];
@@ -80,13 +74,6 @@ def _download(page, label: str):
     return download.value
 
 
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_standalone_every_page_and_download_under_the_policy(
     app_server: AppServer, browser, shots: Path
 ) -> None:
@@ -115,31 +102,10 @@ def test_standalone_every_page_and_download_under_the_policy(
     assert problems == []
 
 
-@pytest.fixture
-def shared_server(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    store.migrate()
-    users = store.users
-    info = users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, READY)
-    try:
-        yield srv, store
-    finally:
-        store.close()
-        srv.stop()
-
-
 def test_shared_every_page_under_the_policy_and_media_needs_the_cookie(
-    shared_server: tuple[AppServer, Store], browser, shots: Path
+    shared_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
-    srv, store = shared_server
+    srv, store = shared_app
     aid = store.create_assessment(UNIT, "第一次自评").id
     problems: list[str] = []
     context, page = _context(browser, problems)

@@ -6,10 +6,8 @@ Screenshots go to artifacts/screenshots/downloads_*.png."""
 from __future__ import annotations
 
 import io
-import os
 import time
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,57 +15,19 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Error as PlaywrightError
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER, TRAINER
-from jiguan.rubric import load_rubric
+from jiguan.accounts import COMMAND_LINE, FILLER, REVIEWER, TRAINER
 from jiguan.samples import load_samples
 from jiguan.scoring import all_yes
 from jiguan.store import Store
 from jiguan.training import PROFILE_SAMPLE, PROFILE_SUBMITTED, PROFILE_TRAINEE, PROFILE_WORKSHOP
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
-from tests.conftest import require_service
+from tests.browser_support import AppServer, _settle, make_account, open_page, signed_in_page
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 UNIT = "甲局"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 EVIDENCE_FILES = {"领导小组通知.pdf": PDF, "会议现场.png": PNG}
 REPORTS = ("Word 评估表（附件2）", "Excel 自评工作簿", "PDF 自评摘要")
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[AppServer, Store]]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env=env)
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    store.migrate()
-    try:
-        yield srv, store
-    finally:
-        store.close()
-        srv.stop()
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    yield from _server(tmp_path, {"JIGUAN_MODE": "shared"})
-
-
-@pytest.fixture
-def standalone(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    yield from _server(tmp_path, {})
 
 
 def _unit(store: Store) -> int:
@@ -79,26 +39,11 @@ def _unit(store: Store) -> int:
     return info.id
 
 
-def _account(store: Store, name: str, role: str, unit: str | None = None) -> int:
-    users = store.users
-    info = users.add(name, role, PASSWORD, unit=unit, by=COMMAND_LINE)
-    users.change_password(info.id, PASSWORD, READY)
-    return info.id
-
-
 def _page(browser, url: str, name: str | None = None):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url)
-    _settle(page)
-    if name is not None:
-        page.get_by_label("用户名").fill(name)
-        page.get_by_label("密码", exact=True).fill(READY)
-        page.get_by_role("button", name="登录", exact=True).click()
-        page.get_by_text(f"已登录：{name}").wait_for()
-        _settle(page)
-    return page
+    """Downloads accepted; signed in as ``name`` when one is given."""
+    if name is None:
+        return open_page(browser, url, accept_downloads=True)
+    return signed_in_page(browser, url, name, accept_downloads=True)
 
 
 def _fetch(page, label: str) -> bytes:
@@ -162,14 +107,13 @@ def _failures(store: Store) -> list[str]:
 
 
 def test_every_download_in_shared_mode(
-    shared: tuple[AppServer, Store], browser, shots: Path
+    shared_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
-    srv, store = shared
+    srv, store = shared_app
     aid = _unit(store)
-    _account(store, "管理员", ADMIN)
-    filler = _account(store, "甲填报", FILLER, UNIT)
-    _account(store, "评估组甲", REVIEWER, UNIT)
-    trainer = store.users.get(_account(store, "王老师", TRAINER)).caller()
+    filler = make_account(store, "甲填报", FILLER, UNIT).id
+    make_account(store, "评估组甲", REVIEWER, UNIT)
+    trainer = make_account(store, "王老师", TRAINER).caller()
     store.workshops.open(trainer, "NJ-2026", "南京班", datetime.now(UTC) + timedelta(days=1))
     sample = load_samples(store.rubric)[0]
     profile = {  # handed in: the room's statistics count handed-in practices by default
@@ -229,9 +173,9 @@ def test_every_download_in_shared_mode(
 
 
 def test_every_download_in_standalone_mode(
-    standalone: tuple[AppServer, Store], browser, shots: Path
+    standalone_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
-    srv, store = standalone
+    srv, store = standalone_app
     aid = _unit(store)
     page = _page(browser, f"{srv.url}/?a={aid}")
     _check_unit_downloads(page, aid, srv.url, shots, "standalone")

@@ -10,39 +10,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.browser_support import AppServer, _settle, open_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def store(app_server: AppServer) -> Store:
-    store = Store(
-        f"sqlite:///{(app_server.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=app_server.data_dir / "files",
-    )
-    store.migrate()
-    yield store
-    store.close()
-
-
 def _page(browser, url: str, name: str):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url)
-    _settle(page)
+    page = open_page(browser, url)
     _sign(page, name)
     return page
 
@@ -81,8 +57,9 @@ def _evidence_box(page):
 
 
 def test_two_editors_on_one_evidence_field_lose_nothing(
-    app_server: AppServer, browser, store: Store, shots: Path
+    standalone_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
+    app_server, store = standalone_app
     aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
     store.save_answer(aid, "2.1", Answer(evidence="制度文件"), expected_version=0, user="王")
     url = f"{app_server.url}/item1?a={aid}"
@@ -115,8 +92,9 @@ def test_two_editors_on_one_evidence_field_lose_nothing(
 
 
 def test_the_name_of_the_person_filling_in_survives_reload_new_tab_and_restart(
-    app_server: AppServer, browser, store: Store, shots: Path
+    standalone_app: tuple[AppServer, Store], browser, shots: Path
 ) -> None:
+    app_server, store = standalone_app
     aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
     page = _page(browser, f"{app_server.url}/item1?a={aid}", "张三")
     page.reload()

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
-from jiguan.store import Store
-from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle, served_store
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +37,7 @@ def _sent_during(page, sent: list[float], seconds: float) -> int:
 def test_an_idle_tab_polls_every_20_seconds_and_still_hears_of_a_colleagues_save(
     idle_server: AppServer, browser, artifacts_dir: Path
 ) -> None:
-    store = Store(
-        f"sqlite:///{(idle_server.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=idle_server.data_dir / "files",
-    )
-    store.migrate()
+    store = served_store(idle_server)
     aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     context.set_default_timeout(TIMEOUT)

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.rubric import load_rubric
-from jiguan.store import Store
-from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.browser_support import TIMEOUT, AppServer, _settle, open_page, served_store
 
 pytestmark = pytest.mark.browser
 
@@ -51,18 +49,9 @@ def _click_until(page, indicator: int, option: str, total: str) -> float:
 def test_click_to_visible_result_for_one_person(
     app_server: AppServer, browser, artifacts_dir: Path
 ) -> None:
-    store = Store(
-        f"sqlite:///{(app_server.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=app_server.data_dir / "files",
-    )
-    store.migrate()
+    store = served_store(app_server)
     aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(f"{app_server.url}/item1?a={aid}")
-    _settle(page)
+    page = open_page(browser, f"{app_server.url}/item1?a={aid}")
     _click_until(page, 1, "部分符合", "0 / 100")  # warm: the first run of each widget path
     _click_until(page, 1, "未评", "0 / 100")
     _settle(page)

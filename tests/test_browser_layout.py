@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
-from jiguan.store import Store, database_url
-from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, wait_still
+from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, served_store, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +29,7 @@ _CUT = """() => {
 
 
 def _seed(app_server: AppServer) -> int:
-    data = app_server.data_dir
-    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
-    store.migrate()
+    store = served_store(app_server)
     aid = store.create_assessment(UNIT, "第一次自评").id
     sheet = {
         "1.1": Answer("yes"),

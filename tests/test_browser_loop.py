@@ -6,72 +6,21 @@ pages turn read-only → the 评估组 sees 已提交 on 总览 and reviews the 
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
+from jiguan.accounts import FILLER, REVIEWER
 from jiguan.rectification import DONE, VERIFIED
 from jiguan.review import Verdict
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer, all_yes
 from jiguan.store import Store
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _open_top, _settle, _shot
-from tests.conftest import require_service
+from tests.browser_support import TIMEOUT, _open_top, _settle, _shot, make_account, signed_in_page
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 UNIT = "甲局"
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    store.migrate()
-    store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
-    try:
-        yield srv, store
-    finally:
-        store.close()
-        srv.stop()
-
-
-def _account(store: Store, name: str, role: str) -> None:
-    info = store.users.add(name, role, PASSWORD, unit=UNIT, by=COMMAND_LINE)
-    store.users.change_password(info.id, PASSWORD, READY)
-
-
-def _page(browser, url: str, name: str):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url)
-    _settle(page)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码", exact=True).fill(READY)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_text(f"已登录：{name}").wait_for()
-    _settle(page)
-    return page
 
 
 def _open_review_menu(page, title: str) -> None:
@@ -113,14 +62,14 @@ def _round_one(store: Store) -> int:
     return aid
 
 
-def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -> None:
-    srv, store = shared
+def test_submit_review_return_rectify_next_round(shared_app, browser, shots: Path) -> None:
+    srv, store = shared_app
     aid = _round_one(store)
-    _account(store, "甲填报", FILLER)
-    _account(store, "甲评估", REVIEWER)
+    make_account(store, "甲填报", FILLER, UNIT)
+    make_account(store, "甲评估", REVIEWER, UNIT)
 
     # 1. the unit submits: what is not ready, confirmed; 填表人 and 单位负责人
-    unit = _page(browser, srv.url, "甲填报")
+    unit = signed_in_page(browser, srv.url, "甲填报")
     _open_top(unit, "提交自评")
     _settle(unit)
     unit.get_by_text(re.compile(r"^未评：1 项")).wait_for()
@@ -156,7 +105,7 @@ def test_submit_review_return_rectify_next_round(shared, browser, shots: Path) -
     unit.screenshot(path=str(shots / "loop_1_read_only.png"))
 
     # 2. the 评估组 sees 已提交 on 总览 and reviews the submitted snapshot
-    panel = _page(browser, srv.url, "甲评估")
+    panel = signed_in_page(browser, srv.url, "甲评估")
     _open_review_menu(panel, "总览")
     assert _metric(panel, "已提交") == "1"
     panel.screenshot(path=str(shots / "loop_2_overview.png"))

@@ -12,10 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from jiguan.review import Verdict
-from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
-from jiguan.store import Store, database_url
-from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle
+from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, served_store
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +32,8 @@ _CUT = """() => {
 
 
 def _seed(app_server: AppServer) -> int:
-    data = app_server.data_dir
-    rubric = load_rubric()
-    store = Store(database_url(data), rubric, files_dir=data / "files")
-    store.migrate()
+    store = served_store(app_server)
+    rubric = store.rubric
     aid = store.create_assessment(UNIT, "第一次自评").id
     store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="测试")
     store.reviews.adopt_claims(aid, user="评估组")
@@ -87,8 +83,7 @@ def test_the_rectification_ledger_prints_on_a4(
     """整改台账 (issue 23, 27.6): the items with their 扣分理由 and what the unit wrote, no
     sidebar, no buttons, A4; each item's box kept on one page where it fits."""
     aid = _seed(app_server)
-    data = app_server.data_dir
-    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
+    store = served_store(app_server)
     store.reviews.update_details(
         aid, user="评估组", reviewers="王五、赵六", review_date="2026-12-01"
     )

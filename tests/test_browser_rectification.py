@@ -5,74 +5,23 @@ audited. Screenshots go to artifacts/screenshots/rectification_*.png."""
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
+from jiguan.accounts import FILLER, REVIEWER
 from jiguan.format import today
 from jiguan.rectification import DONE, VERIFIED
 from jiguan.review import Verdict
-from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
 from jiguan.store import Store
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
-from tests.conftest import require_service
+from tests.browser_support import _settle, make_account, signed_in_page
 
 pytestmark = pytest.mark.browser
-PASSWORD = "一个足够长的密码123"
-READY = "另一个足够长的密码456"
 UNIT = "甲局"
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def shared(tmp_path: Path) -> Iterator[tuple[AppServer, Store]]:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    store.migrate()
-    store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
-    try:
-        yield srv, store
-    finally:
-        store.close()
-        srv.stop()
-
-
-def _account(store: Store, name: str, role: str) -> None:
-    info = store.users.add(name, role, PASSWORD, unit=UNIT, by=COMMAND_LINE)
-    store.users.change_password(info.id, PASSWORD, READY)
-
-
-def _page(browser, url: str, name: str):
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    page.goto(url)
-    _settle(page)
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码", exact=True).fill(READY)
-    page.get_by_role("button", name="登录", exact=True).click()
-    page.get_by_text(f"已登录：{name}").wait_for()
-    _settle(page)
-    return page
 
 
 def _open_ledger(page) -> None:
@@ -96,13 +45,13 @@ def _finalised(store: Store) -> int:
     return aid
 
 
-def test_finalised_review_to_verified_item(shared, browser, shots: Path) -> None:
-    srv, store = shared
+def test_finalised_review_to_verified_item(shared_app, browser, shots: Path) -> None:
+    srv, store = shared_app
     aid = _finalised(store)
-    _account(store, "甲填报", FILLER)
-    _account(store, "甲评估", REVIEWER)
+    make_account(store, "甲填报", FILLER, UNIT)
+    make_account(store, "甲评估", REVIEWER, UNIT)
 
-    unit = _page(browser, srv.url, "甲填报")
+    unit = signed_in_page(browser, srv.url, "甲填报", accept_downloads=True)
     _open_ledger(unit)
     (item,) = store.rectification.items(aid)
     assert item.indicator_id == 2 and item.source == "panel"
@@ -156,7 +105,7 @@ def test_finalised_review_to_verified_item(shared, browser, shots: Path) -> None
     }
 
     # the 评估组 verifies
-    panel = _page(browser, srv.url, "甲评估")
+    panel = signed_in_page(browser, srv.url, "甲评估", accept_downloads=True)
     panel.goto(f"{srv.url}/rectification?a={aid}")
     panel.get_by_role("heading", level=1, name="整改台账").wait_for()
     _settle(panel)

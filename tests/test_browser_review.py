@@ -12,17 +12,9 @@ from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.scoring import all_yes
-from jiguan.store import Store
-from tests.browser_support import TIMEOUT, AppServer, _settle, wait_still
+from tests.browser_support import TIMEOUT, AppServer, _settle, served_store, wait_still
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _open(page, title: str) -> None:
@@ -34,12 +26,7 @@ def _open(page, title: str) -> None:
 
 def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
     rubric = load_rubric()
-    store = Store(
-        f"sqlite:///{(app_server.data_dir / 'jiguan.db').as_posix()}",
-        rubric,
-        files_dir=app_server.data_dir / "files",
-    )
-    store.migrate()
+    store = served_store(app_server)
     aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
     store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="张三")
 

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
-from jiguan.store import Store, database_url
-from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, wait_still
+from tests.browser_support import TIMEOUT, UNIT, AppServer, _settle, served_store, wait_still
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +28,7 @@ SIDEBAR = '[data-testid="stSidebar"]'  # the menu (on a narrow screen), the tota
 
 
 def _seed(app_server: AppServer, answers: dict[str, Answer]) -> int:
-    data = app_server.data_dir
-    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
-    store.migrate()
+    store = served_store(app_server)
     aid = store.create_assessment(UNIT, "第一次自评").id
     for cid, a in answers.items():
         store.save_answer(aid, cid, a, expected_version=0, user="测试")
@@ -41,8 +37,7 @@ def _seed(app_server: AppServer, answers: dict[str, Answer]) -> int:
 
 
 def _saved(app_server: AppServer, aid: int) -> dict[str, Answer]:
-    data = app_server.data_dir
-    store = Store(database_url(data), load_rubric(), files_dir=data / "files")
+    store = served_store(app_server)
     try:
         return store.answers(aid)
     finally:

@@ -11,21 +11,13 @@ from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.samples import load_samples
-from jiguan.store import Store
 from jiguan.training import PROFILE_SAMPLE, PROFILE_SUBMITTED, PROFILE_TRAINEE, PROFILE_WORKSHOP
-from tests.browser_support import TIMEOUT, AppServer, _settle
+from tests.browser_support import TIMEOUT, AppServer, _settle, served_store
 
 pytestmark = pytest.mark.browser
 
 SIZES = {"1024x768": {"width": 1024, "height": 768}, "1920x1080": {"width": 1920, "height": 1080}}
 WORKSHOP = "2026-12 南京培训班"
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _page(browser, size: str, server: str, title: str):
@@ -156,13 +148,7 @@ def test_trainers_view_with_five_trainees(
 ) -> None:
     rubric = load_rubric()
     samples = {s.id: s for s in load_samples(rubric)}
-    app_server.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(
-        f"sqlite:///{app_server.data_dir / 'jiguan.db'}",
-        rubric,
-        files_dir=app_server.data_dir / "files",
-    )
-    store.migrate()
+    store = served_store(app_server)
     sheets = [
         ("strong", samples["strong"].key_sheet),
         ("strong", samples["strong"].sheet),

@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from jiguan.rubric import load_rubric
-from jiguan.store import Store
-from tests.browser_support import TIMEOUT, UNIT, VIEWPORT, AppServer, _settle
+from tests.browser_support import TIMEOUT, UNIT, VIEWPORT, AppServer, _settle, served_store
 
 pytestmark = pytest.mark.browser
 PNG = b"\x89PNG\r\n\x1a\n"
 QUICK = 12  # picked one after another
 AT_ONCE = 5  # picked together
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def evidence_files(folder: Path, stem: str, n: int) -> list[Path]:
@@ -76,12 +67,7 @@ def test_uploads_in_quick_succession_are_all_kept(
     page.locator('[data-testid="stFileUploader"]').first.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "uploads_quick_uploader.png"))
 
-    data_dir = app_server.data_dir
-    store = Store(
-        f"sqlite:///{(data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=data_dir / "files",
-    )
+    store = served_store(app_server)
     try:
         (info,) = store.list_assessments()
         stored = sorted(f.filename for f in store.list_files(info.id, "1.1"))

@@ -12,16 +12,9 @@ import pytest
 
 from jiguan.accounts import COMMAND_LINE
 from jiguan.rubric import load_rubric
-from tests.browser_support import TIMEOUT, _settle
+from tests.browser_support import READY, TIMEOUT, _settle
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def shots(artifacts_dir: Path) -> Path:
-    path = artifacts_dir / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _context(browser, width: int = 1024, height: int = 768):
@@ -86,8 +79,6 @@ def test_the_presentation_fits_every_indicator_and_follows_the_clicker(
     page.context.close()
 
 
-PASSWORD = "一个足够长的密码123"
-NEW_PASSWORD = "另一个足够长的密码456"
 CODE = "NJ-2026"
 
 
@@ -97,7 +88,7 @@ def room_server(tmp_path: Path):
     from datetime import UTC, datetime, timedelta
 
     from jiguan.store import Store
-    from tests.browser_support import CHROMIUM, AppServer
+    from tests.browser_support import CHROMIUM, PASSWORD, AppServer, make_account
     from tests.conftest import require_service
 
     require_service(Path(CHROMIUM).exists(), "Chromium", "apt-get install -y chromium")
@@ -107,8 +98,7 @@ def room_server(tmp_path: Path):
     store.migrate()
     users = store.users
     users.add("管理员", "admin", PASSWORD, by=COMMAND_LINE)
-    trainer = users.add("王老师", "trainer", PASSWORD, by=COMMAND_LINE)
-    users.change_password(trainer.id, PASSWORD, NEW_PASSWORD)
+    trainer = make_account(store, "王老师", "trainer")
     store.workshops.open(trainer.caller(), CODE, "南京班", datetime.now(UTC) + timedelta(days=1))
     server = AppServer(data, tmp_path / "server.log", env={"JIGUAN_MODE": "shared"})
     server.start()
@@ -141,7 +131,7 @@ def test_a_workshop_with_several_trainees(room_server, browser, shots: Path) -> 
     screen.goto(server.url)
     _settle(screen)
     screen.get_by_label("用户名").fill("王老师")
-    screen.get_by_label("密码").fill(NEW_PASSWORD)
+    screen.get_by_label("密码").fill(READY)
     screen.get_by_role("button", name="登录").click()
     screen.get_by_text(re.compile("已登录：王老师")).wait_for()
     _settle(screen)

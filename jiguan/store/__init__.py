@@ -16,6 +16,8 @@ to it by tests/test_imports.py). The package's modules:
   ``store.users`` (`users`: accounts, units, the audit log), ``store.workshops``
   (`workshops`), ``store.logins`` (`logins`: logins kept as rows);
 * `scoped` — `ScopedStore(store, caller)`: the same calls limited to what the caller may see;
+  its parts: `scoped_review` (``.submissions``, ``.reviews``), `scoped_rectification`
+  (``.rectification``);
 * `contract` — `StoreContract`, the protocol `Store` and `ScopedStore` both fulfil: what pages
   are typed against.
 """

@@ -19,7 +19,8 @@ id guessed or typed into ``?a=`` reveals nothing, not even existence. Scope by r
 
 Deletes, restores, purges and imports are written to the audit log. A method this class does
 not know (added to `Store` later) is refused to everyone but the administrator until it is
-given a scope here.
+given a scope here. The parts built on it: ``.reviews`` and ``.submissions``
+(`jiguan.store.scoped_review`), ``.rectification`` (`jiguan.store.scoped_rectification`).
 """
 
 from __future__ import annotations
@@ -37,16 +38,15 @@ from jiguan.profile import (
     PROFILE_TRAINEE,
     PROFILE_WORKSHOP,
 )
-from jiguan.rectification import IN_PROGRESS, VERIFIED, RectificationFile, RectificationItem
 from jiguan.scoring import Answer
 from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal's words
 from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.overview import Sheets
 from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
-from jiguan.store.rectification import SyncResult
 from jiguan.store.schema import files_t
-from jiguan.store.submissions import SubmissionInfo
+from jiguan.store.scoped_rectification import ScopedRectification
+from jiguan.store.scoped_review import ScopedReviews, ScopedSubmissions
 from jiguan.store.users import Users
 from jiguan.store.workshops import ENDED
 
@@ -383,180 +383,3 @@ class ScopedStore:
         if self.caller.role == TRAINEE:
             raise ReadOnly(SAMPLE_FILES)
         self._store.remove_file(file_id, user=self.caller.name)
-
-
-class ScopedReviews:
-    """`Store.reviews` for a caller: anyone who may read the assessment reads its review; only
-    those who `can_review` it write (the unit's own accounts never change the panel's verdicts)."""
-
-    _READS = frozenset({"get", "verdicts", "history"})
-    _WRITES = frozenset(
-        {
-            "start",
-            "update_details",
-            "save_verdict",
-            "adopt_claims",
-            "replace_verdicts",
-            "finalise",
-            "reopen",
-        }
-    )
-
-    def __init__(self, scoped: ScopedStore) -> None:
-        self._scoped = scoped
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self._scoped._store.reviews, name)
-        if name not in self._READS | self._WRITES:
-            raise AccessDenied("无权进行此操作")
-
-        def call(aid: int, *args: Any, **kwargs: Any) -> Any:
-            info = self._scoped._read(aid)
-            if name in self._WRITES:
-                if not self._scoped.can_review(info):
-                    raise AccessDenied("无权评审这份自评：只有分配到该单位的评估组成员可以评审")
-                self._scoped._check_caller()
-            return target(aid, *args, **kwargs)
-
-        return call
-
-
-class ScopedSubmissions:
-    """`Store.submissions` for a caller: anyone who may read the assessment reads its
-    submissions; the unit's own accounts submit (never a practice); the 评估组 assigned to the
-    unit (and the administrator) return it for changes. Each submission and return is audited."""
-
-    def __init__(self, scoped: ScopedStore) -> None:
-        self._scoped = scoped
-        self._store = scoped._store.submissions
-
-    def latest(self, aid: int) -> SubmissionInfo | None:
-        self._scoped._read(aid)
-        return self._store.latest(aid)
-
-    def history(self, aid: int) -> list[SubmissionInfo]:
-        self._scoped._read(aid)
-        return self._store.history(aid)
-
-    def submit(self, aid: int, **kwargs: Any) -> SubmissionInfo:
-        info = self._scoped._write(aid)
-        if info.profile.get(PROFILE_SAMPLE) and not self._scoped.caller.all_powerful:
-            raise AccessDenied("培训练习不需要提交")
-        done = self._store.submit(aid, **kwargs)
-        action = "提交自评" if done.number == 1 else "重新提交自评"
-        self._scoped._audit(action, info, f"第 {done.number} 次，内容摘要 {done.content_hash[:16]}")
-        return done
-
-    def give_back(self, aid: int, **kwargs: Any) -> SubmissionInfo:
-        info = self._scoped._read(aid)
-        if not self._scoped.can_review(info):
-            raise AccessDenied("无权退回：只有分配到该单位的评估组成员可以退回修改")
-        done = self._store.give_back(aid, **kwargs)
-        self._scoped._audit("退回修改", info, done.return_reason or "")
-        return done
-
-
-class ScopedRectification:
-    """`Store.rectification` for a caller: anyone who may read the assessment reads its 整改台账;
-    the unit's own accounts fill the items (never 已核验); the 评估组 assigned to the unit sets
-    已核验 or takes it back (核验不通过 → 整改中) and changes nothing else; the administrator
-    does both. Practices have no 整改台账. Each 核验 is audited."""
-
-    def __init__(self, scoped: ScopedStore) -> None:
-        self._scoped = scoped
-        self._store = scoped._store.rectification
-
-    def _info(self, aid: int) -> AssessmentInfo:
-        info = self._scoped._read(aid)
-        if info.profile.get(PROFILE_SAMPLE):
-            raise StoreError("培训练习没有整改台账")
-        return info
-
-    def items(self, aid: int) -> list[RectificationItem]:
-        self._info(aid)
-        return self._store.items(aid)
-
-    def sync(self, aid: int, *, user: str) -> SyncResult:
-        """Items follow the scores; done for those who write or review the assessment (for
-        anyone else who may read it, nothing is written)."""
-        info = self._info(aid)
-        if not (self._scoped.can_write(info) or self._scoped.can_review(info)):
-            return SyncResult()
-        self._scoped._check_caller()
-        return self._store.sync(aid, user=self._scoped.caller.name)
-
-    def update(
-        self,
-        item_id: int,
-        changes: Mapping[str, Any],
-        *,
-        expected_version: int,
-        user: str,
-        base: Mapping[str, Any] | None = None,
-        confirm_past_due: bool = False,
-    ) -> RectificationItem:
-        aid = self._store.assessment_of(item_id)
-        if aid is None:
-            raise AccessDenied()
-        info = self._info(aid)
-        caller = self._scoped.caller
-        reviewer = self._scoped.can_review(info)
-        if not caller.all_powerful:
-            if caller.role == REVIEWER:
-                if not reviewer:
-                    raise AccessDenied("无权核验：只有分配到该单位的评估组成员可以核验整改事项")
-                if set(changes) != {"status"} or changes["status"] not in (VERIFIED, IN_PROGRESS):
-                    raise AccessDenied(
-                        "评估组只核验整改事项（已核验 / 核验不通过），整改内容由单位填写"
-                    )
-            elif not self._scoped.can_write(info):
-                raise AccessDenied("无权修改这份整改台账（只读）")
-        self._scoped._check_caller()
-        before = self._store.get(item_id)
-        done = self._store.update(
-            item_id,
-            changes,
-            expected_version=expected_version,
-            user=caller.name,
-            base=base,
-            confirm_past_due=confirm_past_due,
-            reviewer=reviewer,
-        )
-        if done.status != before.status and VERIFIED in (done.status, before.status):
-            action = "核验整改事项" if done.status == VERIFIED else "取消整改核验"
-            self._scoped._audit(action, info, f"指标 {done.indicator_id}")
-        return done
-
-    # 完成佐证文件: read by whoever reads the 整改台账; added and removed by the unit only.
-
-    def _file_info(self, file_id: int) -> AssessmentInfo:
-        aid = self._store.file_assessment(file_id)
-        if aid is None:
-            raise AccessDenied()
-        return self._info(aid)
-
-    def _unit_writes(self, info: AssessmentInfo) -> None:
-        if self._scoped.caller.role == REVIEWER or not self._scoped.can_write(info):
-            raise AccessDenied("无权修改这份整改台账（只读）：完成佐证文件由单位上传")
-        self._scoped._check_caller()
-
-    def add_file(
-        self, item_id: int, filename: str | bytes, data: bytes, *, user: str
-    ) -> RectificationFile:
-        aid = self._store.assessment_of(item_id)
-        if aid is None:
-            raise AccessDenied()
-        self._unit_writes(self._info(aid))
-        return self._store.add_file(item_id, filename, data, user=self._scoped.caller.name)
-
-    def get_file(self, file_id: int) -> RectificationFile:
-        self._file_info(file_id)
-        return self._store.get_file(file_id)
-
-    def read_file(self, file_id: int) -> bytes:
-        self._file_info(file_id)
-        return self._store.read_file(file_id)
-
-    def remove_file(self, file_id: int, *, user: str) -> None:
-        self._unit_writes(self._file_info(file_id))
-        self._store.remove_file(file_id, user=self._scoped.caller.name)
