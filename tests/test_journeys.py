@@ -30,6 +30,7 @@ from jiguan.scoring import all_yes
 from jiguan.store import Store
 from jiguan.store.logins import COOKIE
 from jiguan.training import PROFILE_WORKSHOP
+from tests.app_support import wait_until
 from tests.browser_support import TIMEOUT, VIEWPORT, _settle
 from tests.conftest import require_service
 from tests.store_support import pg_schema_url
@@ -183,9 +184,12 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     # -- two colleagues edit the same indicator -----------------------------------------------
     last = ids[-1]
     colleagues = [Person(browser, base, shots, n).sign_in(READY) for n in ("同事乙", "同事丙")]
-    for person, word in zip(colleagues, ("不符合", "符合"), strict=True):
+    for person, word, value in zip(colleagues, ("不符合", "符合"), ("no", "yes"), strict=True):
         person.open(f"item1?a={aid}", "一、组织管理")
         person.page.get_by_role("radio", name=word, exact=True).nth(len(ids) - 1).click()
+        # The control sends its value a moment after the click (React Aria), so the page can
+        # look idle before the run has begun: wait for the save itself.
+        assert wait_until(lambda value=value: store.answers(aid)[last].value == value)
         _settle(person.page)
     assert store.answers(aid)[last].value == "yes"
     authors = [e.changed_by for e in store.history(aid, last) if e.event == "answer"]
