@@ -117,13 +117,42 @@ def _save(item_id: int, *, confirm: bool = False, over: RectificationItem | None
         return
     except StoreUnavailable as exc:
         state.saving().outage.fail()
-        _message(item_id, "error", f"未能保存（内容仍在表单中）：{exc}")
+        _refused(item_id, changes, str(exc))
         return
     except StoreError as exc:
-        _message(item_id, "error", f"未能保存（内容仍在表单中）：{exc}")
+        _refused(item_id, changes, str(exc))
         return
+    ss.pop(_key(item_id, "unsaved"), None)
     _seed(saved)
     _message(item_id, "success", f"已保存（{format_time(saved.updated_at)}）。")
+
+
+def _refused(item_id: int, changes: dict[str, Any], why: str) -> None:
+    """A refused save: the form keeps what was typed; should the item no longer be editable
+    when the page is drawn (verified or closed meanwhile), `_unsaved` shows it instead."""
+    _message(item_id, "error", f"未能保存：{why}")
+    ss[_key(item_id, "unsaved")] = changes
+
+
+def _unsaved(item_id: int) -> None:
+    """What the user typed and could not save, on an item drawn read-only: never dropped
+    silently; it stays until they say they have kept it."""
+    changes = ss.get(_key(item_id, "unsaved"))
+    if not changes:
+        return
+    with st.container(border=True):
+        st.warning(
+            "此事项已不能再修改，您填写的以下内容未能保存，请复制留存：",
+            icon=":material/content_copy:",
+        )
+        for name, value in changes.items():
+            st.caption(FIELD_LABELS.get(name, name))
+            st.code(_shown(name, value), language=None, wrap_lines=True)
+        st.button(
+            "已留存，关闭",
+            key=_key(item_id, "unsaved.done"),
+            on_click=lambda: ss.pop(_key(item_id, "unsaved"), None),
+        )
 
 
 def _take_saved(item: RectificationItem) -> None:
@@ -348,8 +377,10 @@ def _item(item: RectificationItem, day: date, *, writer: bool, reviewer: bool) -
             _feedback(item)
             unit_may = writer and (item.status != VERIFIED or reviewer)
             if unit_may and not item.closed:
+                ss.pop(_key(item.id, "unsaved"), None)  # the form still holds it
                 _form(item, reviewer=reviewer)
             else:
+                _unsaved(item.id)
                 _view(item)
             if reviewer and not writer and not item.closed:
                 _verify_buttons(item)
