@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
-from jiguan.rectification import DONE, VERIFIED
+from jiguan.rectification import DONE, UNIT_FIELDS, VERIFIED
 from jiguan.scoring import Answer
-from jiguan.store import Store
+from jiguan.store import RectificationConflict, Store
 from tests.app_support import add_account, goto, login, run
 
 PASSWORD = "一个足够长的密码123"
@@ -59,3 +59,36 @@ def test_text_typed_while_the_panel_verifies_is_still_shown(
     texts = _texts(filler)
     assert "已由评估组核验" in texts
     assert typed in texts, "the unsaved text vanished with the form"
+
+
+def test_panel_verifies_only_the_item_it_saw(data_dir: Path, other_store: Store) -> None:
+    """核验 attests what the panel read: if the unit rewrote 完成情况 after the panel's page was
+    drawn, 核验通过 from that page is refused (not merged like an edit of another field)."""
+    aid = other_store.create_assessment("甲局", "2026年").id
+    other_store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+    other_store.rectification.sync(aid, user="x")
+    (item,) = other_store.rectification.items(aid)
+    seen = other_store.rectification.update(
+        item.id,
+        {"status": DONE, "progress": "已全部完成"},
+        expected_version=item.version,
+        user="甲",
+        reviewer=False,
+    )
+    other_store.rectification.update(
+        item.id,
+        {"progress": "尚有一项制度未印发"},
+        expected_version=seen.version,
+        user="甲",
+        reviewer=False,
+    )
+    with pytest.raises(RectificationConflict) as refused:
+        other_store.rectification.update(
+            item.id,
+            {"status": VERIFIED},
+            expected_version=seen.version,
+            base={f: seen.field(f) for f in UNIT_FIELDS},
+            user="审",
+        )
+    assert "完成情况" in str(refused.value)
+    assert other_store.rectification.items(aid)[0].status == DONE
