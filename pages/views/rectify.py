@@ -167,7 +167,7 @@ def _set_status(item: RectificationItem, status: str) -> None:
             item.id,
             {"status": status},
             expected_version=item.version,
-            base={"status": item.status},
+            base={f: item.field(f) for f in UNIT_FIELDS},  # 核验: of the item as shown
             user=state.who(),
         )
     except StoreUnavailable as exc:
