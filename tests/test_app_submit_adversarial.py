@@ -30,7 +30,9 @@ def test_evidence_typed_after_a_colleague_submitted_is_kept(
     typed = "《标准化试点工作方案》（某机关发〔2026〕3号）第二至五页"
     at.text_area(key="ev.1.1").set_value(typed)
     at = run(at)
-    assert other_store.answers(aid).get("1.1") is None or not other_store.answers(aid)["1.1"].evidence
+    assert (
+        other_store.answers(aid).get("1.1") is None or not other_store.answers(aid)["1.1"].evidence
+    )
     texts = _texts(at)
     assert "未能保存" in texts
     assert typed in texts, "the typed evidence vanished"
