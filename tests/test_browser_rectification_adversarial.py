@@ -59,3 +59,47 @@ def test_text_typed_in_an_item_then_a_link_clicked_is_not_lost(
     finally:
         store.close()
         srv.stop()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_files_picked_one_after_another_bad_and_good(tmp_path: Path, browser: object) -> None:
+    """A renamed file is refused by name in Chinese; a good one picked right after it is stored;
+    a second pick of the same good content is not stored twice."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        aid = store.create_assessment("甲局", "2026年").id
+        store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+        fake = tmp_path / "整改通知.pdf"
+        fake.write_bytes(b"MZ\x90\x00 not a pdf at all" * 10)
+        good = tmp_path / "印发文件.pdf"
+        good.write_bytes(PDF)
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{srv.url}/rectification?a={aid}")
+        _settle(page)
+        drop = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+        drop.set_input_files(str(fake))
+        page.wait_for_timeout(150)  # a quick user: the next file before the first is stored
+        drop.set_input_files(str(good))
+        _settle(page)
+        page.wait_for_timeout(500)
+        _settle(page)
+        drop.set_input_files(str(good))
+        _settle(page)
+        (item,) = store.rectification.items(aid)
+        assert [f.filename for f in item.files] == ["印发文件.pdf"]
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert "整改通知.pdf" in body and "Traceback" not in body
+    finally:
+        store.close()
+        srv.stop()
