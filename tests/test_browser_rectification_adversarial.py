@@ -103,3 +103,41 @@ def test_files_picked_one_after_another_bad_and_good(tmp_path: Path, browser: ob
     finally:
         store.close()
         srv.stop()
+
+
+def test_typed_then_server_restarted_then_saved(tmp_path: Path, browser: object) -> None:
+    """The server process dies while a user is typing in an item's form; once it is back, 保存
+    saves what they typed."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        aid = store.create_assessment("甲局", "2026年").id
+        store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{srv.url}/rectification?a={aid}")
+        _settle(page)
+        typed = "重新修订车辆管理办法"
+        page.get_by_label("整改措施").fill(typed)
+        srv.kill()
+        srv.start()
+        page.wait_for_timeout(3000)
+        _settle(page)
+        page.get_by_label("责任人").fill("王五")
+        page.get_by_role("button", name="保存").click()
+        _settle(page)
+        page.wait_for_timeout(500)
+        _settle(page)
+        (item,) = store.rectification.items(aid)
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert (item.measures, item.owner) == (typed, "王五"), body[:600]
+    finally:
+        store.close()
+        srv.stop()

@@ -1,0 +1,61 @@
+"""提交自评 and 定稿 clicked in two browsers at once (adversarial pass): one submission, one
+定稿; the other browser is told why, in Chinese, and nothing breaks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jiguan.rubric import load_rubric
+from jiguan.scoring import Answer
+from jiguan.store import Store
+from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
+from tests.conftest import require_service
+
+pytestmark = pytest.mark.browser
+
+
+def _ready_to_submit(page, url: str) -> None:
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    _settle(page)
+    page.get_by_label("填表人").fill("张三")
+    page.get_by_label("单位负责人").fill("李四")
+    page.get_by_text("确认按现状提交").click()
+    _settle(page)
+
+
+def test_two_browsers_submit_at_once(tmp_path: Path, browser: object) -> None:
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        aid = store.create_assessment("甲局", "2026年").id
+        store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="x")
+        pages = [browser.new_context().new_page() for _ in range(2)]  # type: ignore[attr-defined]
+        for p in pages:
+            p.set_viewport_size(VIEWPORT)
+            _ready_to_submit(p, f"{srv.url}/submit?a={aid}")
+        buttons = [p.get_by_role("button", name="提交自评") for p in pages]
+        for b in buttons:
+            b.dispatch_event("click")
+        for p in pages:
+            _settle(p)
+            p.wait_for_timeout(300)
+            _settle(p)
+        assert len(store.submissions.history(aid)) == 1
+        for p in pages:
+            body = p.locator('[data-testid="stMain"]').inner_text()
+            assert "Traceback" not in body and "Error" not in body
+            assert "已于" in body and "提交" in body, body[:400]
+    finally:
+        store.close()
+        srv.stop()
