@@ -13,7 +13,7 @@ from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER, REVIEWER
 from jiguan.rectification import DONE, UNIT_FIELDS, VERIFIED
 from jiguan.scoring import Answer
 from jiguan.store import RectificationConflict, Store
-from tests.app_support import add_account, goto, login, run
+from tests.app_support import add_account, create, goto, login, run, sess, start
 
 PASSWORD = "一个足够长的密码123"
 
@@ -92,3 +92,29 @@ def test_panel_verifies_only_the_item_it_saw(data_dir: Path, other_store: Store)
         )
     assert "完成情况" in str(refused.value)
     assert other_store.rectification.items(aid)[0].status == DONE
+
+
+def test_taking_the_saved_text_of_one_field_keeps_my_other_fields(
+    data_dir: Path, other_store: Store
+) -> None:
+    """A conflict on 整改措施 while I also changed 责任人: 「用已保存的」 settles 整改措施 only;
+    the 责任人 I typed is still mine to save, not silently replaced."""
+    at = create(start())
+    aid = sess(at).aid
+    other_store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+    at = goto(at, "rectification")
+    (item,) = other_store.rectification.items(aid)
+    other_store.rectification.update(
+        item.id, {"measures": "同事的措施"}, expected_version=item.version, user="同事"
+    )
+    at.text_area(key=f"rect.{item.id}.measures").set_value("我的措施")
+    at.text_input(key=f"rect.{item.id}.owner").set_value("张三")
+    at.button(key=f"FormSubmitter:rect.form.{item.id}-保存").click()
+    at = run(at)
+    assert "您的修改尚未保存" in _texts(at)
+    at.button(key=f"rect.{item.id}.theirs").click()
+    at = run(at)
+    assert at.text_area(key=f"rect.{item.id}.measures").value == "同事的措施"
+    saved = other_store.rectification.items(aid)[0]
+    shown = at.text_input(key=f"rect.{item.id}.owner").value
+    assert "张三" in (saved.owner, shown), "my 责任人 was replaced without a word"
