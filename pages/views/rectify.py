@@ -155,9 +155,21 @@ def _unsaved(item_id: int) -> None:
         )
 
 
-def _take_saved(item: RectificationItem) -> None:
+def _take_saved(item: RectificationItem, fields: list[str]) -> None:
+    """用已保存的: the colleague's values of the conflicting ``fields``; my changes of the other
+    fields (refused with them) are saved over their version, never replaced."""
     ss.pop(_key(item.id, "conflict"), None)
+    base = _base(item.id)
+    mine = {
+        f: v
+        for f, v in _typed(item.id).items()
+        if f not in fields and base is not None and v != base.field(f)
+    }
     _seed(item)
+    if mine:
+        for name, value in mine.items():
+            ss[_key(item.id, name)] = value
+        _save(item.id)
 
 
 def _set_status(item: RectificationItem, status: str) -> None:
@@ -286,7 +298,10 @@ def _feedback(item: RectificationItem) -> None:
                 "用我的", key=_key(item.id, "mine"), on_click=partial(_save, item.id, over=current)
             )
             b.button(
-                "用已保存的", key=_key(item.id, "theirs"), on_click=_take_saved, args=(current,)
+                "用已保存的",
+                key=_key(item.id, "theirs"),
+                on_click=_take_saved,
+                args=(current, fields),
             )
 
 
