@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
@@ -56,6 +57,37 @@ def test_two_browsers_submit_at_once(tmp_path: Path, browser: object) -> None:
             body = p.locator('[data-testid="stMain"]').inner_text()
             assert "Traceback" not in body and "Error" not in body
             assert "已于" in body and "提交" in body, body[:400]
+    finally:
+        store.close()
+        srv.stop()
+
+
+def test_an_open_item_page_turns_read_only_when_a_colleague_submits(
+    tmp_path: Path, browser: object
+) -> None:
+    """Other browsers see a change within the poll: a submission made elsewhere makes the open
+    item page read-only (banner, disabled controls) without the user touching it; a return
+    (退回修改) makes it editable again."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        aid = store.create_assessment("甲局", "2026年").id
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{srv.url}/item1?a={aid}")
+        _settle(page)
+        expect(page.get_by_text("评估期间只读")).to_have_count(0)
+        store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+        expect(page.get_by_text("评估期间只读").first).to_be_visible(timeout=15_000)
+        store.submissions.give_back(aid, user="评估组", reason="请补充佐证")
+        expect(page.get_by_text("评估期间只读")).to_have_count(0, timeout=15_000)
     finally:
         store.close()
         srv.stop()
