@@ -91,3 +91,36 @@ def test_an_open_item_page_turns_read_only_when_a_colleague_submits(
     finally:
         store.close()
         srv.stop()
+
+
+def test_overview_open_button_shows_the_unit_name_as_typed(tmp_path: Path, browser: object) -> None:
+    """总览's 「打开…」 button names the picked row's unit and round as plain text: markdown in a
+    name (bold, a link) is shown as typed, never rendered."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        store.create_assessment("**甲局**", "[第一轮](http://example.com)")
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{srv.url}/overview")
+        _settle(page)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for()
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
+        _settle(page)
+        button = page.get_by_role("button", name="打开")
+        expect(button).to_be_visible()
+        expect(button).to_contain_text("**甲局**")
+        expect(button.locator("a")).to_have_count(0)
+    finally:
+        store.close()
+        srv.stop()
