@@ -164,9 +164,10 @@ def _poll() -> None:
     s = session()
     if access.lapsed():  # signed out meanwhile (expired, disabled, …): show the sign-in form
         _rerun_app()
-    if not s.poll_slow and time.monotonic() - s.active_at > IDLE_AFTER:
-        s.poll_slow = True
-        _rerun_app()  # the full run declares this fragment again, with the slower interval
+    idle = time.monotonic() - s.active_at > IDLE_AFTER
+    if s.poll_slow != idle:  # idle now, or back at work without a full run (a click answer)
+        s.poll_slow = idle
+        _rerun_app()  # the full run declares this fragment again, at the pace it needs
     if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
         return
     if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)
