@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
@@ -138,6 +139,46 @@ def test_typed_then_server_restarted_then_saved(tmp_path: Path, browser: object)
         (item,) = store.rectification.items(aid)
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert (item.measures, item.owner) == (typed, "王五"), body[:600]
+    finally:
+        store.close()
+        srv.stop()
+
+
+def test_a_file_picked_after_the_item_was_verified_is_said_refused(
+    tmp_path: Path, browser: object
+) -> None:
+    """The page still shows the uploader (drawn before the 评估组 verified the item); the file
+    picked there is refused, and the page says so, though the uploader is gone."""
+    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
+    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
+    srv.start()
+    store = Store(
+        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
+        load_rubric(),
+        files_dir=srv.data_dir / "files",
+    )
+    try:
+        store.migrate()
+        aid = store.create_assessment("甲局", "2026年").id
+        store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+        store.rectification.sync(aid, user="x")
+        (item,) = store.rectification.items(aid)
+        item = store.rectification.update(
+            item.id, {"status": "done"}, expected_version=item.version, user="甲"
+        )
+        good = tmp_path / "印发文件.pdf"
+        good.write_bytes(PDF)
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{srv.url}/rectification?a={aid}")
+        _settle(page)
+        store.rectification.update(
+            item.id, {"status": "verified"}, expected_version=item.version, user="审"
+        )
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(good))
+        expect(page.get_by_text("已核验：完成佐证文件只读")).to_be_visible()
+        assert store.rectification.items(aid)[0].files == ()
+        expect(page.get_by_text("完成佐证文件不能再上传")).to_be_visible()
     finally:
         store.close()
         srv.stop()
