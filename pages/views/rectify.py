@@ -433,8 +433,11 @@ def _files(item: RectificationItem, *, writable: bool) -> None:
         if not ss.get(_upload_key(item.id)):
             ss.pop(_key(item.id, "uploads"), None)  # the uploader was emptied: so is its report
         upload_report(ss.get(_key(item.id, "uploads")))
-    elif item.status == VERIFIED:
-        st.caption("已核验：完成佐证文件只读。")
+    else:
+        if item.status == VERIFIED:
+            st.caption("已核验：完成佐证文件只读。")
+        # files picked while the uploader was still drawn, refused since: said, not dropped
+        upload_report(ss.get(_key(item.id, "uploads")))
     for f in item.files:
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
         name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")
