@@ -176,7 +176,9 @@ def build_rectification_xlsx(
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddHeader.center.text = clean_text(f"{profile.unit_name} {XLSX_TITLE}".strip())
+    # "&" starts an Excel header code (&B bold, &P page …): doubled, it prints as itself
+    title = clean_text(f"{profile.unit_name} {XLSX_TITLE}".strip()).replace("&", "&&")
+    ws.oddHeader.center.text = title
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     out = io.BytesIO()
     book.save(out)

@@ -372,6 +372,10 @@ class Rectification:
             if current.version != expected_version:
                 if base is None:
                     raise RectificationConflict(current, sorted(clean))
+                if clean.get("status") == VERIFIED and current.status != VERIFIED:
+                    # 核验 attests the item as the panel read it: never merged over changes
+                    seen = [f for f in UNIT_FIELDS if f in base and current.field(f) != base[f]]
+                    raise RectificationConflict(current, seen or sorted(clean))
                 theirs = [
                     f
                     for f in clean

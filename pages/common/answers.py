@@ -248,20 +248,30 @@ class Sheet:
             self._conflict(change, exc, key)
             return
         except AccessDenied as exc:  # read-only here: not "gone"
-            s.notices[slot] = ("error", f"未能保存：{exc}")
+            s.notices[slot] = ("error", f"未能保存：{exc}{self._typed_back(change)}")
             self.forget(cid)
             return
         except NotFoundError as exc:
             s.gone = f"这份自评已不存在（{exc}），您的修改未保存。"
             return
         except StoreError as exc:
-            s.notices[slot] = ("error", f"未能保存：{exc}")
+            s.notices[slot] = ("error", f"未能保存：{exc}{self._typed_back(change)}")
             self.forget(cid)
             return
         self.take(cid, saved)
         s.text_conflicts.pop(slot, None)
         if key and key in ss:
             s.seeded[key] = (saved.version, saved.cell)
+
+    def _typed_back(self, change: Change) -> str:
+        """A refused change's typed text, for the notice: the field goes back to what is saved
+        (read-only now), so what the user typed is given back to copy, never dropped."""
+        typed = [
+            str(value)
+            for name, value in change.fields.items()
+            if name in self.texts.values() and str(value or "").strip()
+        ]
+        return "".join(f"。您填写的以下内容未保存，请复制留存：\n{t}" for t in typed)
 
     def _journal(self, change: Change, key: str) -> None:
         s = session()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from jiguan.format import format_time, points
 from jiguan.limits import MAX_NAME_CHARS
+from jiguan.profile import PROFILE_SUBMITTED
 from jiguan.radar_svg import radar_svg
 from jiguan.scoring import NO_EVIDENCE, UNANSWERED
 from jiguan.store import StoreError, StoreUnavailable
@@ -163,9 +164,10 @@ def _poll() -> None:
     s = session()
     if access.lapsed():  # signed out meanwhile (expired, disabled, …): show the sign-in form
         _rerun_app()
-    if not s.poll_slow and time.monotonic() - s.active_at > IDLE_AFTER:
-        s.poll_slow = True
-        _rerun_app()  # the full run declares this fragment again, with the slower interval
+    idle = time.monotonic() - s.active_at > IDLE_AFTER
+    if s.poll_slow != idle:  # idle now, or back at work without a full run (a click answer)
+        s.poll_slow = idle
+        _rerun_app()  # the full run declares this fragment again, at the pace it needs
     if s.aid is None or state.saving().outage.down or s.loaded_aid != s.aid:
         return
     if time.monotonic() - s.stamp_checked < 1:  # state.sync() just looked (a full run)
@@ -184,10 +186,22 @@ def _poll() -> None:
         if _review_moved():
             _rerun_app()  # the review page reloads its verdicts (review_input.load)
         return
+    was = _standing()
     changed = state.load(s, state.get_store(), s.aid)
     if changed:  # not just this browser's own saves moving the stamp
         answers.ANSWERS.take_remote(changed)
         _rerun_app()
+    if _standing() != was:  # submitted, returned or finalised elsewhere: editable or not now
+        _rerun_app()
+
+
+def _standing() -> tuple[object, ...]:
+    """What decides, besides the answers, whether the open pages may be edited (a practice
+    handed in from another tab included)."""
+    s = session()
+    sub = s.submitted
+    handed_in = (s.info.profile or {}).get(PROFILE_SUBMITTED) if s.info is not None else None
+    return (None if sub is None else (sub.number, sub.returned_at), s.finalised_at, handed_in)
 
 
 def _rerun_app() -> None:

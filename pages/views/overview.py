@@ -124,7 +124,7 @@ def render() -> None:
     shown = _filtered(rows)
     picked = _table(shown)
     if picked is not None and st.button(
-        f"打开「{picked.unit} · {picked.round}」", type="primary", key="overview.open"
+        f"打开「{plain(picked.unit)} · {plain(picked.round)}」", type="primary", key="overview.open"
     ):
         state.select_assessment(picked.aid)
         st.switch_page(

@@ -117,18 +117,59 @@ def _save(item_id: int, *, confirm: bool = False, over: RectificationItem | None
         return
     except StoreUnavailable as exc:
         state.saving().outage.fail()
-        _message(item_id, "error", f"未能保存（内容仍在表单中）：{exc}")
+        _refused(item_id, changes, str(exc))
         return
     except StoreError as exc:
-        _message(item_id, "error", f"未能保存（内容仍在表单中）：{exc}")
+        _refused(item_id, changes, str(exc))
         return
+    ss.pop(_key(item_id, "unsaved"), None)
     _seed(saved)
     _message(item_id, "success", f"已保存（{format_time(saved.updated_at)}）。")
 
 
-def _take_saved(item: RectificationItem) -> None:
+def _refused(item_id: int, changes: dict[str, Any], why: str) -> None:
+    """A refused save: the form keeps what was typed; should the item no longer be editable
+    when the page is drawn (verified or closed meanwhile), `_unsaved` shows it instead."""
+    _message(item_id, "error", f"未能保存：{why}")
+    ss[_key(item_id, "unsaved")] = changes
+
+
+def _unsaved(item_id: int) -> None:
+    """What the user typed and could not save, on an item drawn read-only: never dropped
+    silently; it stays until they say they have kept it."""
+    changes = ss.get(_key(item_id, "unsaved"))
+    if not changes:
+        return
+    with st.container(border=True):
+        st.warning(
+            "此事项已不能再修改，您填写的以下内容未能保存，请复制留存：",
+            icon=":material/content_copy:",
+        )
+        for name, value in changes.items():
+            st.caption(FIELD_LABELS.get(name, name))
+            st.code(_shown(name, value), language=None, wrap_lines=True)
+        st.button(
+            "已留存，关闭",
+            key=_key(item_id, "unsaved.done"),
+            on_click=lambda: ss.pop(_key(item_id, "unsaved"), None),
+        )
+
+
+def _take_saved(item: RectificationItem, fields: list[str]) -> None:
+    """用已保存的: the colleague's values of the conflicting ``fields``; my changes of the other
+    fields (refused with them) are saved over their version, never replaced."""
     ss.pop(_key(item.id, "conflict"), None)
+    base = _base(item.id)
+    mine = {
+        f: v
+        for f, v in _typed(item.id).items()
+        if f not in fields and base is not None and v != base.field(f)
+    }
     _seed(item)
+    if mine:
+        for name, value in mine.items():
+            ss[_key(item.id, name)] = value
+        _save(item.id)
 
 
 def _set_status(item: RectificationItem, status: str) -> None:
@@ -138,7 +179,7 @@ def _set_status(item: RectificationItem, status: str) -> None:
             item.id,
             {"status": status},
             expected_version=item.version,
-            base={"status": item.status},
+            base={f: item.field(f) for f in UNIT_FIELDS},  # 核验: of the item as shown
             user=state.who(),
         )
     except StoreUnavailable as exc:
@@ -257,7 +298,10 @@ def _feedback(item: RectificationItem) -> None:
                 "用我的", key=_key(item.id, "mine"), on_click=partial(_save, item.id, over=current)
             )
             b.button(
-                "用已保存的", key=_key(item.id, "theirs"), on_click=_take_saved, args=(current,)
+                "用已保存的",
+                key=_key(item.id, "theirs"),
+                on_click=_take_saved,
+                args=(current, fields),
             )
 
 
@@ -348,8 +392,10 @@ def _item(item: RectificationItem, day: date, *, writer: bool, reviewer: bool) -
             _feedback(item)
             unit_may = writer and (item.status != VERIFIED or reviewer)
             if unit_may and not item.closed:
+                ss.pop(_key(item.id, "unsaved"), None)  # the form still holds it
                 _form(item, reviewer=reviewer)
             else:
+                _unsaved(item.id)
                 _view(item)
             if reviewer and not writer and not item.closed:
                 _verify_buttons(item)
@@ -387,8 +433,11 @@ def _files(item: RectificationItem, *, writable: bool) -> None:
         if not ss.get(_upload_key(item.id)):
             ss.pop(_key(item.id, "uploads"), None)  # the uploader was emptied: so is its report
         upload_report(ss.get(_key(item.id, "uploads")))
-    elif item.status == VERIFIED:
-        st.caption("已核验：完成佐证文件只读。")
+    else:
+        if item.status == VERIFIED:
+            st.caption("已核验：完成佐证文件只读。")
+        # files picked while the uploader was still drawn, refused since: said, not dropped
+        upload_report(ss.get(_key(item.id, "uploads")))
     for f in item.files:
         name, dl, rm = st.columns([5, 2, 2], vertical_alignment="center")
         name.markdown(f":material/description: {plain(f.filename)} :gray[{size_text(f.size)}]")

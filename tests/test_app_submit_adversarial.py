@@ -1,0 +1,38 @@
+"""提交自评 under an unlucky user (adversarial pass): evidence typed in a tab that has not yet
+noticed a colleague's submission is refused, and never dropped silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from jiguan.store import Store
+from tests.app_support import create, goto, open_evidence, run, sess, start
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(
+        e.value
+        for kind in ("info", "success", "warning", "error", "markdown", "caption", "text", "code")
+        for e in getattr(at, kind)
+    ) + " ".join(t.value or "" for t in at.text_area)
+
+
+def test_evidence_typed_after_a_colleague_submitted_is_kept(
+    data_dir: Path, other_store: Store
+) -> None:
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, "item1"), "1.1")
+    # a colleague submits from another browser before this tab's poll has seen it
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    typed = "《标准化试点工作方案》（某机关发〔2026〕3号）第二至五页"
+    at.text_area(key="ev.1.1").set_value(typed)
+    at = run(at)
+    assert (
+        other_store.answers(aid).get("1.1") is None or not other_store.answers(aid)["1.1"].evidence
+    )
+    texts = _texts(at)
+    assert "未能保存" in texts
+    assert typed in texts, "the typed evidence vanished"
