@@ -92,19 +92,24 @@
   };
   // The first held click goes once the typed value's run is over, 30 ms later (its redraw in);
   // if that run redrew the clicked element, to its successor (same keyed container, same text).
+  // One pump at a time: every wait goes through `later`, so two timers never release together.
+  let timer = null;
+  const later = (ms) => {
+    if (!timer) timer = setTimeout(() => { timer = null; pump(); }, ms);
+  };
   const pump = () => {
+    while (holds.length && holds[0].done) holds.shift();
     const hold = holds[0];
     if (!hold) return;
-    if (hold.done) { holds.shift(); pump(); return; }
-    if (waiting(hold)) { hold.ready = false; setTimeout(pump, 20); return; }
-    if (!hold.ready) { hold.ready = true; setTimeout(pump, 30); return; }
+    if (waiting(hold)) { hold.ready = false; later(20); return; }
+    if (!hold.ready) { hold.ready = true; later(30); return; }
     const now = hold.target.isConnected ? hold.target : hold.successor();
-    if (!now && hold.tries++ < 75) { setTimeout(pump, 20); return; }
+    if (!now && hold.tries++ < 75) { later(20); return; }
     hold.done = true;
     holds.shift();
     replaying = true;  // click() dispatches synchronously: this one passes
     try { (now || hold.target).click(); } finally { replaying = false; }
-    if (holds.length) setTimeout(pump, 30);
+    if (holds.length) later(30);
   };
   document.addEventListener("click", (event) => {
     if (replaying) return;
@@ -118,7 +123,7 @@
       } else {
         mine.done = true;  // this is the held click, let through now: not clicked again
         holds.shift();
-        if (holds.length) setTimeout(pump, 30);
+        if (holds.length) later(30);
       }
       return;
     }
@@ -138,6 +143,6 @@
     };
     holds.push({target, successor, at: performance.now(), done: false, ready: false, tries: 0});
     if (focused) field.blur();
-    if (holds.length === 1) pump();
+    later(0);
   }, true);
 })();
