@@ -127,7 +127,15 @@ def _head() -> None:
                 on_click=_adopt,
                 help="评估组再逐项修改不同意的评定",
             )
-            with st.popover("定稿", type="primary", icon=":material/verified:"):
+            # Tracked on the server (key, on_change): a run under way when it was opened (the
+            # poll's) would otherwise close it under the user's hand.
+            with st.popover(
+                "定稿",
+                type="primary",
+                icon=":material/verified:",
+                key="rv.finalise.ask",
+                on_change="rerun",
+            ):
                 st.markdown(
                     "定稿后评审内容只读，单位可在「评审对照」中查看结果；"
                     "如需修改，须填写理由重新打开。"
