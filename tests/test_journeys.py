@@ -179,8 +179,10 @@ def test_a_unit_its_panel_and_a_workshop_through_the_served_cluster(
     filler.shot("filler_section")
     # The last click's value goes out a moment after it (React Aria): wait for the save.
     assert wait_until(
-        lambda: {cid: a.value for cid, a in store.answers(aid).items() if cid in ids}
-        == dict.fromkeys(ids, "yes")
+        lambda: (
+            {cid: a.value for cid, a in store.answers(aid).items() if cid in ids}
+            == dict.fromkeys(ids, "yes")
+        )
     )
 
     # -- two colleagues edit the same indicator -----------------------------------------------
