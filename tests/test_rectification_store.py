@@ -243,6 +243,8 @@ def test_scope_unit_fills_panel_verifies(store: Store, rubric: Rubric, aid: int)
             scoped.update(item.id, {"status": VERIFIED}, expected_version=1, user="x")
     with pytest.raises(AccessDenied, match="整改内容由单位填写"):
         as_panel.update(item.id, {"measures": "代填"}, expected_version=1, user="x")
+    with pytest.raises(AccessDenied, match="核验不通过"):  # 未开始 → 整改中 is the unit's to say
+        as_panel.update(item.id, {"status": IN_PROGRESS}, expected_version=1, user="x")
     done = as_filler.update(item.id, {"status": DONE}, expected_version=1, user="伪造")
     assert done.updated_by == "甲填"  # the caller's name, not the one passed
     with pytest.raises(StoreError, match="只有评估组"):

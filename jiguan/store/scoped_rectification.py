@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from jiguan.accounts import REVIEWER
 from jiguan.profile import PROFILE_SAMPLE
-from jiguan.rectification import IN_PROGRESS, VERIFIED, RectificationFile, RectificationItem
+from jiguan.rectification import (
+    FINISHED,
+    IN_PROGRESS,
+    VERIFIED,
+    RectificationFile,
+    RectificationItem,
+)
 from jiguan.store.errors import AccessDenied, StoreError
 from jiguan.store.records import AssessmentInfo
 from jiguan.store.rectification import SyncResult
@@ -62,18 +68,22 @@ class ScopedRectification:
         info = self._info(aid)
         caller = self._scoped.caller
         reviewer = self._scoped.can_review(info)
+        before = self._store.get(item_id)
         if not caller.all_powerful:
             if caller.role == REVIEWER:
                 if not reviewer:
                     raise AccessDenied("无权核验：只有分配到该单位的评估组成员可以核验整改事项")
-                if set(changes) != {"status"} or changes["status"] not in (VERIFIED, IN_PROGRESS):
+                # 核验不通过 sends back only what the unit finished (已完成 / 已核验 → 整改中)
+                verdict = changes.get("status") == VERIFIED or (
+                    changes.get("status") == IN_PROGRESS and before.status in FINISHED
+                )
+                if set(changes) != {"status"} or not verdict:
                     raise AccessDenied(
                         "评估组只核验整改事项（已核验 / 核验不通过），整改内容由单位填写"
                     )
             elif not self._scoped.can_write(info):
                 raise AccessDenied("无权修改这份整改台账（只读）")
         self._scoped._check_caller()
-        before = self._store.get(item_id)
         done = self._store.update(
             item_id,
             changes,
