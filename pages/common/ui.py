@@ -120,6 +120,13 @@ def apply_style() -> None:
     st.html(_STYLE)
     scripts.run("connection", title=CONNECTION_LOST[0], body=CONNECTION_LOST[1])
     scripts.run("nav_text")  # the top menu's folded sections: 「更多（N）」, not "N more"
+    scripts.run("unsaved_forms", question=UNSENT_FORM_QUESTION)  # leaving a typed-in form
+
+
+UNSENT_FORM_QUESTION = (
+    "本页表单中有尚未提交的内容（还没有点「保存」或表单的提交按钮），离开本页将丢失这些内容。\n\n"
+    "确定离开吗？（点「取消」留在本页）"
+)
 
 
 def scroll_to(container_key: str) -> None:
