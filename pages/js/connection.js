@@ -136,10 +136,14 @@
     const box = target.closest('[class*="st-key-"]');
     const key = box && [...box.classList].find((c) => c.startsWith("st-key-"));
     const text = target.innerText;
+    // A link is itself wherever it is drawn (same address and text: the sidebar's item rows
+    // have no key); anything else within its keyed container.
+    const href = target.getAttribute("href");
     const successor = () => {
-      const root = key ? document.querySelector("." + CSS.escape(key)) : null;
+      const root = key ? document.querySelector("." + CSS.escape(key)) : href ? document : null;
       return root && [...root.querySelectorAll(clickable)].find(
-        (el) => el.tagName === target.tagName && el.innerText === text) || null;
+        (el) => el.tagName === target.tagName && el.innerText === text
+          && el.getAttribute("href") === href) || null;
     };
     holds.push({target, successor, at: performance.now(), done: false, ready: false, tries: 0});
     if (focused) field.blur();
