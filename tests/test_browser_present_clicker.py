@@ -13,10 +13,18 @@ from tests.browser_support import _settle, open_page
 CAPTION = '[class*="st-key-present-body"] [data-testid="stCaptionContainer"]'
 
 
+def _open(browser, url: str):
+    """The presentation, once its 下一条 is on screen (a cold server can look idle before the
+    first run has begun; presses before the buttons exist have nothing to press)."""
+    page = open_page(browser, url)
+    expect(page.locator(".st-key-present-controls").get_by_text("下一条")).to_be_visible()
+    return page
+
+
 def test_quick_presses_across_an_item_border_move_once_each(server, browser) -> None:
     # 一、组织管理 holds indicators 1-5, 二、工作机制 begins at 6.
     for start, presses in ((1, 6), (4, 4)):
-        page = open_page(browser, f"{server}/presentation?ind={start}")
+        page = _open(browser, f"{server}/presentation?ind={start}")
         for _ in range(presses):
             page.keyboard.press("PageDown")
         end = start + presses
@@ -32,7 +40,7 @@ def test_quick_presses_across_an_item_border_move_once_each(server, browser) -> 
 def test_every_quick_press_moves_within_a_moment(server, browser) -> None:
     """Each press goes out once the previous one has been run. A run so short that the page
     never showed it running must not hold the next press until a fallback of seconds."""
-    page = open_page(browser, f"{server}/presentation?ind=1")
+    page = _open(browser, f"{server}/presentation?ind=1")
     caption = page.locator(CAPTION).first
     at = 1
     for _ in range(12):  # to 37 of 38
