@@ -18,12 +18,20 @@ if (!window.jiguanPresentKeys) {
   const app = () => document.querySelector('[data-testid="stApp"]');
   const idle = () => { const a = app(); return !a || a.dataset.testScriptState === "notRunning"; };
   const release = () => { inFlight = false; clearTimeout(guard); send(); };
+  // A run can be so short that the page never shows it running (its start and end drawn in one
+  // go): then the slide itself having changed (moved, or the answer revealed) tells it was run.
+  const slide = () => {
+    const body = document.querySelector('[class*="st-key-present-body"]');
+    return body ? body.innerText : "";
+  };
+  let before = "";
   const send = () => {
     if (inFlight || !queue.length || !idle()) return;
     const target = button(queue.shift());
     if (!target || target.disabled) { queue.length = 0; return; }  // the first or last one
     inFlight = true;
     sawRun = false;
+    before = slide();
     guard = setTimeout(release, 4000);  // never stuck, should a run go unseen
     target.click();
   };
@@ -36,6 +44,10 @@ if (!window.jiguanPresentKeys) {
   }).observe(document.body, {
     attributes: true, subtree: true, attributeFilter: ["data-test-script-state"],
   });
+
+  new MutationObserver(() => {
+    if (inFlight && idle() && slide() !== before) release();
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
 
   document.addEventListener("keydown", (event) => {
     if (!ours(event)) return;

@@ -86,6 +86,10 @@ def _step(delta: int) -> None:
 
 
 def _jump() -> None:
+    # A press of 上一条/下一条 carries the select as the browser last drew it; pressed quickly
+    # across the border of two items, that is the item just left, not a choice to go back.
+    if ss.get("present.prev") or ss.get("present.next"):
+        return
     rubric = state.get_rubric()
     index = ss.get("present.item", 0)
     first = rubric.items[index].contents[0].indicators[0].id
