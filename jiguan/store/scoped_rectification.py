@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jiguan.accounts import REVIEWER
 from jiguan.profile import PROFILE_SAMPLE
@@ -18,9 +18,7 @@ from jiguan.rectification import (
 from jiguan.store.errors import AccessDenied, StoreError
 from jiguan.store.records import AssessmentInfo
 from jiguan.store.rectification import SyncResult
-
-if TYPE_CHECKING:  # scoped imports this module: the name is only for the annotations
-    from jiguan.store.scoped import ScopedStore
+from jiguan.store.scope import Scope
 
 
 class ScopedRectification:
@@ -29,7 +27,7 @@ class ScopedRectification:
     已核验 or takes it back (核验不通过 → 整改中) and changes nothing else; the administrator
     does both. Practices have no 整改台账. Each 核验 is audited."""
 
-    def __init__(self, scoped: ScopedStore) -> None:
+    def __init__(self, scoped: Scope) -> None:
         self._scoped = scoped
         self._store = scoped._store.rectification
 

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jiguan.profile import PROFILE_SAMPLE
 from jiguan.store.errors import AccessDenied
+from jiguan.store.scope import Scope
 from jiguan.store.submissions import SubmissionInfo
-
-if TYPE_CHECKING:  # scoped imports this module: the name is only for the annotations
-    from jiguan.store.scoped import ScopedStore
 
 
 class ScopedReviews:
@@ -31,7 +29,7 @@ class ScopedReviews:
         }
     )
 
-    def __init__(self, scoped: ScopedStore) -> None:
+    def __init__(self, scoped: Scope) -> None:
         self._scoped = scoped
 
     def __getattr__(self, name: str) -> Any:
@@ -55,7 +53,7 @@ class ScopedSubmissions:
     submissions; the unit's own accounts submit (never a practice); the 评估组 assigned to the
     unit (and the administrator) return it for changes. Each submission and return is audited."""
 
-    def __init__(self, scoped: ScopedStore) -> None:
+    def __init__(self, scoped: Scope) -> None:
         self._scoped = scoped
         self._store = scoped._store.submissions
 
