@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from jiguan.rubric import load_rubric
 from jiguan.scoring import Answer
 from jiguan.store import Store
-from tests.browser_support import CHROMIUM, TIMEOUT, VIEWPORT, AppServer, _settle
-from tests.conftest import require_service
+from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
 
 pytestmark = pytest.mark.browser
 
@@ -28,99 +23,67 @@ def _ready_to_submit(page, url: str) -> None:
     _settle(page)
 
 
-def test_two_browsers_submit_at_once(tmp_path: Path, browser: object) -> None:
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    try:
-        store.migrate()
-        aid = store.create_assessment("甲局", "2026年").id
-        store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="x")
-        pages = [browser.new_context().new_page() for _ in range(2)]  # type: ignore[attr-defined]
-        for p in pages:
-            p.set_viewport_size(VIEWPORT)
-            _ready_to_submit(p, f"{srv.url}/submit?a={aid}")
-        buttons = [p.get_by_role("button", name="提交自评") for p in pages]
-        for b in buttons:
-            b.dispatch_event("click")
-        for p in pages:
-            _settle(p)
-            p.wait_for_timeout(300)
-            _settle(p)
-        assert len(store.submissions.history(aid)) == 1
-        for p in pages:
-            body = p.locator('[data-testid="stMain"]').inner_text()
-            assert "Traceback" not in body and "Error" not in body
-            assert "已于" in body and "提交" in body, body[:400]
-    finally:
-        store.close()
-        srv.stop()
+def test_two_browsers_submit_at_once(
+    standalone_app: tuple[AppServer, Store], browser: object
+) -> None:
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    store.save_answer(aid, "1.1", Answer("yes"), expected_version=0, user="x")
+    pages = [browser.new_context().new_page() for _ in range(2)]  # type: ignore[attr-defined]
+    for p in pages:
+        p.set_viewport_size(VIEWPORT)
+        _ready_to_submit(p, f"{srv.url}/submit?a={aid}")
+    buttons = [p.get_by_role("button", name="提交自评") for p in pages]
+    for b in buttons:
+        b.dispatch_event("click")
+    for p in pages:
+        _settle(p)
+        p.wait_for_timeout(300)
+        _settle(p)
+    assert len(store.submissions.history(aid)) == 1
+    for p in pages:
+        body = p.locator('[data-testid="stMain"]').inner_text()
+        assert "Traceback" not in body and "Error" not in body
+        assert "已于" in body and "提交" in body, body[:400]
 
 
 def test_an_open_item_page_turns_read_only_when_a_colleague_submits(
-    tmp_path: Path, browser: object
+    standalone_app: tuple[AppServer, Store], browser: object
 ) -> None:
     """Other browsers see a change within the poll: a submission made elsewhere makes the open
     item page read-only (banner, disabled controls) without the user touching it; a return
     (退回修改) makes it editable again."""
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    try:
-        store.migrate()
-        aid = store.create_assessment("甲局", "2026年").id
-        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-        page.set_default_timeout(TIMEOUT)
-        page.goto(f"{srv.url}/item1?a={aid}")
-        _settle(page)
-        expect(page.get_by_text("评估期间只读")).to_have_count(0)
-        store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
-        expect(page.get_by_text("评估期间只读").first).to_be_visible(timeout=15_000)
-        store.submissions.give_back(aid, user="评估组", reason="请补充佐证")
-        expect(page.get_by_text("评估期间只读")).to_have_count(0, timeout=15_000)
-    finally:
-        store.close()
-        srv.stop()
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/item1?a={aid}")
+    _settle(page)
+    expect(page.get_by_text("评估期间只读")).to_have_count(0)
+    store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    expect(page.get_by_text("评估期间只读").first).to_be_visible(timeout=15_000)
+    store.submissions.give_back(aid, user="评估组", reason="请补充佐证")
+    expect(page.get_by_text("评估期间只读")).to_have_count(0, timeout=15_000)
 
 
-def test_overview_open_button_shows_the_unit_name_as_typed(tmp_path: Path, browser: object) -> None:
+def test_overview_open_button_shows_the_unit_name_as_typed(
+    standalone_app: tuple[AppServer, Store], browser: object
+) -> None:
     """总览's 「打开…」 button names the picked row's unit and round as plain text: markdown in a
     name (bold, a link) is shown as typed, never rendered."""
-    require_service(os.path.exists(CHROMIUM), "Chromium", "apt-get install -y chromium")
-    srv = AppServer(tmp_path / "data", tmp_path / "server.log")
-    srv.start()
-    store = Store(
-        f"sqlite:///{(srv.data_dir / 'jiguan.db').as_posix()}",
-        load_rubric(),
-        files_dir=srv.data_dir / "files",
-    )
-    try:
-        store.migrate()
-        store.create_assessment("**甲局**", "[第一轮](http://example.com)")
-        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-        page.set_default_timeout(TIMEOUT)
-        page.goto(f"{srv.url}/overview")
-        _settle(page)
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.wait_for()
-        box = grid.bounding_box()
-        assert box is not None
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
-        _settle(page)
-        button = page.get_by_role("button", name="打开")
-        expect(button).to_be_visible()
-        expect(button).to_contain_text("**甲局**")
-        expect(button.locator("a")).to_have_count(0)
-    finally:
-        store.close()
-        srv.stop()
+    srv, store = standalone_app
+    store.create_assessment("**甲局**", "[第一轮](http://example.com)")
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/overview")
+    _settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
+    _settle(page)
+    button = page.get_by_role("button", name="打开")
+    expect(button).to_be_visible()
+    expect(button).to_contain_text("**甲局**")
+    expect(button.locator("a")).to_have_count(0)
