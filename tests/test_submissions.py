@@ -180,6 +180,21 @@ def test_the_hash_depends_on_content_not_on_order(rubric: Rubric) -> None:
     assert content_hash(three) != content_hash(one)
 
 
+def test_no_final_while_the_submission_is_returned(store: Store, rubric: Rubric, aid: int) -> None:
+    """退回修改 gives the round back to the unit: a 定稿 then would fix the result against the
+    snapshot the unit is revising. The panel finalises once the unit has submitted again."""
+    store.submissions.submit(aid, user="张三", **WHO)
+    verdicts = {cid: Verdict(a.value, a.points, "现场核实") for cid, a in all_yes(rubric).items()}
+    store.reviews.update_details(aid, user="审", reviewers="王五", review_date="2026-12-01")
+    store.reviews.replace_verdicts(aid, verdicts, user="审")
+    store.submissions.give_back(aid, user="审", reason="请补充")
+    with pytest.raises(StoreError, match="退回修改"):
+        store.reviews.finalise(aid, user="审")
+    assert not store.reviews.get(aid).final
+    store.submissions.submit(aid, user="张三", **WHO)
+    assert store.reviews.finalise(aid, user="审").final
+
+
 def test_the_panel_judges_what_was_submitted(store: Store, rubric: Rubric, aid: int) -> None:
     """Adopting the claims and finalising use the submitted snapshot, not later live answers."""
     first = next(iter(rubric.criteria))

@@ -296,8 +296,9 @@ class Reviews:
         """评审中 → 已定稿: keeps the unit's current answers as the claims compared against.
 
         Raises:
-            StoreError: no reviewers or date, a criterion not judged, a differing verdict
-                without a reason (all listed), or already final.
+            StoreError: the submission returned (退回修改) and not submitted again, no
+                reviewers or date, a criterion not judged, a differing verdict without a
+                reason (all listed), or already final.
         """
         user = clean_user(user)
         with self._db.write() as conn:
@@ -309,6 +310,11 @@ class Reviews:
                 cid: saved_verdict(r).verdict for cid, r in _verdict_rows(conn, aid).items()
             }
             problems = []
+            submitted = latest_submission(conn, aid)
+            if submitted is not None and not submitted.standing:
+                # 退回修改: the round is the unit's again; a 定稿 would fix the result against
+                # the snapshot it is revising.
+                problems.append("单位自评已退回修改，待单位重新提交后再定稿")
             if not row.reviewers.strip():
                 problems.append("请填写评估组成员姓名")
             if not row.review_date.strip():
