@@ -339,3 +339,35 @@ def test_room_and_review_exports_are_audited(
         ("导出评审对照表（Excel）", target, "127.0.0.1"),
         ("导出评审文书（Word）", target, "127.0.0.1"),
     ]
+
+
+def test_a_trainee_who_clicks_on_at_once_keeps_the_login_on_a_reload(
+    shared_server: AppServer, store: Store, browser, shots: Path
+) -> None:
+    """A trainee joins and presses 「载入示例单位，开始练习」 the moment it shows, on a slow
+    browser (the CI failure of the eighth session): the run that drew the script setting the
+    login cookie was superseded before the page drew it, the cookie never came, and a reload
+    landed on the sign-in page. Four trainees, each on a browser slowed 6×."""
+    trainer = make_account(store, "王老师", TRAINER)
+    code = "K7M-Q2X-9HT"
+    store.workshops.open(trainer.caller(), code, "南京班", datetime.now(UTC) + timedelta(days=1))
+    for n in range(4):
+        name = f"学员{n + 1}"
+        page = open_page(browser, shared_server.url)
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 6})
+        page.get_by_label("培训班代码").fill(code)
+        page.get_by_label("您的姓名").fill(name)
+        page.get_by_role("button", name="加入培训班").click()
+        page.get_by_role("button", name="载入示例单位，开始练习").click()
+        page.get_by_role("button", name="交卷并查看答案").wait_for()
+        _settle(page)
+        deadline = time.monotonic() + 5
+        while _login_cookie(page) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        page.reload()
+        _settle(page)
+        try:
+            page.get_by_text(f"学员：{name}").first.wait_for()
+        finally:
+            page.screenshot(path=str(shots / "accounts_trainee_reload.png"))
+        page.context.close()

@@ -145,6 +145,21 @@ def test_a_code_makes_one_cookie_once_and_soon(store: Store) -> None:
     assert logins.bind_cookie(ended.code) is None
 
 
+def test_a_page_sends_the_code_until_the_cookie_is_taken_or_too_late(store: Store) -> None:
+    """What pages/common/signin.cookie_script asks before drawing the script again."""
+    logins = store.logins
+    who = _user(store)
+    opened, late, ended = logins.open(who), logins.open(who), logins.open(who)
+    assert not logins.cookie_taken(opened.id)
+    logins.bind_cookie(opened.code)
+    assert logins.cookie_taken(opened.id)
+    assert not logins.cookie_taken(late.id)
+    assert logins.cookie_taken(late.id, at=now() + BIND_WITHIN + timedelta(seconds=1))
+    logins.end(ended.id)
+    assert logins.cookie_taken(ended.id)
+    assert logins.cookie_taken(10**6)  # no such login
+
+
 # ---- the served route ---------------------------------------------------------------------
 
 

@@ -177,6 +177,23 @@ class Logins:
             ).first()
         return found is not None
 
+    @guard("读取登录")
+    def cookie_taken(self, login_id: int, *, at: datetime | None = None) -> bool:
+        """Whether the browser of this login has fetched its cookie (`bind_cookie`), or can no
+        longer (ended, gone, or its code older than `BIND_WITHIN`): nothing more to send."""
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(
+                    logins_t.c.cookie_set_at, logins_t.c.ended_at, logins_t.c.created_at
+                ).where(logins_t.c.id == login_id)
+            ).first()
+        return (
+            row is None
+            or row.cookie_set_at is not None
+            or row.ended_at is not None
+            or row.created_at <= (at or now()) - BIND_WITHIN
+        )
+
     @guard("退出登录")
     def end(self, login_id: int) -> None:
         with self._db.write() as conn:

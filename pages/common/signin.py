@@ -160,13 +160,30 @@ def signed_in(who: Caller, must_change: bool) -> None:
 
 
 def cookie_script() -> None:
-    """Set or clear the login cookie from the page (HttpOnly: only the server can set it)."""
+    """Set or clear the login cookie from the page (HttpOnly: only the server can set it).
+
+    Drawn is not run: a run superseded by a click right after signing in can end before the
+    browser has drawn its elements (Streamlit drops what it has not sent yet), and the cookie
+    never came. So the setting script is drawn on every run, each time as a new element (the
+    draw number), until the server has set the cookie (or the code has expired)."""
     s = session()
-    if s.cookie_action == "set" and s.cookie_code:
-        scripts.run("login_cookie", method="POST", code=s.cookie_code)
-    elif s.cookie_action == "clear":
+    if s.cookie_action == "set" and s.cookie_code and s.login_id is not None:
+        if _cookie_taken(s.login_id):
+            s.cookie_action, s.cookie_code, s.cookie_draws = "", "", 0
+            return
+        s.cookie_draws += 1
+        scripts.run("login_cookie", method="POST", code=s.cookie_code, draw=str(s.cookie_draws))
+        return
+    if s.cookie_action == "clear":
         scripts.run("login_cookie", method="DELETE", code="")
     s.cookie_action = ""
+
+
+def _cookie_taken(login_id: int) -> bool:
+    try:
+        return runtime.store().logins.cookie_taken(login_id)
+    except StoreError:
+        return False  # the database is away: send it again, the route says if it is too late
 
 
 def password_form(users: Users, forced: bool) -> None:
