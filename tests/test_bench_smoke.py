@@ -59,3 +59,20 @@ def test_bench_harness_drives_the_app(tmp_path):
     assert phase["fragment_reruns"] == answers
     assert phase["total_changes"] >= 1
     assert phase["cpu_ms_per_answer"] > 0
+
+
+def test_the_floor_app_draws_what_the_item_page_draws(tmp_path):
+    """bench/floor_app.py (Streamlit's cost for the item page's elements, no logic) still runs
+    under the harness: its answers are fragment reruns that move its total, as the app's are."""
+    results = run_bench(
+        tmp_path,
+        "--apps=app",
+        "--app-script=bench/floor_app.py",
+        "--sessions=1",
+        "--timeout=30",
+        timeout=180,
+    )
+    phase = results["phases"]["app@1"]
+    assert phase["errors"] == []
+    assert phase["fragment_reruns"] == phase["answer_done"]["n"] == 5
+    assert phase["total_changes"] >= 1

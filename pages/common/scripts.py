@@ -23,8 +23,18 @@ def _text(name: str) -> str:
 
 def run(name: str, **data: str) -> None:
     """Run ``pages/js/<name>.js`` in the page with ``data`` as its dataset."""
+    run_all((name, data))
+
+
+def run_all(*scripts: tuple[str, dict[str, str]]) -> None:
+    """Run several ``(name, data)`` scripts from one element (each element of a page costs
+    server time on every run, issue 25)."""
+    st.html("".join(_tag(name, data) for name, data in scripts), unsafe_allow_javascript=True)
+
+
+def _tag(name: str, data: dict[str, str]) -> str:
     attributes = "".join(
         f' data-{key.replace("_", "-")}="{html.escape(value, quote=True)}"'
         for key, value in data.items()
     )
-    st.html(f"<script{attributes}>{_text(name)}</script>", unsafe_allow_javascript=True)
+    return f"<script{attributes}>{_text(name)}</script>"

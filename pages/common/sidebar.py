@@ -142,13 +142,14 @@ def _item_row(index: int) -> None:
     rubric = state.get_rubric()
     item = state.result().items[index]
     title = routes.item_title(index, rubric.items[index])
-    with st.container(gap=None):
-        st.page_link(
-            routes.page(rubric, routes.item_url(index)),
-            label=f"{title}　{points(item.score)}/{points(item.max)}",
-            query_params=state.link_params(),
-        )
-        st.progress(item.score / item.max if item.max else 0.0)
+    # A link and its bar, no container around them (a block per row is ~5% of a page's server
+    # time); the style draws the bar close under its link.
+    st.page_link(
+        routes.page(rubric, routes.item_url(index)),
+        label=f"{title}　{points(item.score)}/{points(item.max)}",
+        query_params=state.link_params(),
+    )
+    st.progress(item.score / item.max if item.max else 0.0)
 
 
 def _radar() -> None:
