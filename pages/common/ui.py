@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from jiguan.accounts import REVIEWER
@@ -32,6 +34,10 @@ _STYLE = """
   [data-testid="stTopNavLink"] > span:has([data-testid="stIconMaterial"]) { display: none; } }
 [data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal; overflow: visible; }
 [data-testid="stSidebar"] [data-testid="stMetricValue"] { font-size: 1.75rem; }
+/* An item's bar close under its link in the sidebar (no container around the two). */
+[data-testid="stSidebarUserContent"] [data-testid="stElementContainer"]:has(
+  [data-testid="stPageLink"]) + [data-testid="stElementContainer"]:has(
+  [data-testid="stProgress"]) { margin-top: -0.9rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {
   font-size: 0; }
@@ -62,6 +68,8 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   z-index: 1000000; background: #ffffff; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid #d9dee7; }
 .st-key-main-total * { margin: 0 !important; }
+/* Which page draw the browser has (pages/common/answers.py, mark_drawn): for the server only. */
+.st-key-cells-drawn { display: none; }
 /* Contrast ≥ 4.5:1 (GB/T 37668, WCAG AA): Streamlit draws captions at 60 % of the text colour
    with opacity 0.6 (#777c83 on white, 4.2:1; an :orange[] hint 2.8:1): opaque and darker
    here; the coloured texts and badges come from the theme (config.toml). */
@@ -118,10 +126,44 @@ CONNECTION_LOST = (
 
 def apply_style() -> None:
     st.html(_STYLE)
-    scripts.run("connection", title=CONNECTION_LOST[0], body=CONNECTION_LOST[1])
-    scripts.run("nav_text")  # the top menu's folded sections: 「更多（N）」, not "N more"
-    scripts.run("unsaved_forms", question=UNSENT_FORM_QUESTION)  # leaving a typed-in form
+    scripts.run_all(
+        ("connection", {"title": CONNECTION_LOST[0], "body": CONNECTION_LOST[1]}),
+        ("nav_text", {}),  # the top menu's folded sections: 「更多（N）」, not "N more"
+        ("unsaved_forms", {"question": UNSENT_FORM_QUESTION}),  # leaving a typed-in form
+        # typing across a lost connection, kept for the account that typed it
+        (
+            "drafts",
+            {
+                "saved": DRAFT_SAVED,
+                "note": DRAFT_NOTE,
+                "locked": DRAFT_LOCKED,
+                "owner": _draft_owner(),
+            },
+        ),
+    )
 
+
+def _draft_owner() -> str:
+    """Who a tab's unsent typing belongs to (pages/js/drafts.js): an opaque name of the
+    signed-in identity in 共享模式 (an account by id, a trainee by workshop and name), "" when
+    nobody is signed in or in 单机模式."""
+    who = session().account
+    if who is None:
+        return ""
+    ident = f"{who.user_id}" if who.user_id is not None else f"{who.workshop}\n{who.name}"
+    return hashlib.sha256(f"{who.role}\n{ident}".encode()).hexdigest()[:16]
+
+
+DRAFT_SAVED = "已恢复并保存连接中断前输入的内容。"
+DRAFT_NOTE = (
+    "已恢复连接中断前输入、尚未保存的内容；连接中断期间此项已被他人修改，"
+    "点击输入框以外的地方即以此内容保存。"
+)
+
+DRAFT_LOCKED = (
+    "连接中断前输入的以下内容未能保存：连接中断期间此项已不能修改（例如自评已提交或已定稿）。"
+    "如仍需要，请复制保存："
+)
 
 UNSENT_FORM_QUESTION = (
     "本页表单中有尚未提交的内容（还没有点「保存」或表单的提交按钮），离开本页将丢失这些内容。\n\n"

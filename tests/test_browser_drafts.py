@@ -1,0 +1,93 @@
+"""Typing across a server restart (pages/js/drafts.js): a text field outside a form reaches the
+server only when the user leaves it. The server process dying before that used to lose what
+was typed without a word (the page came back from a new session, drawn from what was saved)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from jiguan.scoring import Answer
+from jiguan.store import Store
+from tests.app_support import wait_until
+from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
+
+pytestmark = pytest.mark.browser
+
+EVIDENCE = "佐证材料（每行一条：文件名称、文号或链接）"
+TYPED = "关于成立标准化试点领导小组的通知"
+
+
+def _typing_in_evidence(srv: AppServer, browser, aid: int):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/item1?a={aid}")
+    _settle(page)
+    page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
+    _settle(page)
+    field = page.get_by_label(EVIDENCE)
+    field.click()
+    page.keyboard.type(TYPED)  # not left: nothing sent yet
+    return page, field
+
+
+def _restart(srv: AppServer, page) -> None:
+    srv.kill()
+    srv.start()
+    page.wait_for_timeout(3000)  # the page reconnects by itself
+    _settle(page)
+
+
+def _evidence(store: Store, aid: int) -> str | None:
+    saved = store.load_answers(aid).get("1.1")
+    return saved.answer.evidence if saved else None
+
+
+def test_text_typed_when_the_server_restarts_is_put_back_and_saved(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_evidence(srv, browser, aid)
+    _restart(srv, page)
+    expect(page.get_by_text("已恢复并保存连接中断前输入的内容")).to_be_visible()
+    assert wait_until(lambda: _evidence(store, aid) == TYPED), _evidence(store, aid)
+    expect(field).to_have_value(TYPED)
+    assert len(store.history(aid, "1.1")) == 1  # saved once
+
+
+def test_text_left_before_the_restart_is_not_saved_again(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_evidence(srv, browser, aid)
+    page.locator("h1").click()  # left: sent and saved
+    assert wait_until(lambda: _evidence(store, aid) == TYPED)
+    _restart(srv, page)
+    expect(field).to_have_value(TYPED)
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("已恢复").count() == 0
+    assert len(store.history(aid, "1.1")) == 1
+
+
+def test_a_colleagues_change_meanwhile_is_not_overwritten_unseen(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """While the server was away a colleague saved the same field: the typed text comes back
+    into the field with a line saying so, and is saved only when the user leaves the field."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_evidence(srv, browser, aid)
+    srv.kill()
+    colleague = "同事填写的佐证"
+    store.save_answer(aid, "1.1", Answer(evidence=colleague), expected_version=0, user="同事")
+    srv.start()
+    page.wait_for_timeout(3000)
+    _settle(page)
+    expect(page.get_by_text("连接中断期间此项已被他人修改")).to_be_visible()
+    expect(field).to_have_value(TYPED)
+    page.wait_for_timeout(1000)
+    assert _evidence(store, aid) == colleague  # not yet: the user sees it first
+    page.locator("h1").click()
+    assert wait_until(lambda: _evidence(store, aid) == TYPED), _evidence(store, aid)
