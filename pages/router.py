@@ -80,6 +80,7 @@ def main() -> None:
     with st.sidebar:
         score_panel(page.url_path)
     page.run()
+    answers.mark_drawn()  # last: the draw's number goes with the controls it moved
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import main

@@ -116,8 +116,8 @@ def indicator_score(at: AppTest, ind_id: int) -> str:
 def indicator_flags(at: AppTest, ind_id: int) -> str:
     """The badge line under an indicator's text: its 评估方式 and its flags."""
     values = [md.value for md in at.main.markdown]
-    start_at = next(i for i, v in enumerate(values) if v.startswith(f"**指标 {ind_id}**"))
-    return next(v for v in values[start_at + 1 :] if "-badge[" in v)
+    head = next(v for v in values if v.startswith(f"**指标 {ind_id}**"))
+    return head.rsplit("\n", 1)[-1]
 
 
 def item_metric(at: AppTest) -> str:

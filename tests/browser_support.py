@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,18 @@ class AppServer:
 
     def stop(self) -> None:
         stop(self.proc)
+
+
+@contextmanager
+def stalled(app_server: AppServer) -> Iterator[None]:
+    """The server process gets no CPU for a moment (SIGSTOP … SIGCONT), as on the loaded
+    shared machine: what the browser sends meanwhile arrives at once when it runs again."""
+    assert app_server.proc is not None
+    os.kill(app_server.proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(app_server.proc.pid, signal.SIGCONT)
 
 
 @pytest.fixture
@@ -150,11 +164,13 @@ def browser() -> Iterator[object]:
 
 
 # The app root's test attributes (Streamlit's own end-to-end tests wait on them): a click that
-# asks for a rerun turns the script state to rerunRequested/running until the run is done.
+# asks for a rerun turns the script state to rerunRequested/running until the run is done; a
+# click the page's click-hold script holds (pages/js/connection.js) has not even asked yet.
 _IDLE = (
     "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
     " return !!app && app.dataset.testScriptState === 'notRunning'"
-    " && app.dataset.testConnectionState === 'CONNECTED'; }"
+    " && app.dataset.testConnectionState === 'CONNECTED'"
+    " && !(window.__jiguanHeld && window.__jiguanHeld()); }"
 )
 
 # Resolves once the element has stayed put for a few animation frames (a scroll has ended and

@@ -55,6 +55,24 @@ def aid(data_dir: Path) -> int:
     return sess(create(start(data_dir))).aid
 
 
+def test_a_field_drawn_again_carries_what_is_held_as_its_default(
+    data_dir: Path, aid: int, other_store: Store
+) -> None:
+    """Streamlit sends a value set through the session state only in the run that set it and
+    drops a run's messages not yet sent when the next run starts; a field the browser then
+    draws afresh (a block reopened) shows the drawing's default. So every drawing of a cell's
+    text field carries what the server holds as its default (what the browser receives: the
+    element's proto), not only the run that seeded it."""
+    other_store.save_answer(
+        aid, "1.1", Answer(evidence="制度文件", note="见附件"), expected_version=0, user="王"
+    )
+    a = _browser(data_dir, "item1", "张三")
+    open_evidence(a, "1.1")
+    run(a)  # a run that sets nothing
+    assert a.text_area(key="ev.1.1").proto.default == "制度文件"
+    assert a.text_input(key="note.1.1").proto.default == "见附件"
+
+
 # ---- B: a stale field never overwrites silently ------------------------------------------
 
 

@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from jiguan.accounts import REVIEWER
 from jiguan.scoring import all_yes
 from jiguan.store import Store
 from jiguan.store.logins import COOKIE
+from tests.app_support import wait_until
 from tests.browser_support import (
     PASSWORD,
     TIMEOUT,
@@ -23,6 +25,7 @@ from tests.browser_support import (
     make_account,
     served_store,
     signed_in_page,
+    stalled,
 )
 
 pytestmark = pytest.mark.browser
@@ -141,3 +144,71 @@ def test_the_review_item_chosen_after_typing_a_reason_is_kept(shared_app, browse
         heading = rubric.items[target].contents[0].name
         assert page.get_by_role("heading", level=3, name=heading).count() == 1
     page.screenshot(path=str(shots / "clicks_review_item.png"))
+
+
+def _evidence_typed(srv: AppServer, browser, aid: int):
+    """Item 1 with indicator 1's evidence block open and evidence typed (not left yet)."""
+    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/item1?a={aid}")
+    _settle(page)
+    summary = page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注")
+    summary.click()
+    _settle(page)
+    page.get_by_label(re.compile("佐证材料（")).fill("关于成立领导小组的通知")
+    return page, summary
+
+
+def _evidence_saved(store: Store, aid: int) -> str | None:
+    saved = store.load_answers(aid).get("1.1")
+    return saved.answer.evidence if saved is not None else None
+
+
+def test_a_second_click_on_a_held_target_is_a_second_click(
+    standalone_app: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    """Evidence typed, then its block closed and reopened at once while the server is busy (the
+    CI failure of the eighth session): the reopening click used to be taken for the held
+    closing click arriving and dropped, so the block stayed closed. Two clicks are two clicks;
+    only a control's own synthetic click (React Aria's, untrusted) stands for the held one."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, summary = _evidence_typed(srv, browser, aid)
+    with stalled(srv):
+        summary.click()  # close: held until the typed text has been run
+        summary.click()  # and open again
+    _settle(page)
+    page.screenshot(path=str(shots / "clicks_block_closed_and_reopened.png"))
+    expect(page.get_by_label(re.compile("佐证材料（"))).to_have_value("关于成立领导小组的通知")
+    assert wait_until(lambda: _evidence_saved(store, aid) == "关于成立领导小组的通知")
+
+
+def test_a_block_closed_and_reopened_on_a_busy_server_shows_the_saved_evidence(
+    standalone_app: tuple[AppServer, Store], browser, shots: Path
+) -> None:
+    """The evidence saved, then its block closed and reopened at once while the server is busy
+    (the CI failures of the ninth session and of its submission: the reopened field empty). The
+    reopening request carries the field's value from before the close. Once the close had been
+    run, the block's opening callback dropped that value before the field's own callback ran,
+    which then read no value and saved the evidence as empty: the field was empty because the
+    saved evidence had been wiped. The field's callback saves nothing for a value it no longer
+    has, and a reopened field shows what the server holds even if the run that set it never
+    reached the browser. The reopening, made while the close was being run, also used to be
+    undone when that run drew the block (it stayed closed, and its next click toggled nothing):
+    a click on a keyed expander now waits for the run to end (connection.js)."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, summary = _evidence_typed(srv, browser, aid)
+    page.locator("h1").click()  # left: saved
+    _settle(page)
+    assert wait_until(lambda: _evidence_saved(store, aid) == "关于成立领导小组的通知")
+    for _ in range(3):
+        with stalled(srv):
+            summary.click()  # close
+            page.wait_for_timeout(100)
+        page.wait_for_timeout(30)
+        summary.click()  # and open again while the close is being run
+        _settle(page)
+        expect(page.get_by_label(re.compile("佐证材料（"))).to_have_value("关于成立领导小组的通知")
+        assert wait_until(lambda: _evidence_saved(store, aid) == "关于成立领导小组的通知")
+    assert [e.new.evidence for e in store.history(aid, "1.1")] == ["关于成立领导小组的通知"]

@@ -78,3 +78,60 @@ def test_full_review(app_server: AppServer, browser, shots: Path) -> None:
     expect(page.get_by_text("98 / 100")).to_be_visible()
     context.close()
     store.close()
+
+
+def test_a_click_before_the_filled_page_arrives_keeps_the_filled_verdicts(
+    app_server: AppServer, browser
+) -> None:
+    """按单位自评填入, then 定稿 pressed before the page drawn with the filled verdicts has
+    reached the browser (a slow link or a busy server; the journey's 确认定稿 was refused
+    1 run in 12 with 「尚未评定的评分项」). The click's rerun carries the controls as the
+    browser still shows them (未评): they are not the reviewer's changes and must not blank
+    the verdicts just filled."""
+    rubric = load_rubric()
+    store = served_store(app_server)
+    aid = store.create_assessment("某某市机关事务管理局", "第一次自评").id
+    store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="张三")
+    shown = [c.id for content in rubric.items[0].contents for i in content.indicators
+             for c in i.criteria]  # fmt: skip
+    held: list = []
+    late = {"on": False}
+
+    def route(ws) -> None:  # the server's messages reach the page late while `late` is on
+        server = ws.connect_to_server()
+
+        def to_page(message) -> None:
+            if late["on"]:
+                held.append((ws, message))
+            else:
+                ws.send(message)
+
+        server.on_message(to_page)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page.set_default_timeout(TIMEOUT)
+    page.route_web_socket(re.compile(r"/_stcore/stream"), route)
+    page.goto(f"{app_server.url}/panel-review?a={aid}")
+    page.get_by_role("heading", level=1, name="评审录入").wait_for()
+    _settle(page)
+    late["on"] = True
+    page.get_by_role("button", name="未评定的评分项按单位自评填入").click()
+    for _ in range(100):  # the server fills and draws the page (the browser sees none of it)
+        if len(store.reviews.verdicts(aid)) == len(rubric.criteria):
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="定稿", exact=True).click()
+    page.wait_for_timeout(1500)
+    late["on"] = False
+    for ws, message in held:
+        ws.send(message)
+    _settle(page)
+    saved = store.reviews.verdicts(aid)
+    blanked = [e.criterion_id for e in store.reviews.history(aid) if e.detail != "按单位自评填入"
+               and e.event == "verdict"]  # fmt: skip
+    now = {cid: saved[cid].verdict.value for cid in shown}
+    assert blanked == [], (blanked, now)  # written by no one's click
+    assert now == dict.fromkeys(shown, "yes")
+    page.close()
+    store.close()

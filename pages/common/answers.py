@@ -129,12 +129,44 @@ class Sheet:
                 ss[key] = values[field]
                 s.seeded[key] = (version, cell)
 
+    def shown(self, cid: str, field: str) -> Any:
+        """What the server holds for a control, given as its default too: a control the browser
+        draws afresh (a block reopened, 部分符合's points appearing) shows it even when the run
+        that set it never reached the browser. Streamlit drops a run's messages not yet sent
+        when the next run starts, and a value set through the session state is sent only in
+        the run that set it; the next run's drawing of the control would then carry only the
+        default, and a fresh control, knowing no value, would show that."""
+        return ss.get(self.key(field, cid))
+
     def forget(self, cid: str, *fields: str) -> None:
-        """Drop widget values so they are seeded again from the saved cell when next drawn."""
+        """`drop`, and what the controls were seeded from too: seeded again from the saved
+        cell when next drawn, as new."""
+        fields = fields or (*CLICKS, *self.texts)
+        self.drop(cid, *fields)
         seeded = session().seeded
-        for field in fields or (*CLICKS, *self.texts):
-            ss.pop(self.key(field, cid), None)
+        for field in fields:
             seeded.pop(self.key(field, cid), None)
+
+    def drop(self, cid: str, *fields: str) -> None:
+        """Controls no longer drawn (a block closed): drop their values, which Streamlit keeps
+        for a seeded control, so that drawing them again seeds them from what is saved. Keep
+        what they were seeded from: a rerun the browser sent before it dropped them carries
+        their old values back, which are then no change of the user's (`on_change`)."""
+        for field in fields:
+            ss.pop(self.key(field, cid), None)
+
+    def reseed(self, cid: str, *fields: str) -> None:
+        """`forget`, for controls the server moves to a value saved elsewhere (a colleague's
+        change, 按单位自评填入, an import): until the browser has the page that shows the new
+        value, a rerun it sends carries the value it showed before, which is no user's change
+        (`on_change` drops it; `mark_drawn` tells the two apart)."""
+        s = session()
+        for field in fields or (*CLICKS, *self.texts):
+            key = self.key(field, cid)
+            if key in ss:
+                s.reseeded[key] = (s.drawn + 1, ss[key])
+                s.redraw = True
+        self.forget(cid, *fields)
 
     def stale(self, cid: str, field: str) -> str:
         """Who saved this typed field since it was drawn ("" when it shows what is saved)."""
@@ -157,7 +189,7 @@ class Sheet:
         theirs = []
         for cid in changed:
             if rubric.criteria[cid].kind != "count":  # a count is typed: kept
-                self.forget(cid, *CLICKS)
+                self.reseed(cid, *CLICKS)
             by = self.saved(cid)[2]
             if by != mine:
                 theirs.append((cid, by))
@@ -203,8 +235,10 @@ class Sheet:
         s.active_at = time.monotonic()  # the user is here: the poll keeps its pace
         criterion = state.get_rubric().criteria[cid]
         key = self.key(field, cid)
+        if key not in ss:  # forgotten by an earlier callback of this rerun: nothing to save
+            return
         fields = self.fields_of(criterion, field, ss.get(key))
-        if fields is None:
+        if fields is None or _echo(key):
             self.forget(cid, field)
             return
         version, base = s.seeded.get(key) or self.saved(cid)[:2]
@@ -371,6 +405,48 @@ class _Verdicts(Sheet):
         session().verdicts[cid] = SavedVerdict(
             cid, verdict, old.version, old.updated_by, old.updated_at
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Which page draw the browser has: a rerun it asks for carries every control's value as it
+# shows them, so one sent before the page that moved a control (Sheet.reseed) reached it
+# carries the value the control showed before, and Streamlit calls the control's callback as
+# if the user had chosen it back (the verdicts 按单位自评填入 had just filled were blanked by a
+# click made before the filled page arrived). A hidden field at the end of every full run
+# holds the number of the last draw that moved a control; the browser sends it back with
+# every rerun.
+
+DRAWN = "cells-drawn"
+
+
+def _echo(key: str) -> bool:
+    """This rerun predates the draw that moved the control and brings back what it showed."""
+    moved = session().reseeded.get(key)
+    seen = _seen()
+    return moved is not None and seen is not None and seen < moved[0] and ss.get(key) == moved[1]
+
+
+def _seen() -> int | None:
+    """The draw number the browser sent with this rerun (None: it sent none)."""
+    try:
+        return int(ss[DRAWN])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def mark_drawn() -> None:
+    """The hidden field, last in a full run (pages/router.py): the browser gets the draw's
+    number with the controls it moved (CSS hides it: `.st-key-cells-drawn`)."""
+    s = session()
+    seen = _seen()
+    if seen is not None:  # what the browser has caught up with is no longer watched
+        s.reseeded = {k: moved for k, moved in s.reseeded.items() if moved[0] > seen}
+    if s.redraw:
+        s.drawn += 1
+        s.redraw = False
+    if ss.get(DRAWN) != str(s.drawn):
+        ss[DRAWN] = str(s.drawn)
+    st.text_input("页面版本", key=DRAWN, label_visibility="collapsed")
 
 
 ANSWERS = _Answers(ANSWER_CELL, {"ev": "evidence", "note": "note"})

@@ -31,6 +31,7 @@ def check_control(
         options,
         format_func=CHECK_LABELS.__getitem__,  # options are its keys
         required=True,
+        default=sheet.shown(cid, "ans"),  # a fresh control shows the held value (Sheet.shown)
         key=sheet.key("ans", cid),
         on_change=on_change,
         args=args,
@@ -52,6 +53,7 @@ def points_control(
         partial_options(criterion),
         format_func=lambda p: f"{points(p)} 分",
         required=True,
+        default=sheet.shown(criterion.id, "pts"),
         key=key,
         on_change=on_change,
         args=args,
@@ -78,6 +80,7 @@ def count_input(
         step=1,
         format="%d",
         placeholder="未评",
+        value=sheet.shown(cid, "ans"),
         key=sheet.key("ans", cid),
         on_change=on_change,
         args=args,

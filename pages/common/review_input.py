@@ -29,7 +29,7 @@ def load() -> None:
     if fresh_review:
         s.verdicts = {}
         for cid in state.get_rubric().criteria:
-            VERDICTS.forget(cid)
+            VERDICTS.reseed(cid)
     try:
         s.review = store.reviews.get(s.aid)
         s.submitted = store.submissions.latest(s.aid)

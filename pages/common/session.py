@@ -72,6 +72,12 @@ class Session:
 
     # Each cell widget's base: the (version, cell) it was seeded from (pages/answers.py).
     seeded: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # Cell controls the server moved to a value saved elsewhere (answers.Sheet.reseed): key ->
+    # (the page draw that shows it, the value the browser showed before). `drawn` counts the
+    # full runs that moved one; `redraw` says the next full run's end shows a new count.
+    reseeded: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    drawn: int = 0
+    redraw: bool = False
 
     # Messages per cell slot ("1.1"; a verdict "rv.1.1"): (kind, text); typed-field
     # conflicts; what others just changed.
@@ -100,6 +106,7 @@ class Session:
     login_checked: datetime | None = None
     cookie_action: str = ""  # "set" or "clear"
     cookie_code: str = ""
+    cookie_draws: int = 0  # times the setting script was drawn (a new element each time)
     oidc_refused: str = ""  # an identity the provider vouched for that has no account here
     oidc_signed_out: str = ""  # an identity this session signed out: not signed in again
     # The store as this account may see it (pages/common/access.scoped), kept between login

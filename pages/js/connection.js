@@ -50,12 +50,17 @@
     const app = document.querySelector('[data-testid="stApp"]');
     return app ? app.dataset.testScriptState : "";
   };
-  new MutationObserver(() => {
+  // A quick run may start and end between two calls: its "running" is in the records only.
+  new MutationObserver((records) => {
+    const ran = runState() === "running" || records.some((r) => r.oldValue === "running");
+    if (ran) released = 0;
     if (!commitAt) return;
     const now = runState();
-    if (now === "running") runSeen = true;
-    else if (runSeen && now === "notRunning") commitAt = 0;
-  }).observe(document.body, {subtree: true, attributeFilter: ["data-test-script-state"]});
+    if (ran) runSeen = true;
+    if (runSeen && now === "notRunning") commitAt = 0;
+  }).observe(document.body, {
+    subtree: true, attributeFilter: ["data-test-script-state"], attributeOldValue: true,
+  });
   // A commit went out and its run has not ended yet (nor has the wait run out).
   const committing = () => commitAt && performance.now() - commitAt < RUN_WAIT;
   let replaying = false;
@@ -67,6 +72,11 @@
   // themselves: that click is the held one arriving, not a second one (a second press would
   // unselect the choice).
   const holds = [];
+  // Clicks still held, or let go and their run not seen yet (at most 2 s: a click may ask for
+  // none). tests/browser_support.py waits for neither before calling the page idle.
+  let released = 0;
+  window.__jiguanHeld = () => holds.some((h) => !h.done)
+    || (released > 0 && performance.now() - released < 2000);
   const sameTarget = (a, b) => a === b || a.contains(b) || b.contains(a);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (...args) {
@@ -83,7 +93,23 @@
   document.addEventListener("input", (event) => {
     if (commitsOnBlur(event.target)) dirty = true;
   }, true);
+  // A keyed expander (its opening reruns: st.expander(key=, on_change=)) takes its state from
+  // the run that draws it: Streamlit sets the widget to the drawn state and sends a click's
+  // rerun only on its next tick, so a click made while the server runs is undone when that
+  // run draws the expander (a block closed and reopened at once stayed closed, and its next
+  // click toggled nothing). Such a click waits for the run to end (at most `RUN_WAIT` ms),
+  // and a click on one is a commit: the next click waits for its run.
+  const drawnByRun = (el) => {
+    const wrap = el.matches("summary") && el.closest('[data-testid="stExpander"]')?.parentElement;
+    return !!wrap && [...wrap.classList].some((c) => c.startsWith("st-key-"));
+  };
+  const running = () => runState() !== "notRunning";
+  const toggled = () => {
+    commitAt = performance.now();
+    runSeen = false;
+  };
   const waiting = (hold) => {
+    if (hold.run && running() && performance.now() - hold.at < RUN_WAIT) return true;
     if (dirty && performance.now() - hold.at > 1500) {
       dirty = false;  // the blur sent nothing (the value did not change): nothing to wait for
       return false;
@@ -109,25 +135,41 @@
     holds.shift();
     replaying = true;  // click() dispatches synchronously: this one passes
     try { (now || hold.target).click(); } finally { replaying = false; }
+    released = performance.now();
+    if (drawnByRun(hold.target)) toggled();
     if (holds.length) later(30);
   };
   document.addEventListener("click", (event) => {
     if (replaying) return;
     const target = event.target.closest(clickable);
-    const mine = target && holds.find((h) => !h.done && sameTarget(h.target, target));
+    // Only a control's own synthetic click (untrusted) stands for a held one; a user's click
+    // on the same element again is a click of its own (a block closed, then reopened).
+    const mine = target && !event.isTrusted
+      && holds.find((h) => !h.done && sameTarget(h.target, target));
     if (mine) {
       // not its turn yet, or gone: the held click will come
-      if (holds[0] !== mine || dirty || committing() || !target.isConnected) {
+      if (holds[0] !== mine || dirty || committing() || (mine.run && running())
+          || !target.isConnected) {
         event.preventDefault();
         event.stopImmediatePropagation();
       } else {
         mine.done = true;  // this is the held click, let through now: not clicked again
         holds.shift();
+        released = performance.now();
         if (holds.length) later(30);
       }
       return;
     }
-    if (!dirty && !committing() && !holds.length) return;
+    const run = !!target && event.isTrusted && drawnByRun(target) && running();
+    if (!dirty && !committing() && !holds.length && !run) {
+      if (target && drawnByRun(target)) toggled();
+      return;
+    }
+    // A pick in a select's list is never held (unless an earlier click waits: order first).
+    // It only sets that widget's value, and the rerun it asks for carries every widget's value,
+    // the typed field's too, so merged with the commit's run it loses nothing. Held, it was
+    // released onto a list the user had closed meanwhile (Escape, a click elsewhere): lost.
+    if (target && target.matches('[role="option"]') && !holds.length) return;
     const field = document.activeElement;
     const focused = commitsOnBlur(field);
     if (!target || (focused && (field.contains(target) || target.contains(field)))) return;
@@ -145,7 +187,9 @@
         (el) => el.tagName === target.tagName && el.innerText === text
           && el.getAttribute("href") === href) || null;
     };
-    holds.push({target, successor, at: performance.now(), done: false, ready: false, tries: 0});
+    holds.push({
+      target, successor, run, at: performance.now(), done: false, ready: false, tries: 0,
+    });
     if (focused) field.blur();
     later(0);
   }, true);

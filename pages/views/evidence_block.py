@@ -33,10 +33,8 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str, writable
     label = "佐证材料与备注" if len(ind.criteria) == 1 else f"佐证材料与备注（{cid}）"
     block = st.expander(label, icon=":material/attach_file:", key=f"open.{cid}", on_change="rerun")
     if not block.open:
-        # Streamlit drops the values of widgets it does not draw but keeps a seeded one:
-        # forget it, so reopening seeds from the saved answer.
         if cid not in session().text_conflicts:
-            ANSWERS.forget(cid, "ev", "note")
+            ANSWERS.drop(cid, "ev", "note")
         session().uploads.pop(cid, None)  # the uploader is gone with its files
         return
     ANSWERS.seed(cid, "ev", "note")
@@ -52,6 +50,7 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str, writable
             st.text_area(
                 "佐证材料（每行一条：文件名称、文号或链接）",
                 key=ANSWERS.key("ev", cid),
+                value=ANSWERS.shown(cid, "ev") or "",  # a fresh field shows what is held
                 on_change=on_change,
                 args=(cid, "ev", page_url),
                 height=100,
@@ -62,6 +61,7 @@ def evidence_block(criterion: Criterion, ind: Indicator, page_url: str, writable
             st.text_input(
                 "备注",
                 key=ANSWERS.key("note", cid),
+                value=ANSWERS.shown(cid, "note") or "",
                 on_change=on_change,
                 args=(cid, "note", page_url),
                 disabled=not writable,

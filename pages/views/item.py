@@ -116,17 +116,19 @@ def _indicator_head(ind: Indicator) -> None:
     result = state.result()
     r = result.indicators[ind.id]
     single = len(ind.criteria) == 1
-    head, score_col = st.columns([6, 1.2], vertical_alignment="top")
-    with head:
-        text = ind.text if single else "\n".join(_uncovered_lines(ind))
-        title = f"**指标 {ind.id}**"
-        st.markdown(f"{title}　{plain(text)}" if text else title)
-        methods = [badge(m, icon=":material/search:", color="blue") for m in ind.methods]
-        st.markdown(" ".join([*methods, flag_badge_line(r.flags)]))
-    with score_col:
-        # No-break spaces: the narrow score column must not wrap "分" onto its own line.
-        score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
-        st.markdown(f"#### {score_text}", text_alignment="right")
+    text = ind.text if single else "\n".join(_uncovered_lines(ind))
+    title = f"**指标 {ind.id}**"
+    methods = [badge(m, icon=":material/search:", color="blue") for m in ind.methods]
+    badges = " ".join([*methods, flag_badge_line(r.flags)])
+    # No-break spaces: the score must not wrap "分" onto its own line.
+    score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
+    # One row, two markdowns (not st.columns: three blocks more per indicator, ~10% of an
+    # item page's server time with the other cuts; bench/README.md).
+    with st.container(
+        horizontal=True, wrap=False, horizontal_alignment="distribute", vertical_alignment="top"
+    ):
+        st.markdown(f"{title}　{plain(text)}  \n{badges}" if text else f"{title}  \n{badges}")
+        st.markdown(f"#### {score_text}", width="content")
     _rules_note(ind, result.criteria)
     if is_practice(session().info):
         # scored on the sample unit's own evidence, read-only and open; no tool suggestion
@@ -248,16 +250,16 @@ def _prev_next(index: int) -> None:
     here = order.index(routes.item_url(index))
     before, after = order[here - 1], order[here + 1]
     st.divider()
-    left, right = st.columns(2)
-    left.button(
-        f"上一部分：{routes.title(rubric, before)}",
-        key="nav.prev",
-        icon=":material/arrow_back:",
-        on_click=_go,
-        args=(before,),
-        wrap=True,
-    )
-    with right, st.container(horizontal_alignment="right"):
+    # One row, the buttons at its two ends (not columns: three blocks fewer on every item page).
+    with st.container(horizontal=True, horizontal_alignment="distribute"):
+        st.button(
+            f"上一部分：{routes.title(rubric, before)}",
+            key="nav.prev",
+            icon=":material/arrow_back:",
+            on_click=_go,
+            args=(before,),
+            wrap=True,
+        )
         st.button(
             f"下一部分：{routes.title(rubric, after)}",
             key="nav.next",

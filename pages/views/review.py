@@ -244,12 +244,14 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
     with left:
         st.text_area(
             label, key=VERDICTS.key("reason", cid), on_change=on_change,
+            value=VERDICTS.shown(cid, "reason") or "",
             args=(cid, "reason", REVIEW_URL), disabled=final, height=68,
         )  # fmt: skip
         stale_note(VERDICTS, cid, "reason")
     with right:
         st.text_input(
             "实地查看（选填）", key=VERDICTS.key("site", cid), on_change=on_change,
+            value=VERDICTS.shown(cid, "site") or "",
             args=(cid, "site", REVIEW_URL), disabled=final,
             placeholder="如：现场查看了会议纪要原件",
         )  # fmt: skip
