@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from jiguan import PROJECT_ROOT
 from jiguan.accounts import ADMIN, COMMAND_LINE, FILLER
 from jiguan.store import Store
-from tests.app_support import HARNESS, answer, goto, sess
+from tests.app_support import ACCOUNT_PASSWORD, HARNESS, add_account, answer, goto, sess
 from tests.store_support import guessed_for_a_while
 
 PASSWORD = "一个足够长的密码123"
@@ -201,3 +201,29 @@ def test_a_disabled_account_stops_writing_from_the_page_it_is_on(
     assert sess(at).account is None
     assert [w for w in at.text_input if w.key == "login.name"]
     assert any("刚才的修改没有保存" in i.value for i in at.info)  # not lost silently
+
+
+def test_the_page_keeps_its_place_when_the_login_cookie_is_taken(
+    shared: None, other_store: Store
+) -> None:
+    """The script that fetches the login cookie is drawn on each run until the server has set
+    the cookie. Whether it is drawn or not, everything after it keeps its place: the page
+    shifting by that one element had the browser rebuild the item page's open blocks in the
+    middle of a run (a field the user was in, and the note beside it, replaced; seen on a busy
+    server, where the cookie comes a few runs late)."""
+    other_store.users.add("管理员", ADMIN, PASSWORD, by=COMMAND_LINE)
+    add_account(other_store, "填报人甲", FILLER, unit="某某市机关事务管理局")
+    at = _login(_open(), "填报人甲", ACCOUNT_PASSWORD)
+    code = sess(at).cookie_code
+    assert code, "a cookie is waiting to be taken"
+    before = _layout(at)
+    assert other_store.logins.bind_cookie(code) is not None
+    at.run()
+    assert not sess(at).cookie_code, "the cookie was taken"
+    assert _layout(at) == before
+
+
+def _layout(at: AppTest) -> tuple[int, int]:
+    """How many elements the main area has, and where its title is."""
+    kinds = [type(node).__name__ for node in at.main.children.values()]
+    return len(kinds), kinds.index("Title")

@@ -166,6 +166,15 @@ def cookie_script() -> None:
     browser has drawn its elements (Streamlit drops what it has not sent yet), and the cookie
     never came. So the setting script is drawn on every run, each time as a new element (the
     draw number), until the server has set the cookie (or the code has expired)."""
+    with st.empty():  # one slot, drawn or not: see below
+        _cookie_script()
+
+
+def _cookie_script() -> None:
+    # Everything below this slot keeps its place whether a script is drawn in it or not. The
+    # page shifting up by one element when the cookie was taken (a few runs late on a busy
+    # server) had Streamlit rebuild the item page's open blocks mid-run: a field the user had
+    # just gone back to, and the note beside it, were replaced.
     s = session()
     if s.cookie_action == "set" and s.cookie_code and s.login_id is not None:
         if _cookie_taken(s.login_id):
