@@ -71,12 +71,13 @@ def main() -> None:
         st.query_params["a"] = str(s.aid)
     notice = st.session_state.pop(routes.NOTICE, None)  # a refused link, a page not in the menu
     st.session_state[routes.SHOWN] = notice
-    if notice:
-        kind, text = notice
-        if kind == "error":
-            st.error(text, icon=":material/block:")
-        else:
-            st.info(text, icon=":material/info:")
+    with st.empty():  # one slot, shown or not: the page below must not move (signin.py)
+        if notice:
+            kind, text = notice
+            if kind == "error":
+                st.error(text, icon=":material/block:")
+            else:
+                st.info(text, icon=":material/info:")
     with st.sidebar:
         score_panel(page.url_path)
     page.run()
