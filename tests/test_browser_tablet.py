@@ -115,6 +115,11 @@ _SMALL = """([min, root]) => [...document.querySelectorAll(
 
 def _check_page(page, shots: Path, name: str, height: int) -> tuple[list, list]:
     _settle(page)
+    # Drawn: a chart or table still loading is a placeholder, not what the user will touch
+    # (CI, a busy machine: 汇总 at 390×844 was looked at as placeholders).
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT
+    )
     wait_still(page.locator('[data-testid="stMainBlockContainer"]'))
     page.screenshot(path=str(shots / f"{name}.png"))
     overflow, small = [], []
