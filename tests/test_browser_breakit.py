@@ -45,6 +45,28 @@ def _open_block(page, cid: str = "1.1") -> None:
     _settle(page)
 
 
+def _typed_as_the_login_ends(shared_app, browser, text: str, *, colleague: bool):
+    """填报人甲 (and, with ``colleague``, 填报人乙 in the same unit) signed in, 甲 typing
+    ``text`` into criterion 1.1's evidence, not left, as the server process stops; meanwhile
+    甲's password changes on another computer, which ends its logins. The caller starts the
+    server again."""
+    srv, store = shared_app
+    info = store.create_assessment(UNIT, "第一次自评")
+    first = make_account(store, "填报人甲", FILLER, unit=UNIT)
+    if colleague:
+        make_account(store, "填报人乙", FILLER, unit=UNIT)
+    page = open_page(browser, srv.url)
+    sign_in(page, "填报人甲")
+    page.goto(f"{srv.url}/item1?a={info.id}")
+    _settle(page)
+    _open_block(page)
+    _evidence(page).click()
+    page.keyboard.type(text)
+    srv.kill()
+    store.users.change_password(first.id, READY, "甲在别处改的新密码789")
+    return page, info, first
+
+
 def _sign_out(page) -> None:
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("button", name="登录", exact=True).wait_for()
@@ -58,18 +80,9 @@ def test_a_draft_typed_by_one_account_is_never_saved_as_the_next_account(shared_
     the same criterion: the text account 1 typed must not be put into the colleague's field
     and saved under the colleague's name."""
     srv, store = shared_app
-    info = store.create_assessment(UNIT, "第一次自评")
-    first = make_account(store, "填报人甲", FILLER, unit=UNIT)
-    make_account(store, "填报人乙", FILLER, unit=UNIT)
-    page = open_page(browser, srv.url)
-    sign_in(page, "填报人甲")
-    page.goto(f"{srv.url}/item1?a={info.id}")
-    _settle(page)
-    _open_block(page)
-    _evidence(page).click()
-    page.keyboard.type("甲的草稿，未保存")
-    srv.kill()
-    store.users.change_password(first.id, READY, "甲在别处改的新密码789")  # ends its logins
+    page, info, _ = _typed_as_the_login_ends(
+        shared_app, browser, "甲的草稿，未保存", colleague=True
+    )
     srv.start()
     # The page reconnects on its own: the login has ended, the sign-in form is shown.
     page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
@@ -95,18 +108,9 @@ def test_a_waiting_draft_is_not_put_into_the_next_accounts_page_without_a_reload
     """As above, without a reload: the sign-in leaves the tab on the same item page, and the
     tab's script still waits to put the draft back once the field is drawn."""
     srv, store = shared_app
-    info = store.create_assessment(UNIT, "第一次自评")
-    first = make_account(store, "填报人甲", FILLER, unit=UNIT)
-    make_account(store, "填报人乙", FILLER, unit=UNIT)
-    page = open_page(browser, srv.url)
-    sign_in(page, "填报人甲")
-    page.goto(f"{srv.url}/item1?a={info.id}")
-    _settle(page)
-    _open_block(page)
-    _evidence(page).click()
-    page.keyboard.type("甲的草稿，未保存")
-    srv.kill()
-    store.users.change_password(first.id, READY, "甲在别处改的新密码789")
+    page, info, _ = _typed_as_the_login_ends(
+        shared_app, browser, "甲的草稿，未保存", colleague=True
+    )
     srv.start()
     page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
     _settle(page)
@@ -128,17 +132,7 @@ def test_a_draft_is_still_saved_for_the_account_that_typed_it_after_it_signs_in_
     """The same story with the same account signing in again: its own text is put back and
     saved under its name (共享模式, signed in)."""
     srv, store = shared_app
-    info = store.create_assessment(UNIT, "第一次自评")
-    first = make_account(store, "填报人甲", FILLER, unit=UNIT)
-    page = open_page(browser, srv.url)
-    sign_in(page, "填报人甲")
-    page.goto(f"{srv.url}/item1?a={info.id}")
-    _settle(page)
-    _open_block(page)
-    _evidence(page).click()
-    page.keyboard.type("甲的草稿")
-    srv.kill()
-    store.users.change_password(first.id, READY, "甲在别处改的新密码789")
+    page, info, first = _typed_as_the_login_ends(shared_app, browser, "甲的草稿", colleague=False)
     store.users.change_password(first.id, "甲在别处改的新密码789", READY)
     srv.start()
     page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
