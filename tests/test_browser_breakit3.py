@@ -265,13 +265,12 @@ def test_server_killed_while_typing_evidence_then_block_closed(standalone_app, b
     page.context.close()
 
 
-def test_review_reason_two_reviewers_same_field(shared_app, browser) -> None:
-    """共享模式, two 评估组 accounts on the same criterion's 评审意见: the second (stale) one
-    typing does not silently overwrite the first one's saved reason."""
+def _two_reviewers_on_review(shared_app, browser):
+    """An assessment claiming every point, and two 评估组 accounts (评估甲, 评估乙) each on its
+    评审录入 page in a browser of its own."""
     srv, store = shared_app
-    rubric = load_rubric()
     aid = store.create_assessment(UNIT, "第一次自评").id
-    store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="张三")
+    store.replace_answers(aid, all_yes(load_rubric(), evidence="制度文件"), user="张三")
     make_account(store, "评估甲", REVIEWER, unit=UNIT)
     make_account(store, "评估乙", REVIEWER, unit=UNIT)
     a = signed_in_page(browser, srv.url, "评估甲")
@@ -280,6 +279,14 @@ def test_review_reason_two_reviewers_same_field(shared_app, browser) -> None:
         page.goto(f"{srv.url}/panel-review?a={aid}")
         page.get_by_role("heading", level=1, name="评审录入").wait_for()
         _settle(page)
+    return aid, a, b
+
+
+def test_review_reason_two_reviewers_same_field(shared_app, browser) -> None:
+    """共享模式, two 评估组 accounts on the same criterion's 评审意见: the second (stale) one
+    typing does not silently overwrite the first one's saved reason."""
+    _, store = shared_app
+    aid, a, b = _two_reviewers_on_review(shared_app, browser)
     site_a = a.locator(".st-key-rv-indicator-1").get_by_label("实地查看（选填）")
     site_b = b.locator(".st-key-rv-indicator-1").get_by_label("实地查看（选填）")
     site_a.fill("甲看过")
@@ -356,17 +363,7 @@ def test_review_reason_typed_then_quick_clicks_two_reviewers(shared_app, browser
     clicked (server stalled); a second reviewer, stale, types the same reason field: the first
     reason is saved and not silently overwritten."""
     srv, store = shared_app
-    rubric = load_rubric()
-    aid = store.create_assessment(UNIT, "第一次自评").id
-    store.replace_answers(aid, all_yes(rubric, evidence="制度文件"), user="张三")
-    make_account(store, "评估甲", REVIEWER, unit=UNIT)
-    make_account(store, "评估乙", REVIEWER, unit=UNIT)
-    a = signed_in_page(browser, srv.url, "评估甲")
-    b = signed_in_page(browser, srv.url, "评估乙")
-    for page in (a, b):
-        page.goto(f"{srv.url}/panel-review?a={aid}")
-        page.get_by_role("heading", level=1, name="评审录入").wait_for()
-        _settle(page)
+    aid, a, b = _two_reviewers_on_review(shared_app, browser)
     box1 = a.locator(".st-key-rv-indicator-1")
     box1.get_by_role("radio", name="不符合", exact=True).click()
     reason = box1.get_by_label(re.compile("与自评不同，必填"))
