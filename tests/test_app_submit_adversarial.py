@@ -16,7 +16,7 @@ def _texts(at: AppTest) -> str:
         e.value
         for kind in ("info", "success", "warning", "error", "markdown", "caption", "text", "code")
         for e in getattr(at, kind)
-    ) + " ".join(t.value or "" for t in at.text_area)
+    ) + " ".join(t.value or "" for t in [*at.text_area, *at.text_input])
 
 
 def test_evidence_typed_after_a_colleague_submitted_is_kept(
@@ -36,3 +36,26 @@ def test_evidence_typed_after_a_colleague_submitted_is_kept(
     texts = _texts(at)
     assert "未能保存" in texts
     assert typed in texts, "the typed evidence vanished"
+
+
+def test_evidence_and_note_typed_in_one_run_after_a_submission_are_both_given_back(
+    data_dir: Path, other_store: Store
+) -> None:
+    """Both fields of one criterion arrive in the same rerun (the user left the second field
+    while the first one's run was still going). The first refusal resets the criterion's
+    fields; the second field's text must be given back too, not skipped as already handled."""
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, "item1"), "1.1")
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    evidence = "《标准化试点工作方案》第二至五页"
+    note = "方案已由局长办公会审议通过"
+    at.text_area(key="ev.1.1").set_value(evidence)
+    at.text_input(key="note.1.1").set_value(note)
+    at = run(at)
+    saved = other_store.answers(aid).get("1.1")
+    assert saved is None or (saved.evidence, saved.note) == ("", "")
+    texts = _texts(at)
+    assert "未能保存" in texts
+    assert evidence in texts, "the typed evidence vanished"
+    assert note in texts, "the typed note vanished"

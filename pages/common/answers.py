@@ -298,14 +298,23 @@ class Sheet:
             s.seeded[key] = (saved.version, saved.cell)
 
     def _typed_back(self, change: Change) -> str:
-        """A refused change's typed text, for the notice: the field goes back to what is saved
-        (read-only now), so what the user typed is given back to copy, never dropped."""
-        typed = [
-            str(value)
-            for name, value in change.fields.items()
-            if name in self.texts.values() and str(value or "").strip()
-        ]
-        return "".join(f"。您填写的以下内容未保存，请复制留存：\n{t}" for t in typed)
+        """A refused change's typed text, for the notice: the cell's fields go back to what is
+        saved (read-only now), so what the user typed is given back to copy, never dropped.
+        That includes the cell's other text fields changed in the same run: the refusal
+        forgets them, so their own callbacks find nothing left to save."""
+        cid = change.criterion_id
+        typed = {
+            name: value for name, value in change.fields.items() if name in self.texts.values()
+        }
+        for widget, name in self.texts.items():
+            key = self.key(widget, cid)
+            if name in typed or key not in ss:
+                continue
+            base = (session().seeded.get(key) or self.saved(cid)[:2])[1]
+            if (ss[key] or "") != (getattr(base, name) or ""):
+                typed[name] = ss[key]
+        lines = [str(value) for value in typed.values() if str(value or "").strip()]
+        return "".join(f"。您填写的以下内容未保存，请复制留存：\n{t}" for t in lines)
 
     def _journal(self, change: Change, key: str) -> None:
         s = session()
