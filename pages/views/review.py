@@ -27,7 +27,7 @@ from jiguan.scoring import PARTIAL, answer_words
 from jiguan.sheet import SheetError, read_sheet_with_review, write_sheet
 from pages.common import access, answers, review_input, routes, state
 from pages.common.answers import VERDICTS
-from pages.common.cell_widgets import check_control, count_input, points_control
+from pages.common.cell_widgets import check_control, count_input, option_label, points_control
 from pages.common.review_input import REVIEW_URL, act
 from pages.common.session import session
 from pages.common.text import plain
@@ -60,7 +60,7 @@ def render() -> None:
     index = st.segmented_control(
         "评估项目",
         range(len(titles)),
-        format_func=titles.__getitem__,
+        format_func=lambda i: option_label(titles[i]),
         key="rv.item",
         on_change=_keep_item,
     )
