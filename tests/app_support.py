@@ -114,10 +114,11 @@ def indicator_score(at: AppTest, ind_id: int) -> str:
 
 
 def indicator_flags(at: AppTest, ind_id: int) -> str:
-    """The badge line under an indicator's text: its 评估方式 and its flags."""
+    """The badge line under an indicator's text: its 评估方式 and its flags (the tool's
+    evidence hint, in small print, follows it)."""
     values = [md.value for md in at.main.markdown]
     head = next(v for v in values if v.startswith(f"**指标 {ind_id}**"))
-    return head.rsplit("\n", 1)[-1]
+    return [line for line in head.split("\n") if not line.startswith(":small[")][-1]
 
 
 def item_metric(at: AppTest) -> str:

@@ -31,6 +31,14 @@ def app(data_dir: Path) -> AppTest:
     return create(start(data_dir))
 
 
+def test_an_indicator_shows_the_tools_evidence_hint_apart_from_the_rubric(app: AppTest) -> None:
+    goto(app, "item1")
+    head = next(md.value for md in app.main.markdown if md.value.startswith("**指标 1**"))
+    hint = head.split("\n")[-1]
+    assert hint.startswith(":small[:gray[参考佐证材料（本工具的建议，不属于评分标准）：")
+    assert "成立标准化试点领导小组的发文及文号；领导小组成员名单及职责分工" in hint
+
+
 def test_check_partial_and_count_update_indicator_item_total_and_flags(app: AppTest) -> None:
     goto(app, "item1")
     assert flagged_count(app) == 38

@@ -122,22 +122,24 @@ def _indicator_head(ind: Indicator) -> None:
     badges = " ".join([*methods, flag_badge_line(r.flags)])
     # No-break spaces: the score must not wrap "分" onto its own line.
     score_text = f"{points(r.score)}\u00a0/\u00a0{points(r.max)}\u00a0分"
-    # One row, two markdowns (not st.columns: three blocks more per indicator, ~10% of an
-    # item page's server time with the other cuts; bench/README.md).
+    lines = [f"{title}　{plain(text)}" if text else title, badges]
+    practice = is_practice(session().info)
+    if ind.guidance.evidence and not practice:
+        # no tool suggestion beside a practice's sample evidence (issue 26: trainees scored
+        # against the suggestion)
+        hint = "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
+        lines.append(f":small[:gray[{plain(hint)}]]")
+    # One row, two markdowns (not st.columns: three blocks more per indicator; the hint in
+    # the same markdown, not a caption: one element less; ~10% of an item page's server time
+    # with the other cuts; bench/README.md).
     with st.container(
         horizontal=True, wrap=False, horizontal_alignment="distribute", vertical_alignment="top"
     ):
-        st.markdown(f"{title}　{plain(text)}  \n{badges}" if text else f"{title}  \n{badges}")
+        st.markdown("  \n".join(lines))
         st.markdown(f"#### {score_text}", width="content")
     _rules_note(ind, result.criteria)
-    if is_practice(session().info):
-        # scored on the sample unit's own evidence, read-only and open; no tool suggestion
-        # beside it (issue 26: trainees scored against the suggestion)
+    if practice:  # scored on the sample unit's own evidence, read-only and open
         sample_evidence(ind)
-    elif ind.guidance.evidence:
-        st.caption(
-            "参考佐证材料（本工具的建议，不属于评分标准）：" + "；".join(ind.guidance.evidence)
-        )
 
 
 def _rules_note(ind: Indicator, earned: dict[str, float]) -> None:
