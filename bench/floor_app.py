@@ -3,7 +3,8 @@
 bench_app.py runs it as the "app" (``--app-script bench/floor_app.py``) against the empty app.
 The app's item-1 page draws 96 elements and blocks for a 填报人 (counted with AppTest on
 2026-12-05: 33 blocks, 5 segmented controls, 7 sidebar page links, 12 fragments, a style and a
-script element); this draws 93 of the same kinds in the same nesting, with fixed texts and no
+script element; 91 since each indicator's evidence hint joined its head's markdown); this
+draws the same kinds in the same nesting, with fixed texts and no
 database, scoring or session logic. Whatever this page costs
 is what Streamlit itself charges for drawing that page; the app cannot go below it without
 drawing less. An answer reruns the box's fragment and the sidebar totals, as the app does.
@@ -40,14 +41,15 @@ def box(cid: str) -> None:
     with st.container(horizontal=True, wrap=False, horizontal_alignment="distribute"):
         st.markdown(
             f"**指标 {cid}**　明确了标准化试点领导机构及职责，得 2 分。  \n:blue-badge[查看文件]"
+            "  \n:small[:gray[参考佐证材料（本工具的建议，不属于评分标准）：成立标准化试点"
+            "领导小组的发文及文号]]"
         )
         st.markdown("#### 0\u00a0/\u00a02\u00a0分", width="content")
-    st.caption("参考佐证材料（本工具的建议，不属于评分标准）：成立标准化试点领导小组的发文及文号")
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.segmented_control(
             "评定（满分 2 分）",
             OPTIONS,
-            format_func=LABELS.__getitem__,
+            format_func=lambda o: " " + LABELS[o],  # as the app's option_label
             required=True,
             key=f"ans.{cid}",
             on_change=answered,
