@@ -149,3 +149,27 @@ def test_a_file_picked_after_the_item_was_verified_is_said_refused(
     expect(page.get_by_text("已核验：完成佐证文件只读")).to_be_visible()
     assert store.rectification.items(aid)[0].files == ()
     expect(page.get_by_text("完成佐证文件不能再上传")).to_be_visible()
+
+
+def test_a_colleagues_save_shows_on_an_open_ledger_and_keeps_what_is_typed(
+    standalone_app: tuple[AppServer, Store], browser: object
+) -> None:
+    """Two people on one 整改台账: a colleague saves the item while this tab is typing its
+    整改措施. Like the item pages, the open ledger hears of it by itself (the sidebar's poll),
+    says so on the item, and the text being typed stays in the field, unsaved and unchanged."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/rectification?a={aid}")
+    _settle(page)
+    typed = "修订议事规则并于六月底前印发"
+    page.get_by_label("整改措施").fill(typed)
+    item = store.rectification.items(aid)[0]
+    store.rectification.update(
+        item.id, {"owner": "王五"}, expected_version=item.version, user="同事"
+    )
+    expect(page.get_by_text("同事 已保存了新的内容")).to_be_visible(timeout=15_000)
+    assert page.get_by_label("整改措施").input_value() == typed
+    assert store.rectification.items(aid)[0].measures != typed

@@ -11,6 +11,7 @@ from jiguan.format import today
 from jiguan.rectification import RectificationItem, counts
 from jiguan.store import AssessmentInfo, StoreError, StoreUnavailable
 from pages.common import access, routes, state
+from pages.common.session import session
 from pages.common.training_ui import is_practice
 
 RECTIFY_URL = routes.RECTIFY_URL  # 整改台账
@@ -39,6 +40,26 @@ def items(info: AssessmentInfo) -> list[RectificationItem] | None:
     except StoreError:
         pass
     return None
+
+
+def _fingerprint(items: list[RectificationItem]) -> tuple[tuple[int, int, tuple[int, ...]], ...]:
+    return tuple((i.id, i.version, tuple(f.id for f in i.files)) for i in items)
+
+
+def drawn(aid: int, items: list[RectificationItem]) -> None:
+    """The ledger page drew ``items``: what the poll compares against."""
+    session().ledger_drawn = (aid, _fingerprint(items))
+
+
+def changed_since_drawn() -> bool:
+    """For the sidebar's poll: has anyone saved to the open ledger since this browser drew it?
+    (Its saves do not move the assessment's change time, which the poll watches.) Store
+    errors reach the caller."""
+    s = session()
+    seen = s.ledger_drawn
+    if s.shown_page != RECTIFY_URL or s.aid is None or seen is None or seen[0] != s.aid:
+        return False
+    return _fingerprint(state.get_store().rectification.items(s.aid)) != seen[1]
 
 
 def open_and_overdue(info: AssessmentInfo | None) -> tuple[int, int]:

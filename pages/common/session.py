@@ -117,6 +117,10 @@ class Session:
     # pages/common/answers.py) and an indicator to scroll to once.
     shown_page: str = ""
 
+    # The 整改台账 as this browser last drew it: (assessment, each item's id, version and
+    # files), for the poll to hear of a colleague's save (pages/common/rectify_input.py).
+    ledger_drawn: tuple[int, tuple[tuple[int, int, tuple[int, ...]], ...]] | None = None
+
     # Page-local UI state.
     home_action: tuple[str, int] | None = None
     home_msg: tuple[str, str] | None = None

@@ -184,8 +184,8 @@ def _poll() -> None:
     if stamp is None:  # purged meanwhile; the next full run says so
         return
     if stamp == s.seen_stamp:
-        if _review_moved():
-            _rerun_app()  # the review page reloads its verdicts (review_input.load)
+        if _moved_elsewhere():
+            _rerun_app()  # the page reloads what moved (review_input.load, the ledger's items)
         return
     was = _standing()
     changed = state.load(s, state.get_store(), s.aid)
@@ -210,10 +210,11 @@ def _rerun_app() -> None:
     st.rerun(scope="app")
 
 
-def _review_moved() -> bool:
-    """On 评审录入: has a colleague saved a verdict since this browser loaded the review?"""
+def _moved_elsewhere() -> bool:
+    """On 评审录入 or the 整改台账: has a colleague saved there since this browser drew it?
+    (Verdicts and ledger items do not move the assessment's change time.)"""
     try:
-        return review_input.changed_since_loaded()
+        return review_input.changed_since_loaded() or rectify_input.changed_since_drawn()
     except StoreUnavailable:
         state.saving().outage.fail()
     except StoreError:

@@ -40,7 +40,7 @@ from jiguan.store import (
     StoreError,
     StoreUnavailable,
 )
-from pages.common import access, state
+from pages.common import access, rectify_input, state
 from pages.common.text import plain
 from pages.common.training_ui import is_practice
 from pages.common.ui import badge, banners, require_assessment
@@ -415,6 +415,7 @@ def render() -> None:
             store.rectification.sync(info.id, user=state.who())
         items = store.rectification.items(info.id)
         review = store.reviews.get(info.id)
+        rectify_input.drawn(info.id, items)
     except StoreUnavailable as exc:
         state.saving().outage.fail()
         st.error(f"读取整改台账失败：{plain(str(exc))}", icon=":material/error:")
