@@ -357,6 +357,31 @@ def test_a_reviewers_reason_typed_when_the_server_restarts_is_saved_as_the_revie
     assert [e.changed_by for e in store.reviews.history(info.id, "1.1")] == ["评估组甲"]
 
 
+def test_text_being_typed_when_the_poll_locks_the_page_is_shown_not_dropped(
+    standalone_app, browser
+):
+    """Evidence being typed (not yet sent) when the poll brings in a colleague's 提交自评: the
+    field is drawn read-only without the text. The page says it was not saved and shows what
+    was typed, to copy — and again after a reload. (Found by a break-it pass.)"""
+    srv, store = standalone_app
+    info = store.create_assessment(UNIT, "第一次自评")
+    page = open_page(browser, f"{srv.url}/item1?a={info.id}")
+    _open_block(page)
+    _evidence(page).click()
+    page.keyboard.type("正在输入的佐证")
+    store.submissions.submit(info.id, user="同事", filled_by="张三", leader="李四")
+    expect(_evidence(page)).to_be_disabled(timeout=20_000)
+    note = page.locator(".jiguan-draft-note")
+    expect(note).to_contain_text("未能保存")
+    expect(note).to_contain_text("正在输入的佐证")
+    page.reload()
+    _settle(page)
+    _open_block(page)
+    expect(page.locator(".jiguan-draft-note")).to_contain_text("正在输入的佐证")
+    saved = store.answers(info.id).get("1.1")
+    assert saved is None or saved.evidence == "", saved
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="click-hold (connection.js) and the toggle's press handling: of two held clicks "

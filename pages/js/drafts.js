@@ -104,6 +104,7 @@
   // blur (of a field now disabled, on a socket no longer open) sends nothing.
   document.addEventListener("blur", (event) => {
     const key = keyOf(event.target);
+    // (disabled: the connection went, or a run drew the field read-only: nothing is sent)
     if (!key || down || event.target.disabled) return;
     if (socket && socket.readyState !== WebSocket.OPEN) return;
     left.add(key);
@@ -196,6 +197,22 @@
       }
     }
   };
+  // A field being typed into that a run has just drawn disabled (a colleague submitted and the
+  // poll brought it in): the unsent text cannot go in. Say so and show it, to copy; the draft
+  // stays, so a reload says it again.
+  const lockedNow = () => {
+    if (down) return;  // fields are disabled while the connection is away: not locked
+    for (const key of pendingKeys()) {
+      const field = document.querySelector(
+        `.${CSS.escape(key)} textarea, .${CSS.escape(key)} input`);
+      if (!field || keyOf(field) !== key || !field.disabled) continue;
+      const draft = load(key);
+      // (It may still show the text for a moment: a disabled field cannot send it either way.)
+      if (draft !== null && draft.text !== draft.base) {
+        lockedNote(field, draft);
+      }
+    }
+  };
   window.__jiguanDraftsSignedIn = () => { waiting = new Set(pendingKeys()); };
   const app = () => document.querySelector('[data-testid="stApp"]');
   let shown = app()?.dataset.testConnectionState;
@@ -219,6 +236,7 @@
       showingSince.clear();
     }
     if (waiting.size) restore();  // drawn now, or later (an evidence block opened)
+    if (state() === "notRunning" && records.some((r) => r.oldValue === "running")) lockedNow();
   }).observe(document.body, {
     childList: true, subtree: true,
     attributeFilter: ["data-test-script-state", "data-test-connection-state"],
