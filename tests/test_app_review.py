@@ -114,3 +114,23 @@ def test_progress_across_rounds(app: AppTest, other_store: Store) -> None:
     assert list(totals["轮次"]) == ["第一次自评", "第二次自评"]
     assert list(totals["总分"]) == [100, 98]
     assert any("回落的指标（1）" in h.value for h in app.subheader)
+
+
+def test_a_reason_refused_as_the_reviewer_switches_item_is_given_back_there(
+    app: AppTest, other_store: Store
+) -> None:
+    """A colleague finalised (定稿) meanwhile; this reviewer's 评审意见 on 1.1 and the switch to
+    item 二 arrive in one run: the reason is refused and shown, as typed, on the item now
+    shown (it would otherwise wait, unseen, under item 一)."""
+    aid = sess(app).aid
+    app.button(key="rv.adopt").click()
+    run(app)
+    reviews = other_store.reviews
+    reviews.update_details(aid, user="审", reviewers="王五、赵六", review_date="2026-12-01")
+    reviews.finalise(aid, user="审")
+    app.text_area(key="rv.reason.1.1").set_value("现场未见文件")
+    app.button_group(key="rv.item").set_value(1)
+    run(app)
+    assert [c.value for c in app.code] == ["现场未见文件"]
+    assert any("在「评审录入」评分项 1.1" in m.value for m in app.markdown)
+    assert reviews.verdicts(aid)["1.1"].verdict.reason != "现场未见文件"

@@ -59,3 +59,55 @@ def test_evidence_and_note_typed_in_one_run_after_a_submission_are_both_given_ba
     assert "未能保存" in texts
     assert evidence in texts, "the typed evidence vanished"
     assert note in texts, "the typed note vanished"
+
+
+def _given_back(at: AppTest) -> list[str]:
+    return [c.value for c in at.code]
+
+
+def test_text_given_back_is_shown_exactly_as_typed_under_its_fields_name(
+    data_dir: Path, other_store: Store
+) -> None:
+    """Entities, markup and indentation come back as typed (a block to copy, not markdown)."""
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, "item1"), "1.1")
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    typed = "A&amp;B &lt;文号&gt; **粗**\n    缩进的第二行"
+    at.text_input(key="note.1.1").set_value(typed)
+    at = run(at)
+    assert _given_back(at) == [typed]
+    assert "备注" in [c.value for c in at.caption]
+    assert not any("。。" in e.value for e in at.error)
+
+
+def test_a_typed_count_refused_with_the_evidence_is_given_back(
+    data_dir: Path, other_store: Store
+) -> None:
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, "item3"), "17.1")
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at.number_input(key="ans.17.1").set_value(7)
+    at.text_area(key="ev.17.1").set_value("七项标准的清单")
+    at = run(at)
+    assert sorted(_given_back(at)) == ["7", "七项标准的清单"]
+    assert {"数量", "佐证材料"} <= {c.value for c in at.caption}
+
+
+def test_text_refused_as_the_user_leaves_is_given_back_on_the_page_they_land_on(
+    data_dir: Path, other_store: Store
+) -> None:
+    """The evidence's blur and a sidebar link in the same run: the refusal is said on the next
+    page, with the text, until the user closes it; back on the item it is there too."""
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, "item1"), "1.1")
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at.text_area(key="ev.1.1").set_value("离开前输入的佐证")
+    at = goto(at, "item2")
+    assert _given_back(at) == ["离开前输入的佐证"]
+    assert any("在「一、组织管理」评分项 1.1" in m.value for m in at.markdown)
+    at.button(key="close-given-back.1.1").click()
+    at = run(at)
+    assert _given_back(at) == []

@@ -55,6 +55,14 @@ from pages.common.session import PREFIX, TextConflict, session
 
 UNANSWERED = "none"  # the 未评 option of a check criterion's control
 CHECK_OPTIONS = ("yes", "partial", "no", UNANSWERED)
+# What a refused change's typed fields are called where they are given back (`Sheet._refused`).
+TYPED_LABELS = {
+    "evidence": "佐证材料",
+    "note": "备注",
+    "reason": "评审意见",
+    "site_note": "实地查看",
+    "value": "数量",
+}
 CHECK_LABELS = {"yes": "符合", "partial": "部分符合", "no": "不符合", UNANSWERED: "未评"}
 CLICKS = ("ans", "pts")  # a check criterion's controls: re-seeded at once when saved elsewhere
 MULTILINE = frozenset({"evidence", "reason"})  # text areas (the others are one line)
@@ -282,39 +290,54 @@ class Sheet:
             self._conflict(change, exc, key)
             return
         except AccessDenied as exc:  # read-only here: not "gone"
-            s.notices[slot] = ("error", f"未能保存：{exc}{self._typed_back(change)}")
-            self.forget(cid)
+            self._refused(change, str(exc))
             return
         except NotFoundError as exc:
             s.gone = f"这份自评已不存在（{exc}），您的修改未保存。"
             return
         except StoreError as exc:
-            s.notices[slot] = ("error", f"未能保存：{exc}{self._typed_back(change)}")
-            self.forget(cid)
+            self._refused(change, str(exc))
             return
         self.take(cid, saved)
         s.text_conflicts.pop(slot, None)
         if key and key in ss:
             s.seeded[key] = (saved.version, saved.cell)
 
-    def _typed_back(self, change: Change) -> str:
-        """A refused change's typed text, for the notice: the cell's fields go back to what is
-        saved (read-only now), so what the user typed is given back to copy, never dropped.
-        That includes the cell's other text fields changed in the same run: the refusal
-        forgets them, so their own callbacks find nothing left to save."""
+    def _refused(self, change: Change, why: str) -> None:
+        """A refused change: say why; the cell's fields go back to what is saved (read-only
+        now, or the value was refused), so what the user typed is given back to copy, exactly
+        as typed and kept until they close it (`ui.given_back`), never dropped."""
+        s = session()
+        cid, slot = change.criterion_id, self.slot(change.criterion_id)
+        s.notices[slot] = ("error", f"未能保存：{why.rstrip('。')}。")
+        back = self._typed_back(change)
+        if back:
+            kept = dict(s.given_back.get(slot, [])) | dict(back)
+            order = list(TYPED_LABELS.values())  # the fields' order on the page
+            s.given_back[slot] = sorted(kept.items(), key=lambda kv: order.index(kv[0]))
+        self.forget(cid)
+
+    def _typed_back(self, change: Change) -> list[tuple[str, str]]:
+        """(label, text) of each typed field of the refused change's cell: the change's own,
+        and the cell's other typed fields changed in the same run (the refusal forgets them,
+        so their own callbacks find nothing left to save)."""
         cid = change.criterion_id
-        typed = {
-            name: value for name, value in change.fields.items() if name in self.texts.values()
-        }
-        for widget, name in self.texts.items():
+        widgets = dict(self.texts)
+        if state.get_rubric().criteria[cid].kind == "count":
+            widgets["ans"] = "value"  # a typed number
+        typed = {name: value for name, value in change.fields.items() if name in widgets.values()}
+        for widget, name in widgets.items():
             key = self.key(widget, cid)
             if name in typed or key not in ss:
                 continue
             base = (session().seeded.get(key) or self.saved(cid)[:2])[1]
             if (ss[key] or "") != (getattr(base, name) or ""):
                 typed[name] = ss[key]
-        lines = [str(value) for value in typed.values() if str(value or "").strip()]
-        return "".join(f"。您填写的以下内容未保存，请复制留存：\n{t}" for t in lines)
+        return [
+            (TYPED_LABELS[name], str(value))
+            for name, value in typed.items()
+            if value is not None and str(value).strip()
+        ]
 
     def _journal(self, change: Change, key: str) -> None:
         s = session()

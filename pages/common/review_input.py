@@ -9,12 +9,12 @@ import streamlit as st
 
 from jiguan.review import Verdict, compare_review
 from jiguan.store import StoreError, StoreUnavailable
-from pages.common import state
+from pages.common import routes, state
 from pages.common.answers import VERDICTS
 from pages.common.session import session
 
 ss = st.session_state
-REVIEW_URL = "panel-review"  # 评审录入 (pages/common/routes.py)
+REVIEW_URL = routes.REVIEW_URL  # 评审录入
 
 
 def load() -> None:

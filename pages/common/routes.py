@@ -93,10 +93,11 @@ TRAINING_ROUTES = (
 
 OVERVIEW_URL = "overview"
 RECTIFY_URL = "rectification"
+REVIEW_URL = "panel-review"  # 评审录入
 RECTIFY_ROUTE = Route(RECTIFY_URL, "整改台账", ":material/assignment_turned_in:")
 REVIEW_ROUTES = (
     Route(OVERVIEW_URL, "总览", ":material/dashboard:"),
-    Route("panel-review", "评审录入", ":material/rate_review:"),
+    Route(REVIEW_URL, "评审录入", ":material/rate_review:"),
     Route("review-comparison", "评审对照", ":material/compare_arrows:"),
     RECTIFY_ROUTE,
     Route("round-progress", "历轮进展", ":material/trending_up:"),

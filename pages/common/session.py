@@ -82,6 +82,9 @@ class Session:
     # Messages per cell slot ("1.1"; a verdict "rv.1.1"): (kind, text); typed-field
     # conflicts; what others just changed.
     notices: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Per cell slot: the typed texts a refused save gave back, (label, text), until closed.
+    given_back: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    given_back_seen: set[tuple[str, str]] = field(default_factory=set)  # (slot, page) scrolled to
     text_conflicts: dict[str, TextConflict] = field(default_factory=dict)
     remote_notice: str = ""
     gone: str = ""  # the assessment was deleted or purged while this tab was open

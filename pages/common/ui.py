@@ -7,6 +7,7 @@ import hashlib
 import streamlit as st
 
 from jiguan.accounts import REVIEWER
+from jiguan.cells import VERDICT
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, Answer, answer_words
 from jiguan.store import AssessmentInfo
@@ -54,7 +55,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
 [class*="st-key-evidence-upload-"] [data-testid="stFileChips"],
 [class*="st-key-evidence-upload-"] [data-testid="stFileChips"] > div {
   height: auto !important; min-height: 0 !important; }
-[class*="st-key-indicator-"] { scroll-margin-top: 4.5rem; }
+[class*="st-key-indicator-"], [class*="st-key-given-back-"] { scroll-margin-top: 4.5rem; }
 /* Tables read on a projector: body-size text that wraps, numbers on one line. */
 [data-testid="stTable"] table { font-size: 1rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal; }
@@ -224,8 +225,56 @@ def banners() -> None:
         _banners()
 
 
+def given_back(slot: str, *, away: bool = False) -> None:
+    """The texts a refused save of the cell ``slot`` gave back: each exactly as typed, in a
+    block with a copy button, under the name of its field, until the user closes them.
+    ``away``: drawn in the banners of another page than the cell's (the user left by a link
+    before the refusal showed)."""
+    texts = session().given_back.get(slot)
+    if not texts:
+        return
+    with st.container(border=True, key=f"given-back-{slot.replace('.', '-')}"):
+        cid = slot.removeprefix(PREFIX[VERDICT])
+        where = f"在「{_page_title(slot)}」评分项 {cid} " if away else ""
+        st.markdown(f":red[**您{where}填写的以下内容未能保存，请复制留存：**]")
+        for label, text in texts:
+            st.caption(label)
+            st.code(text, language=None, wrap_lines=True)
+        st.button(
+            "已留存，不再显示",
+            key=f"close-given-back.{slot}",
+            on_click=_close_given_back,
+            args=(slot,),
+            type="tertiary",
+        )
+
+
+def _close_given_back(slot: str) -> None:
+    session().given_back.pop(slot, None)
+
+
+def _page_of(slot: str) -> str:
+    """The page that draws the cell ``slot`` (and its given-back texts)."""
+    if slot.startswith(PREFIX[VERDICT]):
+        return routes.REVIEW_URL
+    rubric = state.get_rubric()
+    item, _ = rubric.place_of[rubric.criteria[slot].indicator_id]
+    return routes.item_url(rubric.items.index(item))
+
+
+def _page_title(slot: str) -> str:
+    rubric = state.get_rubric()
+    return routes.title(rubric, _page_of(slot))
+
+
 def _banners() -> None:
     s = session()
+    for slot in list(s.given_back):
+        if _page_of(slot) != s.shown_page:
+            given_back(slot, away=True)
+            if (slot, s.shown_page) not in s.given_back_seen:  # in view once, not each run
+                s.given_back_seen.add((slot, s.shown_page))
+                scroll_to(f"given-back-{slot.replace('.', '-')}")
     if state.saving().outage.down or s.journaled:
         waiting = state.saving().journal.pending(s.aid) if s.aid is not None else []
         since = state.saving().outage.down_since or (waiting[0].change.made_at if waiting else None)

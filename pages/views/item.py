@@ -28,6 +28,7 @@ from pages.common.ui import (
     banners,
     conflict_box,
     flag_badge_line,
+    given_back,
     page_total,
     read_only_note,
     require_assessment,
@@ -172,6 +173,7 @@ def _criterion(
         (st.warning if kind == "warning" else st.error)(
             plain(message), icon=":material/sync_problem:"
         )
+    given_back(ANSWERS.slot(cid))
     if len(ind.criteria) > 1:
         st.markdown(f":gray[{cid}]　{plain(criterion.text)}")
     on_change = partial(ANSWERS.on_change, in_fragment=in_fragment)

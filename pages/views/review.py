@@ -31,7 +31,14 @@ from pages.common.cell_widgets import check_control, count_input, option_label, 
 from pages.common.review_input import REVIEW_URL, act
 from pages.common.session import session
 from pages.common.text import plain
-from pages.common.ui import badge, banners, conflict_box, require_assessment, stale_note
+from pages.common.ui import (
+    badge,
+    banners,
+    conflict_box,
+    given_back,
+    require_assessment,
+    stale_note,
+)
 
 ss = st.session_state
 
@@ -65,6 +72,17 @@ def render() -> None:
         on_change=_keep_item,
     )
     index = 0 if index is None else index
+    shown = {
+        c.id
+        for content in rubric.items[index].contents
+        for i in content.indicators
+        for c in i.criteria
+    }
+    with st.container():  # one slot, drawn empty too: it never moves what follows
+        for slot in list(s.given_back):  # refused as the reviewer switched item: said here
+            cid = slot.removeprefix(VERDICTS.slot(""))
+            if slot.startswith(VERDICTS.slot("")) and cid not in shown:
+                given_back(slot, away=True)
     for content in rubric.items[index].contents:
         st.subheader(content.name, divider="gray")
         for ind in content.indicators:
@@ -209,6 +227,7 @@ def _criterion(criterion: Criterion, ind: Indicator, final: bool) -> None:
         (st.warning if notice[0] == "warning" else st.error)(
             plain(notice[1]), icon=":material/sync_problem:"
         )
+    given_back(VERDICTS.slot(cid))
     st.markdown(
         badge(
             f"单位自评：{answer_words(criterion, claim)}",
