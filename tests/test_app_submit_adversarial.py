@@ -19,14 +19,20 @@ def _texts(at: AppTest) -> str:
     ) + " ".join(t.value or "" for t in [*at.text_area, *at.text_input])
 
 
+def _submitted_meanwhile(other_store: Store, page: str, cid: str) -> tuple[AppTest, int]:
+    """A tab on ``page`` with ``cid``'s evidence block open; a colleague submits from another
+    browser before this tab's poll has seen it."""
+    at = create(start())
+    aid = sess(at).aid
+    at = open_evidence(goto(at, page), cid)
+    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    return at, aid
+
+
 def test_evidence_typed_after_a_colleague_submitted_is_kept(
     data_dir: Path, other_store: Store
 ) -> None:
-    at = create(start())
-    aid = sess(at).aid
-    at = open_evidence(goto(at, "item1"), "1.1")
-    # a colleague submits from another browser before this tab's poll has seen it
-    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at, aid = _submitted_meanwhile(other_store, "item1", "1.1")
     typed = "《标准化试点工作方案》（某机关发〔2026〕3号）第二至五页"
     at.text_area(key="ev.1.1").set_value(typed)
     at = run(at)
@@ -44,10 +50,7 @@ def test_evidence_and_note_typed_in_one_run_after_a_submission_are_both_given_ba
     """Both fields of one criterion arrive in the same rerun (the user left the second field
     while the first one's run was still going). The first refusal resets the criterion's
     fields; the second field's text must be given back too, not skipped as already handled."""
-    at = create(start())
-    aid = sess(at).aid
-    at = open_evidence(goto(at, "item1"), "1.1")
-    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at, aid = _submitted_meanwhile(other_store, "item1", "1.1")
     evidence = "《标准化试点工作方案》第二至五页"
     note = "方案已由局长办公会审议通过"
     at.text_area(key="ev.1.1").set_value(evidence)
@@ -69,14 +72,12 @@ def test_text_given_back_is_shown_exactly_as_typed_under_its_fields_name(
     data_dir: Path, other_store: Store
 ) -> None:
     """Entities, markup and indentation come back as typed (a block to copy, not markdown)."""
-    at = create(start())
-    aid = sess(at).aid
-    at = open_evidence(goto(at, "item1"), "1.1")
-    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at, aid = _submitted_meanwhile(other_store, "item1", "1.1")
     typed = "A&amp;B &lt;文号&gt; **粗**\n    缩进的第二行"
     at.text_input(key="note.1.1").set_value(typed)
     at = run(at)
     assert _given_back(at) == [typed]
+    assert other_store.answers(aid).get("1.1") is None
     assert "备注" in [c.value for c in at.caption]
     assert not any("。。" in e.value for e in at.error)
 
@@ -84,14 +85,12 @@ def test_text_given_back_is_shown_exactly_as_typed_under_its_fields_name(
 def test_a_typed_count_refused_with_the_evidence_is_given_back(
     data_dir: Path, other_store: Store
 ) -> None:
-    at = create(start())
-    aid = sess(at).aid
-    at = open_evidence(goto(at, "item3"), "17.1")
-    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at, aid = _submitted_meanwhile(other_store, "item3", "17.1")
     at.number_input(key="ans.17.1").set_value(7)
     at.text_area(key="ev.17.1").set_value("七项标准的清单")
     at = run(at)
     assert sorted(_given_back(at)) == ["7", "七项标准的清单"]
+    assert other_store.answers(aid).get("17.1") is None
     assert {"数量", "佐证材料"} <= {c.value for c in at.caption}
 
 
@@ -100,14 +99,14 @@ def test_text_refused_as_the_user_leaves_is_given_back_on_the_page_they_land_on(
 ) -> None:
     """The evidence's blur and a sidebar link in the same run: the refusal is said on the next
     page, with the text, until the user closes it; back on the item it is there too."""
-    at = create(start())
-    aid = sess(at).aid
-    at = open_evidence(goto(at, "item1"), "1.1")
-    other_store.submissions.submit(aid, user="同事", filled_by="同事", leader="局长")
+    at, aid = _submitted_meanwhile(other_store, "item1", "1.1")
     at.text_area(key="ev.1.1").set_value("离开前输入的佐证")
     at = goto(at, "item2")
+    assert other_store.answers(aid).get("1.1") is None
     assert _given_back(at) == ["离开前输入的佐证"]
     assert any("在「一、组织管理」评分项 1.1" in m.value for m in at.markdown)
+    at = goto(at, "item1")
+    assert _given_back(at) == ["离开前输入的佐证"]
     at.button(key="close-given-back.1.1").click()
     at = run(at)
     assert _given_back(at) == []
