@@ -15,6 +15,17 @@ from tests.browser_support import TIMEOUT, VIEWPORT, AppServer, _settle
 pytestmark = pytest.mark.browser
 
 
+def _ledger_open(srv: AppServer, store: Store, browser: object) -> tuple[object, int]:
+    """甲局's assessment with 3.1 lost (one 整改事项), its 整改台账 open in a new page."""
+    aid = store.create_assessment("甲局", "2026年").id
+    store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/rectification?a={aid}")
+    _settle(page)
+    return page, aid
+
+
 def test_text_typed_in_an_item_then_a_link_clicked_is_not_lost(
     standalone_app: tuple[AppServer, Store], browser: object
 ) -> None:
@@ -22,12 +33,7 @@ def test_text_typed_in_an_item_then_a_link_clicked_is_not_lost(
     before that asks first (pages/js/unsaved_forms.js): 取消 stays with the text in place;
     确定 leaves, as the user chose."""
     srv, store = standalone_app
-    aid = store.create_assessment("甲局", "2026年").id
-    store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/rectification?a={aid}")
-    _settle(page)
+    page, aid = _ledger_open(srv, store, browser)
     measures = page.get_by_label("整改措施")
     measures.click()
     typed = "修订议事规则并于六月底前印发"
@@ -101,12 +107,7 @@ def test_typed_then_server_restarted_then_saved(
     """The server process dies while a user is typing in an item's form; once it is back, 保存
     saves what they typed."""
     srv, store = standalone_app
-    aid = store.create_assessment("甲局", "2026年").id
-    store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/rectification?a={aid}")
-    _settle(page)
+    page, aid = _ledger_open(srv, store, browser)
     typed = "重新修订车辆管理办法"
     page.get_by_label("整改措施").fill(typed)
     srv.kill()
@@ -158,12 +159,7 @@ def test_a_colleagues_save_shows_on_an_open_ledger_and_keeps_what_is_typed(
     整改措施. Like the item pages, the open ledger hears of it by itself (the sidebar's poll),
     says so on the item, and the text being typed stays in the field, unsaved and unchanged."""
     srv, store = standalone_app
-    aid = store.create_assessment("甲局", "2026年").id
-    store.save_answer(aid, "3.1", Answer("no"), expected_version=0, user="x")
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/rectification?a={aid}")
-    _settle(page)
+    page, aid = _ledger_open(srv, store, browser)
     typed = "修订议事规则并于六月底前印发"
     page.get_by_label("整改措施").fill(typed)
     item = store.rectification.items(aid)[0]
