@@ -233,7 +233,7 @@ def given_back(slot: str, *, away: bool = False) -> None:
     texts = session().given_back.get(slot)
     if not texts:
         return
-    with st.container(border=True, key=f"given-back-{slot.replace('.', '-')}"):
+    with st.container(border=True, key=_given_back_key(slot)):
         cid = slot.removeprefix(PREFIX[VERDICT])
         where = f"在「{_page_title(slot)}」评分项 {cid} " if away else ""
         st.markdown(f":red[**您{where}填写的以下内容未能保存，请复制留存：**]")
@@ -247,6 +247,10 @@ def given_back(slot: str, *, away: bool = False) -> None:
             args=(slot,),
             type="tertiary",
         )
+
+
+def _given_back_key(slot: str) -> str:
+    return f"given-back-{slot.replace('.', '-')}"
 
 
 def _close_given_back(slot: str) -> None:
@@ -274,7 +278,7 @@ def _banners() -> None:
             given_back(slot, away=True)
             if (slot, s.shown_page) not in s.given_back_seen:  # in view once, not each run
                 s.given_back_seen.add((slot, s.shown_page))
-                scroll_to(f"given-back-{slot.replace('.', '-')}")
+                scroll_to(_given_back_key(slot))
     if state.saving().outage.down or s.journaled:
         waiting = state.saving().journal.pending(s.aid) if s.aid is not None else []
         since = state.saving().outage.down_since or (waiting[0].change.made_at if waiting else None)
