@@ -384,13 +384,6 @@ def test_text_being_typed_when_the_poll_locks_the_page_is_shown_not_dropped(
     assert saved is None or saved.evidence == "", saved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drafts.js drops a left field's draft once its message is on the open socket; a "
-    "stalled server that is then killed never processed it (break-it finding; the proposed "
-    "fix, keeping sent drafts until a run begun after the send has ended, is in the closing "
-    "note of 2026-12-05)",
-)
 def test_a_field_left_while_the_server_is_stalled_survives_its_crash(standalone_app, browser):
     """The server hangs (SIGSTOP); evidence typed, then the note (the evidence left: sent on the
     still-open socket), typed; the hung process is killed and started again. The note (still

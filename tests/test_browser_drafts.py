@@ -4,6 +4,9 @@ was typed without a word (the page came back from a new session, drawn from what
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from playwright.sync_api import expect
 
@@ -64,6 +67,7 @@ def test_text_left_before_the_restart_is_not_saved_again(
     page, field = _typing_in_evidence(srv, browser, aid)
     page.locator("h1").click()  # left: sent and saved
     assert wait_until(lambda: _evidence(store, aid) == TYPED)
+    _settle(page)  # the save's run has ended in the page too
     _restart(srv, page)
     expect(field).to_have_value(TYPED)
     page.wait_for_timeout(1000)
@@ -91,3 +95,55 @@ def test_a_colleagues_change_meanwhile_is_not_overwritten_unseen(
     assert _evidence(store, aid) == colleague  # not yet: the user sees it first
     page.locator("h1").click()
     assert wait_until(lambda: _evidence(store, aid) == TYPED), _evidence(store, aid)
+
+
+def _drafts(page) -> list[str]:
+    return page.evaluate(
+        "Object.keys(sessionStorage).filter((k) => k.startsWith('jiguan.draft:'))"
+    )
+
+
+def test_a_saved_field_leaves_no_draft_to_bring_back(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """The draft of a field left on a live server is kept until the run that read it has
+    ended, then dropped: a reload afterwards puts nothing back and says nothing."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_evidence(srv, browser, aid)
+    assert len(_drafts(page)) == 1
+    page.locator("h1").click()
+    assert wait_until(lambda: _evidence(store, aid) == TYPED)
+    _settle(page)
+    assert wait_until(lambda: _drafts(page) == []), _drafts(page)
+    page.reload()
+    _settle(page)
+    page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
+    _settle(page)
+    expect(page.get_by_label(EVIDENCE)).to_have_value(TYPED)
+    page.wait_for_timeout(2000)
+    assert page.get_by_text("已恢复").count() == 0
+    assert len(store.history(aid, "1.1")) == 1
+
+
+def test_text_typed_on_after_leaving_a_hung_server_is_kept_whole(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """The server hangs; the evidence is left (its value sent, never read), then the user
+    comes back and types on; the hung process is killed and started again. All of it, the
+    first part and what was typed after, is put back and saved."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_evidence(srv, browser, aid)
+    assert srv.proc is not None
+    os.kill(srv.proc.pid, signal.SIGSTOP)
+    page.locator("h1").click()  # left: sent on the open socket, never read
+    field.click()
+    page.keyboard.press("End")
+    page.keyboard.type("（续）")
+    page.wait_for_timeout(300)
+    _restart(srv, page)
+    expect(page.get_by_text("连接中断前输入的内容").first).to_be_visible()
+    expect(field).to_have_value(TYPED + "（续）")
+    page.locator("h1").click()
+    assert wait_until(lambda: _evidence(store, aid) == TYPED + "（续）"), _evidence(store, aid)

@@ -23,10 +23,11 @@
   // server only when it loses the focus. If the server process restarts (or the connection
   // drops) before that, the page comes back from a new session drawn from what was saved, and
   // what was typed was gone without a word. So every keystroke in such a field is kept in this
-  // tab's sessionStorage until a blur sends it over a live connection; when the page is drawn
-  // again after a lost connection (or a reload) and the field shows something else, the text
-  // is put back as typed, unsent, and the field says so: leaving it saves it as usual (through
-  // the app's one edit path, with its conflict check).
+  // tab's sessionStorage until a run begun after a blur sent it has ended (a hung server that
+  // is then restarted never read it); when the page is drawn again after a lost connection
+  // (or a reload) and the field shows something else, the text is put back as typed, unsent,
+  // and the field says so: leaving it saves it as usual (through the app's one edit path,
+  // with its conflict check).
   const {saved, note, locked} = document.currentScript.dataset;  // run_all's data-*
   const typing = ['textarea', 'input[type="text"]', 'input[type="number"]', "input:not([type])"]
     .map((s) => s + ':not([role="combobox"])').join(", ");
@@ -49,7 +50,11 @@
   const keep = (key, draft) => {
     try { sessionStorage.setItem(prefix() + key, JSON.stringify(draft)); } catch (e) { /* full */ }
   };
-  const drop = (key) => sessionStorage.removeItem(prefix() + key);
+  // Drafts whose field's value is on its way (its message went out on a live socket), by
+  // their storage name: kept until a run begun after the send has ended ("sent", then "ran"
+  // once a run is seen under way), because a server that hangs and is then restarted never
+  // read it. A lost connection leaves them as drafts like any other, put back as usual.
+  const sent = new Map();
   const pendingKeys = () => {
     const p = prefix();
     const out = [];
@@ -79,10 +84,10 @@
       known.add(this);
       if (down) phase = "run";  // a new session after a lost one
       down = false;
-      this.addEventListener("close", () => { down = true; left.clear(); });
+      this.addEventListener("close", () => { down = true; left.clear(); sent.clear(); });
     }
     if (this.readyState === WebSocket.OPEN) {
-      for (const key of left) drop(key);
+      for (const key of left) sent.set(prefix() + key, "sent");
       left.clear();
     }
     return send.apply(this, args);
@@ -96,8 +101,14 @@
   document.addEventListener("input", (event) => {
     const key = keyOf(event.target);
     if (!key || restoringNow) return;
-    const base = load(key)?.base ?? bases.get(key) ?? "";
-    keep(key, {text: event.target.value, base});
+    // Typed again after its value went out: a new draft over what the field showed then,
+    // which the server may never have read: the field showing an earlier draft's base is
+    // nobody's change either ("before").
+    const prev = load(key);
+    const again = sent.delete(prefix() + key);
+    const base = (again ? null : prev?.base) ?? bases.get(key) ?? "";
+    const before = [...(prev?.before ?? []), ...(again && prev ? [prev.base] : [])];
+    keep(key, {text: event.target.value, base, before});
   }, true);
   // Left while the connection is live. Streamlit disables the page's fields as the socket
   // closes, inside its own close handler, before ours has marked the connection down: that
@@ -124,7 +135,8 @@
   // the user's would ever send it, and it looked saved. Typed again (another value first),
   // so the field takes it as a change of its own.
   const put = (field, draft, showing = false) => {
-    const untouched = showing || field.value === draft.base;
+    const untouched = showing || field.value === draft.base
+      || (draft.before ?? []).includes(field.value);
     restoringNow = true;
     try {
       for (const text of showing ? [draft.base === draft.text ? "" : draft.base, draft.text]
@@ -225,8 +237,20 @@
       if (shown === "CONNECTED" && !down) {  // lost (not: still connecting a new socket)
         down = true;
         left.clear();
+        sent.clear();
       }
       shown = link;
+    }
+    // A run began since the values went out (the state left notRunning): the server read them.
+    const began = records.some(
+      (r) => r.attributeName === "data-test-script-state" && r.oldValue === "notRunning");
+    if (began) {
+      for (const [name, was] of sent) if (was === "sent") sent.set(name, "ran");
+    }
+    if (state() === "notRunning" && !down) {
+      for (const [name, was] of sent) {
+        if (was === "ran") { sent.delete(name); sessionStorage.removeItem(name); }
+      }
     }
     if (phase === "run" && (state() === "running"
         || records.some((r) => r.oldValue === "running"))) phase = "idle";
