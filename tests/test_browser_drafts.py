@@ -98,9 +98,7 @@ def test_a_colleagues_change_meanwhile_is_not_overwritten_unseen(
 
 
 def _drafts(page) -> list[str]:
-    return page.evaluate(
-        "Object.keys(sessionStorage).filter((k) => k.startsWith('jiguan.draft:'))"
-    )
+    return page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('jiguan.draft:'))")
 
 
 def test_a_saved_field_leaves_no_draft_to_bring_back(
@@ -110,7 +108,7 @@ def test_a_saved_field_leaves_no_draft_to_bring_back(
     ended, then dropped: a reload afterwards puts nothing back and says nothing."""
     srv, store = standalone_app
     aid = store.create_assessment("甲局", "2026年").id
-    page, field = _typing_in_evidence(srv, browser, aid)
+    page, _field = _typing_in_evidence(srv, browser, aid)
     assert len(_drafts(page)) == 1
     page.locator("h1").click()
     assert wait_until(lambda: _evidence(store, aid) == TYPED)
