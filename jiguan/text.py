@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import zlib
 
 # XML 1.0 refuses C0 controls other than tab, LF and CR, lone surrogates and U+FFFE/U+FFFF;
 # DEL and the C1 block are legal XML but are invisible control characters pasted from old
@@ -46,3 +47,10 @@ def os_error_text(exc: OSError) -> str:
     if exc.errno in _OS_ERRORS:
         return _OS_ERRORS[exc.errno]
     return f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误"
+
+
+def fingerprint(text: str) -> str:
+    """A short fingerprint of a text (CRC-32 of its UTF-8, hex): the same as
+    pages/js/drafts.js computes for a field's value, so the page can tell what the server
+    heard and holds without the text going back and forth."""
+    return format(zlib.crc32(text.encode("utf-8")), "x")

@@ -81,6 +81,7 @@ def main() -> None:
     with st.sidebar:
         score_panel(page.url_path)
     page.run()
+    answers.draft_facts()  # after every field drawn: what drafts.js decides a draft by
     answers.mark_drawn()  # last: the draw's number goes with the controls it moved
 
 

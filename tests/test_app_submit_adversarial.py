@@ -3,11 +3,15 @@ noticed a colleague's submission is refused, and never dropped silently."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from jiguan.store import Store
+from jiguan.text import fingerprint
 from tests.app_support import create, goto, open_evidence, run, sess, start
 
 
@@ -110,3 +114,41 @@ def test_text_refused_as_the_user_leaves_is_given_back_on_the_page_they_land_on(
     at.button(key="close-given-back.1.1").click()
     at = run(at)
     assert _given_back(at) == []
+
+
+def _heard(at: AppTest) -> dict[str, str]:
+    """The typed values the server tells the page it heard (pages/js/drafts.js)."""
+    for element in at.html:
+        found = re.search(r'data-heard="([^"]*)"', element.value)
+        if found:
+            return json.loads(html.unescape(found.group(1)))
+    raise AssertionError("no data-heard on the page")
+
+
+def test_the_page_is_told_which_typed_values_were_heard_saved_or_given_back(
+    data_dir: Path, other_store: Store
+) -> None:
+    """drafts.js drops a sent draft only once the server heard its value; a value that never
+    reaches a callback is shown by the page itself. Heard: a saved value, and both texts of
+    a refusal (given back by the server, so the page must not show them a second time)."""
+    at = open_evidence(goto(create(start()), "item1"), "1.1")
+    at.text_area(key="ev.1.1").set_value("已保存的佐证")
+    at = run(at)
+    assert _heard(at) == {"st-key-ev-1-1": fingerprint("已保存的佐证")}
+
+    at, _ = _submitted_meanwhile(other_store, "item1", "1.1")
+    at.text_area(key="ev.1.1").set_value("证据甲")
+    at.text_input(key="note.1.1").set_value("备注乙")
+    at = run(at)
+    heard = _heard(at)
+    assert heard["st-key-ev-1-1"] == fingerprint("证据甲")
+    assert heard["st-key-note-1-1"] == fingerprint("备注乙")
+
+
+def test_fingerprints_are_crc32_of_the_utf8() -> None:
+    """The page computes the same (drafts.js): CRC-32's check value, and texts that differ
+    by one character (outside the BMP too) differ."""
+    assert fingerprint("") == "0"
+    assert fingerprint("123456789") == "cbf43926"
+    assert fingerprint("\U00020000") != fingerprint("\u4e00")
+    assert len({fingerprint(t) for t in ("备注", "备注乙", "佐证", "")}) == 4

@@ -145,3 +145,127 @@ def test_text_typed_on_after_leaving_a_hung_server_is_kept_whole(
     expect(field).to_have_value(TYPED + "（续）")
     page.locator("h1").click()
     assert wait_until(lambda: _evidence(store, aid) == TYPED + "（续）"), _evidence(store, aid)
+
+
+def test_text_typed_and_taken_back_says_nothing(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """Typed, then deleted again, then left: the field is as it was. The server hears no
+    change (Streamlit calls no callback), and the page must not take the draft for a lost
+    text: no box, no note, nothing saved, no draft left."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, _field = _typing_in_evidence(srv, browser, aid)
+    for _ in TYPED:
+        page.keyboard.press("Backspace")
+    page.locator("h1").click()
+    _settle(page)
+    page.wait_for_timeout(4000)  # past drafts.js's second look and its put-back delay
+    expect(page.locator(".jiguan-unheard")).to_have_count(0)
+    expect(page.locator(".jiguan-draft-note")).to_have_count(0)
+    assert _evidence(store, aid) in (None, "")
+    assert wait_until(lambda: _drafts(page) == []), _drafts(page)
+
+
+NOTE = "备注"
+
+
+def _typing_in_note(srv: AppServer, browser, aid: int, typed: str):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/item1?a={aid}")
+    _settle(page)
+    page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
+    _settle(page)
+    field = page.get_by_label(NOTE, exact=True)
+    field.click()
+    page.keyboard.press("End")
+    page.keyboard.type(typed)
+    return page, field
+
+
+def _note(store: Store, aid: int) -> tuple[str, int]:
+    saved = store.load_answers(aid).get("1.1")
+    return (saved.answer.note, saved.version) if saved else ("", 0)
+
+
+def _back(srv: AppServer, page, reload: bool) -> None:
+    """The server is started again; the page reconnects by itself, or is reloaded."""
+    srv.start()
+    if reload:
+        page.reload()
+    page.wait_for_timeout(3000)
+    _settle(page)
+    if page.get_by_label(NOTE, exact=True).count() == 0:  # a reload closes the block
+        page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
+        _settle(page)
+    page.wait_for_timeout(2500)  # past drafts.js's put-back delay
+
+
+@pytest.mark.parametrize("before", ["原来的备注", ""])
+@pytest.mark.parametrize("reload", [False, True], ids=["reconnect", "reload"])
+def test_a_colleagues_save_while_the_server_was_away_is_never_overwritten_unseen(
+    standalone_app: tuple[AppServer, Store], browser, before: str, reload: bool
+) -> None:
+    """备注 (a one-line field: the page keeps its unsent value across a reconnect) typed, the
+    server dies, a colleague saves the same field, the server comes back. The typed text
+    must not be saved over the colleague's without the user being told. (Break-it finding:
+    it was saved at once with 「已恢复并保存」, by what the field showed.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    if before:
+        store.save_answer(aid, "1.1", Answer(note=before), expected_version=0, user="我")
+    page, field = _typing_in_note(srv, browser, aid, "（我的补充）")
+    srv.kill()
+    version = _note(store, aid)[1]
+    colleague = Answer(note="同事的新备注")
+    store.save_answer(aid, "1.1", colleague, expected_version=version, user="同事")
+    _back(srv, page, reload)
+    assert _note(store, aid)[0] == "同事的新备注"
+    expect(page.get_by_text("连接中断期间此项已被他人修改")).to_be_visible()
+    expect(field).to_have_value(before + "（我的补充）")
+    page.locator("h1").click()  # told, the user leaves it: their text wins
+    assert wait_until(lambda: _note(store, aid)[0] == before + "（我的补充）"), _note(store, aid)
+
+
+@pytest.mark.parametrize("reload", [False, True], ids=["reconnect", "reload"])
+def test_text_typed_when_nobody_else_changed_it_is_put_back_without_a_false_warning(
+    standalone_app: tuple[AppServer, Store], browser, reload: bool
+) -> None:
+    """The same without a colleague: put back and saved, said so, and no word of anyone
+    else's change. (Break-it finding: after a reload it said 「已被他人修改」.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    store.save_answer(aid, "1.1", Answer(note="原来的备注"), expected_version=0, user="我")
+    page, _field = _typing_in_note(srv, browser, aid, "（我的补充）")
+    srv.kill()
+    _back(srv, page, reload)
+    assert wait_until(lambda: _note(store, aid)[0] == "原来的备注（我的补充）"), _note(store, aid)
+    expect(page.get_by_text("已恢复并保存连接中断前输入的内容")).to_be_visible()
+    assert page.get_by_text("已被他人修改").count() == 0
+
+
+def test_text_saved_by_enter_then_reloaded_is_not_put_back(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """Enter saves 备注 without leaving it; a colleague then saves the same field; a reload.
+    The draft of what Enter saved must not come back over the colleague's. (Break-it
+    finding: it was saved again, silently, over theirs.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_note(srv, browser, aid, "回车保存的备注")
+    page.keyboard.press("Enter")
+    assert wait_until(lambda: _note(store, aid)[0] == "回车保存的备注")
+    _settle(page)
+    version = _note(store, aid)[1]
+    colleague = Answer(note="同事的新备注")
+    store.save_answer(aid, "1.1", colleague, expected_version=version, user="同事")
+    page.reload()
+    _settle(page)
+    page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
+    _settle(page)
+    page.wait_for_timeout(3000)
+    assert _note(store, aid)[0] == "同事的新备注"
+    expect(field).to_have_value("同事的新备注")
+    assert page.get_by_text("已恢复").count() == 0
+    assert _drafts(page) == []

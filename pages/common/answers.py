@@ -29,7 +29,10 @@ one shown last saves the value and then continues to the page the user asked for
 
 from __future__ import annotations
 
+import html
+import json
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +53,7 @@ from jiguan.store import (
     StoreError,
     StoreUnavailable,
 )
+from jiguan.text import fingerprint
 from pages.common import access, refresh, state
 from pages.common.session import PREFIX, TextConflict, session
 
@@ -245,6 +249,8 @@ class Sheet:
         key = self.key(field, cid)
         if key not in ss:  # forgotten by an earlier callback of this rerun: nothing to save
             return
+        if field in self.texts or criterion.kind == "count":  # typed: tell drafts.js
+            self._hear(key)
         fields = self.fields_of(criterion, field, ss.get(key))
         if fields is None or _echo(key):
             self.forget(cid, field)
@@ -257,6 +263,10 @@ class Sheet:
         state.follow_navigation(page_url)
         if in_fragment:
             refresh.after_change(criterion, before, state.result())
+
+    def _hear(self, key: str) -> None:
+        raw = ss.get(key)
+        session().heard[key] = fingerprint("" if raw is None else str(raw))
 
     def _change(self, cid: str, fields: dict[str, Any], base: Cell, version: int) -> Change:
         seen = self.kind.type(**{name: getattr(base, name) for name in self.kind.fields})
@@ -311,6 +321,9 @@ class Sheet:
         cid, slot = change.criterion_id, self.slot(change.criterion_id)
         s.notices[slot] = ("error", f"未能保存：{why.rstrip('。')}。")
         back = self._typed_back(change)
+        for widget in (*self.texts, "ans"):  # all given back: heard (the page need not show them)
+            if self.key(widget, cid) in ss:
+                self._hear(self.key(widget, cid))
         if back:
             kept = dict(s.given_back.get(slot, [])) | dict(back)
             order = list(TYPED_LABELS.values())  # the fields' order on the page
@@ -506,3 +519,49 @@ def apply_kept(name: str) -> None:
 
 def drop_kept(name: str) -> None:
     state.saving().journal.dismiss_conflict(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# What pages/js/drafts.js decides a kept draft by: the server's word, not what a field shows
+# (Streamlit keeps a text field's unsent value across a reconnect, and a field drawn afresh
+# shows nothing for a moment).
+
+FACTS = "drafts-facts"
+
+
+def class_key(key: str) -> str:
+    """The class Streamlit gives a keyed element's container (its frontend's own rule)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def _typed_field(key: str) -> tuple[Sheet, str, str] | None:
+    """(sheet, cell field, criterion) of a typed cell widget's key; None for any other."""
+    for sheet in SHEETS.values():
+        for widget, name in (*sheet.texts.items(), ("ans", "value")):
+            start = f"{PREFIX[sheet.kind.name]}{widget}."
+            cid = key.removeprefix(start)
+            if cid != key and cid in state.get_rubric().criteria:
+                if widget == "ans" and state.get_rubric().criteria[cid].kind != "count":
+                    return None
+                return sheet, name, cid
+    return None
+
+
+def draft_facts() -> None:
+    """Last in a full run (after every callback and every field drawn): per typed cell field,
+    by its container's class, the fingerprint of the value its callback was last given
+    (``heard``) and of what is saved now (``saved``, for the fields drawn in this session).
+    CSS hides it (`.st-key-drafts-facts`)."""
+    s = session()
+    saved = {}
+    for key in s.seeded:
+        found = _typed_field(key)
+        if found is not None:
+            sheet, name, cid = found
+            value = getattr(sheet.saved(cid)[1], name)
+            saved[class_key(key)] = fingerprint("" if value is None else str(value))
+    heard = {class_key(k): v for k, v in s.heard.items()}
+    data = {"heard": json.dumps(heard), "saved": json.dumps(saved)}
+    attributes = "".join(f' data-{k}="{html.escape(v, quote=True)}"' for k, v in data.items())
+    with st.container(key=FACTS):
+        st.html(f'<div class="jiguan-drafts-facts"{attributes}></div>')

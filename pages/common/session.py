@@ -86,6 +86,11 @@ class Session:
     given_back: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     given_back_seen: set[tuple[str, str]] = field(default_factory=set)  # (slot, page) scrolled to
     text_conflicts: dict[str, TextConflict] = field(default_factory=dict)
+    # Per typed cell field (its widget key): the fingerprint of the last value its callback
+    # was given, whatever became of it. pages/js/drafts.js drops a sent draft once heard; a
+    # value Streamlit never passed on (its field drawn read-only or gone by the run that read
+    # it) is never heard, and the page shows the text instead.
+    heard: dict[str, str] = field(default_factory=dict)
     remote_notice: str = ""
     gone: str = ""  # the assessment was deleted or purged while this tab was open
 

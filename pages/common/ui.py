@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import streamlit as st
 
@@ -70,7 +71,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   border: 1px solid #d9dee7; }
 .st-key-main-total * { margin: 0 !important; }
 /* Which page draw the browser has (pages/common/answers.py, mark_drawn): for the server only. */
-.st-key-cells-drawn { display: none; }
+.st-key-cells-drawn, .st-key-drafts-facts { display: none; }
 /* Contrast ≥ 4.5:1 (GB/T 37668, WCAG AA): Streamlit draws captions at 60 % of the text colour
    with opacity 0.6 (#777c83 on white, 4.2:1; an :orange[] hint 2.8:1): opaque and darker
    here; the coloured texts and badges come from the theme (config.toml). */
@@ -138,10 +139,25 @@ def apply_style() -> None:
                 "saved": DRAFT_SAVED,
                 "note": DRAFT_NOTE,
                 "locked": DRAFT_LOCKED,
+                "unheard": DRAFT_UNHEARD,
+                "close": GIVEN_BACK_CLOSE,
                 "owner": _draft_owner(),
+                "fields": _DRAFT_FIELDS,
             },
         ),
     )
+
+
+# The typed fields of cells whose sent value the server confirms (`Session.heard`), by the
+# start of their container's class, and what each is called where an unheard one is shown.
+_DRAFT_FIELDS = json.dumps(
+    {
+        answers.class_key(f"{PREFIX[kind]}{widget}."): answers.TYPED_LABELS[name]
+        for kind, sheet in answers.SHEETS.items()
+        for widget, name in (*sheet.texts.items(), ("ans", "value"))
+    },
+    ensure_ascii=False,
+)
 
 
 def _draft_owner() -> str:
@@ -163,6 +179,12 @@ DRAFT_NOTE = (
 
 DRAFT_LOCKED = (
     "以下输入的内容未能保存：此项已不能修改（例如自评已由他人提交或已定稿）。如仍需要，请复制保存："
+)
+
+GIVEN_BACK_CLOSE = "已留存，不再显示"
+
+DRAFT_UNHEARD = (
+    "以下输入的内容未能保存（离开输入框时，该项已不能修改或已不在页面上）。如仍需要，请复制留存："
 )
 
 UNSENT_FORM_QUESTION = (
@@ -240,7 +262,7 @@ def given_back(slot: str, *, away: bool = False) -> None:
             st.caption(label)
             st.code(text, language=None, wrap_lines=True)
         st.button(
-            "已留存，不再显示",
+            GIVEN_BACK_CLOSE,
             key=f"close-given-back.{slot}",
             on_click=_close_given_back,
             args=(slot,),

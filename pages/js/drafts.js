@@ -28,7 +28,8 @@
   // (or a reload) and the field shows something else, the text is put back as typed, unsent,
   // and the field says so: leaving it saves it as usual (through the app's one edit path,
   // with its conflict check).
-  const {saved, note, locked} = document.currentScript.dataset;  // run_all's data-*
+  const {saved, note, locked, unheard, close} = document.currentScript.dataset;  // ui.py's
+  const fields = JSON.parse(document.currentScript.dataset.fields || "{}");  // cells' fields
   const typing = ['textarea', 'input[type="text"]', 'input[type="number"]', "input:not([type])"]
     .map((s) => s + ':not([role="combobox"])').join(", ");
   const keyOf = (el) => {
@@ -54,7 +55,34 @@
   // their storage name: kept until a run begun after the send has ended ("sent", then "ran"
   // once a run is seen under way), because a server that hangs and is then restarted never
   // read it. A lost connection leaves them as drafts like any other, put back as usual.
-  const sent = new Map();
+  const sent = new Map();  // storage name -> {key, state}
+  // A cell's typed value is dropped only once the server says it heard it: Streamlit passes
+  // no value on to a field that the run reading it drew read-only or no longer drew (the
+  // page left by a link as the assessment was submitted meanwhile). Such a text is shown.
+  const crcTable = Array.from({length: 256}, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const fingerprint = (text) => {  // jiguan.text.fingerprint: CRC-32 of the UTF-8
+    let c = 0xffffffff;
+    for (const byte of new TextEncoder().encode(text)) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return ((c ^ 0xffffffff) >>> 0).toString(16);
+  };
+  const cellField = (key) => Object.keys(fields).find(
+    (start) => key.startsWith(start) && /^\d+(-\d+)*$/.test(key.slice(start.length)));
+  // The server's word (answers.draft_facts, last in every full run): per cell field, what
+  // its callback last heard and what is saved now, as fingerprints.
+  const facts = () => {
+    const el = document.querySelector(".jiguan-drafts-facts");
+    try {
+      return {heard: JSON.parse(el?.dataset.heard || "{}"),
+        saved: JSON.parse(el?.dataset.saved || "{}")};
+    } catch (e) { return {heard: {}, saved: {}}; }
+  };
+  const heard = (key, text) => facts().heard[key] === fingerprint(text);
+  const unheardSince = new Map();  // storage name -> key: a run ended without it being heard
+  const UNHEARD_WAIT = 1500;  // ms: the run that reads it may begin after another has ended
   const pendingKeys = () => {
     const p = prefix();
     const out = [];
@@ -84,10 +112,15 @@
       known.add(this);
       if (down) phase = "run";  // a new session after a lost one
       down = false;
-      this.addEventListener("close", () => { down = true; left.clear(); sent.clear(); });
+      this.addEventListener("close", () => {
+        down = true;
+        left.clear();
+        sent.clear();
+        unheardSince.clear();
+      });
     }
     if (this.readyState === WebSocket.OPEN) {
-      for (const key of left) sent.set(prefix() + key, "sent");
+      for (const key of left) sent.set(prefix() + key, {key, state: "sent"});
       left.clear();
     }
     return send.apply(this, args);
@@ -113,30 +146,34 @@
   // Left while the connection is live. Streamlit disables the page's fields as the socket
   // closes, inside its own close handler, before ours has marked the connection down: that
   // blur (of a field now disabled, on a socket no longer open) sends nothing.
-  document.addEventListener("blur", (event) => {
+  const sending = (event) => {
     const key = keyOf(event.target);
     // (disabled: the connection went, or a run drew the field read-only: nothing is sent)
     if (!key || down || event.target.disabled) return;
     if (socket && socket.readyState !== WebSocket.OPEN) return;
     left.add(key);
+  };
+  document.addEventListener("blur", sending, true);
+  // Enter sends a one-line field's value without leaving it (Ctrl/⌘+Enter a text area's).
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing) return;
+    if (event.target.tagName === "TEXTAREA" && !(event.ctrlKey || event.metaKey)) return;
+    sending(event);
   }, true);
 
   const setters = {
     TEXTAREA: Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, "value").set,
     INPUT: Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set,
   };
-  // Put the typed text back. Nobody changed the field meanwhile (it shows its base): leaving it
-  // at once sends the text, saved as usual. Otherwise (a colleague saved it meanwhile) it waits
-  // in the field, focused, for the user to leave it (their text wins) or to change it.
+  // Put the typed text back. Nobody changed the field meanwhile (``untouched``: what is saved
+  // is what it showed before the typing): leaving it at once sends the text, saved as usual.
+  // Otherwise (a colleague saved it meanwhile) it waits in the field, focused, for the user to
+  // leave it (their text wins) or to change it. A field that still shows the typed text (the
+  // page keeps a field's unsent value across a reconnect) is typed again, another value
+  // first, so that it takes the text as a change of its own.
   let restoringNow = false;
-  // A field that still shows the typed text, the user not in it, a while after the new
-  // session's first run (a number field keeps its unsent value across the new drawing, and
-  // no redraw replaced it: nobody changed it meanwhile) is put back as untouched: no blur of
-  // the user's would ever send it, and it looked saved. Typed again (another value first),
-  // so the field takes it as a change of its own.
-  const put = (field, draft, showing = false) => {
-    const untouched = showing || field.value === draft.base
-      || (draft.before ?? []).includes(field.value);
+  const put = (field, draft, untouched) => {
+    const showing = field.value === draft.text;
     restoringNow = true;
     try {
       for (const text of showing ? [draft.base === draft.text ? "" : draft.base, draft.text]
@@ -179,24 +216,39 @@
   const STILL_SHOWING = 1500;  // ms
   const showingSince = new Map();
   const restore = () => {
-    if (down) return;
+    if (down || state() !== "notRunning") return;  // the run's drawing and facts complete
     for (const key of waiting) {
       const sel = `.${CSS.escape(key)} textarea, .${CSS.escape(key)} input`;
       const field = document.querySelector(sel);
       if (!field || keyOf(field) !== key) continue;  // not drawn (yet)
       const draft = load(key);
+      // A cell's field: decided by what the server holds, not by what the field shows.
+      const held = draft === null || !cellField(key) ? undefined : facts().saved[key];
+      if (held !== undefined && held === fingerprint(draft.text)) {  // saved after all
+        waiting.delete(key);
+        sessionStorage.removeItem(prefix() + key);
+        continue;
+      }
       if (field.disabled) {  // locked meanwhile (submitted, finalised, no longer allowed)
         if (draft !== null && draft.text !== field.value) lockedNote(field, draft);
         continue;  // should it open again, the text is put back then
       }
       if (draft === null) waiting.delete(key);
-      // Still showing it: the old drawing, or the new one keeping the unsent text. Should a
-      // redraw replace it, it is put back then; the user in it sends it by leaving it; else
-      // (nothing replaced it a while after the run) it is put back as it stands.
+      else if (held !== undefined) {
+        waiting.delete(key);
+        showingSince.delete(key);
+        put(field, draft, [draft.base, ...(draft.before ?? [])]
+          .some((text) => fingerprint(text) === held));
+      }
+      // Any other field, by what it shows. Still showing it: the old drawing, or the new one
+      // keeping the unsent text. Should a redraw replace it, it is put back then; the user in
+      // it sends it by leaving it; else (nothing replaced it a while after the run) it is put
+      // back as it stands.
       else if (field.value !== draft.text) {
         waiting.delete(key);
         showingSince.delete(key);
-        put(field, draft);
+        put(field, draft, field.value === draft.base
+          || (draft.before ?? []).includes(field.value));
       } else if (document.activeElement !== field) {
         if (!showingSince.has(key)) {
           showingSince.set(key, performance.now());
@@ -204,7 +256,7 @@
         } else if (performance.now() - showingSince.get(key) >= STILL_SHOWING) {
           waiting.delete(key);
           showingSince.delete(key);
-          put(field, draft, true);
+          put(field, draft, true);  // nothing replaced it: nobody changed it meanwhile
         }
       }
     }
@@ -225,6 +277,78 @@
       }
     }
   };
+  // Sent drafts a run has ended since: heard (or no cell's), dropped; else looked at again a
+  // moment later, and if still unheard, shown: beside the field if it is drawn read-only, put
+  // back into it if it is open, otherwise in a box of the page's own until the user closes it.
+  let settling = null;
+  const settleSent = (again = false) => {
+    if (down) return;
+    for (const [name, key] of unheardSince) {
+      const draft = (() => { try { return JSON.parse(sessionStorage.getItem(name)); }
+        catch (e) { return null; } })();
+      // (Typed back to what it showed: a value Streamlit sees as no change, and none.)
+      const unchanged = draft !== null && draft.text === draft.base;
+      if (draft === null || unchanged || !cellField(key) || heard(key, draft.text)) {
+        sessionStorage.removeItem(name);
+        unheardSince.delete(name);
+      } else if (again) {
+        unheardSince.delete(name);
+        const field = name === prefix() + key && document.querySelector(
+          `.${CSS.escape(key)} textarea, .${CSS.escape(key)} input`);
+        if (field && keyOf(field) === key && field.disabled) lockedNote(field, draft);
+        else if (field && keyOf(field) === key) { waiting.add(key); restore(); }
+        else showUnheard(name, key, draft);
+      }
+    }
+    if (!unheardSince.size || settling) return;
+    settling = setTimeout(function check() {
+      settling = null;
+      if (state() !== "notRunning") settling = setTimeout(check, UNHEARD_WAIT);
+      else settleSent(true);
+    }, UNHEARD_WAIT);
+  };
+  const showUnheard = (name, key, draft) => {
+    let box = document.querySelector(".jiguan-unheard");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "jiguan-unheard";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;right:1rem;bottom:1rem;z-index:1000100;"
+        + "max-width:min(32rem,calc(100vw - 2rem));max-height:60vh;overflow:auto;"
+        + "background:#fff;color:#31333f;border:2px solid #8a4600;border-radius:0.5rem;"
+        + "padding:0.75rem 1rem;box-shadow:0 4px 16px rgba(0,0,0,0.2);font-size:0.9rem";
+      const title = document.createElement("p");
+      title.style.cssText = "margin:0 0 0.5rem;color:#8a4600;font-weight:600";
+      title.textContent = unheard;
+      const list = document.createElement("div");
+      list.className = "jiguan-unheard-list";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = close;
+      button.style.cssText = "margin-top:0.25rem;padding:0.25rem 0.75rem;cursor:pointer;"
+        + "border:1px solid #8a4600;border-radius:0.25rem;background:#fff;color:#8a4600";
+      button.addEventListener("click", () => {
+        for (const item of list.children) sessionStorage.removeItem(item.dataset.name);
+        box.remove();
+      });
+      box.append(title, list, button);
+      document.body.appendChild(box);
+    }
+    const list = box.querySelector(".jiguan-unheard-list");
+    const start = cellField(key);
+    [...list.children].find((item) => item.dataset.name === name)?.remove();
+    const item = document.createElement("div");
+    item.dataset.name = name;
+    const what = document.createElement("div");
+    what.style.fontWeight = "600";
+    what.textContent = `评分项 ${key.slice(start.length).split("-").join(".")} · ${fields[start]}`;
+    const text = document.createElement("pre");
+    text.style.cssText = "white-space:pre-wrap;margin:0.25rem 0 0.5rem;padding:0.5rem;"
+      + "background:#f6f6f9;border-radius:0.25rem;font-family:inherit";
+    text.textContent = draft.text;
+    item.append(what, text);
+    list.appendChild(item);
+  };
   window.__jiguanDraftsSignedIn = () => { waiting = new Set(pendingKeys()); };
   const app = () => document.querySelector('[data-testid="stApp"]');
   let shown = app()?.dataset.testConnectionState;
@@ -238,6 +362,7 @@
         down = true;
         left.clear();
         sent.clear();
+        unheardSince.clear();
       }
       shown = link;
     }
@@ -245,12 +370,15 @@
     const began = records.some(
       (r) => r.attributeName === "data-test-script-state" && r.oldValue === "notRunning");
     if (began) {
-      for (const [name, was] of sent) if (was === "sent") sent.set(name, "ran");
+      for (const item of sent.values()) if (item.state === "sent") item.state = "ran";
     }
     if (state() === "notRunning" && !down) {
-      for (const [name, was] of sent) {
-        if (was === "ran") { sent.delete(name); sessionStorage.removeItem(name); }
+      for (const [name, item] of sent) {
+        if (item.state !== "ran") continue;
+        sent.delete(name);
+        unheardSince.set(name, item.key);
       }
+      if (unheardSince.size) settleSent();
     }
     if (phase === "run" && (state() === "running"
         || records.some((r) => r.oldValue === "running"))) phase = "idle";
