@@ -29,10 +29,7 @@ one shown last saves the value and then continues to the page the user asked for
 
 from __future__ import annotations
 
-import html
-import json
 import math
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -519,49 +516,3 @@ def apply_kept(name: str) -> None:
 
 def drop_kept(name: str) -> None:
     state.saving().journal.dismiss_conflict(name)
-
-
-# ---------------------------------------------------------------------------------------------
-# What pages/js/drafts.js decides a kept draft by: the server's word, not what a field shows
-# (Streamlit keeps a text field's unsent value across a reconnect, and a field drawn afresh
-# shows nothing for a moment).
-
-FACTS = "drafts-facts"
-
-
-def class_key(key: str) -> str:
-    """The class Streamlit gives a keyed element's container (its frontend's own rule)."""
-    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
-
-
-def _typed_field(key: str) -> tuple[Sheet, str, str] | None:
-    """(sheet, cell field, criterion) of a typed cell widget's key; None for any other."""
-    for sheet in SHEETS.values():
-        for widget, name in (*sheet.texts.items(), ("ans", "value")):
-            start = f"{PREFIX[sheet.kind.name]}{widget}."
-            cid = key.removeprefix(start)
-            if cid != key and cid in state.get_rubric().criteria:
-                if widget == "ans" and state.get_rubric().criteria[cid].kind != "count":
-                    return None
-                return sheet, name, cid
-    return None
-
-
-def draft_facts() -> None:
-    """Last in a full run (after every callback and every field drawn): per typed cell field,
-    by its container's class, the fingerprint of the value its callback was last given
-    (``heard``) and of what is saved now (``saved``, for the fields drawn in this session).
-    CSS hides it (`.st-key-drafts-facts`)."""
-    s = session()
-    saved = {}
-    for key in s.seeded:
-        found = _typed_field(key)
-        if found is not None:
-            sheet, name, cid = found
-            value = getattr(sheet.saved(cid)[1], name)
-            saved[class_key(key)] = fingerprint("" if value is None else str(value))
-    heard = {class_key(k): v for k, v in s.heard.items()}
-    data = {"heard": json.dumps(heard), "saved": json.dumps(saved)}
-    attributes = "".join(f' data-{k}="{html.escape(v, quote=True)}"' for k, v in data.items())
-    with st.container(key=FACTS):
-        st.html(f'<div class="jiguan-drafts-facts"{attributes}></div>')

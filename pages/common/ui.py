@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 import streamlit as st
 
@@ -12,7 +11,7 @@ from jiguan.cells import VERDICT
 from jiguan.format import format_time, points
 from jiguan.scoring import FLAG_LABELS, UNANSWERED, Answer, answer_words
 from jiguan.store import AssessmentInfo
-from pages.common import access, answers, routes, scripts, state
+from pages.common import access, answers, draft_facts, routes, scripts, state
 from pages.common.session import PREFIX, Uploads, session
 from pages.common.text import plain
 
@@ -142,22 +141,10 @@ def apply_style() -> None:
                 "unheard": DRAFT_UNHEARD,
                 "close": GIVEN_BACK_CLOSE,
                 "owner": _draft_owner(),
-                "fields": _DRAFT_FIELDS,
+                "fields": draft_facts.FIELDS,
             },
         ),
     )
-
-
-# The typed fields of cells whose sent value the server confirms (`Session.heard`), by the
-# start of their container's class, and what each is called where an unheard one is shown.
-_DRAFT_FIELDS = json.dumps(
-    {
-        answers.class_key(f"{PREFIX[kind]}{widget}."): answers.TYPED_LABELS[name]
-        for kind, sheet in answers.SHEETS.items()
-        for widget, name in (*sheet.texts.items(), ("ans", "value"))
-    },
-    ensure_ascii=False,
-)
 
 
 def _draft_owner() -> str:
