@@ -269,3 +269,44 @@ def test_text_saved_by_enter_then_reloaded_is_not_put_back(
     expect(field).to_have_value("同事的新备注")
     assert page.get_by_text("已恢复").count() == 0
     assert _drafts(page) == []
+
+
+def test_a_count_typed_with_a_leading_zero_is_heard_as_its_number(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """「03」 typed in a 数量 field and left: saved as 3, and the page takes the server's 3 as
+    what was typed (no note, no draft kept). (Break-it finding: a false 「已被他人修改」.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{srv.url}/item3?a={aid}")
+    _settle(page)
+    page.locator(".st-key-ans-17-1 input").click()
+    page.keyboard.type("03")
+    page.locator("h1").click()
+    _settle(page)
+    page.wait_for_timeout(4000)  # past drafts.js's second look and its put-back delay
+    saved = store.load_answers(aid).get("17.1")
+    assert saved is not None and saved.answer.value == 3, saved
+    expect(page.locator(".jiguan-draft-note")).to_have_count(0)
+    assert _drafts(page) == []
+
+
+def test_typing_on_after_enter_saved_it_is_not_taken_for_a_colleagues_change(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """Enter saves 备注; the user types on in the field and the server restarts. What Enter
+    saved is the user's own: the rest is put back and saved, with no word of anyone else.
+    (Break-it finding: 「已被他人修改」, the text saved only on leaving.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page, _field = _typing_in_note(srv, browser, aid, "回车保存")
+    page.keyboard.press("Enter")
+    assert wait_until(lambda: _note(store, aid)[0] == "回车保存")
+    _settle(page)
+    page.keyboard.type("（续）")
+    srv.kill()
+    _back(srv, page, reload=False)
+    assert wait_until(lambda: _note(store, aid)[0] == "回车保存（续）"), _note(store, aid)
+    assert page.get_by_text("已被他人修改").count() == 0

@@ -71,7 +71,7 @@
   };
   const cellField = (key) => Object.keys(fields).find(
     (start) => key.startsWith(start) && /^\d+(-\d+)*$/.test(key.slice(start.length)));
-  // The server's word (answers.draft_facts, last in every full run): per cell field, what
+  // The server's word (pages/common/draft_facts.py, last in every full run): per cell field, what
   // its callback last heard and what is saved now, as fingerprints.
   const facts = () => {
     const el = document.querySelector(".jiguan-drafts-facts");
@@ -80,7 +80,13 @@
         saved: JSON.parse(el?.dataset.saved || "{}")};
     } catch (e) { return {heard: {}, saved: {}}; }
   };
-  const heard = (key, text) => facts().heard[key] === fingerprint(text);
+  // A count's value as the server holds it (a number: 「03」 is 3).
+  const asHeld = (key, text) => {
+    const number = Number(text);
+    return cellField(key)?.endsWith("ans-") && text.trim() !== "" && Number.isFinite(number)
+      ? fingerprint(String(number)) : fingerprint(text);
+  };
+  const heard = (key, text) => facts().heard[key] === asHeld(key, text);
   const unheardSince = new Map();  // storage name -> key: a run ended without it being heard
   const UNHEARD_WAIT = 1500;  // ms: the run that reads it may begin after another has ended
   const pendingKeys = () => {
@@ -159,6 +165,8 @@
     if (event.key !== "Enter" || event.isComposing) return;
     if (event.target.tagName === "TEXTAREA" && !(event.ctrlKey || event.metaKey)) return;
     sending(event);
+    const key = keyOf(event.target);
+    if (key) bases.set(key, event.target.value);  // sent: typing on builds on it
   }, true);
 
   const setters = {
@@ -224,7 +232,7 @@
       const draft = load(key);
       // A cell's field: decided by what the server holds, not by what the field shows.
       const held = draft === null || !cellField(key) ? undefined : facts().saved[key];
-      if (held !== undefined && held === fingerprint(draft.text)) {  // saved after all
+      if (held !== undefined && held === asHeld(key, draft.text)) {  // saved after all
         waiting.delete(key);
         sessionStorage.removeItem(prefix() + key);
         continue;
@@ -238,7 +246,7 @@
         waiting.delete(key);
         showingSince.delete(key);
         put(field, draft, [draft.base, ...(draft.before ?? [])]
-          .some((text) => fingerprint(text) === held));
+          .some((text) => asHeld(key, text) === held));
       }
       // Any other field, by what it shows. Still showing it: the old drawing, or the new one
       // keeping the unsent text. Should a redraw replace it, it is put back then; the user in
