@@ -20,7 +20,7 @@ from jiguan import runtime  # noqa: E402
 from jiguan.rubric import RubricError  # noqa: E402
 from jiguan.store import StoreError  # noqa: E402
 from pages import navigation  # noqa: E402
-from pages.common import access, answers, draft_facts, routes, state  # noqa: E402
+from pages.common import access, answers, draft_facts, drawn, routes, state  # noqa: E402
 from pages.common.session import session  # noqa: E402
 from pages.common.sidebar import score_panel  # noqa: E402
 from pages.common.ui import apply_style  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
         score_panel(page.url_path)
     page.run()
     draft_facts.draw()  # after every field drawn: what drafts.js decides a draft by
-    answers.mark_drawn()  # last: the draw's number goes with the controls it moved
+    drawn.mark_drawn()  # last: the draw's number goes with the controls it moved
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__; tests import main

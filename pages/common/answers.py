@@ -51,7 +51,7 @@ from jiguan.store import (
     StoreUnavailable,
 )
 from jiguan.text import fingerprint
-from pages.common import access, refresh, state
+from pages.common import access, drawn, refresh, state
 from pages.common.session import PREFIX, TextConflict, session
 
 UNANSWERED = "none"  # the 未评 option of a check criterion's control
@@ -115,6 +115,14 @@ class Sheet:
         """Widget keys: ans.1.1, pts.1.1, ev.1.1, note.1.1; rv.ans.1.1, rv.reason.1.1, …"""
         return f"{PREFIX[self.kind.name]}{field}.{cid}"
 
+    def typed(self, cid: str) -> dict[str, str]:
+        """The cell's typed widgets (widget field -> cell field): its texts, and a count's
+        number."""
+        widgets = dict(self.texts)
+        if state.get_rubric().criteria[cid].kind == "count":
+            widgets["ans"] = "value"
+        return widgets
+
     def slot(self, cid: str) -> str:
         """The cell's key for notices, conflicts and journaled counts: 1.1, rv.1.1."""
         return f"{PREFIX[self.kind.name]}{cid}"
@@ -168,7 +176,7 @@ class Sheet:
         """`forget`, for controls the server moves to a value saved elsewhere (a colleague's
         change, 按单位自评填入, an import): until the browser has the page that shows the new
         value, a rerun it sends carries the value it showed before, which is no user's change
-        (`on_change` drops it; `mark_drawn` tells the two apart)."""
+        (`on_change` drops it; `drawn.mark_drawn` tells the two apart)."""
         s = session()
         for field in fields or (*CLICKS, *self.texts):
             key = self.key(field, cid)
@@ -246,10 +254,10 @@ class Sheet:
         key = self.key(field, cid)
         if key not in ss:  # forgotten by an earlier callback of this rerun: nothing to save
             return
-        if field in self.texts or criterion.kind == "count":  # typed: tell drafts.js
+        if field in self.typed(cid):  # tell drafts.js (pages/common/draft_facts.py)
             self._hear(key)
         fields = self.fields_of(criterion, field, ss.get(key))
-        if fields is None or _echo(key):
+        if fields is None or drawn.echo(key):
             self.forget(cid, field)
             return
         version, base = s.seeded.get(key) or self.saved(cid)[:2]
@@ -318,7 +326,7 @@ class Sheet:
         cid, slot = change.criterion_id, self.slot(change.criterion_id)
         s.notices[slot] = ("error", f"未能保存：{why.rstrip('。')}。")
         back = self._typed_back(change)
-        for widget in (*self.texts, "ans"):  # all given back: heard (the page need not show them)
+        for widget in self.typed(cid):  # all given back: heard (the page need not show them)
             if self.key(widget, cid) in ss:
                 self._hear(self.key(widget, cid))
         if back:
@@ -332,9 +340,7 @@ class Sheet:
         and the cell's other typed fields changed in the same run (the refusal forgets them,
         so their own callbacks find nothing left to save)."""
         cid = change.criterion_id
-        widgets = dict(self.texts)
-        if state.get_rubric().criteria[cid].kind == "count":
-            widgets["ans"] = "value"  # a typed number
+        widgets = self.typed(cid)
         typed = {name: value for name, value in change.fields.items() if name in widgets.values()}
         for widget, name in widgets.items():
             key = self.key(widget, cid)
@@ -447,48 +453,6 @@ class _Verdicts(Sheet):
         session().verdicts[cid] = SavedVerdict(
             cid, verdict, old.version, old.updated_by, old.updated_at
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# Which page draw the browser has: a rerun it asks for carries every control's value as it
-# shows them, so one sent before the page that moved a control (Sheet.reseed) reached it
-# carries the value the control showed before, and Streamlit calls the control's callback as
-# if the user had chosen it back (the verdicts 按单位自评填入 had just filled were blanked by a
-# click made before the filled page arrived). A hidden field at the end of every full run
-# holds the number of the last draw that moved a control; the browser sends it back with
-# every rerun.
-
-DRAWN = "cells-drawn"
-
-
-def _echo(key: str) -> bool:
-    """This rerun predates the draw that moved the control and brings back what it showed."""
-    moved = session().reseeded.get(key)
-    seen = _seen()
-    return moved is not None and seen is not None and seen < moved[0] and ss.get(key) == moved[1]
-
-
-def _seen() -> int | None:
-    """The draw number the browser sent with this rerun (None: it sent none)."""
-    try:
-        return int(ss[DRAWN])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def mark_drawn() -> None:
-    """The hidden field, last in a full run (pages/router.py): the browser gets the draw's
-    number with the controls it moved (CSS hides it: `.st-key-cells-drawn`)."""
-    s = session()
-    seen = _seen()
-    if seen is not None:  # what the browser has caught up with is no longer watched
-        s.reseeded = {k: moved for k, moved in s.reseeded.items() if moved[0] > seen}
-    if s.redraw:
-        s.drawn += 1
-        s.redraw = False
-    if ss.get(DRAWN) != str(s.drawn):
-        ss[DRAWN] = str(s.drawn)
-    st.text_input("页面版本", key=DRAWN, label_visibility="collapsed")
 
 
 ANSWERS = _Answers(ANSWER_CELL, {"ev": "evidence", "note": "note"})

@@ -40,12 +40,11 @@ def _typed_field(key: str) -> tuple[Sheet, str, str] | None:
     """(sheet, cell field, criterion) of a typed cell widget's key; None for any other."""
     criteria = state.get_rubric().criteria
     for sheet in SHEETS.values():
-        for widget, name in (*sheet.texts.items(), ("ans", "value")):
+        for widget in (*sheet.texts, "ans"):
             cid = key.removeprefix(f"{PREFIX[sheet.kind.name]}{widget}.")
             if cid != key and cid in criteria:
-                if widget == "ans" and criteria[cid].kind != "count":
-                    return None  # a check criterion's control: clicked, not typed
-                return sheet, name, cid
+                name = sheet.typed(cid).get(widget)  # a check criterion's control: clicked
+                return None if name is None else (sheet, name, cid)
     return None
 
 

@@ -69,7 +69,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.25rem !important; }
   z-index: 1000000; background: #ffffff; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid #d9dee7; }
 .st-key-main-total * { margin: 0 !important; }
-/* Which page draw the browser has (pages/common/answers.py, mark_drawn): for the server only. */
+/* Which page draw the browser has (pages/common/drawn.py): for the server only. */
 .st-key-cells-drawn, .st-key-drafts-facts { display: none; }
 /* Contrast ≥ 4.5:1 (GB/T 37668, WCAG AA): Streamlit draws captions at 60 % of the text colour
    with opacity 0.6 (#777c83 on white, 4.2:1; an :orange[] hint 2.8:1): opaque and darker
