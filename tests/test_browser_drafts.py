@@ -21,17 +21,24 @@ EVIDENCE = "佐证材料（每行一条：文件名称、文号或链接）"
 TYPED = "关于成立标准化试点领导小组的通知"
 
 
-def _typing_in_evidence(srv: AppServer, browser, aid: int):
+def _typing_in(srv: AppServer, browser, aid: int, label: str, typed: str):
+    """Item 一 with 1.1's block open, ``typed`` at the end of the field ``label`` (not left:
+    nothing sent yet)."""
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{srv.url}/item1?a={aid}")
     _settle(page)
     page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
     _settle(page)
-    field = page.get_by_label(EVIDENCE)
+    field = page.get_by_label(label, exact=True)
     field.click()
-    page.keyboard.type(TYPED)  # not left: nothing sent yet
+    page.keyboard.press("End")
+    page.keyboard.type(typed)
     return page, field
+
+
+def _typing_in_evidence(srv: AppServer, browser, aid: int):
+    return _typing_in(srv, browser, aid, EVIDENCE, TYPED)
 
 
 def _restart(srv: AppServer, page) -> None:
@@ -171,17 +178,7 @@ NOTE = "备注"
 
 
 def _typing_in_note(srv: AppServer, browser, aid: int, typed: str):
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/item1?a={aid}")
-    _settle(page)
-    page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
-    _settle(page)
-    field = page.get_by_label(NOTE, exact=True)
-    field.click()
-    page.keyboard.press("End")
-    page.keyboard.type(typed)
-    return page, field
+    return _typing_in(srv, browser, aid, NOTE, typed)
 
 
 def _note(store: Store, aid: int) -> tuple[str, int]:

@@ -70,6 +70,22 @@ def test_an_open_item_page_turns_read_only_when_a_colleague_submits(
     expect(page.get_by_text("评估期间只读")).to_have_count(0, timeout=15_000)
 
 
+def _item1_evidence_open(srv: AppServer, browser: object, aid: int, init_script: str = ""):
+    """Item 一 with 1.1's block open and its evidence field drawn (the block's contents come
+    with the next run: drawn before any stall); ``init_script`` runs in the page first."""
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    page.set_default_timeout(TIMEOUT)
+    if init_script:
+        page.add_init_script(init_script)
+    page.goto(f"{srv.url}/item1?a={aid}")
+    _settle(page)
+    page.locator(".st-key-open-1-1 summary").click()
+    evidence = page.get_by_label("佐证材料（每行一条：文件名称、文号或链接）")
+    evidence.wait_for()
+    _settle(page)
+    return page, evidence
+
+
 def test_overview_open_button_shows_the_unit_name_as_typed(
     standalone_app: tuple[AppServer, Store], browser: object
 ) -> None:
@@ -102,14 +118,7 @@ def test_text_refused_as_the_user_leaves_by_a_link_is_given_back_where_they_land
     separate runs under load: see the closing note of 2026-12-05.)"""
     srv, store = standalone_app
     aid = store.create_assessment("甲局", "2026年").id
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/item1?a={aid}")
-    _settle(page)
-    page.locator(".st-key-open-1-1 summary").click()
-    evidence = page.get_by_label("佐证材料（每行一条：文件名称、文号或链接）")
-    evidence.wait_for()  # the block's contents come with the next run: drawn before the stall
-    _settle(page)
+    page, evidence = _item1_evidence_open(srv, browser, aid)
     with stalled(srv):
         store.submissions.submit(aid, user="同事", filled_by="张三", leader="李四")
         evidence.click()
@@ -155,15 +164,7 @@ def test_two_texts_left_in_separate_runs_as_the_user_leaves_are_both_shown_where
     texts are on the page the user lands on; nothing is saved. (Failed every run before.)"""
     srv, store = standalone_app
     aid = store.create_assessment("甲局", "2026年").id
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.add_init_script(_SEND_LATER)
-    page.goto(f"{srv.url}/item1?a={aid}")
-    _settle(page)
-    page.locator(".st-key-open-1-1 summary").click()
-    evidence = page.get_by_label("佐证材料（每行一条：文件名称、文号或链接）")
-    evidence.wait_for()
-    _settle(page)
+    page, evidence = _item1_evidence_open(srv, browser, aid, _SEND_LATER)
     assert srv.proc is not None
     os.kill(srv.proc.pid, signal.SIGSTOP)
     try:
@@ -201,14 +202,7 @@ def test_a_text_left_by_a_link_is_saved_and_nothing_is_shown_unsaved(
     The text is saved, the user lands on item 二, and no box says anything was not saved."""
     srv, store = standalone_app
     aid = store.create_assessment("甲局", "2026年").id
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    page.set_default_timeout(TIMEOUT)
-    page.goto(f"{srv.url}/item1?a={aid}")
-    _settle(page)
-    page.locator(".st-key-open-1-1 summary").click()
-    evidence = page.get_by_label("佐证材料（每行一条：文件名称、文号或链接）")
-    evidence.wait_for()
-    _settle(page)
+    page, evidence = _item1_evidence_open(srv, browser, aid)
     evidence.click()
     page.keyboard.type("证据丙")
     sidebar = page.locator('[data-testid="stSidebar"]')
