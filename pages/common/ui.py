@@ -131,6 +131,7 @@ def apply_style() -> None:
         ("connection", {"title": CONNECTION_LOST[0], "body": CONNECTION_LOST[1]}),
         ("nav_text", {}),  # the top menu's folded sections: 「更多（N）」, not "N more"
         ("unsaved_forms", {"question": UNSENT_FORM_QUESTION}),  # leaving a typed-in form
+        ("counts", {"digits": COUNT_DIGITS, "range": COUNT_RANGE}),  # 数量: whole, in range
         # typing across a lost connection, kept for the account that typed it
         (
             "drafts",
@@ -169,6 +170,9 @@ DRAFT_LOCKED = (
 )
 
 GIVEN_BACK_CLOSE = "已留存，不再显示"
+
+COUNT_DIGITS = "数量只能填写整数（半角数字 0–9）：小数点、正负号、字母等不能输入。"
+COUNT_RANGE = "数量须为 {min} 至 {max} 之间的整数；「{value}」超出范围，未保存。"
 
 DRAFT_UNHEARD = (
     "以下输入的内容未能保存（离开输入框时，该项已不能修改或已不在页面上）。如仍需要，请复制留存："

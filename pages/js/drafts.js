@@ -140,6 +140,11 @@
   document.addEventListener("input", (event) => {
     const key = keyOf(event.target);
     if (!key || restoringNow) return;
+    if (event.target.type === "number" && !event.target.validity.valid) {
+      // a count out of range is never sent (counts.js says so): nothing to keep
+      sessionStorage.removeItem(prefix() + key);
+      return;
+    }
     // Typed again after its value went out: a new draft over what the field showed then,
     // which the server may never have read: the field showing an earlier draft's base is
     // nobody's change either ("before").
