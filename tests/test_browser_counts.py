@@ -114,3 +114,25 @@ def test_a_pasted_count_that_is_not_a_whole_number_is_refused(
     _settle(page)
     expect(field).to_have_value("4")
     assert _saved(store, aid, "17.2") == 4
+
+
+def test_a_count_field_speaks_chinese_to_a_screen_reader(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """Streamlit names the field's buttons "Decrement", "Increment" and "Clear value" and
+    announces a number out of range in English; the page says them in Chinese."""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = _item3(srv, browser, aid)
+    box = page.locator(".st-key-ans-17-1")
+    _type_and_leave(page, 1, "9999")
+    for name in ("减少", "增加", "清除"):
+        expect(box.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    said = box.locator('[id$="-validation-error"]')
+    expect(said).to_have_text("超出允许范围：请填写 0 至 1000 之间的数")
+    english = box.evaluate(
+        """(el) => [...el.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label"))
+             .concat([...el.querySelectorAll('[role="alert"]')].map((e) => e.textContent))
+             .filter((t) => /[A-Za-z]/.test(t))"""
+    )
+    assert english == []

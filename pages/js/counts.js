@@ -20,11 +20,12 @@
     if (!line) {
       line = document.createElement("div");
       line.className = "jiguan-count-note";
-      line.setAttribute("role", "alert");
       line.style.cssText = "color:#8a4600;font-size:0.875rem;margin-top:0.25rem";
       where.appendChild(line);
     }
     line.dataset.kind = kind;
+    // (out of range, Streamlit's own announcement speaks: nav_text.js says it in Chinese)
+    line.setAttribute("role", kind === "range" ? "status" : "alert");
     line.textContent = text;
   };
   const outOfRange = (field) => field.validity.rangeOverflow || field.validity.rangeUnderflow;

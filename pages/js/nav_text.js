@@ -3,6 +3,8 @@
   // - the top menu folds sections that do not fit into a menu titled "N more";
   // - on a narrow screen the menu moves into the sidebar, named "App pages" for screen readers,
   //   with long lists folded behind "View N more" / "View less".
+  // - a number field's buttons ("Decrement", "Increment", "Clear value") and its English
+  //   announcement of a number out of range, both read out by screen readers.
   // React may redraw any of them: observe.
   if (window.__jiguanNavText) return;
   window.__jiguanNavText = true;
@@ -21,7 +23,26 @@
       }
     }
   };
+  const buttons = {Decrement: "减少", Increment: "增加", "Clear value": "清除"};
+  const outOfRange = /between (\S+) and (\S+?)\.?$/;
+  const numberFields = () => {
+    for (const box of document.querySelectorAll('[data-testid="stNumberInput"]')) {
+      for (const button of box.querySelectorAll("button[aria-label]")) {
+        const zh = buttons[button.getAttribute("aria-label")];
+        if (zh) button.setAttribute("aria-label", zh);
+      }
+      const said = box.querySelector('[id$="-validation-error"]');
+      const found = said && outOfRange.exec(said.textContent.trim());
+      if (found) {  // the text nodes themselves: React keeps its own and may set them again
+        const nodes = [...said.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE);
+        nodes.forEach((n, i) => {
+          n.nodeValue = i ? "" : `超出允许范围：请填写 ${found[1]} 至 ${found[2]} 之间的数`;
+        });
+      }
+    }
+  };
   const translate = () => {
+    numberFields();
     const top = document.querySelector('[data-testid="stTopNav"]');
     if (top) translateIn(top);
     const side = document.querySelector('[data-testid="stSidebarNav"]');
