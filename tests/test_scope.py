@@ -29,9 +29,10 @@ PASSWORD = "一个足够长的密码123"
 
 @pytest.fixture
 def world(store: Store, rubric: Rubric) -> dict:
-    """Two assessments per unit and four practice assessments (two trainees of workshop WS-A,
-    one of another trainer's WS-B, one of no workshop), each with a file; a 填报人 of 甲局, an
-    评估组 member assigned 乙局, the 培训师 of WS-A, a trainee 小王 of WS-A and an administrator."""
+    """Two assessments per unit (the second submitted) and four practice assessments (two
+    trainees of workshop WS-A, one of another trainer's WS-B, one of no workshop), each with a
+    file; a 填报人 of 甲局, an 评估组 member assigned 乙局, the 培训师 of WS-A, a trainee 小王 of
+    WS-A and an administrator."""
     users = store.users
     cid = next(iter(rubric.criteria))
     aids = {}
@@ -45,6 +46,8 @@ def world(store: Store, rubric: Rubric) -> dict:
             store.rectification.sync(info.id, user="x")
             (item,) = store.rectification.items(info.id)
             store.rectification.add_file(item.id, "整改.pdf", PDF + b"r", user="x")  # 完成佐证
+            if n == 2:  # submitted: the unit's side read-only, the panel may return it
+                store.submissions.submit(info.id, user="x", filled_by="张三", leader="李四")
             aids[info.id] = unit
     trainer = users.add("培", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
     other_trainer = users.add("培二", TRAINER, PASSWORD, by=COMMAND_LINE).caller()
@@ -376,7 +379,9 @@ def test_only_the_administrator_moves_an_assessment_and_never_a_practice(
     filler_caller = world["callers"][FILLER]
     users.assign(filler_caller.user_id, "乙局", by=world["callers"][ADMIN])
     filler = ScopedStore(store, filler_caller)
-    mine = next(a.id for a in filler.list_assessments() if a.unit_name == "甲局")
+    mine = next(  # (not the submitted round: read-only to everyone while it stands)
+        a.id for a in filler.list_assessments() if (a.unit_name, a.round_name) == ("甲局", "第1次")
+    )
     with pytest.raises(AccessDenied):
         filler.update_assessment(mine, unit_name="乙局")
     admin = ScopedStore(store, world["callers"][ADMIN])
@@ -457,6 +462,8 @@ WRITES = (
     "promote",
     "open_workshop",
     "close_workshop",
+    "submit",
+    "give_back",
 )
 
 
@@ -481,6 +488,7 @@ def everything(store: Store) -> dict:
             [(f.id, f.removed_at) for f in files],
             store.reviews.verdicts(info.id),
             store.rectification.items(info.id),
+            store.submissions.history(info.id),
         )
     return out
 
@@ -516,6 +524,10 @@ def write(store: Store, caller: Caller, op: str, aid: int, cid: str, pick: int):
         return store.workshops.open(caller, None, f"班{pick}", soon)
     if op == "close_workshop":
         return store.workshops.close(caller, "WS-B" if pick % 2 else "WS-A")
+    if op == "submit":
+        return scoped.submissions.submit(aid, user="伪造", filled_by="伪造", leader="伪造")
+    if op == "give_back":
+        return scoped.submissions.give_back(aid, user="伪造", reason="伪造")
     return call(scoped, store, op, aid, cid)
 
 

@@ -153,6 +153,27 @@ def test_scope_and_audit(store: Store, aid: int) -> None:
     assert sorted(actions) == sorted(["提交自评", "退回修改", "重新提交自评"])
 
 
+@pytest.mark.parametrize("change", ["disabled", "demoted"])
+def test_a_reviewer_disabled_or_demoted_while_the_page_was_open_returns_nothing(
+    store: Store, aid: int, change: str
+) -> None:
+    """The caller a page drew with is checked again at every write: a 评估组 account disabled,
+    or made a 填报人, while its 提交自评 page was open cannot 退回修改 (break-it finding: the
+    return was saved and the unit's assessment opened for editing)."""
+    users = store.users
+    account = users.add("审", REVIEWER, PASSWORD, unit="甲局", by=COMMAND_LINE)
+    panel = ScopedStore(store, account.caller())  # as the open page holds it
+    store.submissions.submit(aid, user="甲", **WHO)
+    if change == "disabled":
+        users.set_disabled(account.id, True, by=COMMAND_LINE)
+    else:
+        users.set_role(account.id, FILLER, by=COMMAND_LINE)
+    with pytest.raises(AccessDenied):
+        panel.submissions.give_back(aid, user="审", reason="请补充")
+    latest = store.submissions.latest(aid)
+    assert latest is not None and latest.standing
+
+
 def test_readiness_lists_what_is_not_ready(rubric: Rubric) -> None:
     ind1 = rubric.indicator_by_id[1]
     criterion = next(

@@ -78,6 +78,7 @@ class ScopedSubmissions:
         info = self._scoped._read(aid)
         if not self._scoped.can_review(info):
             raise AccessDenied("无权退回：只有分配到该单位的评估组成员可以退回修改")
+        self._scoped._check_caller()  # disabled or demoted while the page was open
         done = self._store.give_back(aid, **kwargs)
         self._scoped._audit("退回修改", info, done.return_reason or "")
         return done
