@@ -108,6 +108,7 @@ def snapshot(store: Store, aids) -> dict:
 
 OPS = (
     "get",
+    "view",
     "answers",
     "load",
     "history",
@@ -132,6 +133,7 @@ OPS = (
 )
 READS = (
     "get",
+    "view",
     "answers",
     "load",
     "history",
@@ -165,6 +167,8 @@ def rect_file_of(store: Store, aid: int) -> int:
 def call(scoped: ScopedStore, store: Store, op: str, aid: int, cid: str):
     if op == "get":
         return scoped.get_assessment(aid)
+    if op == "view":
+        return scoped.view(aid)
     if op == "answers":
         return scoped.answers(aid)
     if op == "load":

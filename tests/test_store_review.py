@@ -8,7 +8,7 @@ import pytest
 from jiguan.review import FINAL, OPEN, Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer, all_yes
-from jiguan.store import ConflictError, Store, StoreError
+from jiguan.store import ConflictError, NotFoundError, Store, StoreError
 from tests import store_support
 
 db_url = store_support.db_url
@@ -130,3 +130,34 @@ def test_next_round_links_its_predecessor(store: Store, aid: int) -> None:
     store.purge_assessment(aid)
     assert store.get_assessment(second.id).predecessor_id is None
     assert [a.round_name for a in store.rounds(third.id)] == ["第二次自评", "第三次自评"]
+
+
+def test_view_reads_in_one_what_the_single_reads_read(store: Store, aid: int) -> None:
+    """`Store.view` (what a page load reads, in one transaction) holds what the assessment,
+    answers, files, latest submission and review read one by one hold, at each stage."""
+
+    def one_by_one():
+        return (
+            store.get_assessment(aid),
+            store.load_answers(aid),
+            store.list_files(aid),
+            store.submissions.latest(aid),
+            store.reviews.get(aid),
+        )
+
+    def together():
+        seen = store.view(aid)
+        return (seen.info, seen.answers, seen.files, seen.submitted, seen.review)
+
+    assert together() == one_by_one()
+    assert together()[3] is None and together()[4] is None
+    store.add_file(aid, "1.1", "制度.pdf", b"%PDF-1.7\n%%EOF\n", user="张三")
+    store.submissions.submit(aid, user="张三", filled_by="张三", leader="李四")
+    store.reviews.save_verdict(aid, "1.1", Verdict("yes"), expected_version=0, user="王五")
+    assert together() == one_by_one()
+    seen = store.view(aid)
+    assert list(seen.answers) == list(store.load_answers(aid))  # rubric order
+    assert [f.filename for f in seen.files] == ["制度.pdf"]
+    assert seen.submitted is not None and seen.review is not None
+    with pytest.raises(NotFoundError):
+        store.view(aid + 1000)

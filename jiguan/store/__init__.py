@@ -60,7 +60,13 @@ from jiguan.store.logins import COOKIE as LOGIN_COOKIE
 from jiguan.store.logins import RECHECK as LOGIN_RECHECK
 from jiguan.store.logins import Login, Logins, login_token
 from jiguan.store.overview import Sheets
-from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.records import (
+    AssessmentInfo,
+    AssessmentView,
+    EvidenceFile,
+    HistoryEntry,
+    SavedAnswer,
+)
 from jiguan.store.rectification import (
     PastDueDate,
     Rectification,
@@ -93,6 +99,7 @@ __all__ = [
     "WORKSHOP_ENDED",
     "AccessDenied",
     "AssessmentInfo",
+    "AssessmentView",
     "AuditEntry",
     "ConflictError",
     "EvidenceFile",

@@ -21,7 +21,13 @@ from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.overview import Sheets
-from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.records import (
+    AssessmentInfo,
+    AssessmentView,
+    EvidenceFile,
+    HistoryEntry,
+    SavedAnswer,
+)
 from jiguan.store.rectification import SyncResult
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict
 from jiguan.store.submissions import SubmissionInfo
@@ -139,6 +145,7 @@ class StoreContract(Protocol):
     def delete_assessment(self, aid: int) -> None: ...
     def restore_assessment(self, aid: int) -> AssessmentInfo: ...
     def purge_assessment(self, aid: int) -> None: ...
+    def view(self, aid: int) -> AssessmentView: ...
     def load_answers(self, aid: int) -> dict[str, SavedAnswer]: ...
     def answers(self, aid: int) -> dict[str, Answer]: ...
     def save_answer(

@@ -38,6 +38,7 @@ from jiguan.store.logins import Logins
 from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
+    AssessmentView,
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
@@ -47,7 +48,7 @@ from jiguan.store.records import (
     now,
 )
 from jiguan.store.rectification import Rectification
-from jiguan.store.reviews import Reviews
+from jiguan.store.reviews import Reviews, review_of
 from jiguan.store.submissions import Submissions
 from jiguan.store.uploads import check_evidence_file
 from jiguan.store.users import Users
@@ -292,6 +293,23 @@ class Store:
         with self._db.read() as conn:
             assessments_q.get_info(conn, aid)
             return self._in_rubric_order(answers_q.load(conn, aid))
+
+    @guard("读取自评")
+    def view(self, aid: int) -> AssessmentView:
+        """The assessment with its answers, files, latest submission and review, in one
+        transaction (what a page load reads; each alone was a transaction of its own).
+
+        Raises:
+            NotFoundError: no such assessment (or it was purged).
+        """
+        with self._db.read() as conn:
+            return AssessmentView(
+                info=assessments_q.get_info(conn, aid),
+                answers=self._in_rubric_order(answers_q.load(conn, aid)),
+                files=files_q.listing(conn, aid, None, False),
+                submitted=submissions_q.latest_submission(conn, aid),
+                review=review_of(conn, aid),
+            )
 
     @guard("读取答案")
     def answers(self, aid: int) -> dict[str, Answer]:

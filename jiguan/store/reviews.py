@@ -64,6 +64,12 @@ def _review_row(conn: Connection, aid: int) -> Any:
     return conn.execute(sa.select(reviews_t).where(reviews_t.c.assessment_id == aid)).first()
 
 
+def review_of(conn: Connection, aid: int) -> ReviewInfo | None:
+    """The assessment's review, None when none was started (no check of the assessment)."""
+    row = _review_row(conn, aid)
+    return None if row is None else review_info(row)
+
+
 def _log(
     conn: Connection,
     aid: int,
@@ -169,8 +175,7 @@ class Reviews:
         """
         with self._db.read() as conn:
             assessments_q.get_info(conn, aid)
-            row = _review_row(conn, aid)
-            return None if row is None else review_info(row)
+            return review_of(conn, aid)
 
     @guard("开始评审")
     def start(self, aid: int, *, user: str) -> ReviewInfo:

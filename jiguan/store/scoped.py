@@ -43,7 +43,13 @@ from jiguan.store.errors import DENIED as DENIED  # re-exported: the one refusal
 from jiguan.store.errors import AccessDenied, NotFoundError, StoreError
 from jiguan.store.facade import Store
 from jiguan.store.overview import Sheets
-from jiguan.store.records import AssessmentInfo, EvidenceFile, HistoryEntry, SavedAnswer
+from jiguan.store.records import (
+    AssessmentInfo,
+    AssessmentView,
+    EvidenceFile,
+    HistoryEntry,
+    SavedAnswer,
+)
 from jiguan.store.schema import files_t
 from jiguan.store.scoped_rectification import ScopedRectification
 from jiguan.store.scoped_review import ScopedReviews, ScopedSubmissions
@@ -214,9 +220,13 @@ class ScopedStore:
         try:
             info = self._store.get_assessment(aid)
         except NotFoundError:
-            self._in_scope.pop(aid, None)
-            raise AccessDenied() from None
-        if not self.can_read(info):
+            info = None
+        return self._admit(aid, info)
+
+    def _admit(self, aid: int, info: AssessmentInfo | None) -> AssessmentInfo:
+        """``info`` as just read for ``aid`` (None: there is none), if the caller may read it;
+        else AccessDenied, the same for a missing assessment as for another unit's."""
+        if info is None or not self.can_read(info):
             self._in_scope.pop(aid, None)
             raise AccessDenied()
         self._in_scope[aid] = info
@@ -321,6 +331,17 @@ class ScopedStore:
             raise StoreError("彻底清除只能由管理员进行")
         self._store.purge_assessment(aid)
         self._audit("彻底清除自评", info)
+
+    def view(self, aid: int) -> AssessmentView:
+        """Read whole, then judged by the assessment it holds, as `_read` judges (nothing of it
+        is returned to a caller who may not read the assessment)."""
+        try:
+            seen = self._store.view(aid)
+        except NotFoundError:
+            self._in_scope.pop(aid, None)
+            raise AccessDenied() from None
+        self._admit(aid, seen.info)
+        return seen
 
     def load_answers(self, aid: int) -> dict[str, SavedAnswer]:
         self._read(aid, fresh=False)

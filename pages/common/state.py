@@ -24,6 +24,7 @@ from jiguan.runtime import Held
 from jiguan.scoring import Answer, Result, score
 from jiguan.store import (
     AssessmentInfo,
+    EvidenceFile,
     NotFoundError,
     Store,
     StoreContract,
@@ -160,26 +161,19 @@ def _with_files(answer: Answer, n: int) -> Answer:
     return answer if answer.attachments == n else replace(answer, attachments=n)
 
 
-def _files_by_criterion(store: StoreContract, aid: int) -> dict[str, list]:
-    files: dict[str, list] = {}
-    for f in store.list_files(aid):
-        files.setdefault(f.criterion_id, []).append(f)
-    return files
-
-
-def load(
-    s: Session, store: StoreContract, aid: int, info: AssessmentInfo | None = None
-) -> list[str]:
-    """Read the assessment into the view; returns the criteria whose saved version changed.
-    ``info``: the assessment as just read by the caller (saves reading it again)."""
-    if info is None or info.id != aid:
-        info = store.get_assessment(aid)
+def load(s: Session, store: StoreContract, aid: int) -> list[str]:
+    """Read the assessment into the view (one read: `Store.view`); returns the criteria whose
+    saved version changed."""
+    seen = store.view(aid)
+    info = seen.info
     if info.deleted:
         raise NotFoundError("这份自评已被删除")
-    saved = store.load_answers(aid)
-    files = _files_by_criterion(store, aid)
-    s.submitted = store.submissions.latest(aid)
-    review = store.reviews.get(aid) if s.submitted is not None else None
+    saved = seen.answers
+    files: dict[str, list[EvidenceFile]] = {}
+    for f in seen.files:
+        files.setdefault(f.criterion_id, []).append(f)
+    s.submitted = seen.submitted
+    review = seen.review if s.submitted is not None else None
     s.finalised_at = review.finalised_at if review is not None and review.final else None
     changed = [
         cid
@@ -202,7 +196,8 @@ def sync() -> list[str]:
     """Top of every full run: pick the assessment, bring in what others saved. Returns the
     criteria that changed since this browser last looked (their widgets are re-seeded)."""
     s = session()
-    picked = _pick_default() if s.aid is None else None
+    if s.aid is None:
+        _pick_default()
     if s.aid is None:
         return []
     _settle_journal(s)
@@ -214,7 +209,7 @@ def sync() -> list[str]:
         if s.loaded_aid == s.aid and store.get_assessment(s.aid).updated_at == s.seen_stamp:
             return []
         fresh = s.loaded_aid != s.aid
-        changed = load(s, store, s.aid, picked)
+        changed = load(s, store, s.aid)
         s.loaded_aid = s.aid
         saving().outage.ok()
         s.store_error = ""
@@ -230,9 +225,8 @@ def sync() -> list[str]:
     return []
 
 
-def _pick_default() -> AssessmentInfo | None:
-    """A new session continues the assessment in the URL (?a=), or the only one there is;
-    returns it as read."""
+def _pick_default() -> None:
+    """A new session continues the assessment in the URL (?a=), or the only one there is."""
     wanted = parse_id(st.query_params.get("a", ""))
     try:
         store = get_store()
@@ -243,17 +237,15 @@ def _pick_default() -> AssessmentInfo | None:
                 info = None
             if info is not None and not info.deleted:
                 select_assessment(info.id)
-                return info
+                return
         active = store.list_assessments()
     except StoreUnavailable as exc:
         saving().outage.fail()
         session().store_error = str(exc)
-        return None
+        return
     if len(active) == 1 or (active and access.caller().role == TRAINEE):
         newest = max(active, key=lambda a: a.id)  # a trainee's practices are only theirs
         select_assessment(newest.id)
-        return newest
-    return None
 
 
 def _settle_journal(s: Session) -> None:
