@@ -6,6 +6,8 @@ number was then put back after a reload as 「已恢复并保存」, which it ne
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -136,3 +138,70 @@ def test_a_count_field_speaks_chinese_to_a_screen_reader(
              .filter((t) => /[A-Za-z]/.test(t))"""
     )
     assert english == []
+
+
+def _compose(page, text: str) -> None:
+    """Text entered through an input method (拼音, 全角): a composition, which a page cannot
+    cancel key by key."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send(
+        "Input.imeSetComposition",
+        {"text": text, "selectionStart": len(text), "selectionEnd": len(text)},
+    )
+    cdp.send("Input.insertText", {"text": text})
+
+
+@pytest.mark.parametrize("composed", ["2.5", "2e2", "7.0", "-1"])
+def test_a_count_composed_through_an_input_method_is_refused_whole(
+    standalone_app: tuple[AppServer, Store], browser, composed: str
+) -> None:
+    """What an input method enters at once, like a paste, is refused whole when it is not a
+    whole number: the field keeps what it showed, and that is saved. (Break-it finding:
+    「2.5」 composed was shown until the field was left, then saved as 2; 「2e2」 as 2.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = _item3(srv, browser, aid)
+    field = page.locator(".st-key-ans-17-2 input")
+    field.click()
+    page.keyboard.type("3")
+    _compose(page, composed)
+    expect(page.get_by_text("数量只能填写整数")).to_be_visible()
+    expect(field).to_have_value("3")
+    page.locator("h1").click()
+    _settle(page)
+    expect(field).to_have_value("3")
+    assert _saved(store, aid, "17.2") == 3
+
+
+def test_a_count_retyped_over_an_unsaved_number_is_not_taken_for_a_colleagues_change(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    """5000 typed and left (out of range: not saved), then replaced by 40 and the page
+    reloaded before leaving: 40 is put back and saved, with no word of anyone else. (Break-it
+    finding: the field's 5000 was taken for what the server held before the typing.)"""
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = _item3(srv, browser, aid)
+    field = _type_and_leave(page, 3, "5000")
+    field.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("40")
+    page.reload()
+    _settle(page)
+    page.wait_for_timeout(3000)  # past drafts.js's put-back delay
+    assert page.get_by_text("已被他人修改").count() == 0
+    expect(page.get_by_text("已恢复并保存连接中断前输入的内容")).to_be_visible()
+    assert _saved(store, aid, "17.3") == 40
+
+
+def test_the_error_icon_of_a_count_out_of_range_says_chinese(
+    standalone_app: tuple[AppServer, Store], browser
+) -> None:
+    srv, store = standalone_app
+    aid = store.create_assessment("甲局", "2026年").id
+    page = _item3(srv, browser, aid)
+    _type_and_leave(page, 1, "9999")
+    page.locator(".st-key-ans-17-1 [data-testid='stTooltipErrorHoverTarget']").hover()
+    tip = page.locator('[data-testid="stTooltipErrorContent"]')
+    expect(tip).to_contain_text("超出允许范围：请填写 0 至 1000 之间的数")
+    assert not re.search(r"[A-Za-z]", tip.inner_text()), tip.inner_text()

@@ -44,7 +44,25 @@
     say(field, digits, "digits");
   }, true);
   document.addEventListener("input", (event) => {
-    if (isCount(event.target)) check(event.target);
+    if (isCount(event.target) && !event.isComposing) check(event.target);
+  }, true);
+  // An input method's text (拼音, 全角) comes as a composition, which cannot be refused key by
+  // key: when it ends, what it entered is refused whole, like a paste, unless it leaves only
+  // digits (an input method's full-width digits arrive as 0-9).
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+  const before = new WeakMap();  // field -> its value when the composition began
+  document.addEventListener("compositionstart", (event) => {
+    if (isCount(event.target)) before.set(event.target, event.target.value);
+  }, true);
+  document.addEventListener("compositionend", (event) => {
+    const field = event.target;
+    if (!isCount(field)) return;
+    // (a number field's value is "" when what it holds is no number at all: badInput)
+    if (field.validity.badInput || !/^[0-9]*$/.test(field.value)) {
+      setValue.call(field, before.get(field) ?? "");
+      field.dispatchEvent(new Event("input", {bubbles: true}));
+      say(field, digits, "digits");
+    } else check(field);
   }, true);
   // A new edit begins: the word about a key refused before has been read.
   document.addEventListener("focus", (event) => {

@@ -132,15 +132,18 @@
     return send.apply(this, args);
   };
 
-  const bases = new Map();  // the value a field showed when it took the focus
+  // The value a field showed when it took the focus: what the server holds, unless the field
+  // shows a number out of range, which was never sent (counts.js): the base from before stays.
+  const bases = new Map();
+  const sendable = (field) => field.type !== "number" || field.validity.valid;
   document.addEventListener("focus", (event) => {
     const key = keyOf(event.target);
-    if (key) bases.set(key, event.target.value);
+    if (key && sendable(event.target)) bases.set(key, event.target.value);
   }, true);
   document.addEventListener("input", (event) => {
     const key = keyOf(event.target);
     if (!key || restoringNow) return;
-    if (event.target.type === "number" && !event.target.validity.valid) {
+    if (!sendable(event.target)) {
       // a count out of range is never sent (counts.js says so): nothing to keep
       sessionStorage.removeItem(prefix() + key);
       return;
@@ -171,7 +174,7 @@
     if (event.target.tagName === "TEXTAREA" && !(event.ctrlKey || event.metaKey)) return;
     sending(event);
     const key = keyOf(event.target);
-    if (key) bases.set(key, event.target.value);  // sent: typing on builds on it
+    if (key && sendable(event.target)) bases.set(key, event.target.value);  // sent: builds on it
   }, true);
 
   const setters = {

@@ -4,7 +4,8 @@
   // - on a narrow screen the menu moves into the sidebar, named "App pages" for screen readers,
   //   with long lists folded behind "View N more" / "View less".
   // - a number field's buttons ("Decrement", "Increment", "Clear value") and its English
-  //   announcement of a number out of range, both read out by screen readers.
+  //   announcement of a number out of range (read out by screen readers; also the tooltip of
+  //   its error icon).
   // React may redraw any of them: observe.
   if (window.__jiguanNavText) return;
   window.__jiguanNavText = true;
@@ -13,18 +14,26 @@
     [/^View (\d+) more$/, (n) => `显示其余 ${n} 项`],
     [/^View less$/, () => "收起"],
   ];
-  const translateIn = (root) => {
+  // (the field's announcement is one text; its tooltip says 「Error」 in bold, then the rest)
+  const range = (low, high) => `超出允许范围：请填写 ${low} 至 ${high} 之间的数`;
+  const numberTexts = [
+    [/^(?:Error: )?Number is outside the allowed range\. .* between (\S+) and (\S+?)\.?$/, range],
+    [/^:? ?Number is outside the allowed range\. .* between (\S+) and (\S+?)\.?$/,
+      (low, high) => `：${range(low, high)}`],
+    [/^Error$/, () => "错误"],
+  ];
+  // The text nodes themselves: React keeps its own and may set them again.
+  const translateIn = (root, patterns = texts) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent.trim();
-      for (const [pattern, say] of texts) {
+      for (const [pattern, say] of patterns) {
         const found = pattern.exec(text);
-        if (found) node.textContent = say(found[1]);
+        if (found) node.textContent = say(...found.slice(1));
       }
     }
   };
   const buttons = {Decrement: "减少", Increment: "增加", "Clear value": "清除"};
-  const outOfRange = /between (\S+) and (\S+?)\.?$/;
   const numberFields = () => {
     for (const box of document.querySelectorAll('[data-testid="stNumberInput"]')) {
       for (const button of box.querySelectorAll("button[aria-label]")) {
@@ -32,13 +41,10 @@
         if (zh) button.setAttribute("aria-label", zh);
       }
       const said = box.querySelector('[id$="-validation-error"]');
-      const found = said && outOfRange.exec(said.textContent.trim());
-      if (found) {  // the text nodes themselves: React keeps its own and may set them again
-        const nodes = [...said.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE);
-        nodes.forEach((n, i) => {
-          n.nodeValue = i ? "" : `超出允许范围：请填写 ${found[1]} 至 ${found[2]} 之间的数`;
-        });
-      }
+      if (said) translateIn(said, numberTexts);
+    }
+    for (const tip of document.querySelectorAll('[data-testid="stTooltipErrorContent"]')) {
+      translateIn(tip, numberTexts);
     }
   };
   const translate = () => {
