@@ -48,11 +48,28 @@ def _typed_field(key: str) -> tuple[Sheet, str, str] | None:
     return None
 
 
+def _held() -> list[str]:
+    """The typed fields (by container class) whose value this session holds for the user,
+    unsaved: a conflict waiting for their choice, a refused change given back until closed.
+    A reload or a restart ends the session: drafts.js keeps such a draft until then."""
+    s = session()
+    criteria = state.get_rubric().criteria
+    held = []
+    for sheet in SHEETS.values():
+        prefix = PREFIX[sheet.kind.name]
+        for slot in (*s.text_conflicts, *s.given_back):
+            cid = slot.removeprefix(prefix)
+            if (prefix and cid == slot) or cid not in criteria:
+                continue  # another sheet's
+            held += [class_key(sheet.key(widget, cid)) for widget in sheet.typed(cid)]
+    return held
+
+
 def draw() -> None:
     """Last in a full run (after every callback and every field drawn): per typed cell field,
     by its container's class, the fingerprint of the value its callback was last given
     (``heard``: saved, journaled, conflict or refused) and of what is saved now (``saved``,
-    for the fields drawn in this session)."""
+    for the fields drawn in this session); and the fields held unsaved (``held``)."""
     s = session()
     saved = {}
     for key in s.seeded:
@@ -62,7 +79,7 @@ def draw() -> None:
             value = getattr(sheet.saved(cid)[1], name)
             saved[class_key(key)] = fingerprint("" if value is None else str(value))
     heard = {class_key(k): v for k, v in s.heard.items()}
-    data = {"heard": json.dumps(heard), "saved": json.dumps(saved)}
+    data = {"heard": json.dumps(heard), "saved": json.dumps(saved), "held": json.dumps(_held())}
     attributes = "".join(f' data-{k}="{html.escape(v, quote=True)}"' for k, v in data.items())
     with st.container(key=KEY):
         st.html(f'<div class="jiguan-drafts-facts"{attributes}></div>')

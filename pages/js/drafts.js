@@ -77,8 +77,8 @@
     const el = document.querySelector(".jiguan-drafts-facts");
     try {
       return {heard: JSON.parse(el?.dataset.heard || "{}"),
-        saved: JSON.parse(el?.dataset.saved || "{}")};
-    } catch (e) { return {heard: {}, saved: {}}; }
+        saved: JSON.parse(el?.dataset.saved || "{}"), held: JSON.parse(el?.dataset.held || "[]")};
+    } catch (e) { return {heard: {}, saved: {}, held: []}; }
   };
   // A count's value as the server holds it (a number: 「03」 is 3).
   const asHeld = (key, text) => {
@@ -88,6 +88,10 @@
   };
   const heard = (key, text) => facts().heard[key] === asHeld(key, text);
   const unheardSince = new Map();  // storage name -> key: a run ended without it being heard
+  // Heard, but held unsaved by the server's session (a conflict waiting for the user's choice,
+  // a refused text given back): kept, as a reload or a restart ends that session, until a
+  // run says the server holds it no longer (chosen, saved, closed).
+  const heldByServer = new Map();  // storage name -> key
   const UNHEARD_WAIT = 1500;  // ms: the run that reads it may begin after another has ended
   const pendingKeys = () => {
     const p = prefix();
@@ -123,6 +127,7 @@
         left.clear();
         sent.clear();
         unheardSince.clear();
+        heldByServer.clear();
       });
     }
     if (this.readyState === WebSocket.OPEN) {
@@ -152,6 +157,7 @@
     // which the server may never have read: the field showing an earlier draft's base is
     // nobody's change either ("before").
     const prev = load(key);
+    heldByServer.delete(prefix() + key);  // a new draft: it goes out when left
     const again = sent.delete(prefix() + key);
     const base = (again ? null : prev?.base) ?? bases.get(key) ?? "";
     const before = [...(prev?.before ?? []), ...(again && prev ? [prev.base] : [])];
@@ -304,7 +310,10 @@
         catch (e) { return null; } })();
       // (Typed back to what it showed: a value Streamlit sees as no change, and none.)
       const unchanged = draft !== null && draft.text === draft.base;
-      if (draft === null || unchanged || !cellField(key) || heard(key, draft.text)) {
+      if (draft !== null && !unchanged && heard(key, draft.text) && facts().held.includes(key)) {
+        unheardSince.delete(name);
+        heldByServer.set(name, key);
+      } else if (draft === null || unchanged || !cellField(key) || heard(key, draft.text)) {
         sessionStorage.removeItem(name);
         unheardSince.delete(name);
       } else if (again) {
@@ -379,6 +388,7 @@
         left.clear();
         sent.clear();
         unheardSince.clear();
+        heldByServer.clear();
       }
       shown = link;
     }
@@ -395,6 +405,13 @@
         unheardSince.set(name, item.key);
       }
       if (unheardSince.size) settleSent();
+      const held = heldByServer.size ? facts().held : [];
+      for (const [name, key] of heldByServer) {
+        if (!held.includes(key)) {  // decided, saved or closed: nothing left to bring back
+          heldByServer.delete(name);
+          sessionStorage.removeItem(name);
+        }
+      }
     }
     if (phase === "run" && (state() === "running"
         || records.some((r) => r.oldValue === "running"))) phase = "idle";
