@@ -134,3 +134,16 @@ def test_a_reason_refused_as_the_reviewer_switches_item_is_given_back_there(
     assert [c.value for c in app.code] == ["现场未见文件"]
     assert any("在「评审录入」评分项 1.1" in m.value for m in app.markdown)
     assert reviews.verdicts(aid)["1.1"].verdict.reason != "现场未见文件"
+
+
+def test_the_item_shown_is_kept_in_the_address(app: AppTest, rubric: Rubric) -> None:
+    """?item=N follows the item shown, so a reload, a bookmark or a restarted server opens it
+    again (tests/test_browser_review_drafts.py reads it back in a real browser)."""
+    run(app)
+    assert app.query_params["item"] in ("1", ["1"])
+    app.button_group(key="rv.item").set_value(2)
+    run(app)
+    assert app.query_params["item"] in ("3", ["3"])
+    headings = [h.value for h in app.subheader]
+    assert rubric.items[2].contents[0].name in headings
+    assert rubric.items[0].contents[0].name not in headings

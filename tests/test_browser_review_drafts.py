@@ -4,6 +4,7 @@ a server restart in the middle, and a colleague's 定稿 while a reviewer is typ
 from __future__ import annotations
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -113,3 +114,34 @@ def test_a_reviewers_typing_after_the_server_died_stalled_is_not_saved_into_a_fi
     expect(field).to_be_disabled()
     expect(page.locator(".jiguan-draft-note").filter(has_text=TYPED)).to_be_visible()
     assert _site_note(store, aid)[0] == ""
+
+
+def test_a_reviewer_on_item_three_comes_back_to_it_and_to_their_typing_after_a_restart(
+    shared_app: tuple[AppServer, Store], browser
+) -> None:
+    """The item shown is in the address (?item=3): a reload, a bookmark or a restarted server
+    opens the same item, so what was typed there is put back and saved. (Break-it finding:
+    the page came back on item 一; the text waited unseen until item 三 was opened again.)"""
+    srv, store = shared_app
+    aid = _under_review(store)
+    page = signed_in_page(browser, srv.url, "甲评估")
+    page.goto(f"{srv.url}/panel-review?a={aid}")
+    page.get_by_role("heading", level=1, name="评审录入").wait_for()
+    _settle(page)
+    page.get_by_role("radio", name=re.compile("三、标准体系")).click()
+    _settle(page)
+    assert "item=3" in page.url
+    field = page.locator(".st-key-rv-reason-17-4 textarea")
+    field.click()
+    page.keyboard.type("现场核对了标准文本")
+    srv.kill()
+    srv.start()
+    page.wait_for_timeout(3000)  # the page reconnects by itself
+    _settle(page)
+    expect(page.locator(".st-key-rv-reason-17-4 textarea")).to_have_value("现场核对了标准文本")
+    assert wait_until(
+        lambda: store.reviews.verdicts(aid)["17.4"].verdict.reason == "现场核对了标准文本"
+    )
+    page.reload()
+    _settle(page)
+    expect(page.get_by_role("radio", name=re.compile("三、标准体系"))).to_be_checked()

@@ -11,6 +11,7 @@ from functools import partial
 import streamlit as st
 
 from jiguan.format import format_time, points
+from jiguan.limits import parse_id
 from jiguan.reports import Profile
 from jiguan.reports.review import (
     DOCX_MIME,
@@ -63,7 +64,9 @@ def render() -> None:
     final = s.review is not None and s.review.final
     rubric = state.get_rubric()
     titles = [routes.item_title(i, item) for i, item in enumerate(rubric.items)]
-    st.session_state.setdefault("rv.item", 0)
+    if "rv.item" not in st.session_state:  # a new session: the item in the address (?item=3)
+        wanted = parse_id(st.query_params.get("item", ""))
+        st.session_state["rv.item"] = wanted - 1 if wanted and wanted <= len(titles) else 0
     index = st.segmented_control(
         "评估项目",
         range(len(titles)),
@@ -72,6 +75,8 @@ def render() -> None:
         on_change=_keep_item,
     )
     index = 0 if index is None else index
+    if st.query_params.get("item") != str(index + 1):  # a reload or a restart comes back here
+        st.query_params["item"] = str(index + 1)
     shown = {
         c.id
         for content in rubric.items[index].contents
