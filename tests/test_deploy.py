@@ -149,7 +149,9 @@ def test_browser_survives_processes_dying(
     block = page.locator('[data-testid="stMain"] [data-testid="stExpander"]').first
     block.locator("summary").click()
     block.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(evidence)
-    block.get_by_text("通知.pdf").first.wait_for()
+    # stored (the file's row), not only picked (the uploader shows the name at once): under
+    # load the kill below came before the upload had reached the server (CI, 2026-12-06)
+    block.get_by_text(re.compile(r"材料 1-1\s*通知\.pdf")).first.wait_for()
     _settle(page)
 
     expected = 2
