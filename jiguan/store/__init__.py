@@ -8,6 +8,7 @@ to it by tests/test_imports.py). The package's modules:
 * `schema` — the tables (mirrored by ``migrations/``);
 * `engine` — SQLite/PostgreSQL set-up, transactions, writer lock, time limits;
 * `records`, `review_records` — the dataclasses returned and the codecs for answers and names;
+  `view` — `AssessmentView`, what `Store.view` reads for a page in one transaction;
 * `uploads` — checks on uploaded files; `blobs` — content-addressed file storage;
 * `assessments`, `answers`, `files`, `history` — the queries; `history.record_change` is the
   one place a change is logged;
@@ -62,7 +63,6 @@ from jiguan.store.logins import Login, Logins, login_token
 from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
-    AssessmentView,
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
@@ -85,6 +85,7 @@ from jiguan.store.uploads import (
     display_filename,
 )
 from jiguan.store.users import UserInfo, Users
+from jiguan.store.view import AssessmentView
 from jiguan.store.workshops import ENDED as WORKSHOP_ENDED
 from jiguan.store.workshops import MAX_WORKSHOP_DAYS, WorkshopInfo, Workshops
 

@@ -23,7 +23,6 @@ from jiguan.scoring import Answer
 from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
-    AssessmentView,
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
@@ -31,6 +30,7 @@ from jiguan.store.records import (
 from jiguan.store.rectification import SyncResult
 from jiguan.store.review_records import ReviewEvent, ReviewInfo, SavedVerdict
 from jiguan.store.submissions import SubmissionInfo
+from jiguan.store.view import AssessmentView
 
 
 class ReviewsContract(Protocol):

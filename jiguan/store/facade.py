@@ -38,7 +38,6 @@ from jiguan.store.logins import Logins
 from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
-    AssessmentView,
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
@@ -52,6 +51,7 @@ from jiguan.store.reviews import Reviews, review_of
 from jiguan.store.submissions import Submissions
 from jiguan.store.uploads import check_evidence_file
 from jiguan.store.users import Users
+from jiguan.store.view import AssessmentView
 from jiguan.store.workshops import Workshops
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from jiguan.cells import ANSWER_CELL, Cell, CellKind
 from jiguan.limits import (
@@ -20,10 +20,6 @@ from jiguan.review import Verdict
 from jiguan.rubric import Rubric
 from jiguan.scoring import Answer
 from jiguan.store.errors import StoreError
-
-if TYPE_CHECKING:  # (both import this module)
-    from jiguan.store.review_records import ReviewInfo
-    from jiguan.store.submissions import SubmissionInfo
 
 C = TypeVar("C", Answer, Verdict)  # the same as jiguan.cells.C
 
@@ -108,18 +104,6 @@ class EvidenceFile:
     content_type: str = "application/octet-stream"
     assessment_id: int = 0
     removed_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AssessmentView:
-    """What a page shows of an assessment, read in one transaction (`Store.view`): one
-    snapshot, and one round trip where a page load made five."""
-
-    info: AssessmentInfo
-    answers: dict[str, SavedAnswer]  # in rubric order, as `Store.load_answers`
-    files: list[EvidenceFile]  # attached, oldest first, as `Store.list_files`
-    submitted: SubmissionInfo | None  # the latest submission
-    review: ReviewInfo | None  # the formal review, None when none was started
 
 
 def now() -> datetime:

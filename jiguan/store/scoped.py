@@ -45,7 +45,6 @@ from jiguan.store.facade import Store
 from jiguan.store.overview import Sheets
 from jiguan.store.records import (
     AssessmentInfo,
-    AssessmentView,
     EvidenceFile,
     HistoryEntry,
     SavedAnswer,
@@ -54,6 +53,7 @@ from jiguan.store.schema import files_t
 from jiguan.store.scoped_rectification import ScopedRectification
 from jiguan.store.scoped_review import ScopedReviews, ScopedSubmissions
 from jiguan.store.users import Users
+from jiguan.store.view import AssessmentView
 from jiguan.store.workshops import ENDED
 
 _PRACTICE_KEYS = (PROFILE_SAMPLE, PROFILE_WORKSHOP, PROFILE_TRAINEE)
