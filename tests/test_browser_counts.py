@@ -39,6 +39,16 @@ def _saved(store: Store, aid: int, cid: str) -> int | None:
     return saved.answer.value if saved else None
 
 
+def _refused_then_left(page, field, store: Store, aid: int, shown: str) -> None:
+    """The word about a refused key is shown; the field left shows ``shown``, which is saved
+    (17.2)."""
+    expect(page.get_by_text("数量只能填写整数")).to_be_visible()
+    page.locator("h1").click()
+    _settle(page)
+    expect(field).to_have_value(shown)
+    assert _saved(store, aid, "17.2") == int(shown)
+
+
 def _drafts(page) -> list[str]:
     return page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('jiguan.draft:'))")
 
@@ -92,11 +102,7 @@ def test_a_count_takes_only_digits_and_saves_what_it_shows(
     field = page.locator(".st-key-ans-17-2 input")
     field.click()
     page.keyboard.type(typed)
-    expect(page.get_by_text("数量只能填写整数")).to_be_visible()
-    page.locator("h1").click()
-    _settle(page)
-    expect(field).to_have_value(shown)
-    assert _saved(store, aid, "17.2") == int(shown)
+    _refused_then_left(page, field, store, aid, shown)
 
 
 def test_a_pasted_count_that_is_not_a_whole_number_is_refused(
@@ -111,11 +117,7 @@ def test_a_pasted_count_that_is_not_a_whole_number_is_refused(
     page.keyboard.type("4")
     page.evaluate("navigator.clipboard.writeText('2.5')")
     page.keyboard.press("Control+V")
-    expect(page.get_by_text("数量只能填写整数")).to_be_visible()
-    page.locator("h1").click()
-    _settle(page)
-    expect(field).to_have_value("4")
-    assert _saved(store, aid, "17.2") == 4
+    _refused_then_left(page, field, store, aid, "4")
 
 
 def test_a_count_field_speaks_chinese_to_a_screen_reader(
@@ -165,12 +167,8 @@ def test_a_count_composed_through_an_input_method_is_refused_whole(
     field.click()
     page.keyboard.type("3")
     _compose(page, composed)
-    expect(page.get_by_text("数量只能填写整数")).to_be_visible()
     expect(field).to_have_value("3")
-    page.locator("h1").click()
-    _settle(page)
-    expect(field).to_have_value("3")
-    assert _saved(store, aid, "17.2") == 3
+    _refused_then_left(page, field, store, aid, "3")
 
 
 def test_a_count_retyped_over_an_unsaved_number_is_not_taken_for_a_colleagues_change(

@@ -192,11 +192,7 @@ def _back(srv: AppServer, page, reload: bool) -> None:
     if reload:
         page.reload()
     page.wait_for_timeout(3000)
-    _settle(page)
-    if page.get_by_label(NOTE, exact=True).count() == 0:  # a reload closes the block
-        page.locator(".st-key-indicator-1").get_by_text("佐证材料与备注").click()
-        _settle(page)
-    page.wait_for_timeout(2500)  # past drafts.js's put-back delay
+    _back_after_reload(page)
 
 
 @pytest.mark.parametrize("before", ["原来的备注", ""])
@@ -309,6 +305,17 @@ def test_typing_on_after_enter_saved_it_is_not_taken_for_a_colleagues_change(
     assert page.get_by_text("已被他人修改").count() == 0
 
 
+def _left_into_a_conflict(srv: AppServer, store: Store, browser):
+    """备注 of 1.1 typed, a colleague saves it meanwhile, the user leaves the field: the
+    choice (用我的 / 用已保存的 / 合并) is on the page. (aid, page, field)"""
+    aid = store.create_assessment("甲局", "2026年").id
+    page, field = _typing_in_note(srv, browser, aid, "我的备注")
+    store.save_answer(aid, "1.1", Answer(note="同事的备注"), expected_version=0, user="同事")
+    page.locator("h1").click()
+    _settle(page)
+    return aid, page, field
+
+
 @pytest.mark.parametrize("restart", [False, True], ids=["reload", "restart"])
 def test_text_waiting_in_a_conflict_survives_a_reload_or_a_restart(
     standalone_app: tuple[AppServer, Store], browser, restart: bool
@@ -318,11 +325,7 @@ def test_text_waiting_in_a_conflict_survives_a_reload_or_a_restart(
     (or the server restarts) before a choice: the text is put back with a word of the
     colleague's change, never lost unseen. (Break-it finding, on 评审录入: gone without a word.)"""
     srv, store = standalone_app
-    aid = store.create_assessment("甲局", "2026年").id
-    page, field = _typing_in_note(srv, browser, aid, "我的备注")
-    store.save_answer(aid, "1.1", Answer(note="同事的备注"), expected_version=0, user="同事")
-    page.locator("h1").click()
-    _settle(page)
+    aid, page, field = _left_into_a_conflict(srv, store, browser)
     expect(page.get_by_text("请选择保留哪一份").first).to_be_visible()
     page.wait_for_timeout(2500)  # past drafts.js's second look
     if restart:
@@ -343,11 +346,7 @@ def test_a_conflict_decided_leaves_no_draft_to_bring_back(
     """Once the user has chosen, the held text is theirs no longer to bring back: a reload
     shows what is saved, and nothing is put back."""
     srv, store = standalone_app
-    aid = store.create_assessment("甲局", "2026年").id
-    page, field = _typing_in_note(srv, browser, aid, "我的备注")
-    store.save_answer(aid, "1.1", Answer(note="同事的备注"), expected_version=0, user="同事")
-    page.locator("h1").click()
-    _settle(page)
+    aid, page, field = _left_into_a_conflict(srv, store, browser)
     page.get_by_role("button", name=choice).first.click()
     _settle(page)
     wanted = "同事的备注" if choice == "用已保存的" else "我的备注"
